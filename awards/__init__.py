@@ -1,0 +1,1 @@
+"""The awards: programmes, entries, jury scoring and results."""

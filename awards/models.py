@@ -1,0 +1,261 @@
+"""Awards tables: programme, category, criterion, entry, jury, conflict, scorecard, results.
+
+Models hold columns, relationships and invariants only; rules live in `awards/services/`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import FixedDecimal, UTCDateTime
+from core.extensions import db
+
+ENTRY_STATES = ("draft", "submitted", "eligible", "ineligible", "withdrawn")
+JURY_ROLES = ("chair", "member")
+CONFLICT_STATES = ("pending", "upheld", "dismissed")
+CONFLICT_SOURCES = ("declared", "detected")
+SCORECARD_STATES = ("draft", "submitted")
+
+
+class Programme(db.Model):
+    """One edition of an award, with its timeline (aware UTC; shown in `timezone`)."""
+
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Amsterdam")
+    submissions_open_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submissions_close_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    scoring_open_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    scoring_close_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    publish_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    quorum: Mapped[int] = mapped_column(default=3)
+    trim: Mapped[int] = mapped_column(default=1)
+    method: Mapped[str] = mapped_column(sa.String(12), default="mean")
+    jury_terms_nl: Mapped[str] = mapped_column(sa.Text, default="")
+    jury_terms_en: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    categories: Mapped[list[Category]] = relationship(
+        back_populates="programme", order_by="Category.position, Category.id"
+    )
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="programme", order_by="Criterion.position, Criterion.id"
+    )
+    jury: Mapped[list[JuryMember]] = relationship(back_populates="programme")
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+    __table_args__ = (sa.UniqueConstraint("programme_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(sa.String(80))
+    name_nl: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    description_nl: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    shortlist_size: Mapped[int] = mapped_column(default=3)
+    position: Mapped[int] = mapped_column(default=0)
+
+    programme: Mapped[Programme] = relationship(back_populates="categories")
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_nl
+
+
+class Criterion(db.Model):
+    __tablename__ = "criteria"
+    __table_args__ = (
+        sa.UniqueConstraint("programme_id", "key"),
+        sa.CheckConstraint("min_score < max_score", name="scale_order"),
+        sa.CheckConstraint("step > 0", name="step_positive"),
+        sa.CheckConstraint("weight > 0", name="weight_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(40))
+    name_nl: Mapped[str] = mapped_column(sa.String(120))
+    name_en: Mapped[str] = mapped_column(sa.String(120))
+    rubric_nl: Mapped[str] = mapped_column(sa.Text, default="")
+    rubric_en: Mapped[str] = mapped_column(sa.Text, default="")
+    weight: Mapped[Decimal] = mapped_column(FixedDecimal(3), default=Decimal(1))
+    min_score: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(1))
+    max_score: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(10))
+    step: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(1))
+    position: Mapped[int] = mapped_column(default=0)
+
+    programme: Mapped[Programme] = relationship(back_populates="criteria")
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_nl
+
+    def rubric(self, locale: str) -> str:
+        return self.rubric_en if locale == "en" else self.rubric_nl
+
+
+class Entry(db.Model):
+    """A case submitted into a category. `owner` is the entrant (None for imported entries)."""
+
+    __tablename__ = "entries"
+    __table_args__ = (sa.UniqueConstraint("programme_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"))
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    ref: Mapped[str] = mapped_column(sa.String(40))
+    organisation: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    case_text: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(12), default="draft", index=True)
+    screening_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    attachment_key: Mapped[str | None] = mapped_column(sa.String(80))
+    attachment_name: Mapped[str | None] = mapped_column(sa.String(200))
+    attachment_size: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    programme: Mapped[Programme] = relationship()
+    category: Mapped[Category] = relationship()
+    owner = relationship("User")
+
+
+class JuryMember(db.Model):
+    """A user on a programme's jury. Sees no entry before `terms_accepted_at` is set."""
+
+    __tablename__ = "jury_members"
+    __table_args__ = (sa.UniqueConstraint("programme_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(8), default="member")
+    affiliation: Mapped[str] = mapped_column(sa.String(200), default="")
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    programme: Mapped[Programme] = relationship(back_populates="jury")
+    user = relationship("User", lazy="joined")
+
+    @property
+    def is_chair(self) -> bool:
+        return self.role == "chair"
+
+
+class Conflict(db.Model):
+    """A juror–entry pair that bars the juror from the entry unless the chair dismisses it."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (sa.UniqueConstraint("jury_member_id", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jury_member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("jury_members.id", ondelete="CASCADE")
+    )
+    entry_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("entries.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(sa.String(10))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    ruling_note: Mapped[str] = mapped_column(sa.Text, default="")
+    ruled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    ruled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    jury_member: Mapped[JuryMember] = relationship()
+    entry: Mapped[Entry] = relationship()
+
+    @property
+    def bars(self) -> bool:
+        return self.status != "dismissed"
+
+
+class Scorecard(db.Model):
+    """One juror's scores for one entry; locked once submitted until the chair reopens it."""
+
+    __tablename__ = "scorecards"
+    __table_args__ = (sa.UniqueConstraint("jury_member_id", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jury_member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("jury_members.id", ondelete="CASCADE")
+    )
+    entry_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("entries.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(10), default="draft")
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    jury_member: Mapped[JuryMember] = relationship()
+    entry: Mapped[Entry] = relationship()
+    scores: Mapped[list[Score]] = relationship(
+        back_populates="scorecard", cascade="all, delete-orphan"
+    )
+
+
+class Score(db.Model):
+    __tablename__ = "scores"
+    __table_args__ = (sa.UniqueConstraint("scorecard_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scorecard_id: Mapped[int] = mapped_column(sa.ForeignKey("scorecards.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("criteria.id", ondelete="CASCADE"))
+    value: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+
+    scorecard: Mapped[Scorecard] = relationship(back_populates="scores")
+    criterion: Mapped[Criterion] = relationship()
+
+
+class Nomination(db.Model):
+    """An entry the chair put on a category's shortlist."""
+
+    __tablename__ = "nominations"
+    __table_args__ = (sa.UniqueConstraint("category_id", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    entry: Mapped[Entry] = relationship()
+
+
+class Ratification(db.Model):
+    """The chair's ratified winner for a category, with a frozen snapshot of the ranking."""
+
+    __tablename__ = "ratifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("categories.id", ondelete="CASCADE"), unique=True
+    )
+    winner_entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id"))
+    method: Mapped[str] = mapped_column(sa.String(12))
+    trim: Mapped[int]
+    quorum: Mapped[int]
+    tie_break: Mapped[str] = mapped_column(sa.Text, default="")
+    citation_nl: Mapped[str] = mapped_column(sa.Text, default="")
+    citation_en: Mapped[str] = mapped_column(sa.Text, default="")
+    # the leaderboard as ratified: [{"entry_id", "ref", "rank", "total", "criteria": {...}}]
+    snapshot: Mapped[list] = mapped_column(sa.JSON)
+    ratified_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ratified_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+
+    category: Mapped[Category] = relationship()
+    winner: Mapped[Entry] = relationship()
+    ratified_by = relationship("User")

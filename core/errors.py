@@ -1,0 +1,63 @@
+"""Coded domain errors that services raise and views turn into messages, plus HTTP error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+
+class DomainError(Exception):
+    """A rule said no. `code` is stable (tests and logs use it); `message` is shown to the user."""
+
+    code = "domain_error"
+    status = 400
+    message = _l("That is not allowed.")
+
+    def __init__(self, message=None, *, code: str | None = None):
+        if code:
+            self.code = code
+        if message is not None:
+            self.message = message
+        super().__init__(str(self.message))
+
+
+class NotAllowed(DomainError):
+    code = "forbidden"
+    status = 403
+    message = _l("You are not allowed to do that.")
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    message = _l("Not found.")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Every HTTP error and every uncaught DomainError renders a page, never a traceback."""
+
+    def render(status: int, message):
+        if request.accept_mimetypes.best == "application/json":
+            return {"error": str(message)}, status
+        return render_template("core/error.html", status=status, message=message), status
+
+    messages = {
+        400: _l("The request could not be understood."),
+        403: _l("You are not allowed to see this page."),
+        404: _l("This page does not exist."),
+        405: _l("This action is not available here."),
+        413: _l("The upload is too large."),
+        429: _l("Too many requests; please wait a moment."),
+        500: _l("Something went wrong on our side. Nothing was changed."),
+    }
+    for status, message in messages.items():
+        app.register_error_handler(status, lambda e, s=status, m=message: render(s, m))
+
+    app.register_error_handler(
+        CSRFError,
+        lambda e: render(
+            400, _l("The form expired or was not sent from this site. Please try again.")
+        ),
+    )
+    app.register_error_handler(DomainError, lambda e: render(e.status, e.message))

@@ -1,0 +1,24 @@
+"""Locale choice: ?lang= (remembered in the session), the user's setting, the browser, else Dutch."""
+
+from __future__ import annotations
+
+from flask import request, session
+from flask_login import current_user
+
+LOCALES = ("nl", "en")
+
+
+def select_locale() -> str:
+    asked = request.args.get("lang")
+    if asked in LOCALES:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in LOCALES:
+        return session["lang"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
+        return current_user.locale
+    return request.accept_languages.best_match(LOCALES) or "nl"
+
+
+def select_timezone() -> str:
+    return "Europe/Amsterdam"

@@ -1,0 +1,1 @@
+"""Events: talks, registration, payment, seats, waiting list, invoices."""

@@ -1,0 +1,143 @@
+"""Shared fixtures. Fixtures return factories; each test builds only the data it asserts on.
+
+The schema is built once per run by the real Alembic migrations, on SQLite (a temporary file)
+or, when TEST_DATABASE_URL is set, on that PostgreSQL database. Every test starts from empty
+tables and a fixed clock (`clock`), which tests move with `clock.set(...)` / `clock.advance(...)`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from core import create_app
+from core.extensions import db
+
+START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, at: datetime = START):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        assert at.tzinfo is not None
+        self.at = at
+
+    def advance(self, **delta) -> datetime:
+        self.at += timedelta(**delta)
+        return self.at
+
+
+def _test_database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """The test database, emptied and migrated to head once per run."""
+    url = _test_database_url(tmp_path_factory)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(database_url, clock, tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "CLOCK": clock,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "SECRET_KEY": "test-secret",
+            "SMTP_HOST": "",
+        }
+    )
+
+    @app.teardown_request
+    def _rollback(_exc):
+        # as in production, where the session ends with the request: nothing uncommitted survives
+        db.session.rollback()
+
+    with app.app_context():
+        _empty_tables()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs `user` in on the test client (session cookie, as Flask-Login sets it)."""
+
+    def _login(user, c=None):
+        c = c or client
+        with c.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return c
+
+    return _login
+
+
+@pytest.fixture
+def outbox(app):
+    """outbox() returns the queued e-mails, oldest first; outbox(to=...) filters by recipient."""
+    from core.outbox.models import MailMessage
+
+    def _outbox(to: str | None = None, kind: str | None = None):
+        query = db.select(MailMessage).order_by(MailMessage.id)
+        if to:
+            query = query.where(MailMessage.to_addr == to)
+        if kind:
+            query = query.where(MailMessage.kind == kind)
+        return db.session.scalars(query).all()
+
+    return _outbox
+
+
+pytest_plugins = ["tests.factories"]
