@@ -31,7 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     import awards.models  # noqa: F401  (tables known to Alembic)
-    import core.audit.models  # noqa: F401
+    import core.audit.models
     import core.outbox.models  # noqa: F401
     from core.accounts.models import User
     from core.extensions import babel, csrf, db, login_manager, migrate
@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
         entrant,
         jury,
         awards_admin,
+        results,
         public,
         events,
     ):
