@@ -33,6 +33,7 @@ def register_extensions(app: Flask) -> None:
     import awards.models  # noqa: F401  (tables known to Alembic)
     import core.audit.models
     import core.outbox.models  # noqa: F401
+    import events.models  # noqa: F401
     from core.accounts.models import User
     from core.extensions import babel, csrf, db, login_manager, migrate
     from core.i18n import select_locale, select_timezone

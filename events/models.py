@@ -1,0 +1,229 @@
+"""Events tables: events, speakers, member organisations, registrations, payments, webhooks,
+invoices and their gap-free counters.
+
+Money columns are integer cents (net excl. VAT unless named otherwise). Registration states
+and their transitions are defined in the pure `events/payments.py`; only the registration
+service sets `Registration.state`, through `events.payments.next_state`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import FixedDecimal, UTCDateTime
+from core.extensions import db
+
+
+class MemberOrganisation(db.Model):
+    __tablename__ = "member_organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    domains: Mapped[list[MemberDomain]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="MemberDomain.domain"
+    )
+
+
+class MemberDomain(db.Model):
+    """An e-mail domain (lower case, no '@') that belongs to a member organisation."""
+
+    __tablename__ = "member_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("member_organisations.id", ondelete="CASCADE"), index=True
+    )
+    domain: Mapped[str] = mapped_column(sa.String(253), unique=True)
+
+    organisation: Mapped[MemberOrganisation] = relationship(back_populates="domains")
+
+
+class Event(db.Model):
+    """A talk. Prices are per audience in cents excl. VAT; `vat_rate` e.g. 0.21."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title_nl: Mapped[str] = mapped_column(sa.String(200))
+    title_en: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(60), default="Digital Talk")
+    description_nl: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    online: Mapped[bool] = mapped_column(default=True)
+    join_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    location: Mapped[str] = mapped_column(sa.Text, default="")
+    capacity: Mapped[int]
+    registration_opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    registration_closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    price_member_cents: Mapped[int] = mapped_column(default=0)
+    price_non_member_cents: Mapped[int] = mapped_column(default=0)
+    vat_rate: Mapped[Decimal] = mapped_column(FixedDecimal(4), default=Decimal("0.21"))
+    hold_minutes: Mapped[int] = mapped_column(default=30)
+    offer_hours: Mapped[int] = mapped_column(default=24)
+    cancel_until_hours: Mapped[int] = mapped_column(default=24)  # before the start
+    published: Mapped[bool] = mapped_column(default=True)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    speakers: Mapped[list[Speaker]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Speaker.position"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        sa.CheckConstraint("starts_at < ends_at", name="starts_before_end"),
+    )
+
+    def title(self, locale: str) -> str:
+        return self.title_en if locale == "en" else self.title_nl
+
+    def description(self, locale: str) -> str:
+        return self.description_en if locale == "en" else self.description_nl
+
+
+class Speaker(db.Model):
+    __tablename__ = "speakers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(200), default="")
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="speakers")
+
+
+class Registration(db.Model):
+    """One person's registration for one event. `token` is the secret in their e-mail links."""
+
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    state: Mapped[str] = mapped_column(sa.String(24), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    job_title: Mapped[str] = mapped_column(sa.String(200), default="")
+    locale: Mapped[str] = mapped_column(sa.String(5), default="nl")
+    audience: Mapped[str | None] = mapped_column(sa.String(12))  # member / non_member
+    member_organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("member_organisations.id", ondelete="SET NULL")
+    )
+    # the price as quoted when the seat was taken (cents)
+    net_cents: Mapped[int] = mapped_column(default=0)
+    vat_cents: Mapped[int] = mapped_column(default=0)
+    gross_cents: Mapped[int] = mapped_column(default=0)
+    vat_rate: Mapped[Decimal] = mapped_column(FixedDecimal(4), default=Decimal(0))
+    reverse_charge: Mapped[bool] = mapped_column(default=False)
+    billing_company: Mapped[str] = mapped_column(sa.String(200), default="")
+    billing_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    billing_postcode: Mapped[str] = mapped_column(sa.String(20), default="")
+    billing_city: Mapped[str] = mapped_column(sa.String(120), default="")
+    billing_country: Mapped[str] = mapped_column(sa.String(2), default="NL")
+    vat_id: Mapped[str] = mapped_column(sa.String(20), default="")
+    privacy_consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    newsletter_opt_in: Mapped[bool] = mapped_column(default=False)
+    comp: Mapped[bool] = mapped_column(default=False)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    event: Mapped[Event] = relationship()
+    member_organisation: Mapped[MemberOrganisation | None] = relationship()
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="registration", order_by="Payment.id"
+    )
+
+
+class Payment(db.Model):
+    """One payment attempt (a Stripe Checkout Session or a local test checkout)."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id"), index=True)
+    provider: Mapped[str] = mapped_column(sa.String(12))  # stripe / test
+    idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    session_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255))
+    checkout_url: Mapped[str] = mapped_column(sa.Text, default="")
+    amount_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(sa.String(3), default="eur")
+    status: Mapped[str] = mapped_column(sa.String(12), default="open")
+    refund_id: Mapped[str | None] = mapped_column(sa.String(255))
+    refunded_cents: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    registration: Mapped[Registration] = relationship(back_populates="payments")
+
+
+class WebhookEvent(db.Model):
+    """A received provider event, recorded once under its unique id (duplicates are ignored)."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(sa.String(12))
+    event_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    type: Mapped[str] = mapped_column(sa.String(80))
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DocumentCounter(db.Model):
+    """The last number used per series ("invoice", "credit_note") and year; locked to number."""
+
+    __tablename__ = "document_counters"
+
+    series: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Invoice(db.Model):
+    """An issued invoice or credit note. Immutable once issued: only new rows, never updates."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (sa.UniqueConstraint("series", "year", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series: Mapped[str] = mapped_column(sa.String(12))  # invoice / credit_note
+    year: Mapped[int]
+    sequence: Mapped[int]
+    number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id"), index=True)
+    credits_invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    supplier: Mapped[dict] = mapped_column(sa.JSON)  # name, address, vat_id, kvk
+    customer: Mapped[dict] = mapped_column(sa.JSON)  # name, company, address lines, vat_id
+    lines: Mapped[list] = mapped_column(sa.JSON)  # description, quantity, unit/net/vat cents, rate
+    net_cents: Mapped[int]
+    vat_cents: Mapped[int]
+    gross_cents: Mapped[int]
+    reverse_charge: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str] = mapped_column(sa.String(5), default="nl")
+
+    registration: Mapped[Registration] = relationship()
