@@ -12,6 +12,7 @@ Rules (this is the specification):
   if ``None``, the entries seen in ``scorecards`` are reported. ``aggregate`` does not check
   values against a criterion's scale (use ``validate_score`` when scores are entered), but every
   value must be a finite ``Decimal`` (an ``int`` is accepted and converted exactly).
+  ``scorecards`` in a result counts every submitted scorecard, even one with no values.
 * Missing scores. A key that is absent (or maps to ``None``) is skipped for that criterion only.
   A criterion nobody scored for an entry has aggregate ``None``.
 * Per criterion per entry, the jurors' values are combined with ``method``:
@@ -49,10 +50,17 @@ Rules (this is the specification):
   ``"scorecards"``, ``"entry"``), else ``None``.
 * The result does not depend on the order of ``scorecards`` or ``entries``.
 
-Errors are ``ScoringError`` (a ``ValueError``) carrying a ``code``: ``no_criteria``,
-``bad_criterion``, ``duplicate_criterion``, ``unknown_criterion``, ``duplicate_scorecard``,
-``unknown_entry``, ``not_a_number``, ``not_a_decimal``, ``out_of_scale``, ``bad_method``,
-``bad_trim``, ``bad_quorum``.
+Errors are ``ScoringError`` (a ``ValueError``) whose ``code`` says why:
+
+* ``no_criteria`` empty ``criteria``; ``duplicate_criterion`` two criteria share a key;
+  ``bad_criterion`` (from ``Criterion(...)``) empty key, non-Decimal or non-finite field,
+  ``weight <= 0``, ``step <= 0`` or ``min > max``;
+* ``unknown_criterion`` a scorecard key not among the criteria; ``duplicate_scorecard`` two
+  scorecards for the same (entry, juror); ``unknown_entry`` a scorecard for an entry missing
+  from an explicit ``entries`` (``zscore_population`` is checked the same way, except entries);
+* ``not_a_number`` a NaN or infinite value; ``not_a_decimal`` a float or other non-Decimal;
+* ``out_of_scale`` (``validate_score`` only) outside ``[min, max]`` or off the step grid;
+* ``bad_method``, ``bad_trim`` (``trim < 0``), ``bad_quorum`` (``quorum < 1``).
 """
 
 from __future__ import annotations
@@ -83,6 +91,7 @@ METHODS: tuple[Method, ...] = ("mean", "median", "trimmed", "zscore")
 PRECISION = 50
 _EXACT = decimal.Context(prec=decimal.MAX_PREC)  # remainders on the step grid are exact
 Stats = dict[tuple[Hashable, int], list[Decimal]]  # (juror, criterion index) -> [n, sum, sum sq]
+Factors = dict[tuple[Hashable, int], tuple[Decimal, Decimal, Decimal]]
 
 
 class ScoringError(ValueError):
@@ -229,12 +238,12 @@ def _juror_stats(data: _Prepared) -> Stats:
     return stats
 
 
-def _zscore_factors(crits: tuple[Criterion, ...], stats: Stats) -> dict[tuple, tuple]:
+def _zscore_factors(crits: tuple[Criterion, ...], stats: Stats) -> Factors:
     """(juror, i) -> (n, S, F) so that a value x maps to mid + (n*x - S) * F (F=0 gives z=0).
 
     z = (x - S/n) / sqrt(Q/n - (S/n)^2) = (n*x - S) / sqrt(n*Q - S^2): numerator and radicand
     are exact, so sd == 0 is detected exactly and an affine rescaling of x cancels out."""
-    factors: dict[tuple, tuple] = {}
+    factors: Factors = {}
     for (juror, i), (n, s, q) in stats.items():
         radicand = n * q - s * s
         c = crits[i]

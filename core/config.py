@@ -40,6 +40,19 @@ def from_env(instance: Path) -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "") == "1",
         "ORGANISATION_NAME": os.environ.get("PODIUM_ORGANISATION", "DDMA"),
+        # payments: Stripe when STRIPE_SECRET_KEY is set, else the local test checkout
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        # the supplier on invoices (Dutch legal fields)
+        "SUPPLIER_NAME": os.environ.get("SUPPLIER_NAME", "DDMA"),
+        "SUPPLIER_ADDRESS": os.environ.get(
+            "SUPPLIER_ADDRESS", "Weesperstraat 5, 1018 DN Amsterdam"
+        ),
+        "SUPPLIER_VAT_ID": os.environ.get("SUPPLIER_VAT_ID", "NL000000000B01"),
+        "SUPPLIER_KVK": os.environ.get("SUPPLIER_KVK", "00000000"),
+        "INVOICE_PREFIX": os.environ.get("INVOICE_PREFIX", ""),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "CLOCK": system_clock,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
