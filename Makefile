@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: install translations run demo test lint format bench clean
+.PHONY: install translations run demo test lint format bench clean i18n
 
 install: $(VENV)/.installed
 
@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 
 translations: install
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile --use-fuzzy -q -d translations; fi
+		$(BIN)/pybabel compile -d translations; fi
 
 demo: install translations
 	$(FLASK) db upgrade
@@ -41,3 +41,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite* .pytest_cache
+
+# Refresh the Dutch catalog after changing user-facing strings, then translate the new entries.
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv instance" -o /tmp/podium.pot .
+	$(BIN)/pybabel update -i /tmp/podium.pot -d translations -l nl --no-fuzzy-matching

@@ -1,3 +1,170 @@
+"""`flask awards ...`: load a programme from JSON, import scores from CSV, print results.
+
+The commands are thin: the work happens in `awards.services.programme_upsert` /
+`awards.services.loader`, `awards.services.score_import` and `awards.services.results_export`.
+Each command commits once on success; on any problem it prints every problem, changes
+nothing and exits with status 1 (2 for a bad option, as click does).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import NoReturn
+
+import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from awards.models import Programme
+from awards.scoring import METHODS
+from awards.services.loader import ProgrammeFileError
+from awards.services.programme_upsert import load_programme
+from awards.services.results_export import FORMATS, export_rows, render
+from awards.services.score_import import ScoreImportError, import_scores
+from core.clock import now
+from core.extensions import db
+
 awards_cli = AppGroup("awards", help="Awards: load programmes, import scores, results.")
+
+
+def find_programme(slug: str) -> Programme:
+    """The programme with `slug`; a click error naming the known slugs otherwise."""
+    programme = db.session.scalar(sa.select(Programme).where(Programme.slug == slug))
+    if programme is None:
+        known = ", ".join(db.session.scalars(sa.select(Programme.slug).order_by(Programme.slug)))
+        raise click.ClickException(f"unknown programme {slug!r} (known: {known or 'none'})")
+    return programme
+
+
+def read_json(path: Path):
+    """The decoded JSON document (numbers with a fraction as Decimal); click error if invalid."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"{path}: not a valid UTF-8 JSON file ({error})") from None
+
+
+def read_csv_lines(path: Path) -> list[str]:
+    """The file's lines with their line endings, as the csv module wants them."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{path}: not a UTF-8 text file ({error})") from None
+    return list(io.StringIO(text, newline=""))
+
+
+def fail(problems: list[str]) -> NoReturn:
+    """Print every problem to stderr and stop with status 1; the session is rolled back."""
+    db.session.rollback()
+    for problem in problems:
+        click.echo(problem, err=True)
+    raise click.ClickException(f"{len(problems)} problem(s) found; nothing was changed.")
+
+
+FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+
+
+@awards_cli.command("load-programme")
+@click.argument("file", type=FILE)
+def load_programme_command(file: Path) -> None:
+    """Create or update (by slug) a programme from FILE, a JSON document.
+
+    \b
+    Keys ("?" = optional):
+      slug, name, timezone (e.g. Europe/Amsterdam)
+      timeline: {submissions_open, submissions_close, scoring_open,
+                 scoring_close, publish_at}  ISO 8601; without an offset
+                 a time is wall-clock time in `timezone`
+      method?, trim?, quorum?   aggregation defaults
+      criteria: [{key, name: {nl, en}, weight, min, max, step, rubric?: {nl, en}}]
+      categories: [{slug, name: {nl, en}, shortlist_size, description?: {nl, en}}]
+      jury: [{email, name, affiliation?, role?: chair|member}]
+      entries: [{ref, category, organisation, title, status, summary?}]
+      jury_terms?: {nl, en}
+
+    Everything is checked first; every problem is printed with its JSON path and
+    nothing changes (exit status 1). Otherwise criteria, categories, jurors and
+    entries are upserted by key / slug / e-mail / ref in one transaction (nothing is
+    deleted) and a summary is printed. Jurors without an account get an unverified
+    one without a password.
+    """
+    data = read_json(file)
+    try:
+        summary = load_programme(data, now=now())
+    except ProgrammeFileError as error:
+        fail(error.problems)
+    db.session.commit()
+    for line in summary.lines():
+        click.echo(line)
+
+
+@awards_cli.command("import-scores")
+@click.argument("programme_slug", metavar="PROGRAMME")
+@click.argument("file", type=FILE)
+def import_scores_command(programme_slug: str, file: Path) -> None:
+    """Import submitted scorecards for PROGRAMME (slug) from FILE, a UTF-8 CSV file.
+
+    \b
+    Columns: entry (entry ref), juror (e-mail), criterion (key), score,
+    and optionally comment. One line per entry, juror and criterion;
+    every entry/juror pair needs a line for every criterion.
+
+    All or nothing: every bad line is reported with its line number and reason
+    (unknown entry, juror or criterion; score not a number, outside the scale or
+    off the step grid; juror barred by a conflict; entry not eligible or its
+    category already ratified; duplicate line; missing value or column) and
+    nothing is imported (exit status 1). Otherwise each entry/juror pair becomes
+    a submitted scorecard, created or updated, and the import is audited.
+    """
+    programme = find_programme(programme_slug)
+    lines = read_csv_lines(file)
+    with click.progressbar(lines, label="Checking scores") as bar:
+        try:
+            summary = import_scores(programme, bar, now=now())
+        except ScoreImportError as error:
+            fail(error.problems)
+    db.session.commit()
+    click.echo(
+        f"Imported {summary.lines} scores: {summary.created} scorecards created, "
+        f"{summary.updated} updated, {summary.unchanged} unchanged."
+    )
+
+
+@awards_cli.command("results")
+@click.argument("programme_slug", metavar="PROGRAMME")
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default=None,
+    help="Aggregation method (default: the programme's).",
+)
+@click.option(
+    "--trim",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Values dropped at each end for 'trimmed' (default: the programme's).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="table: aligned text; csv; json: a list of objects.",
+)
+def results_command(programme_slug: str, method: str | None, trim: int | None, fmt: str) -> None:
+    """Print the leaderboard of every category of PROGRAMME (slug).
+
+    \b
+    Columns: category, rank, entry, organisation, title, total, scorecards,
+    sufficient, disagreement, then one column per criterion key.
+    Totals and aggregates are rounded to two decimals (half up). Only submitted
+    scorecards of eligible entries count, not those of jurors barred by a
+    conflict; entries below quorum have no rank.
+    """
+    programme = find_programme(programme_slug)
+    fields, rows = export_rows(programme, method=method, trim=trim)
+    click.echo(render(fields, rows, fmt), nl=False)

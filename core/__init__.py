@@ -53,8 +53,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def _sqlite_pragmas(engine) -> None:
-    """WAL, a busy timeout and enforced foreign keys on every SQLite connection."""
+    """WAL, a busy timeout and enforced foreign keys on every SQLite connection, and our own
+    BEGIN / BEGIN IMMEDIATE so capacity checks take the write lock first (core/locking.py)."""
     from sqlalchemy import event
+
+    from core.locking import install_sqlite_locking
+
+    install_sqlite_locking(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -73,6 +78,8 @@ def register_blueprints(app: Flask) -> None:
     from core.audit import views as audit
     from core.outbox import views as outbox
     from events import views as events
+    from events import views_admin as events_admin
+    from events import views_payments as events_payments
 
     for module in (
         core_views,
@@ -85,6 +92,8 @@ def register_blueprints(app: Flask) -> None:
         results,
         public,
         events,
+        events_admin,
+        events_payments,
     ):
         app.register_blueprint(module.bp)
 
@@ -99,8 +108,10 @@ def register_commands(app: Flask) -> None:
     from awards.cli import awards_cli
     from core.accounts.cli import users_cli
     from core.outbox.cli import outbox_cli
+    from demo.cli import demo_cli
+    from events.cli import events_cli
 
-    for group in (users_cli, outbox_cli, awards_cli):
+    for group in (users_cli, outbox_cli, awards_cli, demo_cli, events_cli):
         app.cli.add_command(group)
 
 

@@ -52,6 +52,8 @@ def from_env(instance: Path) -> dict:
         "SUPPLIER_VAT_ID": os.environ.get("SUPPLIER_VAT_ID", "NL000000000B01"),
         "SUPPLIER_KVK": os.environ.get("SUPPLIER_KVK", "00000000"),
         "INVOICE_PREFIX": os.environ.get("INVOICE_PREFIX", ""),
+        # the site's address for links in e-mails sent by scheduled commands (no request)
+        "BASE_URL": os.environ.get("PODIUM_BASE_URL", ""),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "CLOCK": system_clock,
         "SESSION_COOKIE_HTTPONLY": True,

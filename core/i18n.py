@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 LOCALES = ("nl", "en")
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands, workers
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", "nl")
     asked = request.args.get("lang")
     if asked in LOCALES:
         session["lang"] = asked

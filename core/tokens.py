@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from core.errors import DomainError
 
@@ -14,13 +14,31 @@ class BadToken(DomainError):
     code = "bad_token"
 
 
+class _ClockSigner(TimestampSigner):
+    """A TimestampSigner that stamps the app clock's time instead of the system time."""
+
+    def __init__(self, *args, at: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._at = at
+
+    def get_timestamp(self) -> int:
+        return self._at
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"podium.{purpose}")
 
 
-def make_token(purpose: str, payload) -> str:
-    """A URL-safe token carrying `payload` (JSON-serialisable) for `purpose` only."""
-    return _serializer(purpose).dumps(payload)
+def make_token(purpose: str, payload, *, now: datetime) -> str:
+    """A URL-safe token carrying `payload` (JSON-serialisable) for `purpose` only, signed at
+    `now` (the app clock) so `read_token` measures its age on the same clock."""
+    serializer = URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"],
+        salt=f"podium.{purpose}",
+        signer=_ClockSigner,
+        signer_kwargs={"at": int(now.timestamp())},
+    )
+    return serializer.dumps(payload)
 
 
 def read_token(purpose: str, token: str, *, max_age_seconds: int, now: datetime):

@@ -1,22 +1,27 @@
-"""The home page: open programmes and upcoming events."""
+"""The home page: the awards programmes and the next upcoming events."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import get_locale
 
 from awards.models import Programme
 from core.clock import now
 from core.extensions import db
+from events.presenters import upcoming_rows
 
 bp = Blueprint("core", __name__)
 
 
 @bp.get("/")
 def home():
+    at = now()
     programmes = db.session.scalars(
         db.select(Programme).order_by(Programme.submissions_open_at.desc())
     ).all()
-    return render_template("core/home.html", programmes=programmes, now=now())
+    locale = "en" if str(get_locale()) == "en" else "nl"
+    event_rows = upcoming_rows(at, locale, limit=3)
+    return render_template("core/home.html", programmes=programmes, event_rows=event_rows, now=at)
 
 
 @bp.get("/healthz")

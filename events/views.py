@@ -1,5 +1,296 @@
-"""Public event pages and registration (built in the events issue)."""
+"""Public event pages and the registration flow (no account needed).
 
-from flask import Blueprint
+Pages: the list (`index`), an event (`show`) with prices as Dutch buyers expect them and
+share links that load nothing from third parties, the public .ics (`ics`). Registration:
+`register` -> e-mail link `verify` -> (`billing`) -> confirmed, payment (`events.pay`, the
+payments engineer's endpoint) or the waiting list. A registrant's own pages are reached with
+the secret token from their e-mails: `manage`, `attendee_ics`, `cancel`, `offer`; an unknown
+token is a 404. Views read the clock once, commit once on success and show DomainErrors.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request
+from flask import url_for as _url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core.clock import now
+from core.errors import DomainError
+from core.extensions import db
+from core.tokens import BadToken
+from events.calendar import attendee_join_url
+from events.forms import BillingForm, RegistrationForm, ResendForm
+from events.payments import RegState
+from events.presenters import (
+    availability,
+    billing_note,
+    invoice_url,
+    pay_url,
+    price_lines,
+    share_links,
+    upcoming_rows,
+)
+from events.services import mailings, notices, registrations, seats, waitlist
 
 bp = Blueprint("events", __name__, url_prefix="/events")
+
+
+def _locale() -> str:
+    return "en" if str(get_locale()) == "en" else "nl"
+
+
+def _status(form) -> int:
+    return 400 if form.is_submitted() and form.errors else 200
+
+
+def _verified_user():
+    """The logged-in user when their e-mail is verified, else None."""
+    if getattr(current_user, "is_authenticated", False) and current_user.is_verified:
+        return current_user._get_current_object()
+    return None
+
+
+@bp.get("/")
+def index():
+    """Upcoming published events (not yet ended), soonest first, with prices and seat signal."""
+    rows = upcoming_rows(now(), _locale())
+    return render_template("events/index.html", rows=rows)
+
+
+@bp.get("/<slug>")
+def show(slug: str):
+    """One published event (404 otherwise): text, speakers, practical info, prices, seats."""
+    event = registrations.get_event(slug)
+    at = now()
+    locale = _locale()
+    page_url = _url_for("events.show", slug=event.slug, _external=True)
+    return render_template(
+        "events/show.html",
+        event=event,
+        prices=price_lines(event, locale),
+        seats=availability(event, seats.counts(event.id)[0]),
+        window=registrations.registration_window(event, at),
+        share=share_links(event, page_url, locale),
+        now=at,
+    )
+
+
+@bp.get("/<slug>/calendar.ics")
+def ics(slug: str):
+    """The public calendar file (no join link)."""
+    event = registrations.get_event(slug)
+    body = notices.calendar_file(event, locale=_locale(), now=now())
+    return _ics_response(body, f"{event.slug}.ics")
+
+
+def _ics_response(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _next_page(registration):
+    """Where the browser goes once a registration changed state."""
+    if registration.state == RegState.PENDING_VERIFICATION.value:
+        if registration.verified_at is None:
+            flash(_("We sent a link to %(email)s. Open it to confirm your registration.",
+                    email=registration.email), "success")  # fmt: skip
+            return redirect(_url_for("events.registered", slug=registration.event.slug))
+        return redirect(_url_for("events.billing", token=registration.token))
+    if registration.state == RegState.PENDING_PAYMENT.value:
+        pay = pay_url(registration)
+        if pay:
+            return redirect(pay)
+    elif registration.state == RegState.CONFIRMED.value:
+        flash(_("You are registered. The confirmation is on its way to your inbox."), "success")
+    elif registration.state == RegState.WAITLISTED.value:
+        flash(_("The event is full: you are on the waiting list."), "info")
+    return redirect(_url_for("events.manage", token=registration.token))
+
+
+@bp.route("/<slug>/register", methods=["GET", "POST"])
+def register(slug: str):
+    """The registration form; closed outside the registration window (400 on POST)."""
+    event = registrations.get_event(slug)
+    at = now()
+    window = registrations.registration_window(event, at)
+    user = _verified_user()
+    form = RegistrationForm()
+    resend = ResendForm(formdata=None)
+    if user is not None:
+        form.email.data = user.email  # fixed: the verified account address is used
+        if not form.is_submitted():
+            form.name.data = user.name
+    page = {"event": event, "form": form, "window": window, "user": user, "resend": resend,
+            "seats": availability(event, seats.counts(event.id)[0]),
+            "billing_note": billing_note(event, _locale())}  # fmt: skip
+    if not window.is_open:
+        if form.is_submitted():
+            flash(_("Registration for this event is closed."), "error")
+            return render_template("events/register.html", **page), 400
+        return render_template("events/register.html", **page)
+    if form.validate_on_submit():
+        try:
+            registration = registrations.start_registration(
+                event, form.applicant(locale=_locale()), now=at, user=user
+            )
+        except DomainError as e:
+            flash(str(e.message), "error")
+            resend.email.data = form.email.data
+            page["already"] = e.code == "already_registered"
+            return render_template("events/register.html", **page), e.status
+        db.session.commit()
+        return _next_page(registration)
+    return render_template("events/register.html", **page), _status(form)
+
+
+@bp.get("/<slug>/registered")
+def registered(slug: str):
+    """The "check your inbox" page after registering."""
+    event = registrations.get_event(slug)
+    return render_template("events/registered.html", event=event, resend=ResendForm(formdata=None))
+
+
+@bp.post("/<slug>/resend")
+def resend(slug: str):
+    """Send the link of an existing registration again; the same answer whether or not one exists."""
+    event = registrations.get_event(slug)
+    form = ResendForm()
+    if not form.validate_on_submit():
+        flash(_("Enter a valid e-mail address."), "error")
+        return redirect(_url_for("events.register", slug=event.slug))
+    try:
+        mailings.resend_link(event, form.email.data, now=now())
+    except DomainError as e:
+        flash(str(e.message), "error")
+        return redirect(_url_for("events.registered", slug=event.slug))
+    db.session.commit()
+    flash(_("If %(email)s is registered for this event, we have sent the link again.",
+            email=form.email.data), "success")  # fmt: skip
+    return redirect(_url_for("events.registered", slug=event.slug))
+
+
+@bp.get("/r/<token>/verify")
+def verify(token: str):
+    """The link in `event_verify` (48 hours): decides membership, price and place."""
+    at = now()
+    try:
+        reg_token = notices.read_verification_token(token, now=at)
+    except BadToken as e:
+        registration = None
+        if e.code == "expired_token":
+            registration = registrations.get_registration(
+                notices.expired_verification_token(token, now=at)
+            )
+        form = ResendForm(formdata=None, data={"email": getattr(registration, "email", "")})
+        return render_template(
+            "events/link_invalid.html", message=e.message, registration=registration, resend=form
+        ), 400
+    registration = registrations.get_registration(reg_token)
+    try:
+        registrations.verify_registration(registration, now=at)
+    except DomainError as e:
+        flash(str(e.message), "error")
+        return redirect(_url_for("events.manage", token=registration.token))
+    db.session.commit()
+    return _next_page(registration)
+
+
+@bp.route("/r/<token>/billing", methods=["GET", "POST"])
+def billing(token: str):
+    """The billing step for a verified non-member of a paid event."""
+    registration = registrations.get_registration(token)
+    if not registrations.needs_billing(registration):
+        return redirect(_url_for("events.manage", token=registration.token))
+    form = BillingForm()
+    if form.validate_on_submit():
+        try:
+            registrations.submit_billing(registration, form.billing(), now=now())
+        except DomainError as e:
+            flash(str(e.message), "error")
+            return render_template(
+                "events/billing.html", registration=registration, form=form
+            ), e.status
+        db.session.commit()
+        return _next_page(registration)
+    return render_template("events/billing.html", registration=registration, form=form), _status(
+        form
+    )
+
+
+@bp.get("/r/<token>")
+def manage(token: str):
+    """The registrant's status page: state, price, and the links that fit the state."""
+    registration = registrations.get_registration(token)
+    at = now()
+    return render_template(
+        "events/manage.html",
+        registration=registration,
+        event=registration.event,
+        now=at,
+        can_cancel=waitlist.can_cancel(registration, at),
+        deadline=waitlist.cancel_deadline(registration.event),
+        offer_state=waitlist.offer_state(registration, at),
+        price=notices.price_text(registration),
+        join_url=attendee_join_url(registration.event, registration),
+        pay_url=pay_url(registration),
+        invoice_url=invoice_url(registration),
+        needs_billing=registrations.needs_billing(registration),
+    )
+
+
+@bp.get("/r/<token>/calendar.ics")
+def attendee_ics(token: str):
+    """The attendee's calendar file (with the join link once confirmed)."""
+    registration = registrations.get_registration(token)
+    event = registration.event
+    body = notices.calendar_file(
+        event, locale=registration.locale, now=now(), registration=registration
+    )
+    return _ics_response(body, f"{event.slug}.ics")
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    """GET asks to confirm; POST cancels (refund for a paid seat) up to the deadline."""
+    registration = registrations.get_registration(token)
+    at = now()
+    page = {"registration": registration, "event": registration.event,
+            "deadline": waitlist.cancel_deadline(registration.event)}  # fmt: skip
+    if request.method == "POST":
+        try:
+            waitlist.cancel_registration(registration, now=at)
+        except DomainError as e:
+            flash(str(e.message), "error")
+            return render_template("events/cancel.html", **page, allowed=False), e.status
+        db.session.commit()
+        flash(_("Your registration is cancelled."), "success")
+        return redirect(_url_for("events.manage", token=registration.token))
+    return render_template(
+        "events/cancel.html", **page, allowed=waitlist.can_cancel(registration, at)
+    )
+
+
+@bp.route("/r/<token>/offer", methods=["GET", "POST"])
+def offer(token: str):
+    """A waiting-list offer: GET shows it, POST accepts it (once, before it expires)."""
+    registration = registrations.get_registration(token)
+    at = now()
+    page = {"registration": registration, "event": registration.event,
+            "price": notices.price_text(registration)}  # fmt: skip
+    if request.method == "POST":
+        try:
+            waitlist.accept_offer(registration, now=at)
+        except DomainError as e:
+            flash(str(e.message), "error")
+            status = waitlist.offer_state(registration, at)
+            return render_template("events/offer.html", **page, status=status), e.status
+        db.session.commit()
+        return _next_page(registration)
+    return render_template(
+        "events/offer.html", **page, status=waitlist.offer_state(registration, at)
+    )

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 from core import create_app
 from core.extensions import db
@@ -93,10 +94,22 @@ def app(database_url, clock, tmp_path):
         }
     )
 
+    # In production the app context (and with it the session and `g`) lives as long as one
+    # request. Here one context spans the whole test, so each request starts and ends as if
+    # it had its own: nothing uncommitted survives, Flask-Login reloads the user and
+    # Flask-Babel picks the locale again.
+    def _fresh_g():
+        for key in ("_login_user", "_flask_babel"):
+            g.pop(key, None)
+
+    @app.before_request
+    def _start_request():
+        _fresh_g()
+
     @app.teardown_request
-    def _rollback(_exc):
-        # as in production, where the session ends with the request: nothing uncommitted survives
+    def _end_request(_exc):
         db.session.rollback()
+        _fresh_g()
 
     with app.app_context():
         _empty_tables()
@@ -107,7 +120,10 @@ def app(database_url, clock, tmp_path):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A test client whose browser asks for English; Dutch tests pass `?lang=nl` or the header."""
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return test_client
 
 
 @pytest.fixture

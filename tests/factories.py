@@ -14,6 +14,16 @@ from core.extensions import db
 
 PASSWORD = "correct horse battery"
 _seq = count(1)
+_hashes: dict[str, str] = {}
+
+
+def _password_hash(user: User, password: str) -> str:
+    """Hash each distinct test password once per run (scrypt is slow by design)."""
+    if password not in _hashes:
+        user.set_password(password)
+        _hashes[password] = user.password_hash
+    return _hashes[password]
+
 
 TIMELINE = {
     "submissions_open_at": datetime(2025, 2, 1, 9, 0, tzinfo=UTC),
@@ -32,7 +42,9 @@ CRITERIA = (
 
 @pytest.fixture
 def make_user(app, clock):
-    def _make_user(email=None, *, name=None, admin=False, verified=True, password=PASSWORD, **kw):
+    def _make_user(
+        email=None, *, name=None, admin=False, verified=True, password=PASSWORD, locale="en", **kw
+    ):
         n = next(_seq)
         user = User(
             email=(email or f"user{n}@example.org").lower(),
@@ -40,9 +52,10 @@ def make_user(app, clock):
             is_admin=admin,
             email_verified_at=clock() if verified else None,
             created_at=clock(),
+            locale=locale,
             **kw,
         )
-        user.set_password(password)
+        user.password_hash = _password_hash(user, password)
         db.session.add(user)
         db.session.commit()
         return user

@@ -1,5 +1,203 @@
-"""(being built)"""
+"""The admin area for awards: the dashboard, a programme's overview, entries with screening,
+and the CSV export; the set-up forms (programmes, categories, criteria) are in `admin_setup`.
 
-from flask import Blueprint
+Every route of this blueprint is for admins only (a `before_request` guard: anonymous visitors
+go to the login page, other users get 403). Entries are looked up within their programme.
+"""
 
-bp = Blueprint("awards_admin", __name__)
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from awards.forms import apply_errors
+from awards.forms.entries import ScreeningForm
+from awards.forms.programmes import METHOD_LABELS
+from awards.models import ENTRY_STATES, Programme
+from awards.services import access, criteria, programmes, screening
+from awards.services import entries as entry_rules
+from awards.services.entries import InvalidInput
+from awards.timeline import Timeline
+from awards.views import admin_setup
+from core.accounts.auth import admin_required
+from core.audit.services import record
+from core.clock import now
+from core.errors import DomainError
+from core.extensions import db
+
+bp = Blueprint("awards_admin", __name__, url_prefix="/admin")
+bp.before_request(admin_required(lambda: None))
+admin_setup.register(bp)
+PHASE_LABELS = {
+    "upcoming": _l("Not yet open"),
+    "submissions": _l("Open for submissions"),
+    "screening": _l("Screening"),
+    "scoring": _l("Jury scoring"),
+    "deliberation": _l("Deliberation"),
+    "published": _l("Results published"),
+}
+
+
+@bp.get("")
+def dashboard():
+    found = db.session.scalars(db.select(Programme).order_by(Programme.submissions_open_at.desc()))
+    tools = {
+        label: url
+        for label, url in (
+            (_l("Outbox"), optional_url("outbox.index")),
+            (_l("Audit log"), optional_url("audit.index")),
+        )
+        if url
+    }
+    return render_template(
+        "awards/admin/dashboard.html", programmes=list(found), tools=tools, now=now()
+    )
+
+
+@bp.get("/programmes/<slug>")
+def programme(slug):
+    """One programme: timeline and phase, categories with entry counts, criteria, tools."""
+    programme = access.get_programme(slug)
+    links = {
+        label: url
+        for label, url in (
+            (_l("Jury"), optional_url("jury.members", slug=slug)),
+            (_l("Conflicts of interest"), optional_url("jury.conflicts", slug=slug)),
+            (_l("Scoring progress"), optional_url("jury.progress", slug=slug)),
+            (_l("Results"), optional_url("results.leaderboard", slug=slug)),
+        )
+        if url
+    }
+    return render_template(
+        "awards/admin/programme.html",
+        programme=programme,
+        phase_label=PHASE_LABELS[Timeline.of(programme).phase(now())],
+        method_label=METHOD_LABELS.get(programme.method, programme.method),
+        counts=programmes.entry_counts(programme),
+        locked=criteria.scoring_started(programme),
+        links=links,
+    )
+
+
+@bp.get("/programmes/<slug>/entries")
+def entries(slug):
+    programme = access.get_programme(slug)
+    status, category_id = _filters(programme)
+    return render_template(
+        "awards/admin/entries.html",
+        programme=programme,
+        entries=screening.admin_entries(programme, status=status, category_id=category_id),
+        status=status,
+        category_id=category_id,
+        states=ENTRY_STATES,
+        state_labels=entry_rules.STATE_LABELS,
+        label=entry_rules.status_label,
+    )
+
+
+@bp.get("/programmes/<slug>/entries/<int:entry_id>")
+def entry(slug, entry_id):
+    programme = access.get_programme(slug)
+    return _entry_page(programme, access.get_entry(programme, entry_id), ScreeningForm())
+
+
+@bp.post("/programmes/<slug>/entries/<int:entry_id>/screen")
+def screen_entry(slug, entry_id):
+    """Mark a submitted entry eligible or ineligible (reason required); re-screening allowed."""
+    programme = access.get_programme(slug)
+    entry = access.get_entry(programme, entry_id)
+    form = ScreeningForm()
+    if form.validate_on_submit():
+        try:
+            screening.screen_entry(
+                entry,
+                current_user,
+                outcome=form.outcome.data,
+                reason=form.reason.data or "",
+                now=now(),
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if not (isinstance(error, InvalidInput) and apply_errors(form, error)):
+                flash(str(error.message), "error")
+        else:
+            flash(
+                _l(
+                    "%(ref)s is now: %(status)s",
+                    ref=entry.ref,
+                    status=entry_rules.status_label(entry),
+                ),
+                "success",
+            )
+            return redirect(url_for(".entries", slug=slug))
+    return _entry_page(programme, entry, form), 400
+
+
+@bp.get("/programmes/<slug>/entries.csv")
+def export_entries(slug):
+    """The (filtered) entries as CSV; the export is recorded in the audit log."""
+    programme = access.get_programme(slug)
+    status, category_id = _filters(programme)
+    found = screening.admin_entries(programme, status=status, category_id=category_id)
+    text = screening.export_csv(found)
+    record(
+        "entries.exported",
+        programme,
+        now=now(),
+        actor=current_user,
+        programme_id=programme.id,
+        count=len(found),
+        status=status or "",
+    )
+    db.session.commit()
+    return Response(
+        text.encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{programme.slug}-entries.csv"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def optional_url(endpoint: str, **values) -> str | None:
+    """url_for, or None while the endpoint is not registered (another module not yet built)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def _entry_page(programme, entry, form):
+    return render_template(
+        "awards/admin/entry.html",
+        programme=programme,
+        entry=entry,
+        form=form,
+        label=entry_rules.status_label,
+        screenable=entry.status in entry_rules.TRANSITIONS["eligible"][0],
+    )
+
+
+def _filters(programme: Programme) -> tuple[str | None, int | None]:
+    status = request.args.get("status") or None
+    category_id = request.args.get("category", type=int)
+    if status not in ENTRY_STATES:
+        status = None
+    if category_id not in {c.id for c in programme.categories}:
+        category_id = None
+    return status, category_id

@@ -1,5 +1,278 @@
-"""(being built)"""
+"""The jury's pages (blueprint `jury`): a juror's dashboard, accepting an invitation, the
+terms, their entry list, one entry with their own scorecard, the attachment and declaring a
+conflict. The chair's and admin's pages are in `awards.views.jury_admin`, on this blueprint.
 
-from flask import Blueprint
+Every object goes through `awards.services.access` / `awards.services.scorecards`: a juror who
+has not accepted the terms sees no entry (GET: sent to the terms page, POST: 403), a barred
+or unknown entry is a 404.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from awards import storage
+from awards.forms.jury import DeclareConflictForm, SetPasswordForm, TermsForm, scorecard_form
+from awards.services import access, jury, progress, scorecards
+from awards.services.scales import show_value
+from awards.timeline import Timeline
+from awards.views.jury_admin import register as register_admin_routes
+from core.clock import now
+from core.errors import DomainError, NotAllowed, NotFound
+from core.extensions import db
+from core.tokens import BadToken
 
 bp = Blueprint("jury", __name__)
+register_admin_routes(bp)
+
+
+@bp.app_context_processor
+def _nav():
+    """`is_juror` for base.html's nav: one query per request (cached on the request), none
+    outside a request or for anonymous users."""
+    if not has_request_context():
+        return {"is_juror": False}
+    cache = request.environ
+    if "podium.is_juror" not in cache:
+        try:
+            cache["podium.is_juror"] = progress.is_juror(current_user)
+        except SQLAlchemyError:  # an error page after a failed transaction still renders
+            cache["podium.is_juror"] = False
+    return {"is_juror": cache["podium.is_juror"]}
+
+
+@bp.errorhandler(NotAllowed)
+def _not_allowed(e: NotAllowed):
+    """Before the terms are accepted, a GET of a jury page leads to the terms; else 403."""
+    slug = (request.view_args or {}).get("slug")
+    if e.code == "terms_not_accepted" and request.method == "GET" and slug:
+        flash(str(e.message), "info")
+        return redirect(url_for(".terms", slug=slug))
+    return render_template("core/error.html", status=403, message=e.message), 403
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+@bp.get("/jury")
+@login_required
+def dashboard():
+    """The user's programmes as juror or chair: terms status and their own counts."""
+    rows = progress.juror_dashboard(current_user)
+    return render_template("awards/jury/dashboard.html", rows=rows)
+
+
+@bp.route("/jury/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    """An invitation link. Without a password the invitee sets one (which verifies the
+    address) and is logged in; with one, they must be logged in as that user (else: log-in
+    page with `next`). Then the terms. A bad or expired link gets a 400 page."""
+    at = now()
+    try:
+        member = jury.member_from_token(token, now=at)
+    except BadToken as e:
+        return render_template("awards/jury/invite_invalid.html", message=e.message), 400
+    user = member.user
+    if user.password_hash:
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(url_for(".terms", slug=member.programme.slug))
+        flash(_("Log in as %(email)s to accept the invitation.", email=user.email), "info")
+        return redirect(url_for("accounts.login", next=request.path))
+    form = SetPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            jury.set_invite_password(member, form.password.data, now=at)
+        except DomainError as e:
+            flash(str(e.message), "error")
+            status = e.status
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your password is set and your e-mail address confirmed."), "success")
+            return redirect(url_for(".terms", slug=member.programme.slug))
+    elif form.is_submitted():
+        status = 400
+    return render_template("awards/jury/accept_invite.html", form=form, member=member), status
+
+
+@bp.route("/jury/<slug>/terms", methods=["GET", "POST"])
+@login_required
+def terms(slug: str):
+    """The programme's jury terms; ticking the box and posting accepts them (once)."""
+    programme = access.get_programme(slug)
+    member = access.require_juror(programme, current_user, terms=False)
+    form = TermsForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            jury.accept_terms(member, accepted=bool(form.accept.data), now=now())
+        except DomainError as e:
+            flash(str(e.message), "error")
+            status = e.status
+        else:
+            db.session.commit()
+            flash(_("Thank you. You can now see the entries."), "success")
+            return redirect(url_for(".entries", slug=slug))
+    elif form.is_submitted():
+        status = 400
+    text = programme.jury_terms_en if _locale() == "en" else programme.jury_terms_nl
+    return render_template(
+        "awards/jury/terms.html", programme=programme, member=member, form=form, text=text
+    ), status
+
+
+@bp.get("/jury/<slug>/entries")
+@login_required
+def entries(slug: str):
+    """The juror's entries (eligible, not barred) in their own order, with their own status."""
+    programme = access.get_programme(slug)
+    member = access.require_juror(programme, current_user, terms=True)
+    rows = scorecards.juror_entries(member, secret=current_app.config["SECRET_KEY"])
+    at = now()
+    return render_template(
+        "awards/jury/entries.html",
+        programme=programme,
+        member=member,
+        rows=rows,
+        scoring_open=Timeline.of(programme).scoring_open(at),
+        locale=_locale(),
+    )
+
+
+def _initial(card) -> dict:
+    if card is None:
+        return {}
+    data = {"comment": card.comment}
+    for score in card.scores:
+        data[f"score_{score.criterion_id}"] = (
+            show_value(score.value) if score.value is not None else ""
+        )
+        data[f"comment_{score.criterion_id}"] = score.comment
+    return data
+
+
+def _render_entry(programme, member, entry, *, form=None, conflict_form=None, status=200):
+    card = scorecards.own_scorecard(member, entry)
+    locale = _locale()
+    if form is None:
+        form = scorecard_form(programme.criteria, locale, data=_initial(card))
+    return render_template(
+        "awards/jury/entry.html",
+        programme=programme,
+        member=member,
+        entry=entry,
+        card=card,
+        scores={s.criterion_id: s for s in card.scores} if card else {},
+        form=form,
+        conflict_form=conflict_form or DeclareConflictForm(formdata=None),
+        scoring_open=Timeline.of(programme).scoring_open(now()),
+        locale=locale,
+        show_value=show_value,
+    ), status
+
+
+@bp.route("/jury/<slug>/entries/<int:entry_id>", methods=["GET", "POST"])
+@login_required
+def entry(slug: str, entry_id: int):
+    """The case and the juror's own scorecard. POST saves a draft ("save") or submits
+    ("submit"); refused with a message — and nothing saved — outside the scoring period,
+    once submitted, or with a score off the scale."""
+    programme = access.get_programme(slug)
+    member = access.require_juror(programme, current_user, terms=True)
+    item = scorecards.juror_entry(member, entry_id)
+    if request.method == "GET":
+        return _render_entry(programme, member, item)
+    form = scorecard_form(programme.criteria, _locale())
+    if not form.validate_on_submit():
+        flash(_("Some fields need attention; nothing was saved."), "error")
+        return _render_entry(programme, member, item, form=form, status=400)
+    criteria = programme.criteria
+    try:
+        card = scorecards.save_scorecard(
+            member,
+            item.id,
+            values={c.id: form[f"score_{c.id}"].data for c in criteria},
+            comments={c.id: form[f"comment_{c.id}"].data for c in criteria},
+            comment=form.comment.data,
+            submit=bool(form.submit.data),
+            now=now(),
+        )
+    except scorecards.ScoresInvalid as e:
+        for criterion_id, message in e.errors.items():
+            form[f"score_{criterion_id}"].errors.append(message)
+        flash(str(e.message), "error")
+        return _render_entry(programme, member, item, form=form, status=e.status)
+    except DomainError as e:
+        if e.status == 404:
+            raise
+        flash(str(e.message), "error")
+        return _render_entry(programme, member, item, form=form, status=e.status)
+    db.session.commit()
+    if card.status == "submitted":
+        flash(_("Your scorecard is submitted. Thank you!"), "success")
+    else:
+        flash(_("Your draft is saved."), "success")
+    return redirect(url_for(".entry", slug=slug, entry_id=item.id))
+
+
+@bp.get("/jury/<slug>/entries/<int:entry_id>/attachment")
+@login_required
+def attachment(slug: str, entry_id: int):
+    """The entry's PDF for a juror who may see the entry; 404 otherwise or when there is none."""
+    programme = access.get_programme(slug)
+    member = access.require_juror(programme, current_user, terms=True)
+    item = scorecards.juror_entry(member, entry_id)
+    path = storage.path_for(item.attachment_key)
+    if path is None:
+        raise NotFound()
+    response = send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=item.attachment_name or f"{item.ref}.pdf",
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/jury/<slug>/entries/<int:entry_id>/conflict")
+@login_required
+def declare_conflict(slug: str, entry_id: int):
+    """The juror declares a conflict of interest on an entry (reason required): they are
+    barred at once and their draft is deleted."""
+    programme = access.get_programme(slug)
+    member = access.require_juror(programme, current_user, terms=True)
+    item = scorecards.juror_entry(member, entry_id)
+    form = DeclareConflictForm()
+    if not form.validate_on_submit():
+        flash(_("Say why you have a conflict of interest."), "error")
+        return _render_entry(programme, member, item, conflict_form=form, status=400)
+    try:
+        jury.declare_conflict(member, item, form.reason.data, now=now())
+    except DomainError as e:
+        if e.status == 404:
+            raise
+        flash(str(e.message), "error")
+        return _render_entry(programme, member, item, conflict_form=form, status=e.status)
+    db.session.commit()
+    flash(
+        _("Your conflict of interest is recorded; the entry is no longer on your list."),
+        "success",
+    )
+    return redirect(url_for(".entries", slug=slug))

@@ -1,5 +1,250 @@
-"""(being built)"""
+"""The chair's and admins' leaderboard: every method side by side, shortlisting, ratification.
 
-from flask import Blueprint
+Every route needs a log-in and `require_chair_or_admin` on the programme (403 otherwise, also
+for the chair of another programme). The leaderboard can be read at any time; shortlisting and
+ratifying follow the rules in `awards.services.ratification`.
+"""
 
-bp = Blueprint("results", __name__)
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from wtforms import HiddenField, RadioField, SelectMultipleField, TextAreaField
+from wtforms.validators import InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from awards.models import Category, Programme
+from awards.scoring import METHODS
+from awards.services import ratification as decisions
+from awards.services.access import get_programme, require_chair_or_admin
+from awards.services.results import category_board, load_board_data, resolve_options
+from awards.services.results_export import export_rows, to_csv
+from core.clock import now
+from core.errors import DomainError, NotFound
+from core.extensions import db
+
+bp = Blueprint("results", __name__, url_prefix="/admin/awards")
+
+METHOD_LABELS = {
+    "mean": _l("Mean"),
+    "median": _l("Median"),
+    "trimmed": _l("Trimmed mean"),
+    "zscore": _l("Z-score normalised mean"),
+}
+
+
+class ShortlistForm(FlaskForm):
+    entries = SelectMultipleField(
+        _l("Nominees"),
+        coerce=int,
+        validate_choice=False,  # the service says which entries may be nominated, and why not
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    method = HiddenField()
+    trim = HiddenField()
+
+
+class RatifyForm(FlaskForm):
+    winner = RadioField(
+        _l("Winner"), coerce=int, validate_choice=False, validators=[InputRequired()]
+    )
+    citation_nl = TextAreaField(_l("Citation (Dutch)"), validators=[Length(max=5000)])
+    citation_en = TextAreaField(_l("Citation (English)"), validators=[Length(max=5000)])
+    method = HiddenField()
+    trim = HiddenField()
+
+
+def _guard(slug: str) -> Programme:
+    """The programme; NotFound for an unknown slug, NotAllowed unless chair or admin."""
+    programme = get_programme(slug)
+    require_chair_or_admin(programme, current_user)
+    return programme
+
+
+def _category(programme: Programme, slug: str | None) -> Category | None:
+    """The category by slug (the first one when no slug); NotFound for an unknown slug."""
+    categories = programme.categories
+    if not slug:
+        return categories[0] if categories else None
+    for category in categories:
+        if category.slug == slug:
+            return category
+    raise NotFound()
+
+
+def tie_break_label(code: str | None, criteria) -> str:
+    """The tie-break rule in words (see `awards.scoring`): which rule decided equal totals."""
+    if not code:
+        return ""
+    if code.startswith("criterion:"):
+        key = code.split(":", 1)[1]
+        names = {c.key: c.name(_locale()) for c in criteria}
+        return _("higher score on %(criterion)s", criterion=names.get(key, key))
+    labels = {
+        "disagreement": _("lower disagreement between jurors"),
+        "scorecards": _("more scorecards"),
+        "entry": _("entry reference (alphabetical)"),
+    }
+    return labels.get(code, code)
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+def _render(
+    programme, category, method, trim, *, status=200, shortlist_form=None, ratify_form=None
+):
+    moment = now()
+    method, trim, quorum = resolve_options(programme, method, trim)
+    data = load_board_data(programme)
+    rows = (
+        category_board(programme, category, method=method, trim=trim, data=data) if category else []
+    )
+    nominations = decisions.nominations_by_category(programme)
+    ratified = decisions.ratifications_by_category(programme)
+    nominees = [n.entry for n in nominations.get(category.id, [])] if category else []
+    window_problem = None
+    try:
+        decisions.require_results_window(programme, moment)
+    except DomainError as error:
+        window_problem = error
+    shortlist_form = shortlist_form or ShortlistForm(
+        formdata=None, entries=[e.id for e in nominees], method=method, trim=trim
+    )
+    shortlist_form.entries.choices = [
+        (row.entry.id, f"{row.entry.ref} · {row.entry.organisation}")
+        for row in rows
+        if row.result.sufficient
+    ]
+    ratify_form = ratify_form or RatifyForm(formdata=None, method=method, trim=trim)
+    ratify_form.winner.choices = [(e.id, f"{e.ref} · {e.organisation}") for e in nominees]
+    return (
+        render_template(
+            "awards/results/leaderboard.html",
+            programme=programme,
+            category=category,
+            rows=rows,
+            criteria=data.criteria,
+            method=method,
+            trim=trim,
+            quorum=quorum,
+            methods=METHODS,
+            method_labels=METHOD_LABELS,
+            nominee_ids={e.id for e in nominees},
+            ratification=ratified.get(category.id) if category else None,
+            ratified_ids=set(ratified),
+            window_problem=window_problem,
+            shortlist_form=shortlist_form,
+            ratify_form=ratify_form,
+            tie_break_label=lambda code: tie_break_label(code, data.criteria),
+            plain=lambda d: format(d.normalize(), "f"),
+            now=moment,
+        ),
+        status,
+    )
+
+
+@bp.get("/<slug>/results")
+@login_required
+def leaderboard(slug: str):
+    """The leaderboard of one category (`?category=`, default the first), `?method=&trim=`.
+
+    400 for an unknown method or a bad trim, 404 for an unknown category."""
+    programme = _guard(slug)
+    category = _category(programme, request.args.get("category"))
+    return _render(programme, category, request.args.get("method"), request.args.get("trim"))
+
+
+@bp.get("/<slug>/results.csv")
+@login_required
+def export(slug: str):
+    """Every category's leaderboard as CSV (same columns as `flask awards results`)."""
+    programme = _guard(slug)
+    fields, rows = export_rows(
+        programme, method=request.args.get("method"), trim=request.args.get("trim")
+    )
+    return Response(
+        to_csv(fields, rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{programme.slug}-results.csv"'},
+    )
+
+
+def _back(programme, category, form):
+    return redirect(
+        url_for(
+            ".leaderboard",
+            slug=programme.slug,
+            category=category.slug,
+            method=form.method.data or None,
+            trim=form.trim.data or None,
+        )
+    )
+
+
+def _refused(programme, category, form, error: DomainError, **forms):
+    db.session.rollback()
+    flash(str(error.message), "error")
+    return _render(
+        programme, category, form.method.data, form.trim.data, status=error.status, **forms
+    )
+
+
+@bp.post("/<slug>/results/<category_slug>/shortlist")
+@login_required
+def shortlist(slug: str, category_slug: str):
+    """Replace the category's shortlist with the ticked entries (rules: ratification service)."""
+    programme = _guard(slug)
+    category = _category(programme, category_slug)
+    form = ShortlistForm()
+    if not form.validate_on_submit():
+        flash(_("The shortlist could not be read. Please try again."), "error")
+        return _render(programme, category, None, None, status=400, shortlist_form=form)
+    try:
+        decisions.shortlist(
+            programme, category, form.entries.data or [], actor=current_user, now=now()
+        )
+        db.session.commit()
+    except DomainError as error:
+        return _refused(programme, category, form, error, shortlist_form=form)
+    flash(_("The shortlist has been saved."), "success")
+    return _back(programme, category, form)
+
+
+@bp.post("/<slug>/results/<category_slug>/ratify")
+@login_required
+def ratify(slug: str, category_slug: str):
+    """Ratify the chosen nominee as the category's winner, freezing its results."""
+    programme = _guard(slug)
+    category = _category(programme, category_slug)
+    form = RatifyForm()
+    if not form.validate_on_submit():
+        flash(_("Choose the winner among the nominees."), "error")
+        return _render(programme, category, None, None, status=400, ratify_form=form)
+    try:
+        decisions.ratify(
+            programme,
+            category,
+            form.winner.data,
+            actor=current_user,
+            now=now(),
+            method=form.method.data or None,
+            trim=form.trim.data or None,
+            citation_nl=form.citation_nl.data or "",
+            citation_en=form.citation_en.data or "",
+        )
+        db.session.commit()
+    except DomainError as error:
+        return _refused(programme, category, form, error, ratify_form=form)
+    except IntegrityError:  # a concurrent ratification of the same category won
+        return _refused(programme, category, form, decisions.CategoryRatified(), ratify_form=form)
+    flash(_("The winner has been ratified."), "success")
+    return _back(programme, category, form)

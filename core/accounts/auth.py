@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 
@@ -22,13 +23,15 @@ def admin_required(view):
 
 
 def verified_required(view):
-    """Log-in required, with a verified e-mail address (else 403 with a message)."""
+    """Log-in required, with a verified e-mail address; otherwise the user is sent to their
+    account page with a message and a button to resend the verification e-mail."""
 
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.is_verified:
-            abort(403)
+            flash(_("Please verify your e-mail address first."), "error")
+            return redirect(url_for("accounts.profile"))
         return view(*args, **kwargs)
 
     return wrapped

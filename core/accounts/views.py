@@ -1,5 +1,214 @@
-"""(being built)"""
+"""Sign-up, log-in/out, e-mail verification, password reset and the profile page.
 
-from flask import Blueprint
+Every POST here is CSRF-protected (CSRFProtect is global). Views read the clock once,
+call services, commit once on success and turn DomainErrors into messages.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from core.accounts import services
+from core.accounts.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from core.clock import now
+from core.errors import DomainError
+from core.extensions import db
+from core.tokens import BadToken
 
 bp = Blueprint("accounts", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site ("/..."), else None.
+
+    Refuses absolute URLs, scheme-relative `//host`, backslashes (browsers read `/\\host`
+    as `//host`) and control characters (browsers drop tabs/newlines: `/\\t/host`).
+    """
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return None
+    if target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _home() -> str:
+    return url_for("core.home")
+
+
+def _status(form) -> int:
+    """400 for a submitted form that did not validate, else 200."""
+    return 400 if form.is_submitted() and form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with e-mail and password; one generic message for any wrong combination.
+    Goes to `next` when it is a path on this site, else home."""
+    next_url = safe_next(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or _home())
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except DomainError as e:
+            flash(str(e.message), "error")
+            form.next.data = next_url or ""
+            return render_template("accounts/login.html", form=form), e.status
+        login_user(user, remember=bool(form.remember.data))
+        if not user.is_verified:
+            flash(
+                _(
+                    "Please confirm your e-mail address with the link we sent you. "
+                    "You can ask for a new link on your account page."
+                ),
+                "info",
+            )
+        return redirect(next_url or _home())
+    form.next.data = next_url or ""
+    return render_template("accounts/login.html", form=form), _status(form)
+
+
+@bp.post("/logout")
+def logout():
+    """Log out (POST only, with the CSRF token) and go home."""
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(_home())
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Create an account, log it in (unverified) and send the verification link."""
+    if current_user.is_authenticated:
+        return redirect(_home())
+    form = SignupForm()
+    if not form.is_submitted() and str(get_locale()) in services.LOCALES:
+        form.language.data = str(get_locale())
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up(
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                locale=form.language.data,
+                now=now(),
+            )
+        except DomainError as e:
+            flash(str(e.message), "error")
+            return render_template("accounts/signup.html", form=form), e.status
+        db.session.commit()
+        login_user(user)
+        session["lang"] = user.locale
+        flash(
+            _(
+                "Welcome! We sent a link to %(email)s: open it to confirm your e-mail address.",
+                email=user.email,
+            ),
+            "success",
+        )
+        return redirect(_home())
+    return render_template("accounts/signup.html", form=form), _status(form)
+
+
+@bp.get("/verify/<token>")
+def verify(token: str):
+    """Confirm the address in a verification link; a bad or expired link gets a 400 page."""
+    try:
+        services.verify_email(token, now=now())
+    except BadToken as e:
+        return render_template(
+            "accounts/token_invalid.html", message=e.message, purpose="verify"
+        ), 400
+    db.session.commit()
+    flash(_("Thank you, your e-mail address is confirmed."), "success")
+    return redirect(_home() if current_user.is_authenticated else url_for("accounts.login"))
+
+
+@bp.post("/account/resend-verification")
+@login_required
+def resend_verification():
+    """Queue a new verification link (at most one a minute), then go back to `next`."""
+    back = safe_next(request.form.get("next")) or url_for("accounts.profile")
+    try:
+        message = services.send_verification(current_user._get_current_object(), now=now())
+    except DomainError as e:
+        flash(str(e.message), "error")
+        return redirect(back)
+    if message is None:
+        flash(_("Your e-mail address is already confirmed."), "info")
+    else:
+        db.session.commit()
+        flash(_("We sent a new link to %(email)s.", email=current_user.email), "success")
+    return redirect(back)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link. The answer is the same whether or not the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data, now=now())
+        db.session.commit()
+        return render_template("accounts/forgot_sent.html")
+    return render_template("accounts/forgot.html", form=form), _status(form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password via a reset link (1 hour, single-use); a bad link gets a 400 page."""
+    at = now()
+    try:
+        services.user_for_reset(token, now=at)
+    except BadToken as e:
+        return render_template(
+            "accounts/token_invalid.html", message=e.message, purpose="reset"
+        ), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data, now=at)
+        except DomainError as e:
+            flash(str(e.message), "error")
+            return render_template("accounts/reset.html", form=form, token=token), e.status
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()
+        flash(_("Your password has been changed. You can log in with it now."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form, token=token), _status(form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Show the account (address, verification state) and change name and language."""
+    user = current_user._get_current_object()
+    form = ProfileForm(data={"name": user.name, "language": user.locale})
+    if form.validate_on_submit():
+        try:
+            services.update_profile(user, name=form.name.data, locale=form.language.data, now=now())
+        except DomainError as e:
+            flash(str(e.message), "error")
+            return render_template("accounts/profile.html", form=form), e.status
+        db.session.commit()
+        session["lang"] = user.locale
+        flash(_("Your account has been updated."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form), _status(form)

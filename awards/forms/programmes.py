@@ -1,0 +1,128 @@
+"""The admin's programme, category and criterion forms. Times are Europe/Amsterdam wall-clock."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from awards.forms import LocalDecimalField, clean_text, one_line
+from awards.scoring import METHODS
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+REQUIRED = _l("This field is required.")
+METHOD_LABELS = {
+    "mean": _l("Mean"),
+    "median": _l("Median"),
+    "trimmed": _l("Trimmed mean"),
+    "zscore": _l("Z-score normalised mean"),
+}
+
+
+def _moment(label):
+    return DateTimeLocalField(
+        label,
+        format=DATETIME_FORMATS,
+        validators=[InputRequired(REQUIRED)],
+        description=_l("Amsterdam time"),
+    )
+
+
+def _slug(label=None):
+    return StringField(
+        label or _l("Slug"),
+        filters=[one_line],
+        validators=[InputRequired(REQUIRED), Length(max=80)],
+        description=_l("Lowercase letters, digits and dashes; used in web addresses."),
+    )
+
+
+class ProgrammeForm(FlaskForm):
+    slug = _slug()
+    name = StringField(
+        _l("Name"), filters=[one_line], validators=[InputRequired(REQUIRED), Length(max=200)]
+    )
+    submissions_open_at = _moment(_l("Submissions open"))
+    submissions_close_at = _moment(_l("Submissions close"))
+    scoring_open_at = _moment(_l("Scoring opens"))
+    scoring_close_at = _moment(_l("Scoring closes"))
+    publish_at = _moment(_l("Results published"))
+    quorum = IntegerField(
+        _l("Quorum"),
+        default=3,
+        validators=[InputRequired(REQUIRED), NumberRange(min=1, max=100)],
+        description=_l("Submitted scorecards an entry needs before it is ranked."),
+    )
+    trim = IntegerField(
+        _l("Trim"),
+        default=1,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100)],
+        description=_l("Highest and lowest scores dropped by the trimmed mean."),
+    )
+    method = SelectField(
+        _l("Default aggregation method"),
+        choices=[SelectChoice(m, METHOD_LABELS.get(m, m)) for m in METHODS],
+        default="mean",
+    )
+    jury_terms_nl = TextAreaField(_l("Jury terms (Dutch)"), filters=[clean_text])
+    jury_terms_en = TextAreaField(_l("Jury terms (English)"), filters=[clean_text])
+
+
+class CategoryForm(FlaskForm):
+    slug = _slug()
+    name_nl = StringField(
+        _l("Name (Dutch)"),
+        filters=[one_line],
+        validators=[InputRequired(REQUIRED), Length(max=200)],
+    )
+    name_en = StringField(
+        _l("Name (English)"),
+        filters=[one_line],
+        validators=[InputRequired(REQUIRED), Length(max=200)],
+    )
+    description_nl = TextAreaField(_l("Description (Dutch)"), filters=[clean_text])
+    description_en = TextAreaField(_l("Description (English)"), filters=[clean_text])
+    shortlist_size = IntegerField(
+        _l("Shortlist size"),
+        default=3,
+        validators=[InputRequired(REQUIRED), NumberRange(min=1, max=100)],
+    )
+    position = IntegerField(_l("Position"), default=0, validators=[Optional()])
+
+
+class CriterionForm(FlaskForm):
+    key = StringField(
+        _l("Key"),
+        filters=[one_line],
+        validators=[InputRequired(REQUIRED), Length(max=40)],
+        description=_l("Lowercase letters, digits and underscores, e.g. customer_focus."),
+    )
+    name_nl = StringField(
+        _l("Name (Dutch)"),
+        filters=[one_line],
+        validators=[InputRequired(REQUIRED), Length(max=120)],
+    )
+    name_en = StringField(
+        _l("Name (English)"),
+        filters=[one_line],
+        validators=[InputRequired(REQUIRED), Length(max=120)],
+    )
+    rubric_nl = TextAreaField(_l("Rubric (Dutch)"), filters=[clean_text])
+    rubric_en = TextAreaField(_l("Rubric (English)"), filters=[clean_text])
+    weight = LocalDecimalField(_l("Weight"), default=1, validators=[InputRequired(REQUIRED)])
+    min_score = LocalDecimalField(
+        _l("Minimum score"), default=1, validators=[InputRequired(REQUIRED)]
+    )
+    max_score = LocalDecimalField(
+        _l("Maximum score"), default=10, validators=[InputRequired(REQUIRED)]
+    )
+    step = LocalDecimalField(_l("Step"), default=1, validators=[InputRequired(REQUIRED)])
+    position = IntegerField(_l("Position"), default=0, validators=[Optional()])

@@ -1,0 +1,259 @@
+"""Conflicts of interest: declared by a juror, detected from names and e-mail domains, ruled.
+
+A conflict bars its juror from the entry (cannot see it, cannot score it) until the chair
+dismisses it. Services flush only; the request commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from awards.matching import find_link
+from awards.models import Conflict, Entry, JuryMember, Programme, Scorecard
+from core.accounts.models import User
+from core.audit.services import record
+from core.errors import DomainError, NotAllowed, NotFound
+from core.extensions import db
+
+DETECTABLE_STATES = ("submitted", "eligible")
+RULINGS = {"uphold": "upheld", "dismiss": "dismissed"}
+
+
+class ConflictError(DomainError):
+    code = "conflict_error"
+
+
+# --- detection ------------------------------------------------------------------------------
+
+
+def _describe(code: str, value: str, organisation: str) -> str:
+    """The reason stored on a detected conflict, saying what matched. Written in the site's
+    default language, whoever triggered detection (also from the command line)."""
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "nl")):
+        if code == "affiliation":
+            return _(
+                "Juror affiliation “%(a)s” matches the organisation “%(o)s”.",
+                a=value,
+                o=organisation,
+            )
+        if code == "email_domain":
+            return _("Juror and entrant share the e-mail domain “%(d)s”.", d=value)
+        return _(
+            "Juror e-mail domain “%(d)s” matches the organisation “%(o)s”.",
+            d=value,
+            o=organisation,
+        )
+
+
+def _detect(members: Iterable[JuryMember], entries: Iterable[Entry], *, now, actor):
+    """Create and audit a conflict for every linked (juror, entry) pair without one yet."""
+    members, entries = list(members), list(entries)
+    if not members or not entries:
+        return []
+    existing = set(
+        db.session.execute(
+            sa.select(Conflict.jury_member_id, Conflict.entry_id).where(
+                Conflict.jury_member_id.in_([m.id for m in members]),
+                Conflict.entry_id.in_([e.id for e in entries]),
+            )
+        ).all()
+    )
+    created = []
+    for member in members:
+        for entry in entries:
+            if (member.id, entry.id) in existing:
+                continue
+            found = find_link(
+                member.affiliation,
+                member.user.email,
+                entry.organisation,
+                entry.owner.email if entry.owner is not None else None,
+            )
+            if found is None:
+                continue
+            code, value = found
+            reason = _describe(code, value, entry.organisation)
+            conflict = Conflict(
+                jury_member_id=member.id,
+                entry_id=entry.id,
+                source="detected",
+                status="pending",
+                reason=reason,
+                created_at=now,
+            )
+            db.session.add(conflict)
+            db.session.flush()
+            record(
+                "conflict.detected",
+                conflict,
+                now=now,
+                actor=actor,
+                programme_id=entry.programme_id,
+                member_id=member.id,
+                entry_id=entry.id,
+                match=code,
+                reason=reason,
+            )
+            created.append(conflict)
+    return created
+
+
+def detect_conflicts_for_entry(entry: Entry, *, now: datetime, actor=None) -> list[Conflict]:
+    """Create a pending "detected" conflict for every juror of the entry's programme linked to
+    it by affiliation or e-mail domain. Idempotent: pairs that already have a conflict (any
+    status, so a dismissal stands) are skipped. Only entries submitted or eligible are checked.
+    Returns the new conflicts; audits `conflict.detected` for each."""
+    if entry.status not in DETECTABLE_STATES:
+        return []
+    members = db.session.scalars(
+        sa.select(JuryMember).where(JuryMember.programme_id == entry.programme_id)
+    ).all()
+    return _detect(members, [entry], now=now, actor=actor)
+
+
+def detect_conflicts_for_member(member: JuryMember, *, now: datetime, actor=None) -> list[Conflict]:
+    """Like `detect_conflicts_for_entry`, for one juror against every submitted or eligible
+    entry of the programme. Idempotent; returns the new conflicts."""
+    entries = db.session.scalars(
+        sa.select(Entry)
+        .options(joinedload(Entry.owner))
+        .where(Entry.programme_id == member.programme_id, Entry.status.in_(DETECTABLE_STATES))
+    ).all()
+    return _detect([member], entries, now=now, actor=actor)
+
+
+def detect_conflicts_for_programme(programme: Programme, *, now: datetime, actor) -> int:
+    """Re-run detection for every juror of the programme; returns how many were created."""
+    members = db.session.scalars(
+        sa.select(JuryMember).where(JuryMember.programme_id == programme.id)
+    ).all()
+    entries = db.session.scalars(
+        sa.select(Entry)
+        .options(joinedload(Entry.owner))
+        .where(Entry.programme_id == programme.id, Entry.status.in_(DETECTABLE_STATES))
+    ).all()
+    return len(_detect(members, entries, now=now, actor=actor))
+
+
+# --- declaring and ruling -------------------------------------------------------------------
+
+
+def declare_conflict(member: JuryMember, entry: Entry, reason: str, *, now: datetime) -> Conflict:
+    """The juror declares a conflict on `entry`: a pending "declared" conflict that bars them
+    at once. Their draft scorecard for the entry is deleted (a submitted one stays, excluded
+    from the results by the bar). A dismissed conflict is reopened as declared.
+
+    Raises ConflictError("reason_required") without a reason, NotFound when the entry is not
+    in the juror's programme or already barred for them."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ConflictError(_l("Say why you have a conflict of interest."), code="reason_required")
+    if entry.programme_id != member.programme_id:
+        raise NotFound()
+    conflict = db.session.scalar(
+        sa.select(Conflict).where(
+            Conflict.jury_member_id == member.id, Conflict.entry_id == entry.id
+        )
+    )
+    if conflict is not None and conflict.bars:
+        raise NotFound()
+    if conflict is None:
+        conflict = Conflict(jury_member_id=member.id, entry_id=entry.id, created_at=now)
+        db.session.add(conflict)
+    conflict.source = "declared"
+    conflict.status = "pending"
+    conflict.reason = reason
+    conflict.ruling_note = ""
+    conflict.ruled_by_id = None
+    conflict.ruled_at = None
+    draft = db.session.scalar(
+        sa.select(Scorecard).where(
+            Scorecard.jury_member_id == member.id,
+            Scorecard.entry_id == entry.id,
+            Scorecard.status == "draft",
+        )
+    )
+    if draft is not None:
+        db.session.delete(draft)
+    db.session.flush()
+    record(
+        "conflict.declared",
+        conflict,
+        now=now,
+        actor=member.user,
+        programme_id=member.programme_id,
+        entry_id=entry.id,
+        reason=reason,
+        draft_deleted=draft is not None,
+    )
+    return conflict
+
+
+def get_conflict(programme: Programme, conflict_id: int) -> Conflict:
+    """The conflict with its juror; NotFound unless it belongs to `programme`."""
+    conflict = db.session.get(Conflict, conflict_id)
+    if conflict is None or conflict.jury_member.programme_id != programme.id:
+        raise NotFound()
+    return conflict
+
+
+def rule_conflict(
+    conflict: Conflict, decision: str, note: str, *, actor: User, now: datetime
+) -> Conflict:
+    """Uphold (the bar stays) or dismiss (the bar is lifted) a conflict, with a note.
+
+    The chair may not rule on a conflict of their own; an admin may rule on any. Raises
+    NotAllowed for that, ConflictError("bad_decision" / "note_required") for bad input."""
+    if decision not in RULINGS:
+        raise ConflictError(_l("Choose uphold or dismiss."), code="bad_decision")
+    note = (note or "").strip()
+    if not note:
+        raise ConflictError(_l("Add a note explaining the ruling."), code="note_required")
+    if conflict.jury_member.user_id == actor.id and not actor.is_admin:
+        raise NotAllowed(
+            _l("You cannot rule on your own conflict of interest; an admin must."),
+            code="own_conflict",
+        )
+    conflict.status = RULINGS[decision]
+    conflict.ruling_note = note
+    conflict.ruled_by_id = actor.id
+    conflict.ruled_at = now
+    db.session.flush()
+    record(
+        "conflict.ruled",
+        conflict,
+        now=now,
+        actor=actor,
+        programme_id=conflict.jury_member.programme_id,
+        entry_id=conflict.entry_id,
+        member_id=conflict.jury_member_id,
+        decision=conflict.status,
+        note=note,
+    )
+    return conflict
+
+
+def programme_conflicts(programme: Programme) -> list[Conflict]:
+    """Every conflict of the programme with juror, user and entry loaded (one query),
+    pending first, then by entry reference."""
+    return list(
+        db.session.scalars(
+            sa.select(Conflict)
+            .join(Conflict.jury_member)
+            .join(Conflict.entry)
+            .options(
+                joinedload(Conflict.jury_member).joinedload(JuryMember.user),
+                joinedload(Conflict.entry),
+            )
+            .where(JuryMember.programme_id == programme.id)
+            .order_by((Conflict.status != "pending"), Entry.ref, Conflict.id)
+        ).unique()
+    )

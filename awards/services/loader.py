@@ -1,0 +1,241 @@
+"""Reading a programme from one JSON document (`flask awards load-programme`, `flask demo load`).
+
+`parse_programme(data)` checks the whole document and returns a `ProgrammeSpec`, or raises
+`ProgrammeFileError` listing EVERY problem with its JSON path, e.g.
+``criteria[2].weight: must be a positive decimal``. It needs no database.
+`awards.services.programme_upsert.load_programme(data, now=...)` parses, checks the spec against
+the stored data and upserts it; on any problem it raises before anything is written.
+
+The document (keys marked ? are optional)::
+
+    {"slug": "cda-2025", "name": "Customer Data Awards 2025", "timezone": "Europe/Amsterdam",
+     "timeline": {"submissions_open": ..., "submissions_close": ..., "scoring_open": ...,
+                  "scoring_close": ..., "publish_at": ...},
+     "method"?: "mean", "trim"?: 1, "quorum"?: 3,
+     "criteria": [{"key", "name": {"nl", "en"}, "weight", "min", "max", "step",
+                   "rubric"?: {"nl", "en"}}],
+     "categories": [{"slug", "name": {"nl", "en"}, "shortlist_size", "description"?: {..}}],
+     "jury": [{"email", "name", "affiliation"?, "role"?: "chair" | "member"}],
+     "entries": [{"ref", "category", "organisation", "title", "status", "summary"?}],
+     "jury_terms"?: {"nl", "en"}}
+
+Times are ISO 8601; with an offset they are exact, without one they are wall-clock time in
+`timezone`. Decimals (weight, min, max, step) may be JSON numbers or strings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from email_validator import EmailNotValidError, validate_email
+
+from awards.models import ENTRY_STATES, JURY_ROLES
+from awards.scoring import METHODS
+from awards.services.loader_checks import Checker, read_moment, read_zone
+from awards.services.results_export import CSV_FIELDS
+from awards.timeline import Timeline
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+TIMELINE_KEYS = (
+    "submissions_open",
+    "submissions_close",
+    "scoring_open",
+    "scoring_close",
+    "publish_at",
+)
+TIMELINE_PROBLEMS = {
+    "submissions_order": ("submissions_close", "must be after timeline.submissions_open"),
+    "scoring_before_close": ("scoring_open", "must not be before timeline.submissions_close"),
+    "scoring_order": ("scoring_close", "must be after timeline.scoring_open"),
+    "publish_before_scoring_close": ("publish_at", "must not be before timeline.scoring_close"),
+}
+
+
+class ProgrammeFileError(ValueError):
+    """The document has problems; `problems` lists them all as "path: reason"."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ProgrammeSpec:
+    """A checked programme document; times are aware UTC, decimals are Decimal."""
+
+    slug: str
+    name: str
+    timezone: str
+    timeline: dict[str, datetime]  # model column name -> time
+    settings: dict[str, object]  # method / trim / quorum, when given
+    jury_terms: tuple[str, str] | None
+    criteria: list[dict] = field(default_factory=list)
+    categories: list[dict] = field(default_factory=list)
+    jury: list[dict] = field(default_factory=list)
+    entries: list[dict] = field(default_factory=list)
+
+
+def _timeline(check: Checker, doc: dict, tz: ZoneInfo | None) -> dict[str, datetime]:
+    raw = check.obj(doc.get("timeline"), "timeline", TIMELINE_KEYS) if "timeline" in doc else None
+    if raw is None:
+        return {}
+    times = {
+        key: read_moment(check, raw[key], f"timeline.{key}", tz)
+        for key in TIMELINE_KEYS
+        if key in raw
+    }
+    if len(times) == len(TIMELINE_KEYS) and None not in times.values():
+        for code in Timeline(*(times[k] for k in TIMELINE_KEYS)).problems():
+            key, reason = TIMELINE_PROBLEMS[code]
+            check.bad(f"timeline.{key}", reason)
+    return {
+        f"{key}_at" if key != "publish_at" else key: value for key, value in times.items() if value
+    }
+
+
+def _criterion(check: Checker, raw, path: str) -> dict | None:
+    item = check.obj(raw, path, ("key", "name", "weight", "min", "max", "step"), ("rubric",))
+    if item is None:
+        return None
+    key = check.text(item, "key", f"{path}.key", max_len=40, pattern=KEY)
+    if key in CSV_FIELDS:
+        check.bad(f"{path}.key", "is reserved (a results column has that name)")
+    name = check.bilingual(item, "name", f"{path}.name", max_len=120)
+    rubric = check.bilingual(item, "rubric", f"{path}.rubric", max_len=5000, empty=True)
+    weight = check.decimal(item, "weight", f"{path}.weight", places=3, positive=True)
+    low = check.decimal(item, "min", f"{path}.min", places=2, positive=False)
+    high = check.decimal(item, "max", f"{path}.max", places=2, positive=False)
+    step = check.decimal(item, "step", f"{path}.step", places=2, positive=True)
+    if low is not None and high is not None and low >= high:
+        check.bad(f"{path}.max", "must be greater than min")
+    elif None not in (low, high, step) and (high - low) % step != 0:
+        check.bad(f"{path}.step", "must divide max - min exactly")
+    return {
+        "key": key,
+        "name": name,
+        "rubric": rubric or ("", ""),
+        "weight": weight,
+        "min_score": low,
+        "max_score": high,
+        "step": step,
+    }
+
+
+def _category(check: Checker, raw, path: str) -> dict | None:
+    item = check.obj(raw, path, ("slug", "name", "shortlist_size"), ("description",))
+    if item is None:
+        return None
+    return {
+        "slug": check.text(item, "slug", f"{path}.slug", max_len=80, pattern=SLUG),
+        "name": check.bilingual(item, "name", f"{path}.name", max_len=200),
+        "description": check.bilingual(
+            item, "description", f"{path}.description", max_len=5000, empty=True
+        )
+        or ("", ""),
+        "shortlist_size": check.integer(
+            item, "shortlist_size", f"{path}.shortlist_size", minimum=1, maximum=50
+        ),
+    }
+
+
+def _email(check: Checker, raw, path: str) -> str | None:
+    if not isinstance(raw, str):
+        check.bad(path, "must be a string")
+        return None
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        check.bad(path, f"not a valid e-mail address ({error})")
+        return None
+
+
+def _juror(check: Checker, raw, path: str) -> dict | None:
+    item = check.obj(raw, path, ("email", "name"), ("affiliation", "role"))
+    if item is None:
+        return None
+    return {
+        "email": _email(check, item["email"], f"{path}.email") if "email" in item else None,
+        "name": check.text(item, "name", f"{path}.name", max_len=200),
+        "affiliation": check.text(
+            item, "affiliation", f"{path}.affiliation", max_len=200, empty=True
+        )
+        or "",
+        "role": check.choice(item, "role", f"{path}.role", JURY_ROLES, default="member"),
+    }
+
+
+def _entry(check: Checker, raw, path: str, slugs: set[str]) -> dict | None:
+    item = check.obj(
+        raw, path, ("ref", "category", "organisation", "title", "status"), ("summary",)
+    )
+    if item is None:
+        return None
+    category = check.text(item, "category", f"{path}.category", max_len=80)
+    if category is not None and category not in slugs:
+        check.bad(f"{path}.category", f"unknown category {category}")
+    return {
+        "ref": check.text(item, "ref", f"{path}.ref", max_len=40, pattern=REF),
+        "category": category,
+        "organisation": check.text(item, "organisation", f"{path}.organisation", max_len=200),
+        "title": check.text(item, "title", f"{path}.title", max_len=200),
+        "status": check.choice(item, "status", f"{path}.status", ENTRY_STATES),
+        "summary": check.text(item, "summary", f"{path}.summary", max_len=5000, empty=True) or "",
+    }
+
+
+def parse_programme(data) -> ProgrammeSpec:
+    """The checked document; raises ProgrammeFileError with every problem found."""
+    check = Checker()
+    required = ("slug", "name", "timezone", "timeline", "criteria", "categories", "jury", "entries")
+    doc = check.obj(data, "", required, ("jury_terms", "method", "trim", "quorum"))
+    if doc is None:
+        raise ProgrammeFileError(check.problems)
+    timezone = check.text(doc, "timezone", "timezone", max_len=64)
+    spec = ProgrammeSpec(
+        slug=check.text(doc, "slug", "slug", max_len=80, pattern=SLUG) or "",
+        name=check.text(doc, "name", "name", max_len=200) or "",
+        timezone=timezone or "",
+        timeline=_timeline(check, doc, read_zone(check, timezone)),
+        settings={},
+        jury_terms=check.bilingual(doc, "jury_terms", "jury_terms", max_len=20000, empty=True),
+    )
+    for key, value in (
+        ("method", check.choice(doc, "method", "method", METHODS)),
+        ("trim", check.integer(doc, "trim", "trim", minimum=0, maximum=10)),
+        ("quorum", check.integer(doc, "quorum", "quorum", minimum=1, maximum=100)),
+    ):
+        if value is not None:
+            spec.settings[key] = value
+    for name, parse in (("criteria", _criterion), ("categories", _category), ("jury", _juror)):
+        parsed = [
+            parse(check, raw, f"{name}[{i}]") for i, raw in enumerate(check.items(doc, name, name))
+        ]
+        setattr(spec, name, parsed)
+    slugs = {c["slug"] for c in spec.categories if c and c["slug"]}
+    spec.entries = [
+        _entry(check, raw, f"entries[{i}]", slugs)
+        for i, raw in enumerate(check.items(doc, "entries", "entries"))
+    ]
+    if "criteria" in doc and isinstance(doc["criteria"], list) and not doc["criteria"]:
+        check.bad("criteria", "at least one criterion is required")
+    check.unique(
+        [(f"criteria[{i}].key", c and c["key"]) for i, c in enumerate(spec.criteria)], "key"
+    )
+    check.unique(
+        [(f"categories[{i}].slug", c and c["slug"]) for i, c in enumerate(spec.categories)], "slug"
+    )
+    check.unique(
+        [(f"jury[{i}].email", j and j["email"]) for i, j in enumerate(spec.jury)], "e-mail"
+    )
+    check.unique([(f"entries[{i}].ref", e and e["ref"]) for i, e in enumerate(spec.entries)], "ref")
+    chairs = [f"jury[{i}]" for i, j in enumerate(spec.jury) if j and j["role"] == "chair"]
+    for path in chairs[1:]:
+        check.bad(f"{path}.role", f"only one chair is allowed (also {chairs[0]})")
+    if check.problems:
+        raise ProgrammeFileError(check.problems)
+    return spec

@@ -1,0 +1,208 @@
+"""Scoring progress in counts (never scores): per juror and per entry for the chair, and per
+programme for a juror's own dashboard. Every page is a fixed number of GROUP BY queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, joinedload
+
+from awards.models import Category, Conflict, Entry, JuryMember, Programme, Scorecard
+from awards.services.scorecards import barring_conflict_exists, counted_scorecards_query
+from core.accounts.models import User
+from core.extensions import db
+
+
+@dataclass(frozen=True)
+class JurorProgress:
+    member: JuryMember
+    assigned: int  # eligible entries not barred for this juror
+    drafts: int
+    submitted: int
+    conflicts: int  # every conflict of the juror, whatever its ruling
+    pending: int  # conflicts awaiting a ruling
+
+    @property
+    def to_do(self) -> int:
+        return max(self.assigned - self.submitted, 0)
+
+
+@dataclass(frozen=True)
+class EntryProgress:
+    entry: Entry
+    submitted: int  # scorecards that count (submitted, juror not barred)
+    conflicts: int  # conflicts that bar a juror (not dismissed)
+    quorum: int
+
+    @property
+    def below_quorum(self) -> bool:
+        return self.submitted < self.quorum
+
+
+@dataclass(frozen=True)
+class SubmittedCard:
+    scorecard_id: int
+    juror_name: str
+    entry_ref: str
+    entry_title: str
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    jurors: list[JurorProgress]
+    entries: list[EntryProgress]
+    submitted: list[SubmittedCard]
+
+    @property
+    def below_quorum(self) -> int:
+        return sum(1 for row in self.entries if row.below_quorum)
+
+
+def _member_counts(member_ids: Sequence[int]) -> tuple[dict, dict]:
+    """({member_id: (conflicts, barring on eligible, pending)}, {(member_id, status): n} for
+    scorecards on eligible entries the juror is not barred from) — two GROUP BY queries."""
+    if not member_ids:
+        return {}, {}
+    barring_eligible = sa.and_(Conflict.status != "dismissed", Entry.status == "eligible")
+    conflicts = {
+        member_id: (total, int(barring or 0), int(pending or 0))
+        for member_id, total, barring, pending in db.session.execute(
+            sa.select(
+                Conflict.jury_member_id,
+                sa.func.count(Conflict.id),
+                sa.func.sum(sa.case((barring_eligible, 1), else_=0)),
+                sa.func.sum(sa.case((Conflict.status == "pending", 1), else_=0)),
+            )
+            .join(Entry, Entry.id == Conflict.entry_id)
+            .where(Conflict.jury_member_id.in_(member_ids))
+            .group_by(Conflict.jury_member_id)
+        )
+    }
+    cards = {
+        (member_id, status): n
+        for member_id, status, n in db.session.execute(
+            sa.select(Scorecard.jury_member_id, Scorecard.status, sa.func.count(Scorecard.id))
+            .join(Entry, Entry.id == Scorecard.entry_id)
+            .where(
+                Scorecard.jury_member_id.in_(member_ids),
+                Entry.status == "eligible",
+                ~barring_conflict_exists(),
+            )
+            .group_by(Scorecard.jury_member_id, Scorecard.status)
+        )
+    }
+    return conflicts, cards
+
+
+def _juror_row(member: JuryMember, eligible: int, conflicts: dict, cards: dict) -> JurorProgress:
+    total, barring, pending = conflicts.get(member.id, (0, 0, 0))
+    return JurorProgress(
+        member=member,
+        assigned=eligible - barring,
+        drafts=cards.get((member.id, "draft"), 0),
+        submitted=cards.get((member.id, "submitted"), 0),
+        conflicts=total,
+        pending=pending,
+    )
+
+
+def programme_progress(programme: Programme) -> Progress:
+    """Counts for the chair: per juror (assigned, drafts, submitted, conflicts), per eligible
+    entry (counted scorecards vs the quorum, barring conflicts) and the submitted scorecards
+    that can be reopened. Seven queries, however many jurors and entries."""
+    members = db.session.scalars(
+        sa.select(JuryMember)
+        .join(JuryMember.user)
+        .options(contains_eager(JuryMember.user))
+        .where(JuryMember.programme_id == programme.id)
+        .order_by(JuryMember.role != "chair", User.name, JuryMember.id)
+    ).all()
+    entries = db.session.scalars(
+        sa.select(Entry)
+        .join(Entry.category)
+        .options(contains_eager(Entry.category))
+        .where(Entry.programme_id == programme.id, Entry.status == "eligible")
+        .order_by(Category.position, Category.id, Entry.ref)
+    ).all()
+    conflicts, cards = _member_counts([m.id for m in members])
+    counted = counted_scorecards_query(programme).subquery()
+    per_entry = dict(
+        db.session.execute(
+            sa.select(counted.c.entry_id, sa.func.count()).group_by(counted.c.entry_id)
+        ).all()
+    )
+    barring_per_entry = dict(
+        db.session.execute(
+            sa.select(Conflict.entry_id, sa.func.count(Conflict.id))
+            .join(Entry, Entry.id == Conflict.entry_id)
+            .where(Entry.programme_id == programme.id, Conflict.status != "dismissed")
+            .group_by(Conflict.entry_id)
+        ).all()
+    )
+    submitted = [
+        SubmittedCard(*row)
+        for row in db.session.execute(
+            sa.select(Scorecard.id, User.name, Entry.ref, Entry.title, Scorecard.submitted_at)
+            .join(JuryMember, JuryMember.id == Scorecard.jury_member_id)
+            .join(User, User.id == JuryMember.user_id)
+            .join(Entry, Entry.id == Scorecard.entry_id)
+            .where(JuryMember.programme_id == programme.id, Scorecard.status == "submitted")
+            .order_by(User.name, Entry.ref)
+        )
+    ]
+    return Progress(
+        jurors=[_juror_row(m, len(entries), conflicts, cards) for m in members],
+        entries=[
+            EntryProgress(
+                entry=e,
+                submitted=per_entry.get(e.id, 0),
+                conflicts=barring_per_entry.get(e.id, 0),
+                quorum=programme.quorum,
+            )
+            for e in entries
+        ],
+        submitted=submitted,
+    )
+
+
+def juror_dashboard(user: User) -> list[JurorProgress]:
+    """The user's jury memberships (with programme) and their own counts, newest programme
+    first. Four queries, however many programmes."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    members = db.session.scalars(
+        sa.select(JuryMember)
+        .join(JuryMember.programme)
+        .options(contains_eager(JuryMember.programme), joinedload(JuryMember.user))
+        .where(JuryMember.user_id == user.id)
+        .order_by(Programme.scoring_open_at.desc(), Programme.id)
+    ).all()
+    if not members:
+        return []
+    eligible = dict(
+        db.session.execute(
+            sa.select(Entry.programme_id, sa.func.count(Entry.id))
+            .where(
+                Entry.programme_id.in_([m.programme_id for m in members]),
+                Entry.status == "eligible",
+            )
+            .group_by(Entry.programme_id)
+        ).all()
+    )
+    conflicts, cards = _member_counts([m.id for m in members])
+    return [_juror_row(m, eligible.get(m.programme_id, 0), conflicts, cards) for m in members]
+
+
+def is_juror(user) -> bool:
+    """True when the user is on any jury (one query); False for anonymous users."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        db.session.scalar(sa.select(JuryMember.id).where(JuryMember.user_id == user.id).limit(1))
+        is not None
+    )

@@ -1,0 +1,285 @@
+"""Shortlisting nominees, ratifying winners, and the published results.
+
+Rules:
+* Only the jury chair (terms accepted) or an admin may shortlist or ratify
+  (`require_chair_or_admin`, NotAllowed otherwise).
+* Both are possible only after scoring closes and before `publish_at`
+  (ResultsWindowClosed, codes `scoring_not_closed` / `results_published`).
+* A ratified category is frozen: shortlisting or ratifying it again raises CategoryRatified (409)
+  and changes nothing.
+* A shortlist holds 1..`category.shortlist_size` of the category's eligible entries, each with
+  at least quorum scorecards; it replaces the category's earlier nominations.
+* The winner must be on the shortlist. The ratification freezes the chosen method's leaderboard
+  (`snapshot`), the method, trim, quorum and the tie-break rule that separated the winner from
+  the entry ranked directly below it ("" when their rounded totals differ).
+* Results are public from `publish_at` on, and only for ratified categories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from awards.models import Category, Entry, JuryMember, Nomination, Programme, Ratification
+from awards.services.access import require_chair_or_admin
+from awards.services.results import (
+    BoardData,
+    leaderboard,
+    load_board_data,
+    resolve_options,
+    snapshot_row,
+)
+from awards.timeline import Timeline
+from core.audit.services import record
+from core.errors import DomainError, NotFound
+from core.extensions import db
+from core.locking import write_transaction
+
+
+class ResultsWindowClosed(DomainError):
+    code = "results_window_closed"
+    status = 409
+    message = _l("Shortlisting and ratification are possible only after scoring closes.")
+
+
+class CategoryRatified(DomainError):
+    code = "category_ratified"
+    status = 409
+    message = _l("This category has been ratified; its results can no longer change.")
+
+
+class ShortlistError(DomainError):
+    code = "bad_shortlist"
+    status = 400
+    message = _l("This shortlist is not valid.")
+
+
+def require_results_window(programme: Programme, now: datetime) -> None:
+    """Raise ResultsWindowClosed unless scoring has closed and the results are not public."""
+    timeline = Timeline.of(programme)
+    if now < timeline.scoring_close_at:
+        raise ResultsWindowClosed(code="scoring_not_closed")
+    if timeline.published(now):
+        raise ResultsWindowClosed(
+            _l("The results have been published; nothing can change any more."),
+            code="results_published",
+        )
+
+
+def ratification_of(category: Category) -> Ratification | None:
+    return db.session.scalar(sa.select(Ratification).where(Ratification.category_id == category.id))
+
+
+def nominations_by_category(programme: Programme) -> dict[int, list[Nomination]]:
+    """Category id -> its nominations (with entries), in one query."""
+    rows = db.session.scalars(
+        sa.select(Nomination)
+        .join(Category, Category.id == Nomination.category_id)
+        .where(Category.programme_id == programme.id)
+        .options(selectinload(Nomination.entry))
+        .order_by(Nomination.id)
+    )
+    out: dict[int, list[Nomination]] = {}
+    for nomination in rows:
+        out.setdefault(nomination.category_id, []).append(nomination)
+    return out
+
+
+def ratifications_by_category(programme: Programme) -> dict[int, Ratification]:
+    rows = db.session.scalars(
+        sa.select(Ratification)
+        .join(Category, Category.id == Ratification.category_id)
+        .where(Category.programme_id == programme.id)
+    )
+    return {r.category_id: r for r in rows}
+
+
+def _prepare(programme: Programme, category: Category, actor, now: datetime) -> None:
+    """Common checks, under a lock so that two decisions on one category queue: SQLite's
+    write lock (`write_transaction`), and the category's row lock on PostgreSQL."""
+    if category.programme_id != programme.id:
+        raise NotFound()
+    write_transaction()
+    db.session.execute(sa.select(Category.id).where(Category.id == category.id).with_for_update())
+    require_chair_or_admin(programme, actor)
+    require_results_window(programme, now)
+    if ratification_of(category) is not None:
+        raise CategoryRatified()
+
+
+def _unranked(entry: Entry) -> ShortlistError:
+    return ShortlistError(
+        _l("%(ref)s is not ranked: it has too few scorecards.", ref=entry.ref),
+        code="insufficient_scorecards",
+    )
+
+
+def shortlist(
+    programme: Programme,
+    category: Category,
+    entry_ids: list[int],
+    *,
+    actor,
+    now: datetime,
+    data: BoardData | None = None,
+) -> list[Nomination]:
+    """Replace the category's nominations with `entry_ids`; audit `results.shortlisted`.
+
+    Raises NotAllowed, ResultsWindowClosed, CategoryRatified, or ShortlistError (codes
+    `shortlist_empty`, `shortlist_too_long`, `not_eligible`, `insufficient_scorecards`)."""
+    _prepare(programme, category, actor, now)
+    wanted = list(dict.fromkeys(entry_ids))
+    if not wanted:
+        raise ShortlistError(_l("Choose at least one nominee."), code="shortlist_empty")
+    if len(wanted) > category.shortlist_size:
+        raise ShortlistError(
+            _l("A shortlist holds at most %(n)s nominees.", n=category.shortlist_size),
+            code="shortlist_too_long",
+        )
+    results = {r.entry.id: r for r in leaderboard(programme, category, data=data)}
+    for entry_id in wanted:
+        if entry_id not in results:
+            raise ShortlistError(
+                _l("Only eligible entries of this category can be nominated."),
+                code="not_eligible",
+            )
+        if results[entry_id].rank is None:
+            raise _unranked(results[entry_id].entry)
+    db.session.execute(sa.delete(Nomination).where(Nomination.category_id == category.id))
+    nominations = [Nomination(category_id=category.id, entry_id=i, created_at=now) for i in wanted]
+    db.session.add_all(nominations)
+    db.session.flush()
+    record(
+        "results.shortlisted",
+        category,
+        now=now,
+        actor=actor,
+        programme_id=programme.id,
+        entries=[results[i].entry.ref for i in wanted],
+    )
+    return nominations
+
+
+def ratify(
+    programme: Programme,
+    category: Category,
+    winner_id: int,
+    *,
+    actor,
+    now: datetime,
+    method: str | None = None,
+    trim: int | None = None,
+    citation_nl: str = "",
+    citation_en: str = "",
+) -> Ratification:
+    """Freeze the category with `winner_id` as winner; audit `results.ratified`.
+
+    Raises NotAllowed, ResultsWindowClosed, CategoryRatified, BadResultsOption, or
+    ShortlistError (code `winner_not_nominee`)."""
+    _prepare(programme, category, actor, now)
+    method, trim, quorum = resolve_options(programme, method, trim)
+    nominated = set(
+        db.session.scalars(
+            sa.select(Nomination.entry_id).where(Nomination.category_id == category.id)
+        )
+    )
+    if winner_id not in nominated:
+        raise ShortlistError(_l("The winner must be on the shortlist."), code="winner_not_nominee")
+    results = leaderboard(
+        programme, category, method=method, trim=trim, data=load_board_data(programme)
+    )
+    position = next((i for i, r in enumerate(results) if r.entry.id == winner_id), None)
+    if position is None:
+        raise ShortlistError(
+            _l("Only eligible entries of this category can win."), code="not_eligible"
+        )
+    if results[position].rank is None:
+        raise _unranked(results[position].entry)
+    below = results[position + 1] if position + 1 < len(results) else None
+    tie_break = (below.tie_break or "") if below is not None and below.rank is not None else ""
+    ratification = Ratification(
+        category_id=category.id,
+        winner_entry_id=winner_id,
+        method=method,
+        trim=trim,
+        quorum=quorum,
+        tie_break=tie_break,
+        citation_nl=citation_nl.strip(),
+        citation_en=citation_en.strip(),
+        snapshot=[snapshot_row(r) for r in results],
+        ratified_at=now,
+        ratified_by_id=actor.id,
+    )
+    db.session.add(ratification)
+    db.session.flush()
+    record(
+        "results.ratified",
+        ratification,
+        now=now,
+        actor=actor,
+        programme_id=programme.id,
+        category=category.slug,
+        winner=results[position].entry.ref,
+        method=method,
+        trim=trim,
+        quorum=quorum,
+        tie_break=tie_break,
+    )
+    return ratification
+
+
+@dataclass(frozen=True)
+class PublishedCategory:
+    category: Category
+    ratification: Ratification
+    winner: Entry
+    nominees: list[Entry]  # the other nominees, by organisation
+
+
+def published_results(programme: Programme, now: datetime) -> list[PublishedCategory] | None:
+    """The ratified categories with winner and other nominees; None before `publish_at`.
+
+    Before the embargo lifts nothing is loaded at all, so nothing can leak."""
+    if not Timeline.of(programme).published(now):
+        return None
+    ratifications = ratifications_by_category(programme)
+    nominations = nominations_by_category(programme)
+    winners = {
+        e.id: e
+        for e in db.session.scalars(
+            sa.select(Entry).where(
+                Entry.id.in_([r.winner_entry_id for r in ratifications.values()])
+            )
+        )
+    }
+    out = []
+    for category in sorted(programme.categories, key=lambda c: (c.position, c.id)):
+        ratification = ratifications.get(category.id)
+        if ratification is None:
+            continue
+        others = [
+            n.entry
+            for n in nominations.get(category.id, [])
+            if n.entry_id != ratification.winner_entry_id
+        ]
+        out.append(
+            PublishedCategory(
+                category,
+                ratification,
+                winners[ratification.winner_entry_id],
+                sorted(others, key=lambda e: e.organisation.lower()),
+            )
+        )
+    return out
+
+
+def jury_for_display(programme: Programme) -> list[JuryMember]:
+    """The jury, chair first, then in the order they joined (users joined in the same query)."""
+    members = db.session.scalars(
+        sa.select(JuryMember).where(JuryMember.programme_id == programme.id)
+    ).all()
+    return sorted(members, key=lambda m: (not m.is_chair, m.id))

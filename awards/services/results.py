@@ -1,0 +1,230 @@
+"""Leaderboards: the jury's submitted scores aggregated per category with `awards.scoring`.
+
+What counts (`awards.services.scorecards.counted_scorecards_query`): submitted scorecards of
+*eligible* entries whose juror is not barred from the entry by a conflict the chair has not
+dismissed. Draft scorecards, withdrawn/ineligible/draft entries
+and barred jurors never count. Withdrawn or ineligible entries never appear on a leaderboard.
+
+Everything a programme's leaderboards need is loaded by `load_board_data` in three queries
+(criteria, eligible entries, one joined query over the counted scorecards and their scores);
+every function here accepts that data so a page or an export loads it once.
+
+Method, trim and quorum default to the programme's settings. The z-score method standardises
+each juror against everything that juror scored in the whole programme (the z-score population
+is all counted scorecards of the programme, not only the category's).
+
+Rounding (as `awards.scoring` documents it): totals, per-criterion aggregates and disagreement
+are rounded to two decimals, half up; the ranking uses the rounded values, ties are broken by
+the rules in `awards.scoring` and the deciding rule is reported in `EntryResult.tie_break`.
+Entries below quorum are listed after the ranked ones without a rank.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from awards import scoring
+from awards.models import Category, Criterion, Entry, Programme, Score
+from awards.scoring import METHODS, EntryResult, ScoringError
+from awards.services.scorecards import counted_scorecards_query
+from core.errors import DomainError
+from core.extensions import db
+
+
+class BadResultsOption(DomainError):
+    """An unknown aggregation method or a trim that is not a whole number >= 0."""
+
+    code = "bad_option"
+    status = 400
+    message = _l("Unknown aggregation method or trim.")
+
+
+@dataclass
+class BoardData:
+    """A programme's scoring inputs, loaded once (see `load_board_data`)."""
+
+    programme: Programme
+    criteria: list[Criterion]
+    entries: dict[int, list[Entry]] = field(default_factory=dict)  # category id -> entries
+    cards: dict[int, list[scoring.Scorecard]] = field(default_factory=dict)  # category id -> cards
+
+    @property
+    def population(self) -> list[scoring.Scorecard]:
+        """Every counted scorecard of the programme (the z-score population)."""
+        return [card for cards in self.cards.values() for card in cards]
+
+    @property
+    def scoring_criteria(self) -> list[scoring.Criterion]:
+        return [
+            scoring.Criterion(c.key, c.weight, c.min_score, c.max_score, c.step)
+            for c in self.criteria
+        ]
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One entry on a category board: the chosen method's result plus every method's result."""
+
+    entry: Entry
+    result: EntryResult
+    by_method: dict[str, EntryResult]
+
+
+def load_board_data(programme: Programme) -> BoardData:
+    """Criteria, eligible entries and counted scores of `programme`, in three queries."""
+    criteria = list(
+        db.session.scalars(
+            sa.select(Criterion)
+            .where(Criterion.programme_id == programme.id)
+            .order_by(Criterion.position, Criterion.id)
+        )
+    )
+    data = BoardData(programme, criteria)
+    entries = db.session.scalars(
+        sa.select(Entry)
+        .where(Entry.programme_id == programme.id, Entry.status == "eligible")
+        .order_by(Entry.ref)
+    )
+    for entry in entries:
+        data.entries.setdefault(entry.category_id, []).append(entry)
+    counted = counted_scorecards_query(programme).subquery()
+    rows = db.session.execute(
+        sa.select(
+            Entry.category_id,
+            Entry.ref,
+            counted.c.id,
+            counted.c.jury_member_id,
+            Criterion.key,
+            Score.value,
+        )
+        .select_from(counted)
+        .join(Entry, Entry.id == counted.c.entry_id)
+        .outerjoin(Score, Score.scorecard_id == counted.c.id)
+        .outerjoin(Criterion, Criterion.id == Score.criterion_id)
+        .order_by(counted.c.id)
+    )
+    grouped: dict[int, tuple[int, str, int, dict[str, Decimal | None]]] = {}
+    for category_id, ref, card_id, juror_id, key, value in rows:
+        card = grouped.setdefault(card_id, (category_id, ref, juror_id, {}))
+        if key is not None:
+            card[3][key] = value
+    by_category: dict[int, list[scoring.Scorecard]] = defaultdict(list)
+    for category_id, ref, juror_id, scores in grouped.values():
+        by_category[category_id].append(scoring.Scorecard(ref, juror_id, scores))
+    data.cards = dict(by_category)
+    return data
+
+
+def resolve_options(
+    programme: Programme, method: str | None, trim: int | str | None, quorum: int | None = None
+) -> tuple[str, int, int]:
+    """(method, trim, quorum) with the programme's defaults filled in.
+
+    Raises BadResultsOption for an unknown method or a trim that is not an integer >= 0."""
+    method = method or programme.method
+    if method not in METHODS:
+        raise BadResultsOption(code="bad_method")
+    if trim is None or trim == "":
+        trim = programme.trim
+    try:
+        trim = int(trim)
+    except (TypeError, ValueError):
+        raise BadResultsOption(code="bad_trim") from None
+    if trim < 0:
+        raise BadResultsOption(code="bad_trim")
+    return method, trim, quorum if quorum is not None else programme.quorum
+
+
+def _aggregate(data: BoardData, category: Category, method: str, trim: int, quorum: int):
+    entries = data.entries.get(category.id, [])
+    by_ref = {e.ref: e for e in entries}
+    try:
+        results = scoring.aggregate(
+            data.scoring_criteria,
+            data.cards.get(category.id, []),
+            list(by_ref),
+            method=method,  # type: ignore[arg-type]
+            trim=trim,
+            quorum=quorum,
+            zscore_population=data.population,
+        )
+    except ScoringError as error:  # only reachable with corrupt data or bad options
+        raise BadResultsOption(code=error.code) from error
+    return [replace(r, entry=by_ref[r.entry]) for r in results]
+
+
+def leaderboard(
+    programme: Programme,
+    category: Category,
+    *,
+    method: str | None = None,
+    trim: int | None = None,
+    quorum: int | None = None,
+    data: BoardData | None = None,
+) -> list[EntryResult]:
+    """The category's eligible entries aggregated with `method` (programme defaults if None).
+
+    Each `EntryResult.entry` is the `Entry`. Ranked entries come first by rank, then entries
+    below quorum (rank None) by ref. Raises BadResultsOption for a bad method or trim."""
+    method, trim, quorum = resolve_options(programme, method, trim, quorum)
+    data = data or load_board_data(programme)
+    return _aggregate(data, category, method, trim, quorum)
+
+
+def leaderboard_all_methods(
+    programme: Programme,
+    category: Category,
+    *,
+    trim: int | None = None,
+    quorum: int | None = None,
+    data: BoardData | None = None,
+) -> dict[str, list[EntryResult]]:
+    """`leaderboard` under each of `METHODS`, from one load of the data."""
+    _, trim, quorum = resolve_options(programme, None, trim, quorum)
+    data = data or load_board_data(programme)
+    return {m: _aggregate(data, category, m, trim, quorum) for m in METHODS}
+
+
+def category_board(
+    programme: Programme,
+    category: Category,
+    *,
+    method: str | None = None,
+    trim: int | None = None,
+    data: BoardData | None = None,
+) -> list[BoardRow]:
+    """Rows in the order of the chosen method's leaderboard, each with every method's result."""
+    method, trim, _ = resolve_options(programme, method, trim)
+    everything = leaderboard_all_methods(programme, category, trim=trim, data=data)
+    by_entry = {m: {r.entry.id: r for r in results} for m, results in everything.items()}
+    return [
+        BoardRow(r.entry, r, {m: by_entry[m][r.entry.id] for m in METHODS})
+        for r in everything[method]
+    ]
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def snapshot_row(result: EntryResult) -> dict:
+    """A leaderboard row as JSON-ready data (decimals as strings), as frozen at ratification."""
+    entry = result.entry
+    return {
+        "entry_id": entry.id,
+        "ref": entry.ref,
+        "organisation": entry.organisation,
+        "title": entry.title,
+        "rank": result.rank,
+        "total": decimal_text(result.total),
+        "criteria": {k: decimal_text(v) for k, v in result.criteria.items()},
+        "scorecards": result.scorecards,
+        "sufficient": result.sufficient,
+        "disagreement": decimal_text(result.disagreement),
+        "tie_break": result.tie_break or "",
+    }

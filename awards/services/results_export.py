@@ -1,0 +1,111 @@
+"""Every category's leaderboard as flat rows, written as CSV, JSON or an aligned text table.
+
+One row per eligible entry: `CSV_FIELDS` plus one column per criterion key (the per-criterion
+aggregates of the chosen method). Decimals are strings with two places; `rank` is empty (None
+in JSON) for entries below quorum. Used by `flask awards results` and the leaderboard's CSV
+download, so both give the same data.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from awards.models import Programme
+from awards.services.results import decimal_text, leaderboard, load_board_data, resolve_options
+
+CSV_FIELDS = (
+    "category",
+    "rank",
+    "entry",
+    "organisation",
+    "title",
+    "total",
+    "scorecards",
+    "sufficient",
+    "disagreement",
+)
+FORMATS = ("table", "csv", "json")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_rows(
+    programme: Programme, *, method: str | None = None, trim: int | str | None = None
+) -> tuple[list[str], list[dict]]:
+    """(field names, rows) for every category, in category order then leaderboard order.
+
+    Raises BadResultsOption for an unknown method or a bad trim."""
+    method, trim, quorum = resolve_options(programme, method, trim)
+    data = load_board_data(programme)
+    keys = [c.key for c in data.criteria]
+    rows = []
+    for category in sorted(programme.categories, key=lambda c: (c.position, c.id)):
+        results = leaderboard(
+            programme, category, method=method, trim=trim, quorum=quorum, data=data
+        )
+        for result in results:
+            entry = result.entry
+            row = {
+                "category": category.slug,
+                "rank": result.rank,
+                "entry": entry.ref,
+                "organisation": entry.organisation,
+                "title": entry.title,
+                "total": decimal_text(result.total),
+                "scorecards": result.scorecards,
+                "sufficient": result.sufficient,
+                "disagreement": decimal_text(result.disagreement),
+            }
+            row.update({k: decimal_text(result.criteria.get(k)) for k in keys})
+            rows.append(row)
+    return [*CSV_FIELDS, *keys], rows
+
+
+def _cell(value, *, guard: bool = True) -> str:
+    """A value as text; with `guard`, text a spreadsheet would run as a formula gets a '."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    return "'" + text if guard and text.startswith(_FORMULA_START) else text
+
+
+def to_csv(fields: list[str], rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow([_cell(row[f]) for f in fields])
+    return out.getvalue()
+
+
+def to_json(fields: list[str], rows: list[dict]) -> str:
+    return json.dumps([{f: row[f] for f in fields} for row in rows], indent=2, ensure_ascii=False)
+
+
+def to_table(fields: list[str], rows: list[dict]) -> str:
+    """Columns padded to their widest cell; numbers right-aligned."""
+    numeric = {"rank", "total", "scorecards", "disagreement", *fields[len(CSV_FIELDS) :]}
+    cells = [list(fields)] + [[_cell(row[f], guard=False) for f in fields] for row in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(fields))]
+    lines = []
+    for line in cells:
+        parts = [
+            text.rjust(w) if f in numeric else text.ljust(w)
+            for f, text, w in zip(fields, line, widths, strict=True)
+        ]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def render(fields: list[str], rows: list[dict], fmt: str) -> str:
+    """`rows` in one of FORMATS (ValueError for another)."""
+    if fmt == "csv":
+        return to_csv(fields, rows)
+    if fmt == "json":
+        return to_json(fields, rows)
+    if fmt == "table":
+        return to_table(fields, rows)
+    raise ValueError(f"unknown format {fmt!r}")

@@ -1,0 +1,275 @@
+"""Importing jury scores from CSV (`flask awards import-scores`, `flask demo load`).
+
+Columns: ``entry`` (entry ref), ``juror`` (the juror's e-mail address), ``criterion`` (key),
+``score`` and optionally ``comment`` (stored with that score). Line 1 is the header.
+
+All or nothing: every line is checked first and every problem is reported as
+``line N: reason`` (unknown entry / juror / criterion, a score that is not a number, outside
+the criterion's scale or off its step grid, a juror barred from the entry by a conflict the
+chair has not dismissed, an entry that is not eligible or whose category is ratified, a
+duplicate line, a missing value or column). A scorecard must cover every criterion, so each
+entry/juror pair missing criteria is reported too. With any problem `ScoreImportError` is
+raised and nothing is written. Otherwise each entry/juror pair becomes a *submitted*
+scorecard (created, or updated in place), and one `scores.imported` audit entry records the
+counts. Flushes, never commits.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from awards import scoring
+from awards.models import (
+    Category,
+    Conflict,
+    Criterion,
+    Entry,
+    JuryMember,
+    Programme,
+    Ratification,
+    Score,
+    Scorecard,
+)
+from awards.services.scales import show_value
+from core.accounts.models import User
+from core.audit.services import record
+from core.extensions import db
+
+REQUIRED = ("entry", "juror", "criterion", "score")
+OPTIONAL = ("comment",)
+
+
+class ScoreImportError(ValueError):
+    """The file has problems; `problems` lists them all ("line N: reason")."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ImportSummary:
+    lines: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "lines": self.lines,
+            "scorecards_created": self.created,
+            "scorecards_updated": self.updated,
+            "scorecards_unchanged": self.unchanged,
+        }
+
+
+@dataclass
+class _Lookups:
+    entries: dict[str, Entry]
+    jurors: dict[str, JuryMember]
+    criteria: dict[str, Criterion]
+    barred: set[tuple[int, int]]
+    ratified: set[int]
+
+
+def _lookups(programme: Programme) -> _Lookups:
+    """Everything the checks need, in five queries."""
+    entries = db.session.scalars(sa.select(Entry).where(Entry.programme_id == programme.id))
+    jurors = db.session.execute(
+        sa.select(User.email, JuryMember)
+        .join(JuryMember, JuryMember.user_id == User.id)
+        .where(JuryMember.programme_id == programme.id)
+    )
+    criteria = db.session.scalars(
+        sa.select(Criterion)
+        .where(Criterion.programme_id == programme.id)
+        .order_by(Criterion.position, Criterion.id)
+    )
+    barred = db.session.execute(
+        sa.select(Conflict.jury_member_id, Conflict.entry_id)
+        .join(Entry, Entry.id == Conflict.entry_id)
+        .where(Entry.programme_id == programme.id, Conflict.status != "dismissed")
+    )
+    ratified = db.session.scalars(
+        sa.select(Ratification.category_id)
+        .join(Category, Category.id == Ratification.category_id)
+        .where(Category.programme_id == programme.id)
+    )
+    return _Lookups(
+        {e.ref: e for e in entries},
+        {email.lower(): member for email, member in jurors},
+        {c.key: c for c in criteria},
+        {(m, e) for m, e in barred},
+        set(ratified),
+    )
+
+
+def _check_line(row: dict, known: _Lookups) -> tuple[list[str], Decimal | None]:
+    """Reasons the line is bad (empty if fine) and its score."""
+    reasons = []
+    if row.get(None):
+        reasons.append("too many values")
+    missing = [c for c in REQUIRED if not (row.get(c) or "").strip()]
+    if missing:
+        reasons.append("missing value for " + ", ".join(missing))
+    ref, email = (row.get("entry") or "").strip(), (row.get("juror") or "").strip().lower()
+    key, raw = (row.get("criterion") or "").strip(), (row.get("score") or "").strip()
+    entry, member, criterion = (
+        known.entries.get(ref),
+        known.jurors.get(email),
+        known.criteria.get(key),
+    )
+    if ref and entry is None:
+        reasons.append(f"unknown entry {ref}")
+    if email and member is None:
+        reasons.append(f"unknown juror {email} (not on this programme's jury)")
+    if key and criterion is None:
+        reasons.append(f"unknown criterion {key}")
+    value = None
+    if raw:
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            reasons.append(f"score {raw!r} is not a number")
+    if value is not None and criterion is not None:
+        reason = _scale_problem(criterion, value, raw)
+        if reason:
+            reasons.append(reason)
+    if entry is not None:
+        if entry.status != "eligible":
+            reasons.append(f"entry {ref} is not eligible (status {entry.status})")
+        elif entry.category_id in known.ratified:
+            reasons.append(f"entry {ref}: its category is ratified; scores can no longer change")
+        if member is not None and (member.id, entry.id) in known.barred:
+            reasons.append(f"juror {email} is barred from entry {ref} by a conflict of interest")
+    return reasons, value
+
+
+def _scale_problem(criterion: Criterion, value: Decimal, raw: str) -> str | None:
+    """Why `value` is not a valid score for `criterion`, or None."""
+    scale = scoring.Criterion(
+        criterion.key, criterion.weight, criterion.min_score, criterion.max_score, criterion.step
+    )
+    try:
+        scoring.validate_score(scale, value)
+    except scoring.ScoringError as error:
+        low, high, step = (show_value(v) for v in (scale.min, scale.max, scale.step))
+        if error.code == "not_a_number":
+            return f"score {raw!r} is not a number"
+        if not scale.min <= value <= scale.max:
+            return f"score {raw} is outside the scale {low}–{high}"
+        return f"score {raw} is not on the scale's steps ({low}, {low} + {step}, ... {high})"
+    return None
+
+
+def _read(lines: Iterable[str], known: _Lookups):
+    """Check every line; return (problems, groups {(entry, member): {criterion: (value, comment)}})."""
+    reader = csv.DictReader(lines)
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    problems: list[str] = []
+    if not header:
+        return ["line 1: the file is empty (expected the columns entry,juror,criterion,score)"], {}
+    reader.fieldnames = header
+    for column in REQUIRED:
+        if column not in header:
+            problems.append(f"line 1: missing column {column}")
+    for column in header:
+        if column not in REQUIRED + OPTIONAL:
+            problems.append(f"line 1: unknown column {column!r}")
+    if problems:
+        return problems, {}
+    groups: dict[tuple, dict[str, tuple]] = {}
+    seen: dict[tuple, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any((v or "").strip() for k, v in row.items() if k is not None):
+            continue  # a blank line
+        reasons, value = _check_line(row, known)
+        ident = tuple((row.get(c) or "").strip().lower() for c in ("entry", "juror", "criterion"))
+        if ident in seen:
+            reasons.append(f"duplicate of line {seen[ident]}")
+        else:
+            seen[ident] = line
+        problems.extend(f"line {line}: {reason}" for reason in reasons)
+        if not reasons:
+            entry = known.entries[row["entry"].strip()]
+            member = known.jurors[row["juror"].strip().lower()]
+            comment = (row.get("comment") or "").strip()
+            groups.setdefault((entry, member), {})[row["criterion"].strip()] = (value, comment)
+    return problems, groups
+
+
+def import_scores(
+    programme: Programme, lines: Iterable[str], *, now: datetime, actor=None
+) -> ImportSummary:
+    """Import the CSV text `lines`; raises ScoreImportError (nothing written) on any problem."""
+    known = _lookups(programme)
+    problems, groups = _read(lines, known)
+    for (entry, member), scores in groups.items():
+        missing = [k for k in known.criteria if k not in scores]
+        if missing:
+            problems.append(
+                f"entry {entry.ref} / juror {member.user.email}: incomplete scorecard, "
+                f"missing {', '.join(missing)}"
+            )
+    if problems:
+        raise ScoreImportError(problems)
+    summary = ImportSummary(lines=sum(len(s) for s in groups.values()))
+    existing = {
+        (card.jury_member_id, card.entry_id): card
+        for card in db.session.scalars(
+            sa.select(Scorecard)
+            .join(Entry, Entry.id == Scorecard.entry_id)
+            .where(Entry.programme_id == programme.id)
+            .options(selectinload(Scorecard.scores))
+        )
+    }
+    for (entry, member), scores in groups.items():
+        card = existing.get((member.id, entry.id))
+        if card is None:
+            card = Scorecard(jury_member_id=member.id, entry_id=entry.id, comment="")
+            db.session.add(card)
+            summary.created += 1
+        elif _write_scores(card, scores, known, dry_run=True) or card.status != "submitted":
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+            continue
+        _write_scores(card, scores, known, dry_run=False)
+        card.status, card.updated_at = "submitted", now
+        card.submitted_at = now
+    db.session.flush()
+    record(
+        "scores.imported",
+        programme,
+        now=now,
+        actor=actor,
+        programme_id=programme.id,
+        **summary.as_dict(),
+    )
+    return summary
+
+
+def _write_scores(card: Scorecard, scores: dict, known: _Lookups, *, dry_run: bool) -> bool:
+    """Set the card's scores to `scores`; True if any value or comment differs."""
+    current = {s.criterion_id: s for s in card.scores}
+    changed = False
+    for key, (value, comment) in scores.items():
+        criterion = known.criteria[key]
+        score = current.get(criterion.id)
+        if score is None:
+            changed = True
+            if not dry_run:
+                card.scores.append(Score(criterion_id=criterion.id, value=value, comment=comment))
+        elif score.value != value or score.comment != comment:
+            changed = True
+            if not dry_run:
+                score.value, score.comment = value, comment
+    return changed

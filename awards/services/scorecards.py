@@ -1,0 +1,271 @@
+"""What a juror sees and scores: their entry list (own shuffled order), one entry, their own
+scorecard (draft → submitted, locked until the chair reopens it), and the scorecards that
+count for the results.
+
+A juror only ever gets their own scorecard from here; conflicts bar at the service level.
+Services flush only and raise `DomainError`s; the request commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager, selectinload
+
+from awards.models import Conflict, Entry, JuryMember, Programme, Score, Scorecard
+from awards.services.access import barred_entry_ids
+from awards.services.scales import parse_score
+from awards.timeline import PhaseClosed, Timeline
+from core.audit.services import record
+from core.errors import DomainError, NotAllowed, NotFound
+from core.extensions import db
+from core.outbox.services import queue_mail
+
+
+class ScoringClosed(DomainError):
+    code = "scoring_closed"
+    message = _l("Scoring is not open: scorecards can only be changed during the scoring period.")
+
+
+class ScorecardLocked(DomainError):
+    code = "scorecard_locked"
+    status = 409
+    message = _l(
+        "This scorecard has been submitted and is locked. Ask the jury chair to reopen it."
+    )
+
+
+class ScoresInvalid(DomainError):
+    """Per-criterion problems; `errors` maps criterion id to a message. Nothing was saved."""
+
+    code = "scores_invalid"
+    message = _l("Some scores need attention; nothing was saved.")
+
+    def __init__(self, errors: dict[int, str]):
+        super().__init__()
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ListedEntry:
+    entry: Entry
+    status: str | None  # own scorecard: None, "draft" or "submitted"
+
+
+# --- what a juror may see -------------------------------------------------------------------
+
+
+def juror_entries(member: JuryMember, *, secret: str) -> list[ListedEntry]:
+    """The eligible entries of the juror's programme minus those barred for them, in the
+    juror's own order: sorted by sha256("{secret}:{member.id}:{entry.id}") — stable between
+    visits, different per juror. Three queries: barred ids, entries, own scorecards."""
+    barred = barred_entry_ids(member)
+    query = (
+        sa.select(Entry)
+        .join(Entry.category)
+        .options(contains_eager(Entry.category))
+        .where(Entry.programme_id == member.programme_id, Entry.status == "eligible")
+    )
+    if barred:
+        query = query.where(Entry.id.not_in(barred))
+    entries = db.session.scalars(query).all()
+    statuses = dict(
+        db.session.execute(
+            sa.select(Scorecard.entry_id, Scorecard.status).where(
+                Scorecard.jury_member_id == member.id
+            )
+        ).all()
+    )
+
+    def key(entry: Entry) -> str:
+        return hashlib.sha256(f"{secret}:{member.id}:{entry.id}".encode()).hexdigest()
+
+    return [ListedEntry(e, statuses.get(e.id)) for e in sorted(entries, key=key)]
+
+
+def juror_entry(member: JuryMember, entry_id: int) -> Entry:
+    """An entry the juror may see: eligible, in their programme, not barred by a conflict the
+    chair has not dismissed. Raises NotAllowed before the terms are accepted, NotFound else."""
+    if member.terms_accepted_at is None:
+        raise NotAllowed(_l("Accept the jury terms first."), code="terms_not_accepted")
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.programme_id != member.programme_id or entry.status != "eligible":
+        raise NotFound()
+    barred = db.session.scalar(
+        sa.select(Conflict.id).where(
+            Conflict.jury_member_id == member.id,
+            Conflict.entry_id == entry.id,
+            Conflict.status != "dismissed",
+        )
+    )
+    if barred is not None:
+        raise NotFound()
+    return entry
+
+
+def own_scorecard(member: JuryMember, entry: Entry) -> Scorecard | None:
+    """The juror's own scorecard for the entry with its scores, or None."""
+    return db.session.scalar(
+        sa.select(Scorecard)
+        .options(selectinload(Scorecard.scores))
+        .where(Scorecard.jury_member_id == member.id, Scorecard.entry_id == entry.id)
+    )
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def save_scorecard(
+    member: JuryMember,
+    entry_id: int,
+    *,
+    values: Mapping[int, object],
+    comments: Mapping[int, str],
+    comment: str,
+    submit: bool,
+    now: datetime,
+) -> Scorecard:
+    """Save the juror's scorecard for an entry as a draft (may be partial) or submit it (every
+    criterion scored; then locked). `values` and `comments` are keyed by criterion id.
+
+    Raises NotAllowed/NotFound (see `juror_entry`), ScoringClosed outside the scoring period,
+    ScorecardLocked once submitted, ScoresInvalid (per criterion) — in every case nothing
+    changes. Audits `scorecard.submitted` on submit."""
+    entry = juror_entry(member, entry_id)
+    programme = member.programme
+    try:
+        Timeline.of(programme).require_scoring_open(now)
+    except PhaseClosed as exc:
+        raise ScoringClosed() from exc
+    card = own_scorecard(member, entry)
+    if card is not None and card.status == "submitted":
+        raise ScorecardLocked()
+    parsed: dict[int, Decimal | None] = {}
+    errors: dict[int, str] = {}
+    for criterion in programme.criteria:
+        try:
+            parsed[criterion.id] = parse_score(criterion, values.get(criterion.id))
+        except ValueError as exc:
+            errors[criterion.id] = str(exc)
+            continue
+        if submit and parsed[criterion.id] is None:
+            errors[criterion.id] = str(_l("Score this criterion before submitting."))
+    if errors:
+        raise ScoresInvalid(errors)
+    if card is None:
+        card = Scorecard(jury_member_id=member.id, entry_id=entry.id, status="draft", scores=[])
+        db.session.add(card)
+    existing = {score.criterion_id: score for score in card.scores}
+    for criterion in programme.criteria:
+        score = existing.get(criterion.id)
+        if score is None:
+            score = Score(criterion_id=criterion.id, value=None, comment="")
+            card.scores.append(score)
+        score.value = parsed[criterion.id]
+        score.comment = (comments.get(criterion.id) or "").strip()
+    card.comment = (comment or "").strip()
+    card.updated_at = now
+    if submit:
+        card.status = "submitted"
+        card.submitted_at = now
+    db.session.flush()
+    if submit:
+        record(
+            "scorecard.submitted",
+            card,
+            now=now,
+            actor=member.user,
+            programme_id=programme.id,
+            entry_id=entry.id,
+            member_id=member.id,
+        )
+    return card
+
+
+def get_scorecard(programme: Programme, scorecard_id: int) -> Scorecard:
+    """A scorecard of `programme` (for the chair/admin); NotFound otherwise."""
+    card = db.session.get(Scorecard, scorecard_id)
+    if card is None or card.jury_member.programme_id != programme.id:
+        raise NotFound()
+    return card
+
+
+def reopen_scorecard(card: Scorecard, reason: str, *, actor, now: datetime) -> Scorecard:
+    """The chair or an admin sends a submitted scorecard back to draft so the juror can change
+    it; the juror gets an e-mail with the reason. Audits `scorecard.reopened`.
+
+    Raises DomainError "reason_required", "not_submitted", or ScoringClosed when the juror
+    could not resubmit it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Give a reason for reopening."), code="reason_required")
+    if card.status != "submitted":
+        raise DomainError(_l("This scorecard is not submitted."), code="not_submitted")
+    member = card.jury_member
+    if not Timeline.of(member.programme).scoring_open(now):
+        raise ScoringClosed(
+            _l("Scorecards can only be reopened while scoring is open."), code="scoring_closed"
+        )
+    card.status = "draft"
+    card.submitted_at = None
+    card.updated_at = now
+    db.session.flush()
+    record(
+        "scorecard.reopened",
+        card,
+        now=now,
+        actor=actor,
+        programme_id=member.programme_id,
+        entry_id=card.entry_id,
+        member_id=member.id,
+        reason=reason,
+    )
+    queue_mail(
+        member.user.email,
+        "jury_scorecard_reopened",
+        now=now,
+        locale=member.user.locale,
+        user=member.user,
+        programme=member.programme,
+        entry=card.entry,
+        reason=reason,
+    )
+    return card
+
+
+# --- results side ---------------------------------------------------------------------------
+
+
+def barring_conflict_exists():
+    """A correlated EXISTS: the scorecard's juror has a non-dismissed conflict on its entry."""
+    return (
+        sa.select(Conflict.id)
+        .where(
+            Conflict.jury_member_id == Scorecard.jury_member_id,
+            Conflict.entry_id == Scorecard.entry_id,
+            Conflict.status != "dismissed",
+        )
+        .exists()
+    )
+
+
+def counted_scorecards_query(programme: Programme) -> sa.Select:
+    """A select of the Scorecards that count for the results: submitted, for eligible entries
+    of `programme`, by jurors not barred from the entry (no conflict other than dismissed).
+    Add options/ordering as needed, e.g. `.options(selectinload(Scorecard.scores))`."""
+    return (
+        sa.select(Scorecard)
+        .join(Entry, Entry.id == Scorecard.entry_id)
+        .where(
+            Entry.programme_id == programme.id,
+            Entry.status == "eligible",
+            Scorecard.status == "submitted",
+            ~barring_conflict_exists(),
+        )
+    )

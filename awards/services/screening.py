@@ -1,0 +1,143 @@
+"""The admin's side of entries: the filtered list, screening, and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import importlib.util
+import io
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from awards.models import Entry, Programme
+from awards.services.entries import TRANSITIONS, InvalidInput, WrongState, status_label, transition
+from core.audit.services import record
+from core.errors import NotAllowed
+from core.extensions import db
+from core.outbox.services import queue_mail
+
+OUTCOMES = ("eligible", "ineligible")
+CSV_HEADER = (
+    "ref",
+    "category",
+    "organisation",
+    "title",
+    "status",
+    "screening_reason",
+    "submitted_at",
+    "owner_email",
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def admin_entries(
+    programme: Programme, *, status: str | None = None, category_id: int | None = None
+) -> list[Entry]:
+    """The programme's entries by ref (category and owner loaded), optionally filtered."""
+    query = (
+        sa.select(Entry)
+        .where(Entry.programme_id == programme.id)
+        .options(joinedload(Entry.category), joinedload(Entry.owner))
+        .order_by(Entry.ref)
+    )
+    if status:
+        query = query.where(Entry.status == status)
+    if category_id:
+        query = query.where(Entry.category_id == category_id)
+    return list(db.session.scalars(query))
+
+
+def screen_entry(entry: Entry, actor, *, outcome: str, reason: str, now: datetime) -> Entry:
+    """An admin marks a submitted (or already screened) entry eligible or ineligible.
+
+    Ineligible needs a reason and e-mails the entrant; eligible runs conflict detection when
+    `awards.services.jury.detect_conflicts_for_entry` exists. Raises NotAllowed (not an admin),
+    InvalidInput (bad outcome, missing reason), WrongState (draft or withdrawn entry).
+    """
+    if not getattr(actor, "is_admin", False):
+        raise NotAllowed()
+    reason = (reason or "").strip()
+    if outcome not in OUTCOMES:
+        raise InvalidInput({"outcome": _l("Choose eligible or ineligible.")}, code="bad_outcome")
+    if outcome == "ineligible" and not reason:
+        raise InvalidInput(
+            {"reason": _l("Give the reason why the entry is ineligible.")}, code="reason_required"
+        )
+    if entry.status not in TRANSITIONS[outcome][0]:
+        raise WrongState(
+            _l(
+                "Only submitted entries can be screened; this one is: %(status)s.",
+                status=status_label(entry),
+            ),
+            code="not_screenable",
+        )
+    previous = entry.status
+    transition(entry, outcome)
+    entry.screening_reason = reason
+    entry.updated_at = now
+    db.session.flush()
+    record(
+        "entry.screened",
+        entry,
+        now=now,
+        actor=actor,
+        programme_id=entry.programme_id,
+        outcome=outcome,
+        reason=reason,
+        previous=previous,
+    )
+    if outcome == "ineligible" and entry.owner is not None:
+        queue_mail(
+            entry.owner.email,
+            "entry_ineligible",
+            locale=entry.owner.locale,
+            now=now,
+            entry=entry,
+            programme=entry.programme,
+            owner=entry.owner,
+            reason=reason,
+        )
+    if outcome == "eligible":
+        _detect_conflicts(entry, now)
+    return entry
+
+
+def _detect_conflicts(entry: Entry, now: datetime) -> None:
+    """Run the jury module's conflict detection for a newly eligible entry, when it exists."""
+    if importlib.util.find_spec("awards.services.jury") is None:
+        return
+    jury_services = importlib.import_module("awards.services.jury")
+    if hasattr(jury_services, "detect_conflicts_for_entry"):
+        jury_services.detect_conflicts_for_entry(entry, now=now)
+
+
+def export_csv(entries: list[Entry]) -> str:
+    """CSV text (UTF-8 when encoded) with a header row, one line per entry; `submitted_at` in
+    ISO 8601 UTC. Cells a spreadsheet would run as a formula (starting with = + - @, tab or
+    carriage return) get a leading single quote."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for e in entries:
+        submitted = e.submitted_at.isoformat(timespec="seconds") if e.submitted_at else ""
+        row = (
+            e.ref,
+            e.category.slug,
+            e.organisation,
+            e.title,
+            e.status,
+            e.screening_reason,
+            submitted,
+            e.owner.email if e.owner is not None else "",
+        )
+        writer.writerow([safe_cell(value) for value in row])
+    return out.getvalue()
+
+
+def safe_cell(value: str | None) -> str:
+    """`value`, with a leading quote when a spreadsheet would treat it as a formula."""
+    value = value or ""
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value

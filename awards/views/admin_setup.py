@@ -1,0 +1,220 @@
+"""The admin's set-up pages on the `awards_admin` blueprint, added by `register(bp)`:
+create/edit a programme (timeline typed in Amsterdam time), and create/edit/delete its
+categories and criteria.
+
+The blueprint's guard makes every route admin-only. Objects are looked up within their
+programme (404 otherwise). A refused rule re-renders the form with the messages on their
+fields and status 400; nothing is changed then.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from awards.forms import apply_errors
+from awards.forms.programmes import CategoryForm, CriterionForm, ProgrammeForm
+from awards.models import Category, Criterion, Programme
+from awards.services import access, criteria, programmes
+from awards.services.criteria import CriterionData
+from awards.services.entries import InvalidInput
+from awards.services.programmes import TIMELINE_FIELDS, CategoryData, ProgrammeData
+from core.clock import from_local, local, now
+from core.errors import DomainError, NotFound
+from core.extensions import db
+
+PROGRAMME_FIELDS = ("slug", "name", "quorum", "trim", "method", "jury_terms_nl", "jury_terms_en")
+
+
+def register(bp: Blueprint) -> None:
+    """Add the set-up routes to `bp` (the `awards_admin` blueprint, prefix /admin)."""
+    base = "/programmes/<slug>"
+    form_methods = ["GET", "POST"]
+    rules = [
+        ("/programmes/new", "new_programme", new_programme, form_methods),
+        (f"{base}/edit", "edit_programme", edit_programme, form_methods),
+        (f"{base}/categories/new", "new_category", new_category, form_methods),
+        (f"{base}/categories/<int:category_id>/edit", "edit_category", edit_category, form_methods),
+        (
+            f"{base}/categories/<int:category_id>/delete",
+            "delete_category",
+            delete_category,
+            ["POST"],
+        ),
+        (f"{base}/criteria/new", "new_criterion", new_criterion, form_methods),
+        (
+            f"{base}/criteria/<int:criterion_id>/edit",
+            "edit_criterion",
+            edit_criterion,
+            form_methods,
+        ),
+        (
+            f"{base}/criteria/<int:criterion_id>/delete",
+            "delete_criterion",
+            delete_criterion,
+            ["POST"],
+        ),
+    ]
+    for path, endpoint, view, methods in rules:
+        bp.add_url_rule(path, endpoint, view, methods=methods)
+
+
+def new_programme():
+    """A new programme; it starts with the four default criteria."""
+    return _programme_form(None)
+
+
+def edit_programme(slug):
+    return _programme_form(access.get_programme(slug))
+
+
+def new_category(slug):
+    return _category_form(access.get_programme(slug), None)
+
+
+def edit_category(slug, category_id):
+    programme = access.get_programme(slug)
+    return _category_form(programme, _owned(Category, category_id, programme))
+
+
+def delete_category(slug, category_id):
+    """Delete a category without entries; one with entries stays (message shown)."""
+    programme = access.get_programme(slug)
+    category = _owned(Category, category_id, programme)
+    return _delete(programmes.delete_category, category, programme, _l("Category deleted."))
+
+
+def new_criterion(slug):
+    return _criterion_form(access.get_programme(slug), None)
+
+
+def edit_criterion(slug, criterion_id):
+    programme = access.get_programme(slug)
+    return _criterion_form(programme, _owned(Criterion, criterion_id, programme))
+
+
+def delete_criterion(slug, criterion_id):
+    """Delete a criterion; refused once scoring has started."""
+    programme = access.get_programme(slug)
+    criterion = _owned(Criterion, criterion_id, programme)
+    return _delete(criteria.delete_criterion, criterion, programme, _l("Criterion deleted."))
+
+
+def _programme_form(programme: Programme | None):
+    if request.method == "GET" and programme is not None:
+        data = {name: getattr(programme, name) for name in PROGRAMME_FIELDS}
+        for name in TIMELINE_FIELDS:
+            data[name] = local(getattr(programme, name)).replace(tzinfo=None)
+        form = ProgrammeForm(data=data)
+    else:
+        form = ProgrammeForm()
+
+    def save():
+        values = _values(form, ProgrammeData)
+        for name in TIMELINE_FIELDS:
+            values[name] = from_local(values[name]) if values[name] is not None else None
+        data = ProgrammeData(**values)
+        return programmes.save_programme(data, actor=current_user, now=now(), programme=programme)
+
+    saved = _save(form, save)
+    if saved is not None:
+        flash(_l("Programme saved."), "success")
+        return redirect(url_for(".programme", slug=saved.slug))
+    return _render_form(form, "awards/admin/programme_form.html", programme=programme)
+
+
+def _category_form(programme: Programme, category: Category | None):
+    form = CategoryForm(obj=category) if request.method == "GET" else CategoryForm()
+
+    def save():
+        data = CategoryData(**_values(form, CategoryData))
+        return programmes.save_category(
+            programme, data, actor=current_user, now=now(), category=category
+        )
+
+    if _save(form, save) is not None:
+        flash(_l("Category saved."), "success")
+        return redirect(url_for(".programme", slug=programme.slug))
+    return _render_form(
+        form, "awards/admin/category_form.html", programme=programme, category=category
+    )
+
+
+def _criterion_form(programme: Programme, criterion: Criterion | None):
+    form = CriterionForm(obj=criterion) if request.method == "GET" else CriterionForm()
+
+    def save():
+        data = CriterionData(**_values(form, CriterionData))
+        return criteria.save_criterion(
+            programme, data, actor=current_user, now=now(), criterion=criterion
+        )
+
+    if _save(form, save) is not None:
+        flash(_l("Criterion saved."), "success")
+        return redirect(url_for(".programme", slug=programme.slug))
+    return _render_form(
+        form,
+        "awards/admin/criterion_form.html",
+        programme=programme,
+        criterion=criterion,
+        locked=criteria.scoring_started(programme),
+    )
+
+
+def _save(form, save):
+    """Validate, run `save`, commit and return its result; None when refused (messages set)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        saved = save()
+        db.session.commit()
+        return saved
+    except DomainError as error:
+        db.session.rollback()
+        if not (isinstance(error, InvalidInput) and apply_errors(form, error)):
+            flash(str(error.message), "error")
+    except IntegrityError:  # a unique slug or key taken by a concurrent request
+        db.session.rollback()
+        flash(
+            _l("Someone else changed this at the same time. Check the values and save again."),
+            "error",
+        )
+    return None
+
+
+def _render_form(form, template, **context):
+    status = 400 if request.method == "POST" else 200
+    return render_template(template, form=form, **context), status
+
+
+def _delete(delete, obj, programme, done):
+    try:
+        delete(obj, actor=current_user, now=now())
+        db.session.commit()
+        flash(done, "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    return redirect(url_for(".programme", slug=programme.slug))
+
+
+def _owned(model, object_id: int, programme: Programme):
+    found = db.session.get(model, object_id)
+    if found is None or found.programme_id != programme.id:
+        raise NotFound()
+    return found
+
+
+def _values(form, dataclass_type) -> dict:
+    """The form's data for the dataclass' fields: "" for a missing text, 0 for a position."""
+    values = {}
+    for name, spec in dataclass_type.__dataclass_fields__.items():
+        value = getattr(form, name).data
+        if value is None and spec.type == "str":
+            value = ""
+        values[name] = value
+    if "position" in values:
+        values["position"] = values["position"] or 0
+    return values

@@ -1,0 +1,218 @@
+"""The jury pages of the chair and the admin, registered on the `jury` blueprint by
+`register(bp)`: members and invitations (admin), conflicts and rulings, progress and
+reopening scorecards (chair or admin; other jurors get 403).
+
+Each view checks access on the server (`admin_required`, `access.require_chair_or_admin`),
+commits once on success, and re-renders its page with the message and a 4xx status when a
+rule refuses — nothing changes then.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from awards.forms.jury import InviteForm, ReopenForm, RuleConflictForm
+from awards.services import access, conflicts, jury, progress, scorecards
+from core.accounts.auth import admin_required
+from core.clock import now
+from core.errors import DomainError
+from core.extensions import db
+
+
+def register(bp: Blueprint) -> None:
+    """Add the chair's and admin's jury routes to `bp`."""
+    prefix = "/admin/awards/<slug>/jury"
+    rules = [
+        ("", "members", members, ["GET"]),
+        ("/invite", "invite", invite, ["POST"]),
+        ("/<int:member_id>/resend", "resend_invite", resend_invite, ["POST"]),
+        ("/<int:member_id>/remove", "remove_member", remove_member, ["POST"]),
+        ("/conflicts", "conflicts", conflicts_page, ["GET"]),
+        ("/conflicts/detect", "detect", detect, ["POST"]),
+        ("/conflicts/<int:conflict_id>/rule", "rule_conflict", rule_conflict, ["POST"]),
+        ("/progress", "progress", progress_page, ["GET"]),
+        ("/scorecards/<int:scorecard_id>/reopen", "reopen_scorecard", reopen_scorecard, ["POST"]),
+    ]
+    for path, endpoint, view, methods in rules:
+        bp.add_url_rule(prefix + path, endpoint, view, methods=methods)
+
+
+# --- members (admin) ------------------------------------------------------------------------
+
+
+def _members_page(programme, form=None, status=200):
+    return render_template(
+        "awards/admin/jury_members.html",
+        programme=programme,
+        rows=jury.programme_members(programme),
+        form=form or InviteForm(formdata=None),
+    ), status
+
+
+@admin_required
+def members(slug: str):
+    """The jury of a programme with each juror's status and counts, and the invitation form."""
+    return _members_page(access.get_programme(slug))
+
+
+@admin_required
+def invite(slug: str):
+    """Invite a juror (creates the account if needed) and e-mail the link."""
+    programme = access.get_programme(slug)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _members_page(programme, form, 400)
+    try:
+        member = jury.invite_member(
+            programme,
+            email=form.email.data,
+            name=form.name.data,
+            affiliation=form.affiliation.data or "",
+            role=form.role.data,
+            actor=current_user,
+            now=now(),
+        )
+    except DomainError as e:
+        flash(str(e.message), "error")
+        return _members_page(programme, form, e.status)
+    db.session.commit()
+    flash(_("Invitation sent to %(email)s.", email=member.user.email), "success")
+    return redirect(url_for(".members", slug=slug))
+
+
+@admin_required
+def resend_invite(slug: str, member_id: int):
+    """Send a fresh invitation link to a juror who has not accepted the terms."""
+    programme = access.get_programme(slug)
+    member = jury.get_member(programme, member_id)
+    try:
+        jury.resend_invite(member, actor=current_user, now=now())
+    except DomainError as e:
+        flash(str(e.message), "error")
+        return _members_page(programme, status=e.status)
+    db.session.commit()
+    flash(_("A new invitation was sent to %(email)s.", email=member.user.email), "success")
+    return redirect(url_for(".members", slug=slug))
+
+
+@admin_required
+def remove_member(slug: str, member_id: int):
+    """Take a juror off the jury; refused once they have submitted a scorecard."""
+    programme = access.get_programme(slug)
+    member = jury.get_member(programme, member_id)
+    email = member.user.email
+    try:
+        jury.remove_member(member, actor=current_user, now=now())
+    except DomainError as e:
+        flash(str(e.message), "error")
+        return _members_page(programme, status=e.status)
+    db.session.commit()
+    flash(_("%(email)s is no longer on the jury.", email=email), "success")
+    return redirect(url_for(".members", slug=slug))
+
+
+# --- conflicts (chair or admin) -------------------------------------------------------------
+
+
+def _conflicts_page(programme, status=200):
+    return render_template(
+        "awards/admin/jury_conflicts.html",
+        programme=programme,
+        conflicts=conflicts.programme_conflicts(programme),
+        form=RuleConflictForm(formdata=None),
+    ), status
+
+
+@login_required
+def conflicts_page(slug: str):
+    """Every conflict of the programme, pending first, with a ruling form for each one the
+    viewer may rule on (never the chair's own)."""
+    programme = access.get_programme(slug)
+    access.require_chair_or_admin(programme, current_user)
+    return _conflicts_page(programme)
+
+
+@login_required
+def detect(slug: str):
+    """Run conflict detection again for every juror and submitted/eligible entry."""
+    programme = access.get_programme(slug)
+    access.require_chair_or_admin(programme, current_user)
+    found = conflicts.detect_conflicts_for_programme(programme, now=now(), actor=current_user)
+    db.session.commit()
+    flash(
+        ngettext(
+            "Detection finished: %(num)s new conflict.",
+            "Detection finished: %(num)s new conflicts.",
+            found,
+        ),
+        "success",
+    )
+    return redirect(url_for(".conflicts", slug=slug))
+
+
+@login_required
+def rule_conflict(slug: str, conflict_id: int):
+    """Uphold or dismiss a conflict with a note; the chair cannot rule on their own."""
+    programme = access.get_programme(slug)
+    access.require_chair_or_admin(programme, current_user)
+    conflict = conflicts.get_conflict(programme, conflict_id)
+    form = RuleConflictForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return _conflicts_page(programme, 400)
+    try:
+        conflicts.rule_conflict(
+            conflict, form.decision.data, form.note.data, actor=current_user, now=now()
+        )
+    except DomainError as e:
+        flash(str(e.message), "error")
+        return _conflicts_page(programme, e.status)
+    db.session.commit()
+    flash(_("Ruling recorded."), "success")
+    return redirect(url_for(".conflicts", slug=slug))
+
+
+# --- progress (chair or admin) --------------------------------------------------------------
+
+
+def _progress_page(programme, status=200):
+    return render_template(
+        "awards/admin/jury_progress.html",
+        programme=programme,
+        progress=progress.programme_progress(programme),
+        form=ReopenForm(formdata=None),
+    ), status
+
+
+@login_required
+def progress_page(slug: str):
+    """Counts per juror and per entry (no scores), entries below quorum flagged, and the
+    submitted scorecards with a reopen form."""
+    programme = access.get_programme(slug)
+    access.require_chair_or_admin(programme, current_user)
+    return _progress_page(programme)
+
+
+@login_required
+def reopen_scorecard(slug: str, scorecard_id: int):
+    """Send a submitted scorecard back to draft with a reason; the juror is e-mailed."""
+    programme = access.get_programme(slug)
+    access.require_chair_or_admin(programme, current_user)
+    card = scorecards.get_scorecard(programme, scorecard_id)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason for reopening."), "error")
+        return _progress_page(programme, 400)
+    try:
+        scorecards.reopen_scorecard(card, form.reason.data, actor=current_user, now=now())
+    except DomainError as e:
+        flash(str(e.message), "error")
+        return _progress_page(programme, e.status)
+    db.session.commit()
+    flash(_("The scorecard is reopened; the juror has been told."), "success")
+    return redirect(url_for(".progress", slug=slug))

@@ -1,0 +1,102 @@
+"""Account forms. Field checks here are for friendly messages; services enforce the rules."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from core.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _email_field():
+    return EmailField(
+        _l("E-mail address"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Length(max=254),
+            Email(_l("That is not a valid e-mail address.")),
+        ],
+    )
+
+
+def _new_password_fields():
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=_l(
+                    "Choose a password of at least %(n)s characters.", n=MIN_PASSWORD_LENGTH
+                ),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(_l("Repeat the password.")),
+            EqualTo("password", _l("The two passwords are not the same.")),
+        ],
+    )
+    return password, confirm
+
+
+def _name_field():
+    return StringField(
+        _l("Name"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Enter your name.")), Length(max=200)],
+    )
+
+
+def _language_field():
+    return SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="nl")
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=1024)]
+    )
+    remember = BooleanField(_l("Stay logged in on this device"))
+    next = HiddenField()
+
+
+class SignupForm(FlaskForm):
+    name = _name_field()
+    email = _email_field()
+    password, confirm = _new_password_fields()
+    language = _language_field()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = _new_password_fields()
+
+
+class ProfileForm(FlaskForm):
+    name = _name_field()
+    language = _language_field()

@@ -1,0 +1,184 @@
+"""Building the demo (see the package docstring). Flushes only; `demo.cli` commits once."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from awards.models import Entry, JuryMember, Programme
+from awards.services import ratification
+from awards.services.programme_upsert import load_programme
+from awards.services.score_import import import_scores
+from core.accounts.models import User
+from core.clock import local
+from core.extensions import db
+
+HERE = Path(__file__).resolve().parent
+PROGRAMME_FILE = HERE / "customer-data-awards-2025.json"
+SCORES_FILE = HERE / "scores-2025.csv"
+DEMO_PASSWORD = "podium-demo-2025"
+ADMIN = ("admin@podium.example", "Demo Admin")
+ENTRANT = ("entrant@podium.example", "Demo Inzender")
+CHAIR = "arnold.vanhetnederend@kpn.example"
+JUROR = "lisette.gouda@anwb.example"
+
+# category slug -> (nominees by ref, winner ref, citation nl, citation en)
+RESULTS_2025 = {
+    "data-transformation": (
+        ["CDA25-DT-01", "CDA25-DT-02", "CDA25-DT-03"],
+        "CDA25-DT-01",
+        "De case laat zien hoe een datastrategie succesvol kan worden doorgevoerd binnen een "
+        "complexe organisatiestructuur, met meetbare impact op proces en klantbeleving. De jury "
+        "was onder de indruk van het doordacht opgezette klantprofiel-landschap van Univé. Dit "
+        "maakte Univé tot de overtuigende winnaar in de categorie Data Transformation.",
+        "The case shows how a data strategy can be carried through successfully within a complex "
+        "organisational structure, with measurable impact on processes and customer experience. "
+        "The jury was impressed by Univé's carefully designed landscape of customer profiles. "
+        "This made Univé the convincing winner in the Data Transformation category.",
+    ),
+    "data-innovation": (
+        ["CDA25-DI-01", "CDA25-DI-02", "CDA25-DI-03"],
+        "CDA25-DI-01",
+        "De case van New York Pizza viel op door de innovatieve aanpak en de praktische "
+        "toepassing van realtime personalisatie. De jury prees de combinatie van enthousiasme, "
+        "AI-toepassing en maatschappelijk besef. De dashboards en AI-agent zorgen voor een "
+        "efficiëntieslag en maken datagedreven werken toegankelijk voor iedereen.",
+        "New York Pizza's case stood out for its innovative approach and the practical use of "
+        "real-time personalisation. The jury praised the combination of enthusiasm, applied AI "
+        "and social awareness. The dashboards and the AI agent make the organisation more "
+        "efficient and make data-driven work accessible to everyone.",
+    ),
+}
+
+
+def programme_2025() -> dict:
+    return json.loads(PROGRAMME_FILE.read_text(encoding="utf-8"))
+
+
+def programme_2026(now: datetime) -> dict:
+    """The 2025 set-up without entries, submissions open from 30 days ago for 90 days.
+
+    Times are whole local hours counted from today's date, so loading twice on one day
+    changes nothing."""
+    doc = copy.deepcopy(programme_2025())
+    today = local(now, doc["timezone"]).replace(hour=0, minute=0, second=0, microsecond=0)
+
+    def at(days: int, hour: int) -> str:
+        return (today + timedelta(days=days)).replace(hour=hour, tzinfo=None).isoformat()
+
+    doc.update(
+        slug="cda-2026",
+        name="Customer Data Awards 2026",
+        entries=[],
+        timeline={
+            "submissions_open": at(-30, 9),
+            "submissions_close": at(60, 17),
+            "scoring_open": at(61, 9),
+            "scoring_close": at(90, 17),
+            "publish_at": at(100, 18),
+        },
+    )
+    return doc
+
+
+def demo_user(email: str, name: str, *, now: datetime, admin: bool = False) -> User:
+    """Get or create a verified user with the demo password (set only when it differs)."""
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name, created_at=now)
+        db.session.add(user)
+    if not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+    if user.email_verified_at is None:
+        user.email_verified_at = now
+    if admin and not user.is_admin:
+        user.is_admin = True
+    db.session.flush()
+    return user
+
+
+def accept_terms(programme: Programme, user: User, *, now: datetime) -> JuryMember:
+    """Mark the jury terms accepted (when scoring opened, or now if that is later)."""
+    member = db.session.scalar(
+        sa.select(JuryMember).where(
+            JuryMember.programme_id == programme.id, JuryMember.user_id == user.id
+        )
+    )
+    moment = min(now, programme.scoring_open_at - timedelta(days=1))
+    if member.invited_at is None:
+        member.invited_at = moment
+    if member.terms_accepted_at is None:
+        member.terms_accepted_at = moment
+    return member
+
+
+def decide_2025(programme: Programme, chair: User) -> list[str]:
+    """Import the scores and let the chair shortlist and ratify, for categories not yet ratified.
+
+    Runs at a moment between the close of scoring and the announcement, as it happened."""
+    done = ratification.ratifications_by_category(programme)
+    pending = [c for c in programme.categories if c.id not in done]
+    if not pending:
+        return ["Customer Data Awards 2025: already ratified, left as it is."]
+    moment = programme.scoring_close_at + timedelta(days=1)
+    notes = []
+    if not done:
+        with SCORES_FILE.open(encoding="utf-8", newline="") as lines:
+            summary = import_scores(programme, lines, now=moment, actor=None)
+        notes.append(f"Imported {summary.lines} demo scores.")
+    entries = {e.ref: e for e in _entries(programme)}
+    for category in pending:
+        nominees, winner, citation_nl, citation_en = RESULTS_2025[category.slug]
+        ids = [entries[ref].id for ref in nominees]
+        ratification.shortlist(programme, category, ids, actor=chair, now=moment)
+        ratification.ratify(
+            programme,
+            category,
+            entries[winner].id,
+            actor=chair,
+            now=moment + timedelta(hours=1),
+            citation_nl=citation_nl,
+            citation_en=citation_en,
+        )
+        notes.append(f"{category.name_en}: winner {entries[winner].organisation}.")
+    return notes
+
+
+def _entries(programme: Programme):
+    return db.session.scalars(sa.select(Entry).where(Entry.programme_id == programme.id))
+
+
+def load_demo(*, now: datetime) -> list[str]:
+    """Load or refresh the awards demo; returns lines to print. Raises what the services raise."""
+    lines = []
+    summary = load_programme(programme_2025(), now=now)
+    p2025 = summary.programme
+    lines += summary.lines()
+    summary_2026 = load_programme(programme_2026(now), now=now)
+    lines += summary_2026.lines()
+    demo_user(*ADMIN, now=now, admin=True)
+    demo_user(*ENTRANT, now=now)
+    chair = demo_user(CHAIR, "Arnold van het Nederend", now=now)
+    juror = demo_user(JUROR, "Lisette Gouda", now=now)
+    for programme in (p2025, summary_2026.programme):
+        for user in (chair, juror):
+            accept_terms(programme, user, now=now)
+    db.session.flush()
+    lines += decide_2025(p2025, chair)
+    return lines
+
+
+def login_lines() -> list[str]:
+    """The demo log-ins, to print at the end of `flask demo load`."""
+    return [
+        "",
+        f"Demo log-ins (password: {DEMO_PASSWORD}):",
+        f"  admin    {ADMIN[0]}",
+        f"  chair    {CHAIR}",
+        f"  juror    {JUROR}",
+        f"  entrant  {ENTRANT[0]}",
+    ]

@@ -1,0 +1,121 @@
+"""Invoice and credit-note PDFs with fpdf2 (pure Python, no system libraries).
+
+Font: fpdf2's built-in fonts only cover latin-1, which has no "€". We therefore embed
+DejaVu Sans when it is installed (INVOICE_FONT_DIR, else the usual system font folders;
+Debian/Ubuntu: package fonts-dejavu-core). Without it the PDF falls back to Helvetica and
+writes amounts as "EUR 60,50"; any other character outside latin-1 becomes "?".
+The text comes from `events.invoice_document.document`, so the PDF says what the HTML says.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from fpdf import FPDF
+
+from events.invoice_document import Document, document
+from events.models import Invoice
+
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/dejavu",
+    "/usr/share/fonts/TTF",
+    "/usr/local/share/fonts",
+    "/Library/Fonts",
+)
+_REGULAR, _BOLD = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
+WIDTHS = (80, 18, 34, 20, 34)  # mm; A4 minus 12 mm margins = 186 mm
+
+
+def find_font_dir(configured: str | None = None) -> Path | None:
+    """The first folder holding DejaVu Sans (regular and bold), `configured` first; or None."""
+    for folder in (configured, *FONT_DIRS) if configured is not None else FONT_DIRS:
+        if folder and (Path(folder) / _REGULAR).is_file() and (Path(folder) / _BOLD).is_file():
+            return Path(folder)
+    return None
+
+
+class _Pdf(FPDF):
+    def __init__(self, font_dir: Path | None) -> None:
+        super().__init__(format="A4")
+        self.unicode = font_dir is not None
+        if font_dir is not None:
+            self.add_font("DejaVu", "", str(font_dir / _REGULAR))
+            self.add_font("DejaVu", "B", str(font_dir / _BOLD))
+            self.family = "DejaVu"
+        else:
+            self.family = "helvetica"
+        self.set_margins(12, 12, 12)
+        self.set_auto_page_break(True, margin=15)
+
+    def text_of(self, value: str) -> str:
+        if self.unicode:
+            return value
+        return value.replace("€", "EUR ").encode("latin-1", "replace").decode("latin-1")
+
+    def write_line(self, value: str, *, size: float = 10, bold: bool = False, h: float = 5) -> None:
+        self.set_font(self.family, "B" if bold else "", size)
+        self.multi_cell(0, h, self.text_of(value), new_x="LMARGIN", new_y="NEXT")
+
+    def row(self, cells: list[str], *, bold: bool = False) -> None:
+        """One table row of WIDTHS columns (first left-aligned, the rest right), then a rule."""
+        self.set_font(self.family, "B" if bold else "", 9)
+        texts = [self.text_of(value) for value in cells]
+        lines = max(
+            len(self.multi_cell(width, 5, text, dry_run=True, output="LINES"))
+            for width, text in zip(WIDTHS, texts, strict=True)
+        )
+        if self.will_page_break(5 * lines + 2):
+            self.add_page()
+        y, x = self.get_y(), self.l_margin
+        for index, (width, text) in enumerate(zip(WIDTHS, texts, strict=True)):
+            self.set_xy(x, y)
+            align = "L" if index == 0 else "R"
+            self.multi_cell(width, 5, text, align=align, new_x="RIGHT", new_y="TOP")
+            x += width
+        self.set_xy(self.l_margin, y + 5 * lines + 1)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(1)
+
+
+def render(doc: Document, *, font_dir: Path | None, issued_at=None) -> bytes:
+    """The PDF bytes of `doc`."""
+    pdf = _Pdf(font_dir)
+    pdf.set_title(pdf.text_of(f"{doc.title} {doc.number}"))
+    pdf.set_author(pdf.text_of(doc.supplier[0]))
+    if issued_at is not None:
+        pdf.set_creation_date(issued_at)
+    pdf.add_page()
+    pdf.write_line(f"{doc.title} {doc.number}", size=18, bold=True, h=9)
+    pdf.ln(2)
+    pdf.write_line(doc.labels["supplier"], bold=True)
+    for line in doc.supplier:
+        pdf.write_line(line)
+    pdf.ln(3)
+    pdf.write_line(doc.labels["customer"], bold=True)
+    for line in doc.customer:
+        pdf.write_line(line)
+    pdf.ln(3)
+    pdf.write_line(f"{doc.labels['number']}: {doc.number}")
+    pdf.write_line(f"{doc.labels['date']}: {doc.date}")
+    if doc.credits_number:
+        pdf.write_line(f"{doc.labels['credits']}: {doc.credits_number}")
+    pdf.ln(4)
+    pdf.row(doc.headers, bold=True)
+    for cells in doc.rows:
+        pdf.row(cells)
+    pdf.ln(2)
+    for index, (label, amount) in enumerate(doc.totals):
+        last = index == len(doc.totals) - 1
+        pdf.row([label, "", "", "", amount], bold=last)
+    pdf.ln(4)
+    for note in doc.notes:
+        pdf.write_line(note)
+    return bytes(pdf.output())
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The PDF of an issued invoice or credit note, in its own language (needs an app context)."""
+    font_dir = find_font_dir(current_app.config.get("INVOICE_FONT_DIR"))
+    return render(document(invoice), font_dir=font_dir, issued_at=invoice.issued_at)

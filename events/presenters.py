@@ -1,0 +1,105 @@
+"""What the public event pages show, computed from the models and `events.pricing`:
+price lines, the billing note, the seat signal, share links, and links into the payments
+engineer's blueprint when it provides them. Needs a request context (translations, URLs).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from werkzeug.routing import BuildError
+
+from core.extensions import db
+from events import payments, pricing
+from events.models import Event, Invoice
+
+
+def endpoint_url(*endpoints: str, **values) -> str | None:
+    """url_for the first of `endpoints` that another module provides, else None."""
+    for endpoint in endpoints:
+        if endpoint in current_app.view_functions:
+            try:
+                return url_for(endpoint, **values)
+            except BuildError:
+                continue
+    return None
+
+
+def pay_url(registration) -> str | None:
+    """The payment page of the payments engineer's blueprint (`events.pay`/`payments.pay`)."""
+    return endpoint_url("events.pay", "payments.pay", token=registration.token)
+
+
+def invoice_url(registration) -> str | None:
+    """The registration's invoice page, once an invoice was issued."""
+    issued = db.session.scalar(
+        sa.select(Invoice.id)
+        .where(Invoice.registration_id == registration.id, Invoice.series == "invoice")
+        .limit(1)
+    )
+    if issued is None:
+        return None
+    return endpoint_url("events.invoice", "payments.registration_invoice", token=registration.token)
+
+
+def price_lines(event: Event, locale: str) -> list[str]:
+    """Price lines such as "Free for members" and "€50 excl. VAT (€60.50 incl. VAT) for
+    non-members"; one line when both audiences pay the same. Amounts from `events.pricing`."""
+    member = pricing.price_label(event.price_member_cents, event.vat_rate, locale)
+    other = pricing.price_label(event.price_non_member_cents, event.vat_rate, locale)
+    if member == other:
+        return [member]
+    return [_("%(price)s for members", price=member), _("%(price)s for non-members", price=other)]
+
+
+def billing_note(event: Event, locale: str) -> str | None:
+    """Why the form asks for billing details, or None when nobody pays."""
+    if event.price_member_cents == 0 and event.price_non_member_cents == 0:
+        return None
+    if event.price_member_cents == 0:
+        label = pricing.price_label(event.price_non_member_cents, event.vat_rate, locale)
+        return _("Only needed if you are not a member: non-members pay %(price)s. "
+                 "Membership follows from your confirmed e-mail address.", price=label)  # fmt: skip
+    return _("Needed for the invoice.")
+
+
+def availability(event: Event, holding: int) -> dict:
+    """Seat signal for a page: full, few left (with the number) or nothing to say."""
+    left = payments.seats_left(event.capacity, holding)
+    return {"full": left == 0, "few": payments.few_left(event.capacity, holding), "left": left}
+
+
+def share_links(event: Event, page_url: str, locale: str) -> list[tuple[str, str]]:
+    """Plain share URLs (LinkedIn, X, e-mail) with the page URL encoded: no scripts, no iframes."""
+    url, title = quote(page_url, safe=""), quote(event.title(locale), safe="")
+    return [
+        ("LinkedIn", f"https://www.linkedin.com/sharing/share-offsite/?url={url}"),
+        ("X", f"https://x.com/intent/post?url={url}&text={title}"),
+        (_("E-mail"), f"mailto:?subject={title}&body={url}"),
+    ]
+
+
+def upcoming_rows(at, locale: str, *, limit: int | None = None) -> list[dict]:
+    """Published events that have not ended at `at`, soonest first, each with its price lines
+    and seat signal; two queries whatever the number of events."""
+    from events.services import seats
+
+    query = (
+        sa.select(Event)
+        .where(Event.published.is_(True), Event.ends_at > at)
+        .order_by(Event.starts_at, Event.id)
+        .limit(limit)
+    )
+    events = db.session.scalars(query).all()
+    holding = seats.holding_by_event(e.id for e in events)
+    return [
+        {
+            "event": e,
+            "prices": price_lines(e, locale),
+            "seats": availability(e, holding.get(e.id, 0)),
+        }
+        for e in events
+    ]

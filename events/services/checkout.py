@@ -1,0 +1,300 @@
+"""Paying for a registration: checkout sessions, fulfilment and the payment events.
+
+- `start_checkout` opens (or reuses) a checkout session for a registration's held seat.
+- `fulfil_session` is THE fulfilment: the webhook and the success page both call it. It
+  re-fetches the session from the gateway (a browser redirect proves nothing), checks it
+  against the Payment, marks the Payment paid with a conditional UPDATE (so two concurrent
+  calls fulfil once), lets the registration service decide (confirm, or refund a late
+  payment), and issues the invoice or the refund.
+- `handle_event` maps a verified provider event onto these.
+
+Locks: the event first (`refunds.lock_event`: `core.locking.lock_event` with a lock timeout
+on PostgreSQL, so a webhook answers 503 instead of waiting forever), then the payment row;
+the registration service takes the same event lock. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from core.audit.services import record
+from core.errors import DomainError
+from core.extensions import db
+from events.gateway import IdempotencyConflict, PaymentGateway
+from events.invoice_document import REVERSE_CHARGE
+from events.models import Payment, Registration
+from events.payments import MAX_HOLD_MINUTES, MIN_HOLD_MINUTES, RegState, TransitionError
+from events.pricing import format_eur, price_label
+from events.services.invoices import event_label, issue_invoice
+from events.services.refunds import (
+    charge_refunded,
+    lock_event,
+    mail_invoice,
+    refund_payment,
+    refund_registration,
+)
+
+__all__ = [
+    "CheckoutRefused",
+    "fulfil_session",
+    "handle_event",
+    "refund_registration",
+    "start_checkout",
+]
+
+#: Stripe refuses an expires_at less than 30 minutes away; keep a minute for clock drift
+SESSION_MARGIN = timedelta(minutes=1)
+_PAYABLE = ("open", "expired", "failed")
+MAX_KEY_BUMPS = 3
+
+
+class CheckoutRefused(DomainError):
+    """The registration cannot be paid now: codes "not_payable", "hold_expired", "nothing_to_pay"."""
+
+    code = "not_payable"
+    status = 409
+    message = _l("This registration cannot be paid (any more).")
+
+
+def _registrations():
+    from events.services import registrations
+
+    return registrations
+
+
+def _move(payment: Payment, *, to: str, allowed: tuple[str, ...], **values) -> bool:
+    """Conditionally set `payment.status`; True if this call made the change (refreshes it)."""
+    result = db.session.execute(
+        sa.update(Payment)
+        .where(Payment.id == payment.id, Payment.status.in_(allowed))
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(payment)
+    return result.rowcount == 1
+
+
+def _session_expiry(registration: Registration, now: datetime) -> datetime:
+    earliest = now + timedelta(minutes=MIN_HOLD_MINUTES) + SESSION_MARGIN
+    latest = now + timedelta(minutes=MAX_HOLD_MINUTES) - SESSION_MARGIN
+    return min(max(registration.hold_expires_at, earliest), latest)
+
+
+def _labels(registration: Registration) -> tuple[str, str]:
+    locale = registration.locale if registration.locale in ("nl", "en") else "nl"
+    name = event_label(registration.event, locale)
+    if registration.reverse_charge:
+        return name, f"{format_eur(registration.net_cents, locale)} ({REVERSE_CHARGE})"
+    return name, price_label(registration.net_cents, registration.vat_rate, locale)
+
+
+def start_checkout(
+    registration: Registration,
+    *,
+    now: datetime,
+    gateway: PaymentGateway,
+    success_url: str | None = None,
+    cancel_url: str | None = None,
+) -> Payment:
+    """The checkout Payment for a registration whose seat is held: reuses an open one, else
+    opens attempt n+1 (idempotency key "reg-<id>-attempt-<n>").
+
+    The session charges the gross price quoted when the seat was taken and expires with the
+    hold, but at least 31 minutes and at most 24 hours from now (Stripe's limits). The URLs
+    default to the success and pay pages (needs a request context). Flushes; records
+    "payment.started". Raises CheckoutRefused ("not_payable", "hold_expired",
+    "nothing_to_pay"), GatewayError, and IntegrityError when a concurrent request took the
+    same attempt (the view retries once and then reuses that one).
+    """
+    if registration.state != RegState.PENDING_PAYMENT:
+        raise CheckoutRefused()
+    if registration.hold_expires_at is None or registration.hold_expires_at <= now:
+        raise CheckoutRefused(
+            _l("Your reserved seat has expired, so it can no longer be paid."), code="hold_expired"
+        )
+    if registration.gross_cents <= 0:
+        raise CheckoutRefused(_l("There is nothing to pay."), code="nothing_to_pay")
+    payments = db.session.scalars(
+        sa.select(Payment).where(Payment.registration_id == registration.id).order_by(Payment.id)
+    ).all()
+    for payment in payments:
+        if (
+            payment.status == "open"
+            and payment.session_id
+            and payment.provider == gateway.provider
+            and payment.amount_cents == registration.gross_cents
+            and payment.expires_at > now
+        ):
+            return payment
+    payment = Payment(
+        registration_id=registration.id,
+        provider=gateway.provider,
+        idempotency_key=f"reg-{registration.id}-attempt-{len(payments) + 1}",
+        amount_cents=registration.gross_cents,
+        currency="eur",
+        status="open",
+        expires_at=_session_expiry(registration, now),
+        created_at=now,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    name, description = _labels(registration)
+    token = registration.token
+    request = {
+        "amount_cents": payment.amount_cents,
+        "currency": payment.currency,
+        "name": name,
+        "description": description,
+        "customer_email": registration.email,
+        "client_reference_id": str(registration.id),
+        "metadata": {
+            "registration_id": str(registration.id),
+            "payment_id": str(payment.id),
+            "event": registration.event.slug,
+        },
+        "expires_at": payment.expires_at,
+        "success_url": success_url
+        or url_for("payments.success", token=token, _external=True)
+        + "?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": cancel_url or url_for("payments.pay", token=token, _external=True),
+        "locale": registration.locale if registration.locale in ("nl", "en") else "nl",
+    }
+    for extra in range(MAX_KEY_BUMPS + 1):
+        try:
+            session = gateway.create_checkout_session(
+                **request, idempotency_key=payment.idempotency_key
+            )
+            break
+        except IdempotencyConflict:
+            # an earlier request of ours used this key (it failed before we stored its
+            # session, which nobody was sent to): take the next attempt number
+            if extra == MAX_KEY_BUMPS:
+                raise
+            payment.idempotency_key = f"reg-{registration.id}-attempt-{len(payments) + extra + 2}"
+            db.session.flush()
+    payment.session_id = session.id
+    payment.checkout_url = session.url
+    db.session.flush()
+    record(
+        "payment.started",
+        payment,
+        now=now,
+        registration_id=registration.id,
+        session_id=session.id,
+        amount_cents=payment.amount_cents,
+    )
+    return payment
+
+
+def payment_for_session(session_id: str) -> Payment | None:
+    """Our Payment for a provider session id, or None."""
+    return db.session.scalar(sa.select(Payment).where(Payment.session_id == session_id))
+
+
+def fulfil_session(session_id: str, *, now: datetime, gateway: PaymentGateway) -> str:
+    """Fulfil a paid checkout session exactly once; safe to call twice and concurrently.
+
+    Returns "confirmed" (seat confirmed, invoice issued and mailed), "refunded" (the money
+    went back: paid after the hold ran out while the event filled up, after cancelling, or
+    a second payment for a registration that already has its seat, or a payment for a
+    registration in a state that cannot take one: waitlisted, ...), "already_fulfilled"
+    (another call did it), "unpaid" (not paid yet), "mismatch" (amount, currency or
+    reference differ from our Payment; nothing changed, audited) or "unknown" (not ours).
+    Flushes. Raises GatewayError when the session cannot be fetched or a refund fails,
+    OperationalError on a lock timeout; the caller rolls back.
+    """
+    payment = payment_for_session(session_id)
+    if payment is None or payment.provider != gateway.provider:
+        return "unknown"
+    session = gateway.retrieve_session(session_id)
+    if session.payment_status != "paid":
+        return "unpaid"
+    if (
+        session.amount_total != payment.amount_cents
+        or session.currency != payment.currency
+        or session.client_reference_id != str(payment.registration_id)
+    ):
+        record(
+            "payment.mismatch",
+            payment,
+            now=now,
+            session_id=session_id,
+            amount_total=session.amount_total,
+            currency=session.currency,
+            client_reference_id=session.client_reference_id,
+        )
+        return "mismatch"
+    registration = payment.registration
+    lock_event(registration.event_id)
+    if not _move(
+        payment, to="paid", allowed=_PAYABLE, paid_at=now, payment_intent_id=session.payment_intent
+    ):
+        return "already_fulfilled"
+    try:
+        outcome = _registrations().payment_succeeded(registration, now=now)
+    except TransitionError:
+        # a state in which no payment can have started: keep nothing we cannot deliver
+        outcome = "unexpected_state"
+    record("payment.paid", payment, now=now, registration_id=registration.id, outcome=outcome)
+    if outcome == "confirmed":
+        invoice = issue_invoice(registration, now=now)
+        mail_invoice(invoice, registration, now=now)
+        return "confirmed"
+    # "refund": the registration service moved the state and told the registrant;
+    # "noop": the registration already has its seat (or its money back): this payment is extra;
+    # "unexpected_state": audited above, the money goes back and a human can follow up.
+    reason = {"refund": "late_payment", "noop": "duplicate_payment"}.get(outcome, outcome)
+    refund_payment(payment, now=now, gateway=gateway, reason=reason, notify=outcome != "refund")
+    return "refunded"
+
+
+def _current_hold(registration: Registration, payment: Payment) -> bool:
+    """Whether `payment`'s session was opened for the registration's current seat hold."""
+    if registration.state != RegState.PENDING_PAYMENT:
+        return False
+    hold = registration.hold_expires_at
+    return hold is None or hold <= payment.expires_at
+
+
+def _session_closed(session_id: str, *, now: datetime, to: str) -> str:
+    payment = payment_for_session(session_id)
+    if payment is None:
+        return "unknown"
+    registration = payment.registration
+    lock_event(registration.event_id)
+    if not _move(payment, to=to, allowed=("open",)):
+        return "already_handled"
+    record(f"payment.{to}", payment, now=now, registration_id=registration.id)
+    if _current_hold(registration, payment):
+        if to == "failed":
+            _registrations().payment_failed(registration, now=now)
+        else:
+            _registrations().checkout_expired(registration, now=now)
+    return to
+
+
+def handle_event(event: dict, *, now: datetime, gateway: PaymentGateway) -> str:
+    """Act on a verified provider event (a dict as Stripe sends it); returns what happened.
+
+    completed / async_payment_succeeded -> `fulfil_session`; async_payment_failed and
+    expired -> the Payment is closed ("failed"/"expired") and, when it covered the current
+    seat hold, the registration service releases the seat; charge.refunded -> a refund made
+    at the provider is booked (credit note); other types -> "ignored". Safe in any order:
+    a closed or paid Payment is never closed again, and a payment arriving after its
+    session expired is still fulfilled (confirmed or refunded). Raises as `fulfil_session`.
+    """
+    kind = event["type"]
+    obj = event["data"]["object"]
+    if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        return fulfil_session(str(obj.get("id")), now=now, gateway=gateway)
+    if kind == "checkout.session.async_payment_failed":
+        return _session_closed(str(obj.get("id")), now=now, to="failed")
+    if kind == "checkout.session.expired":
+        return _session_closed(str(obj.get("id")), now=now, to="expired")
+    if kind == "charge.refunded":
+        return charge_refunded(obj, now=now)
+    return "ignored"

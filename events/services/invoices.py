@@ -1,0 +1,286 @@
+"""Invoices and credit notes: gap-free numbers per series and year, issued once, never changed.
+
+Numbers come from the `DocumentCounter` row of (series, year), locked for the rest of the
+transaction (PostgreSQL: SELECT ... FOR UPDATE; SQLite: the insert that creates the row takes
+the database write lock first). A number is only used when the transaction that took it
+commits, so the series has no gaps and no duplicates, also under concurrent payments.
+The year is the Amsterdam calendar year of the issue date.
+
+Issued documents are immutable: an ORM update or delete of an `Invoice` row (one object or a
+bulk statement) raises `ImmutableDocument`. A mistake is corrected with a credit note.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core import locking
+from core.audit.services import record
+from core.clock import local
+from core.errors import DomainError
+from core.extensions import db
+from events.models import DocumentCounter, Event, Invoice, Registration
+from events.pricing import TaxedPrice
+
+INVOICE = "invoice"
+CREDIT_NOTE = "credit_note"
+_PREFIX = re.compile(r"[A-Za-z0-9-]{0,12}")
+
+
+class ImmutableDocument(RuntimeError):
+    """An issued invoice or credit note was about to be changed or deleted."""
+
+
+class InvoiceError(DomainError):
+    """Nothing to invoice (a free registration) or a credit note for a credit note."""
+
+    code = "nothing_to_invoice"
+    message = _l("There is nothing to invoice for this registration.")
+
+
+@sa.event.listens_for(Invoice, "before_update")
+@sa.event.listens_for(Invoice, "before_delete")
+def _refuse_change(_mapper, _connection, target: Invoice) -> None:
+    raise ImmutableDocument(f"invoice {target.number} is issued and cannot be changed")
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state) -> None:
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is Invoice for mapper in state.all_mappers
+    ):
+        raise ImmutableDocument("issued invoices cannot be updated or deleted")
+
+
+def _prefix() -> str:
+    prefix = current_app.config.get("INVOICE_PREFIX") or ""
+    if not _PREFIX.fullmatch(prefix):
+        raise RuntimeError("INVOICE_PREFIX may hold up to 12 letters, digits and dashes")
+    return prefix
+
+
+def format_number(series: str, year: int, sequence: int, prefix: str = "") -> str:
+    """ "2025-0001" for invoices, "CN2025-0001" for credit notes, after the configured prefix."""
+    kind = "CN" if series == CREDIT_NOTE else ""
+    return f"{prefix}{kind}{year}-{sequence:04d}"
+
+
+def next_sequence(series: str, year: int) -> int:
+    """Take the next number of (series, year); the counter row stays locked until commit.
+
+    SQLite: first makes sure the transaction holds the write lock
+    (`core.locking.write_transaction`; call it before changing other objects). Flushes.
+    The number is lost only together with the transaction, so there are no gaps.
+    """
+    engine = db.session.get_bind()
+    dialect = engine.dialect.name
+    if dialect == "sqlite" and locking.sqlite_locking_installed(engine):
+        locking.write_transaction()
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(DocumentCounter)
+        .values(series=series, year=year, last_number=0)
+        .on_conflict_do_nothing(index_elements=["series", "year"])
+    )
+    counter = db.session.scalar(
+        sa.select(DocumentCounter)
+        .where(DocumentCounter.series == series, DocumentCounter.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    counter.last_number += 1
+    db.session.flush()
+    return counter.last_number
+
+
+def supplier_details() -> dict[str, str]:
+    """The supplier block from the configuration (SUPPLIER_* keys), with demo defaults."""
+    config = current_app.config
+    return {
+        "name": config.get("SUPPLIER_NAME") or "DDMA",
+        "address": config.get("SUPPLIER_ADDRESS") or "Weesperstraat 5, 1018 DN Amsterdam",
+        "vat_id": config.get("SUPPLIER_VAT_ID") or "NL000000000B01",
+        "kvk": config.get("SUPPLIER_KVK") or "00000000",
+        "country": "NL",
+    }
+
+
+def customer_details(registration: Registration) -> dict[str, str]:
+    """The customer block: name, company, billing address, country, VAT id, e-mail."""
+    return {
+        "name": registration.name,
+        "company": registration.billing_company or registration.organisation,
+        "address": registration.billing_address,
+        "postcode": registration.billing_postcode,
+        "city": registration.billing_city,
+        "country": registration.billing_country,
+        "vat_id": registration.vat_id,
+        "email": registration.email,
+    }
+
+
+def event_label(event: Event, locale: str) -> str:
+    """ "Digital Talk: <title>", or just the title when it already names the kind."""
+    title = event.title(locale)
+    return title if event.kind.lower() in title.lower() else f"{event.kind}: {title}"
+
+
+def _line(registration: Registration, price: TaxedPrice) -> dict:
+    event = registration.event
+    day = local(event.starts_at).strftime("%d-%m-%Y")
+    return {
+        "description": f"{event_label(event, registration.locale)} ({day}), {registration.name}",
+        "quantity": 1,
+        "unit_cents": price.net_cents,
+        "net_cents": price.net_cents,
+        "vat_rate": str(price.rate),
+        "vat_cents": price.vat_cents,
+        "gross_cents": price.gross_cents,
+    }
+
+
+def invoice_for(registration: Registration) -> Invoice | None:
+    """The registration's invoice (there is at most one), or None."""
+    return db.session.scalar(
+        sa.select(Invoice).where(
+            Invoice.registration_id == registration.id, Invoice.series == INVOICE
+        )
+    )
+
+
+def credit_note_for(invoice: Invoice) -> Invoice | None:
+    """The credit note of `invoice`, or None."""
+    return db.session.scalar(
+        sa.select(Invoice).where(
+            Invoice.credits_invoice_id == invoice.id, Invoice.series == CREDIT_NOTE
+        )
+    )
+
+
+def issue_invoice(registration: Registration, *, now: datetime) -> Invoice:
+    """The invoice for a paid registration, issued now with the next number; once only.
+
+    A second call returns the existing invoice. The amounts are the price quoted when the seat
+    was taken (checked by `TaxedPrice`). Flushes and records "invoice.issued".
+    Raises InvoiceError for a registration without a price (free, complimentary).
+    """
+    existing = invoice_for(registration)
+    if existing is not None:
+        return existing
+    if registration.gross_cents <= 0:
+        raise InvoiceError()
+    price = TaxedPrice(
+        registration.net_cents,
+        registration.vat_cents,
+        registration.gross_cents,
+        Decimal(registration.vat_rate),
+        bool(registration.reverse_charge),
+    )
+    year = local(now).year
+    sequence = next_sequence(INVOICE, year)
+    invoice = Invoice(
+        series=INVOICE,
+        year=year,
+        sequence=sequence,
+        number=format_number(INVOICE, year, sequence, _prefix()),
+        registration_id=registration.id,
+        issued_at=now,
+        supplier=supplier_details(),
+        customer=customer_details(registration),
+        lines=[_line(registration, price)],
+        net_cents=price.net_cents,
+        vat_cents=price.vat_cents,
+        gross_cents=price.gross_cents,
+        reverse_charge=price.reverse_charge,
+        locale=registration.locale if registration.locale in ("nl", "en") else "nl",
+    )
+    db.session.add(invoice)
+    db.session.flush()
+    record("invoice.issued", invoice, now=now, number=invoice.number, gross_cents=price.gross_cents)
+    return invoice
+
+
+def issue_credit_note(invoice: Invoice, *, now: datetime, reason: str = "") -> Invoice:
+    """A credit note for the whole of `invoice` (negative amounts, referencing it); once only.
+
+    A second call returns the existing credit note. Flushes and records "credit_note.issued".
+    Raises InvoiceError(code="not_an_invoice") when `invoice` is itself a credit note.
+    """
+    if invoice.series != INVOICE:
+        raise InvoiceError(code="not_an_invoice")
+    existing = credit_note_for(invoice)
+    if existing is not None:
+        return existing
+    year = local(now).year
+    sequence = next_sequence(CREDIT_NOTE, year)
+    lines = [
+        {
+            **line,
+            "unit_cents": -line["unit_cents"],
+            "net_cents": -line["net_cents"],
+            "vat_cents": -line["vat_cents"],
+            "gross_cents": -line["gross_cents"],
+        }
+        for line in invoice.lines
+    ]
+    note = Invoice(
+        series=CREDIT_NOTE,
+        year=year,
+        sequence=sequence,
+        number=format_number(CREDIT_NOTE, year, sequence, _prefix()),
+        registration_id=invoice.registration_id,
+        credits_invoice_id=invoice.id,
+        issued_at=now,
+        supplier=supplier_details(),
+        customer=dict(invoice.customer),
+        lines=lines,
+        net_cents=-invoice.net_cents,
+        vat_cents=-invoice.vat_cents,
+        gross_cents=-invoice.gross_cents,
+        reverse_charge=invoice.reverse_charge,
+        locale=invoice.locale,
+    )
+    db.session.add(note)
+    db.session.flush()
+    record(
+        "credit_note.issued",
+        note,
+        now=now,
+        number=note.number,
+        credits=invoice.number,
+        reason=reason,
+    )
+    return note
+
+
+@dataclass(frozen=True)
+class VatRow:
+    """One VAT rate on a document: the net amount taxed at `rate` and its VAT (cents)."""
+
+    rate: Decimal
+    net_cents: int
+    vat_cents: int
+
+
+def vat_breakdown(invoice: Invoice) -> list[VatRow]:
+    """The VAT per rate of a document, highest rate first (Dutch invoices list every rate)."""
+    rows: dict[Decimal, list[int]] = {}
+    for line in invoice.lines:
+        totals = rows.setdefault(Decimal(line["vat_rate"]), [0, 0])
+        totals[0] += line["net_cents"]
+        totals[1] += line["vat_cents"]
+    return [VatRow(rate, net, vat) for rate, (net, vat) in sorted(rows.items(), reverse=True)]
+
+
+def get_document(number: str) -> Invoice | None:
+    """The invoice or credit note numbered `number`, or None."""
+    return db.session.scalar(sa.select(Invoice).where(Invoice.number == number))

@@ -1,0 +1,160 @@
+"""E-mails to registrants, queued through the outbox in the registrant's language.
+
+Templates: `templates/mail/event_<kind>.txt`. Links in them are absolute (`url_for(...,
+_external=True)`), so callers outside a request (CLI) push a request context with the
+site's base URL first (see `events.cli`). Every function flushes only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import parseaddr
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from core.accounts.services import make_token
+from core.errors import NotFound
+from core.outbox.services import queue_mail
+from core.tokens import BadToken, read_token
+from events import pricing
+from events.calendar import attendee_join_url, event_calendar
+from events.invoice_document import REVERSE_CHARGE
+
+VERIFY_PURPOSE = "event_verify"
+VERIFY_MAX_AGE = 48 * 3600  # the verification link is valid for 48 hours
+
+
+def verification_token(registration, *, now: datetime) -> str:
+    """A token for the verification link, signed at `now` (the app clock), carrying the
+    registration's own token."""
+    return make_token(VERIFY_PURPOSE, registration.token, now=now)
+
+
+def read_verification_token(token: str, *, now: datetime) -> str:
+    """The registration token in a verification link made at most 48 hours before `now`.
+
+    Raises BadToken (codes "bad_token", "expired_token") as `core.tokens.read_token` does.
+    """
+    payload = read_token(VERIFY_PURPOSE, token, max_age_seconds=VERIFY_MAX_AGE, now=now)
+    if not isinstance(payload, str):
+        raise BadToken(_l("This link is not valid."), code="bad_token")
+    return payload
+
+
+def expired_verification_token(token: str, *, now: datetime) -> str:
+    """The registration token in a genuine but expired verification link (to offer a new
+    link). Raises NotFound when the link is not one of ours."""
+    try:
+        payload = read_token(VERIFY_PURPOSE, token, max_age_seconds=10**10, now=now)
+    except BadToken:
+        raise NotFound() from None
+    if not isinstance(payload, str):
+        raise NotFound()
+    return payload
+
+
+def uid_domain() -> str:
+    """The domain for calendar UIDs: that of MAIL_FROM ("podium.local" if it has none)."""
+    address = parseaddr(current_app.config.get("MAIL_FROM", ""))[1]
+    return address.rpartition("@")[2] or "podium.local"
+
+
+def calendar_file(event, *, locale: str, now: datetime, registration=None) -> bytes:
+    """The .ics for `event` (public; the attendee version with `registration`)."""
+    return event_calendar(
+        event,
+        locale=locale,
+        now=now,
+        page_url=url_for("events.show", slug=event.slug, _external=True),
+        uid_domain=uid_domain(),
+        registration=registration,
+    )
+
+
+def _language(registration) -> str:
+    return registration.locale if registration.locale in ("nl", "en") else "nl"
+
+
+def price_text(registration) -> str:
+    """The quoted price in the registrant's language: "Gratis"/"Free", "€50 excl. btw
+    (€60,50 incl. btw)", or for reverse charge "€50 (Btw verlegd / VAT reverse-charged)"."""
+    locale = _language(registration)
+    if registration.reverse_charge:
+        return f"{pricing.format_eur(registration.net_cents, locale)} ({REVERSE_CHARGE})"
+    return pricing.price_label(registration.net_cents, registration.vat_rate, locale)
+
+
+def _queue(registration, template: str, *, now: datetime, attachments=(), **context):
+    event = registration.event
+    return queue_mail(
+        registration.email,
+        template,
+        now=now,
+        locale=registration.locale,
+        attachments=attachments,
+        registration=registration,
+        event=event,
+        title=event.title(registration.locale),
+        manage_url=url_for("events.manage", token=registration.token, _external=True),
+        price=price_text(registration),
+        paid=pricing.format_eur(registration.gross_cents, _language(registration)),
+        **context,
+    )
+
+
+def send_verification(registration, *, now: datetime):
+    """`event_verify`: the link that proves the address (valid 48 hours)."""
+    token = verification_token(registration, now=now)
+    link = url_for("events.verify", token=token, _external=True)
+    return _queue(registration, "event_verify", now=now, verify_url=link, hours=48)
+
+
+def send_manage_link(registration, *, now: datetime):
+    """`event_manage_link`: the link to an existing registration's status page."""
+    return _queue(registration, "event_manage_link", now=now)
+
+
+def send_confirmation(registration, *, now: datetime):
+    """`event_confirmed`, with the attendee's .ics attached (join link included when online)."""
+    ics = calendar_file(
+        registration.event, locale=registration.locale, now=now, registration=registration
+    )
+    return _queue(
+        registration,
+        "event_confirmed",
+        now=now,
+        attachments=[("event.ics", "text/calendar", ics)],
+        join_url=attendee_join_url(registration.event, registration),
+    )
+
+
+def send_waitlisted(registration, *, now: datetime):
+    """`event_waitlisted`: the event is full; they are on the waiting list."""
+    return _queue(registration, "event_waitlisted", now=now)
+
+
+def send_offer(registration, *, now: datetime):
+    """`event_offer`: a one-time link to take a freed seat before `offer_expires_at`."""
+    link = url_for("events.offer", token=registration.token, _external=True)
+    return _queue(registration, "event_offer", now=now, offer_url=link)
+
+
+def send_cancelled(registration, *, now: datetime, refunded: bool):
+    """`event_cancelled`: confirms the cancellation (and the refund when `refunded`)."""
+    return _queue(registration, "event_cancelled", now=now, refunded=refunded)
+
+
+def send_late_payment_refunded(registration, *, now: datetime):
+    """`event_late_payment_refunded`: the payment came too late for a seat and is refunded."""
+    return _queue(registration, "event_late_payment_refunded", now=now)
+
+
+def send_reminder(registration, *, now: datetime):
+    """`event_reminder`: the event starts soon; the join link for confirmed online attendees."""
+    return _queue(
+        registration,
+        "event_reminder",
+        now=now,
+        join_url=attendee_join_url(registration.event, registration),
+    )

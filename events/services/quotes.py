@@ -1,0 +1,69 @@
+"""The price a registrant pays: audience price list, VAT treatment, and whether billing
+details are still needed. Uses `events.pricing` only; stores the quote on the registration."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from events import pricing
+from events.models import Event, Registration
+from events.services.errors import InvalidInput
+from events.services.input import Billing
+
+
+def billing_of(registration: Registration) -> Billing:
+    """The billing details stored on the registration."""
+    return Billing(
+        company=registration.billing_company,
+        address=registration.billing_address,
+        postcode=registration.billing_postcode,
+        city=registration.billing_city,
+        country=registration.billing_country,
+        vat_id=registration.vat_id,
+    )
+
+
+def net_price(registration: Registration, event: Event) -> int:
+    """Net cents for the registrant's audience (0 for a complimentary seat)."""
+    if registration.comp:
+        return 0
+    prices = {
+        pricing.Audience.MEMBER: event.price_member_cents,
+        pricing.Audience.NON_MEMBER: event.price_non_member_cents,
+    }
+    return pricing.price_for(pricing.Audience(registration.audience), prices)
+
+
+def needs_billing(registration: Registration) -> bool:
+    """Verified, must pay, and the billing details are not complete yet."""
+    if registration.verified_at is None or registration.audience is None:
+        return False
+    return net_price(registration, registration.event) > 0 and not (
+        billing_of(registration).is_complete()
+    )
+
+
+def quote(registration: Registration, event: Event) -> None:
+    """Store net/VAT/gross/rate/reverse charge; reverse charge only for online events sold
+    to a business in another EU country with its VAT id (`pricing.vat_treatment`)."""
+    net = net_price(registration, event)
+    billing = billing_of(registration)
+    buyer = None
+    if net > 0 and billing.is_complete():
+        buyer = pricing.Buyer(
+            billing.country, vat_id=billing.vat_id or None, is_business=bool(billing.company)
+        )
+    try:
+        rate, reverse = pricing.vat_treatment(
+            online=event.online, buyer=buyer, standard_rate=event.vat_rate
+        )
+    except pricing.PricingError as exc:
+        raise InvalidInput(
+            _l("This VAT id does not belong to the chosen country."), code=exc.code
+        ) from exc
+    price = pricing.taxed(net, rate, reverse_charge=reverse)
+    registration.net_cents = price.net_cents
+    registration.vat_cents = price.vat_cents
+    registration.gross_cents = price.gross_cents
+    registration.vat_rate = price.rate
+    registration.reverse_charge = price.reverse_charge

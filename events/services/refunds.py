@@ -1,0 +1,268 @@
+"""Giving money back: refunds through the gateway, credit notes, and the e-mails about them.
+
+A Payment is refunded once: a conditional UPDATE (paid -> refunded) decides which call does
+it, and the gateway refund carries the idempotency key "refund-<payment id>", so a retried
+request never refunds twice. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from core import locking
+from core.audit.services import record
+from core.errors import DomainError
+from core.extensions import db
+from core.outbox.services import queue_mail
+from events.gateway import PaymentGateway, dev_webhook_secret, gateway_for
+from events.invoice_pdf import invoice_pdf
+from events.models import Invoice, Payment, Registration
+from events.payments import RegEvent, RegState, TransitionError, next_state
+from events.pricing import format_eur
+from events.services.invoices import credit_note_for, invoice_for, issue_credit_note
+
+LOCK_TIMEOUT_MS = 10_000
+
+
+def lock_event(event_id: int) -> None:
+    """Take the event lock (`core.locking.lock_event`) for the rest of the transaction.
+
+    PostgreSQL: waits at most LOCK_TIMEOUT_MS for the row, then the database raises
+    OperationalError (webhooks answer 503, the provider retries). SQLite: the write lock.
+    Call it before changing anything in the session (see `core.locking.write_transaction`).
+    """
+    engine = db.session.get_bind()
+    if engine.dialect.name == "postgresql":
+        db.session.execute(sa.text(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}"))
+    elif not locking.sqlite_locking_installed(engine):
+        return  # legacy pysqlite: the first write of the transaction takes the lock
+    locking.lock_event(event_id)
+
+
+class RefundError(DomainError):
+    """No refund possible: codes "nothing_to_refund", "bad_transition", "provider_unavailable"."""
+
+    code = "nothing_to_refund"
+    status = 409
+    message = _l("There is no payment to refund for this registration.")
+
+
+def _attachment(invoice: Invoice) -> tuple[str, str, bytes]:
+    return (f"{invoice.number}.pdf", "application/pdf", invoice_pdf(invoice))
+
+
+def _document_url(registration: Registration, invoice: Invoice) -> str:
+    return url_for(
+        "payments.invoice", token=registration.token, number=invoice.number, _external=True
+    )
+
+
+def mail_invoice(invoice: Invoice, registration: Registration, *, now: datetime) -> None:
+    """Queue the "event_invoice" e-mail with the invoice PDF attached."""
+    queue_mail(
+        registration.email,
+        "event_invoice",
+        now=now,
+        locale=registration.locale,
+        attachments=[_attachment(invoice)],
+        registration=registration,
+        event=registration.event,
+        invoice=invoice,
+        invoice_url=_document_url(registration, invoice),
+        amount=format_eur(invoice.gross_cents, registration.locale),
+    )
+
+
+def _mail_refund(
+    registration: Registration,
+    payment: Payment,
+    note: Invoice | None,
+    *,
+    now: datetime,
+    reason: str,
+) -> None:
+    queue_mail(
+        registration.email,
+        "event_refund",
+        now=now,
+        locale=registration.locale,
+        attachments=[_attachment(note)] if note is not None else [],
+        registration=registration,
+        event=registration.event,
+        payment=payment,
+        credit_note=note,
+        credit_note_url=_document_url(registration, note) if note is not None else None,
+        credited_number=invoice_for(registration).number if note is not None else None,
+        amount=format_eur(payment.amount_cents, registration.locale),
+        reason=reason,
+    )
+
+
+def _gateway_for_payment(payment: Payment, gateway: PaymentGateway) -> PaymentGateway:
+    if payment.provider == gateway.provider:
+        return gateway
+    if payment.provider == "test":  # paid through the local test checkout: nothing to move
+        from events.test_gateway import LocalTestGateway
+
+        return LocalTestGateway(webhook_secret=dev_webhook_secret(current_app))
+    raise RefundError(
+        _l("This payment was made with another payment provider; refund it there."),
+        code="provider_unavailable",
+    )
+
+
+def refund_payment(
+    payment: Payment,
+    *,
+    now: datetime,
+    gateway: PaymentGateway,
+    reason: str,
+    notify: bool = False,
+) -> bool:
+    """Refund what is left of a paid Payment through the gateway; True if this call did it.
+
+    Marks it refunded first (conditional UPDATE, so concurrent calls refund once), then asks
+    the gateway with idempotency key "refund-<payment id>". With `notify`, queues the
+    "event_refund" e-mail (no credit note: used when no invoice was issued). Flushes;
+    records "payment.refunded". Raises GatewayError or RefundError("provider_unavailable").
+    """
+    remaining = payment.amount_cents - payment.refunded_cents
+    provider = _gateway_for_payment(payment, gateway)
+    result = db.session.execute(
+        sa.update(Payment)
+        .where(Payment.id == payment.id, Payment.status == "paid")
+        .values(status="refunded", refunded_cents=payment.amount_cents)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(payment)
+    if result.rowcount != 1 or remaining <= 0:
+        return False
+    refund = provider.refund(
+        payment_intent=payment.payment_intent_id or "",
+        amount_cents=remaining,
+        idempotency_key=f"refund-{payment.id}",
+        metadata={
+            "payment_id": str(payment.id),
+            "registration_id": str(payment.registration_id),
+            "reason": reason,
+        },
+    )
+    payment.refund_id = refund.id
+    db.session.flush()
+    record(
+        "payment.refunded",
+        payment,
+        now=now,
+        registration_id=payment.registration_id,
+        amount_cents=remaining,
+        refund_id=refund.id,
+        reason=reason,
+    )
+    if notify:
+        _mail_refund(payment.registration, payment, None, now=now, reason=reason)
+    return True
+
+
+def _book_refund(
+    registration: Registration, payment: Payment, *, now: datetime, reason: str
+) -> Invoice | None:
+    """State -> refunded, credit note for the invoice (if any), e-mail, audit entry."""
+    try:
+        registration.state = next_state(registration.state, RegEvent.REFUND)
+    except TransitionError as exc:
+        raise RefundError(
+            _l("This registration cannot be refunded in its current state."), code="bad_transition"
+        ) from exc
+    registration.updated_at = now
+    invoice = invoice_for(registration)
+    note = issue_credit_note(invoice, now=now, reason=reason) if invoice is not None else None
+    db.session.flush()
+    _mail_refund(registration, payment, note, now=now, reason=reason)
+    record(
+        "registration.refunded",
+        registration,
+        now=now,
+        reason=reason,
+        credit_note=note.number if note is not None else None,
+    )
+    return note
+
+
+def _paid_payment(registration: Registration) -> Payment | None:
+    return db.session.scalar(
+        sa.select(Payment)
+        .where(Payment.registration_id == registration.id, Payment.status == "paid")
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )
+
+
+def refund_registration(
+    registration: Registration,
+    *,
+    now: datetime,
+    reason: str,
+    gateway: PaymentGateway | None = None,
+) -> Invoice | None:
+    """Refund a paid registration (confirmed, or cancelled after paying) in full.
+
+    Refunds through the gateway (idempotency key "refund-<payment id>"), issues a credit note
+    for the invoice (negative amounts, referencing it), moves the state to refunded
+    (`next_state(..., RegEvent.REFUND)`), e-mails the registrant ("event_refund", credit note
+    attached) and records "registration.refunded". Returns the credit note (None when no
+    invoice was issued). Calling it for an already refunded registration returns its credit
+    note and changes nothing. Takes the event lock (cheap when the caller holds it). Flushes.
+    Raises RefundError ("nothing_to_refund", "bad_transition", "provider_unavailable") and
+    GatewayError.
+    """
+    lock_event(registration.event_id)
+    if registration.state == RegState.REFUNDED:
+        invoice = invoice_for(registration)
+        return credit_note_for(invoice) if invoice is not None else None
+    payment = _paid_payment(registration)
+    if payment is None:
+        raise RefundError()
+    if registration.state not in (RegState.CONFIRMED, RegState.CANCELLED):
+        raise RefundError(
+            _l("This registration cannot be refunded in its current state."), code="bad_transition"
+        )
+    refund_payment(payment, now=now, gateway=gateway or gateway_for(current_app), reason=reason)
+    return _book_refund(registration, payment, now=now, reason=reason)
+
+
+def charge_refunded(obj: dict, *, now: datetime) -> str:
+    """Book a refund made at the provider (a `charge.refunded` event's charge object).
+
+    Our own refunds come back here too and change nothing ("already_handled"). A partial
+    refund only updates the refunded amount and is audited for a human ("partial_refund").
+    A full refund marks the Payment refunded and, for a confirmed or cancelled registration,
+    refunds it (credit note, state, e-mail): "refunded". Unknown payments: "unknown".
+    """
+    intent = obj.get("payment_intent")
+    amount = obj.get("amount_refunded")
+    if not isinstance(intent, str) or not isinstance(amount, int):
+        return "ignored"
+    payment = db.session.scalar(sa.select(Payment).where(Payment.payment_intent_id == intent))
+    if payment is None:
+        return "unknown"
+    registration = payment.registration
+    lock_event(registration.event_id)
+    db.session.refresh(payment)
+    if amount <= payment.refunded_cents:
+        return "already_handled"
+    if amount < payment.amount_cents:
+        payment.refunded_cents = amount
+        db.session.flush()
+        record("payment.partially_refunded", payment, now=now, amount_refunded=amount)
+        return "partial_refund"
+    payment.status = "refunded"
+    payment.refunded_cents = payment.amount_cents
+    db.session.flush()
+    record("payment.refunded", payment, now=now, amount_cents=amount, reason="provider")
+    if registration.state in (RegState.CONFIRMED, RegState.CANCELLED):
+        _book_refund(registration, payment, now=now, reason="provider")
+    return "refunded"

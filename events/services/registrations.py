@@ -1,0 +1,293 @@
+"""Registering for an event: the form's data, e-mail verification, billing, price, payment hooks.
+
+Flow (public, no account needed):
+
+1. `start_registration` stores a `pending_verification` registration and queues the
+   verification link (`event_verify`, valid 48 h). A logged-in user with a verified e-mail
+   skips that step: their account address is used and verified at once.
+2. `verify_registration` (the link) decides membership from the now-proven address
+   (`membership.audience_for`), never from anything the registrant typed.
+3. If the registrant must pay (the price for their audience is above zero) and did not give
+   complete billing details on the form, the registration waits, verified, for
+   `submit_billing` (the billing step). The form asks for billing details up front with the
+   note "only needed if you are not a member", because membership is only known here.
+4. The price is quoted (net, VAT, gross, rate, reverse charge; `events.pricing`) and a place
+   is allocated under the event lock (`seats.allocate_seat`): confirmed, pending_payment
+   (seat held; the view sends the browser to `events.pay`) or waitlisted.
+
+The payment engineer's code calls `payment_succeeded`, `payment_failed`, `checkout_expired`
+and `after_seat_freed`. Cancelling and offers live in `events.services.waitlist` (and are
+re-exported here: `cancel_registration`, `accept_offer`).
+All functions flush only and raise DomainErrors from `events.services.errors`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from core.audit.services import record
+from core.errors import NotFound
+from core.extensions import db
+from core.locking import lock_event
+from events import payments
+from events.models import Event, Registration
+from events.payments import RegEvent, RegState
+from events.services import notices, quotes, seats
+from events.services.errors import AlreadyRegistered, NotAvailable, RegistrationClosed
+from events.services.input import Applicant, Billing, clean_applicant, clean_billing
+from events.services.membership import audience_for
+from events.services.quotes import needs_billing
+from events.services.seats import offer_next_seat
+from events.services.waitlist import accept_offer, cancel_registration
+
+__all__ = [
+    "Applicant",
+    "Billing",
+    "accept_offer",
+    "after_seat_freed",
+    "cancel_registration",
+    "checkout_expired",
+    "get_event",
+    "get_registration",
+    "needs_billing",
+    "offer_next_seat",
+    "payment_failed",
+    "payment_succeeded",
+    "registration_window",
+    "start_registration",
+    "submit_billing",
+    "verify_registration",
+]
+
+
+def get_event(slug: str) -> Event:
+    """The published event with `slug`; NotFound for unknown or unpublished events."""
+    event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+    if event is None or not event.published:
+        raise NotFound()
+    return event
+
+
+def get_registration(token: str) -> Registration:
+    """The registration whose secret link token is `token`; NotFound otherwise."""
+    if not token or len(token) > 64:
+        raise NotFound()
+    registration = db.session.scalar(sa.select(Registration).where(Registration.token == token))
+    if registration is None:
+        raise NotFound()
+    return registration
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whether registration is open at a moment, and why not ("not_open"/"closed")."""
+
+    is_open: bool
+    reason: Literal["", "not_open", "closed"] = ""
+    closes_at: datetime | None = field(default=None)
+
+
+def registration_window(event: Event, now: datetime) -> Window:
+    """Open from `registration_opens_at` until `registration_closes_at`, never past the start."""
+    closes_at = min(event.registration_closes_at, event.starts_at)
+    if now < event.registration_opens_at:
+        return Window(False, "not_open", closes_at)
+    if now >= closes_at:
+        return Window(False, "closed", closes_at)
+    return Window(True, "", closes_at)
+
+
+def _require_open(event: Event, now: datetime) -> None:
+    window = registration_window(event, now)
+    if window.reason == "not_open":
+        raise RegistrationClosed(
+            _l("Registration for this event has not opened yet."), code="registration_not_open"
+        )
+    if window.reason == "closed":
+        raise RegistrationClosed()
+
+
+def active_registration(event_id: int, email: str) -> Registration | None:
+    """The registration of `email` for the event that is not cancelled/expired/refunded."""
+    terminal = [s.value for s in payments.TERMINAL]
+    return db.session.scalar(
+        sa.select(Registration)
+        .where(
+            Registration.event_id == event_id,
+            Registration.email == email,
+            Registration.state.not_in(terminal),
+        )
+        .limit(1)
+    )
+
+
+def start_registration(event: Event, applicant: Applicant, *, now: datetime, user=None):
+    """Create a registration from the form's data and start verification.
+
+    With `user` (logged in, verified e-mail) the account's address replaces the typed one
+    and the registration is verified at once (see `verify_registration`). Otherwise the
+    `event_verify` mail is queued. Takes the event lock (duplicates serialise).
+    Raises NotFound (unpublished), RegistrationClosed (outside the window), InvalidInput
+    (bad e-mail, name, consent missing, bad billing / VAT id) and AlreadyRegistered (an
+    active registration for this address and event exists).
+    """
+    if user is not None and not getattr(user, "is_verified", False):
+        user = None
+    if user is not None:
+        applicant = replace(applicant, email=user.email)
+    applicant = clean_applicant(applicant)
+    event = lock_event(event.id)
+    if not event.published:
+        raise NotFound()
+    _require_open(event, now)
+    if active_registration(event.id, applicant.email) is not None:
+        raise AlreadyRegistered()
+    billing = applicant.billing
+    registration = Registration(
+        event_id=event.id,
+        user_id=user.id if user is not None else None,
+        token=secrets.token_urlsafe(32),
+        state=RegState.PENDING_VERIFICATION.value,
+        email=applicant.email,
+        name=applicant.name,
+        organisation=applicant.organisation,
+        job_title=applicant.job_title,
+        locale=applicant.locale,
+        privacy_consent_at=now,
+        newsletter_opt_in=applicant.newsletter_opt_in,
+        billing_company=billing.company,
+        billing_address=billing.address,
+        billing_postcode=billing.postcode,
+        billing_city=billing.city,
+        billing_country=billing.country or "NL",
+        vat_id=billing.vat_id,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(registration)
+    db.session.flush()
+    record("registration.created", registration, now=now, actor=user, event_id=event.id)
+    if user is not None:
+        return verify_registration(registration, now=now, user=user)
+    notices.send_verification(registration, now=now)
+    return registration
+
+
+def _proceed(registration: Registration, event: Event, *, now: datetime) -> Registration:
+    if quotes.needs_billing(registration):
+        return registration
+    quotes.quote(registration, event)
+    seats.allocate_seat(registration, event, now=now)
+    return registration
+
+
+def verify_registration(registration: Registration, *, now: datetime, user=None):
+    """The registrant proved their address: decide membership, then price and place.
+
+    Idempotent: a registration that is already verified is returned unchanged. Takes the
+    event lock. Raises RegistrationClosed once the event has started (no seat can be held).
+    """
+    event = lock_event(registration.event_id)
+    if registration.state != RegState.PENDING_VERIFICATION.value or registration.verified_at:
+        return registration
+    if now >= event.starts_at:
+        raise RegistrationClosed(_l("This event has already started."), code="event_started")
+    audience, organisation = audience_for(registration.email, user=user)
+    registration.verified_at = now
+    registration.audience = audience.value
+    registration.member_organisation_id = organisation.id if organisation else None
+    registration.updated_at = now
+    record(
+        "registration.verified",
+        registration,
+        now=now,
+        event_id=event.id,
+        audience=audience.value,
+        member_organisation_id=registration.member_organisation_id,
+    )
+    return _proceed(registration, event, now=now)
+
+
+def submit_billing(registration: Registration, billing: Billing, *, now: datetime):
+    """The billing step: store complete billing details, then price and place.
+
+    Raises NotAvailable unless the registration is verified and waiting for billing,
+    RegistrationClosed once the event started, InvalidInput for incomplete details or a
+    bad VAT id.
+    """
+    billing = clean_billing(billing, required=True)
+    event = lock_event(registration.event_id)
+    if registration.state != RegState.PENDING_VERIFICATION.value or not quotes.needs_billing(
+        registration
+    ):
+        raise NotAvailable(_l("Billing details are not needed now."), code="billing_not_needed")
+    if now >= event.starts_at:
+        raise RegistrationClosed(_l("This event has already started."), code="event_started")
+    registration.billing_company = billing.company
+    registration.billing_address = billing.address
+    registration.billing_postcode = billing.postcode
+    registration.billing_city = billing.city
+    registration.billing_country = billing.country
+    registration.vat_id = billing.vat_id
+    registration.updated_at = now
+    return _proceed(registration, event, now=now)
+
+
+# --- called by the payments side (events/services/checkout.py, the webhook) -----------------
+
+
+def payment_succeeded(registration: Registration, *, now: datetime) -> str:
+    """A completed payment arrived: "confirmed", "refund" or "noop" (duplicate delivery).
+
+    Under the event lock, `events.payments.late_payment_decision` decides: within the hold
+    (or after it with a seat still free) the registration is confirmed and the confirmation
+    with .ics is queued; when the hold expired and the event filled up, or the registration
+    was cancelled, it moves to refunded and `event_late_payment_refunded` is queued. The
+    caller issues the invoice and performs the refund. Raises TransitionError for states in
+    which no payment can have started (pending_verification, waitlisted, offered).
+    """
+    event = lock_event(registration.event_id)
+    state = RegState(registration.state)
+    free = payments.seats_left(event.capacity, seats.counts(event.id)[0])
+    decision = payments.late_payment_decision(state=state, seats_available=free)
+    if decision == "noop":
+        return "noop"
+    if decision == "confirm":
+        seats.confirm(registration, RegEvent.PAID, now=now)
+        return "confirmed"
+    late = RegEvent.LATE_PAYMENT_REFUNDED if state is RegState.EXPIRED else RegEvent.REFUND
+    seats.transition(registration, late, now=now)
+    notices.send_late_payment_refunded(registration, now=now)
+    return "refund"
+
+
+def _release(registration: Registration, what: RegEvent, *, now: datetime) -> bool:
+    event = lock_event(registration.event_id)
+    if registration.state != RegState.PENDING_PAYMENT.value:
+        return False
+    seats.transition(registration, what, now=now)
+    seats.offer_next_seat(event, now=now)
+    return True
+
+
+def payment_failed(registration: Registration, *, now: datetime) -> bool:
+    """An asynchronous payment failed: pending_payment -> expired, the seat goes to the
+    waiting list. No-op (False) in other states."""
+    return _release(registration, RegEvent.PAYMENT_FAILED, now=now)
+
+
+def checkout_expired(registration: Registration, *, now: datetime) -> bool:
+    """The Checkout session expired unpaid: pending_payment -> expired, the seat goes to the
+    waiting list. No-op (False) in other states."""
+    return _release(registration, RegEvent.SESSION_EXPIRED, now=now)
+
+
+def after_seat_freed(event: Event, *, now: datetime) -> list[Registration]:
+    """Offer free seats to the next in line (see `seats.offer_next_seat`)."""
+    return seats.offer_next_seat(event, now=now)

@@ -1,0 +1,179 @@
+"""Offers from the waiting list, cancelling, and the scheduled expiry of holds and offers.
+
+Every change runs under the event lock (`core.locking.lock_event`). The scheduled jobs
+(`expire_holds`, `expire_offers`) are idempotent and safe on several hosts at once: on
+PostgreSQL each claims the events it works on with ``FOR UPDATE SKIP LOCKED`` (an event
+another host or a request is busy with is left for the next run; always the event row
+first, so no lock-order deadlocks), on SQLite BEGIN IMMEDIATE serialises them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from core.extensions import db
+from core.locking import lock_event
+from events import payments
+from events.models import Event, Registration
+from events.payments import RegEvent, RegState
+from events.services import notices, seats
+from events.services.errors import NotAvailable, TooLate
+
+#: States a registrant can cancel from (the live ones).
+CANCELLABLE = frozenset(
+    {
+        RegState.PENDING_VERIFICATION,
+        RegState.PENDING_PAYMENT,
+        RegState.WAITLISTED,
+        RegState.OFFERED,
+        RegState.CONFIRMED,
+    }
+)
+
+
+def offer_state(registration: Registration, now: datetime) -> str:
+    """The offer's status at `now`: "open" (can be accepted), "expired" (time ran out) or
+    "used" (accepted, lapsed or never offered)."""
+    if registration.state != RegState.OFFERED.value:
+        return "used"
+    if registration.offer_expires_at is None or now >= registration.offer_expires_at:
+        return "expired"
+    return "open"
+
+
+def accept_offer(registration: Registration, *, now: datetime) -> str:
+    """Take the offered seat: free -> confirmed (+ confirmation); paid -> pending_payment with
+    a hold (the view sends the browser on to payment). Returns the new state.
+
+    Raises NotAvailable("offer_used") when the link was used already or the registration is
+    not offered, NotAvailable("offer_expired") after `offer_expires_at`.
+    """
+    lock_event(registration.event_id)
+    status = offer_state(registration, now)
+    if status == "used":
+        raise NotAvailable(
+            _l("This offer has already been used or is no longer valid."), code="offer_used"
+        )
+    if status == "expired":
+        raise NotAvailable(
+            _l("This offer has expired; the seat went to the next person on the waiting list."),
+            code="offer_expired",
+        )
+    if registration.gross_cents == 0:
+        seats.confirm(registration, RegEvent.OFFER_ACCEPTED_FREE, now=now)
+    else:
+        seats.hold(registration, RegEvent.OFFER_ACCEPTED_PAID, registration.event, now=now)
+    return registration.state
+
+
+def cancel_deadline(event: Event) -> datetime:
+    """Confirmed attendees may cancel until `cancel_until_hours` before the start."""
+    return event.starts_at - timedelta(hours=event.cancel_until_hours)
+
+
+def can_cancel(registration: Registration, now: datetime) -> bool:
+    """Whether `cancel_registration` would accept the registration at `now`."""
+    state = RegState(registration.state)
+    if state not in CANCELLABLE or now >= registration.event.starts_at:
+        return False
+    return state is not RegState.CONFIRMED or now < cancel_deadline(registration.event)
+
+
+def _refund(registration: Registration, *, now: datetime) -> bool:
+    """Refund a paid registration through `events.services.checkout.refund_registration`
+    (refund, credit note, state refunded). False when that module or function is absent;
+    any other import problem is raised, never silently skipped."""
+    try:
+        from events.services import checkout
+    except ModuleNotFoundError as exc:
+        if exc.name != "events.services.checkout":
+            raise
+        return False
+    refund = getattr(checkout, "refund_registration", None)
+    if refund is None:
+        return False
+    refund(registration, now=now, reason="cancelled")
+    return True
+
+
+def cancel_registration(registration: Registration, *, now: datetime, actor=None) -> Registration:
+    """Cancel (the attendee through the e-mail link, or an admin); a freed seat is offered to
+    the next in line.
+
+    A confirmed attendee can cancel until `cancel_deadline`; anyone else (still verifying,
+    paying, waiting, or offered) until the start. An admin `actor` is not bound by these
+    deadlines (the audit entry names them). A paid confirmed registration is refunded
+    via `events.services.checkout.refund_registration` (refund and credit note; it moves the
+    registration on to refunded). `event_cancelled` is queued.
+    Raises NotAvailable("not_cancellable") when already cancelled/expired/refunded and
+    TooLate("cancel_too_late") after the deadline.
+    """
+    event = lock_event(registration.event_id)
+    state = RegState(registration.state)
+    if state not in CANCELLABLE:
+        raise NotAvailable(_l("This registration is already cancelled."), code="not_cancellable")
+    if not getattr(actor, "is_admin", False) and not can_cancel(registration, now):
+        raise TooLate(
+            _l("Cancelling is no longer possible: the deadline has passed."),
+            code="cancel_too_late",
+        )
+    paid = state is RegState.CONFIRMED and registration.gross_cents > 0 and not registration.comp
+    seats.transition(registration, RegEvent.CANCEL, now=now, actor=actor)
+    refunded = _refund(registration, now=now) if paid else False
+    notices.send_cancelled(registration, now=now, refunded=refunded)
+    if state in payments.HOLDS_SEAT:
+        seats.offer_next_seat(event, now=now)
+    return registration
+
+
+def _due_event_ids(state: RegState, column, now: datetime) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(Registration.event_id)
+            .where(Registration.state == state.value, column <= now)
+            .distinct()
+            .order_by(Registration.event_id)
+        )
+    )
+
+
+def _expire(state: RegState, column, what: RegEvent, now: datetime) -> int:
+    done = 0
+    for event_id in _due_event_ids(state, column, now):
+        event = lock_event(event_id, skip_locked=True)
+        if event is None:  # another host or a request is working on this event
+            continue
+        due = db.session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.state == state.value,
+                column <= now,
+            )
+            .order_by(Registration.id)
+        ).all()
+        for registration in due:
+            seats.transition(registration, what, now=now)
+        done += len(due)
+        if due:
+            seats.offer_next_seat(event, now=now)
+    return done
+
+
+def expire_holds(now: datetime) -> int:
+    """Expire payment holds whose `hold_expires_at` has passed (pending_payment -> expired)
+    and offer the freed seats. A payment that still arrives is handled by
+    `registrations.payment_succeeded` (confirmed if a seat is free, else refunded).
+    Returns how many holds expired."""
+    return _expire(
+        RegState.PENDING_PAYMENT, Registration.hold_expires_at, RegEvent.HOLD_EXPIRED, now
+    )
+
+
+def expire_offers(now: datetime) -> int:
+    """Lapse unused offers whose `offer_expires_at` has passed (offered -> expired) and pass
+    the seats on to the next in line. Returns how many offers lapsed."""
+    return _expire(RegState.OFFERED, Registration.offer_expires_at, RegEvent.OFFER_LAPSED, now)

@@ -1,0 +1,291 @@
+"""Paying for a registration, the payment webhook, the local test checkout and invoices.
+
+Blueprint `payments` under /events. Registrants are identified by the secret token in their
+e-mail links (`/events/r/<token>/...`); an unknown token is a 404. Views read the clock once,
+call services, commit once on success and roll back on any refusal.
+
+- `payments.pay` (GET/POST /r/<token>/pay): the amount and a Pay button; POST opens the
+  checkout session and redirects to it (Stripe, or the local test checkout).
+- `payments.success` (GET /r/<token>/paid?session_id=...): re-fetches the session and runs
+  the same fulfilment as the webhook, then shows the result.
+- `payments.webhook` (POST /stripe/webhook, CSRF-exempt): 400 for a bad, missing or stale
+  signature or a bad body (nothing changes), 200 for processed, ignored or duplicate events,
+  503 when the provider or a lock is unavailable (the provider retries).
+- `payments.test_checkout` (GET/POST /test-checkout/<session_id>): the local test checkout,
+  only without Stripe keys; refused (403) when a live key is configured.
+- `payments.invoice` (GET /r/<token>/invoices/<number>, `?format=pdf`): the registrant's
+  invoice or credit note (admins may open any), HTML or PDF; `payments.registration_invoice`
+  (GET /r/<token>/invoice) redirects to the registration's invoice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core import locking
+from core.clock import now
+from core.errors import DomainError, NotAllowed
+from core.extensions import csrf, db
+from events.gateway import GatewayError, WebhookRejected, gateway_for, is_live_key
+from events.invoice_document import REVERSE_CHARGE, document, percent
+from events.invoice_pdf import invoice_pdf
+from events.models import Registration
+from events.pricing import format_eur
+from events.services.checkout import fulfil_session, payment_for_session, start_checkout
+from events.services.invoices import credit_note_for, get_document, invoice_for
+from events.services.webhooks import DuplicateEvent, receive_webhook
+
+bp = Blueprint("payments", __name__, url_prefix="/events")
+log = logging.getLogger(__name__)
+MAX_WEBHOOK_BYTES = 256 * 1024
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    locale = "en" if str(get_locale()) == "en" else "nl"
+    return {
+        "eur": lambda cents: format_eur(int(cents), locale),
+        "percent": percent,
+        "reverse_charge": REVERSE_CHARGE,
+        "manage_url": _manage_url,
+        "test_mode": gateway_for(current_app).provider == "test",
+    }
+
+
+def _manage_url(registration: Registration) -> str | None:
+    """The registrant's own page (`events.manage`) when that endpoint exists."""
+    if "events.manage" not in current_app.view_functions:
+        return None
+    return url_for("events.manage", token=registration.token)
+
+
+def _registration(token: str) -> Registration:
+    """The registration of a link token; 404 for anything else."""
+    if not token or len(token) > 64:
+        abort(404)
+    registration = db.session.scalar(sa.select(Registration).where(Registration.token == token))
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _write_lock() -> None:
+    """Start the request's transaction with the database write lock (SQLite; no-op elsewhere)."""
+    engine = db.session.get_bind()
+    if engine.dialect.name != "sqlite" or locking.sqlite_locking_installed(engine):
+        locking.write_transaction()
+
+
+def _pay_page(registration: Registration, status: int = 200):
+    invoice = invoice_for(registration)
+    return render_template(
+        "events/pay.html",
+        registration=registration,
+        event=registration.event,
+        invoice=invoice,
+        credit_note=credit_note_for(invoice) if invoice is not None else None,
+        now=now(),
+    ), status
+
+
+@bp.route("/r/<token>/pay", methods=["GET", "POST"])
+def pay(token: str):
+    """GET: what is due and a Pay button. POST: open (or reuse) the checkout session and
+    redirect to it (303). A registration that cannot be paid gets the page with the reason
+    (409); an unreachable provider 503."""
+    if request.method == "GET":
+        return _pay_page(_registration(token))
+    _write_lock()
+    registration = _registration(token)
+    moment, gateway = now(), gateway_for(current_app)
+    try:
+        try:
+            payment = start_checkout(registration, now=moment, gateway=gateway)
+        except sa.exc.IntegrityError:
+            # a concurrent request opened this attempt first: use its session
+            db.session.rollback()
+            _write_lock()
+            registration = _registration(token)
+            payment = start_checkout(registration, now=moment, gateway=gateway)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "error")
+        return _pay_page(_registration(token), e.status)
+    db.session.commit()
+    return redirect(payment.checkout_url, 303)
+
+
+@bp.get("/r/<token>/paid")
+def success(token: str):
+    """Where the checkout sends the payer back. The session must belong to this registration
+    (else 404); it is fulfilled here too, since the webhook may come later. When the provider
+    or the database is busy, the page says the payment is being processed."""
+    registration = _registration(token)
+    session_id = request.args.get("session_id", "")
+    payment = payment_for_session(session_id) if 0 < len(session_id) <= 255 else None
+    if payment is None or payment.registration_id != registration.id:
+        abort(404)
+    try:
+        outcome = fulfil_session(session_id, now=now(), gateway=gateway_for(current_app))
+    except (DomainError, sa.exc.OperationalError) as exc:
+        db.session.rollback()
+        log.warning("fulfilment of %s postponed: %r", session_id, exc)
+        outcome = "pending"
+    else:
+        db.session.commit()
+    registration = _registration(token)
+    invoice = invoice_for(registration)
+    return render_template(
+        "events/pay_result.html",
+        registration=registration,
+        event=registration.event,
+        outcome=outcome,
+        invoice=invoice,
+    )
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt
+def webhook():
+    """Stripe's webhook; answers JSON. See the module docstring for the statuses."""
+    if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
+        return {"error": "too_large"}, 413
+    payload = request.get_data(cache=False)
+    try:
+        outcome = receive_webhook(
+            payload,
+            request.headers.get("Stripe-Signature"),
+            now=now(),
+            gateway=gateway_for(current_app),
+        )
+    except WebhookRejected as e:
+        db.session.rollback()
+        return {"error": e.code}, 400
+    except DuplicateEvent:
+        db.session.rollback()
+        return {"status": "duplicate"}, 200
+    except (GatewayError, sa.exc.OperationalError) as e:
+        db.session.rollback()
+        log.warning("webhook postponed: %r", e)
+        return {"error": "unavailable"}, 503, {"Retry-After": "30"}
+    except DomainError as e:
+        db.session.rollback()
+        log.error("webhook failed: %s", e.code)
+        return {"error": e.code}, 500
+    db.session.commit()
+    return {"status": outcome}, 200
+
+
+def _test_gateway():
+    """The local test gateway; 403 with a live Stripe key, 404 when Stripe is configured."""
+    if is_live_key(current_app.config.get("STRIPE_SECRET_KEY")):
+        raise NotAllowed(
+            _("The test checkout is switched off: live Stripe keys are configured."),
+            code="live_keys",
+        )
+    gateway = gateway_for(current_app)
+    if gateway.provider != "test":
+        abort(404)
+    return gateway
+
+
+@bp.route("/test-checkout/<session_id>", methods=["GET", "POST"])
+def test_checkout(session_id: str):
+    """The local test checkout (no real payment). Pay sends a signed
+    `checkout.session.completed` through the webhook code and goes to the success page;
+    Fail sends `checkout.session.async_payment_failed`; Cancel returns to the pay page
+    (like Stripe, the session stays open). A session that is no longer open: 409."""
+    gateway = _test_gateway()
+    if request.method == "POST":
+        _write_lock()
+    payment = payment_for_session(session_id) if len(session_id) <= 255 else None
+    if payment is None or payment.provider != "test":
+        abort(404)
+    registration = payment.registration
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "cancel":
+            return redirect(url_for("payments.pay", token=registration.token), 303)
+        if action not in ("pay", "fail"):
+            flash(_("Choose Pay, Fail or Cancel."), "error")
+            status = 400
+        else:
+            try:
+                body, signature = (
+                    gateway.pay(session_id) if action == "pay" else gateway.fail(session_id)
+                )
+                receive_webhook(body, signature, now=now(), gateway=gateway)
+            except DomainError as e:
+                db.session.rollback()
+                flash(str(e.message), "error")
+                status = e.status if e.status >= 400 else 409
+            else:
+                db.session.commit()
+                if action == "pay":
+                    target = url_for(
+                        "payments.success", token=registration.token, session_id=session_id
+                    )
+                else:
+                    target = url_for("payments.pay", token=registration.token)
+                return redirect(target, 303)
+            payment = payment_for_session(session_id)
+            registration = payment.registration
+    session = gateway.retrieve_session(session_id)
+    return render_template(
+        "events/test_checkout.html",
+        session=session,
+        payment=payment,
+        registration=registration,
+        event=registration.event,
+    ), status
+
+
+@bp.get("/r/<token>/invoice")
+def registration_invoice(token: str):
+    """The registration's invoice (redirect), 404 when none was issued."""
+    doc = invoice_for(_registration(token))
+    if doc is None:
+        abort(404)
+    return redirect(url_for("payments.invoice", token=token, number=doc.number))
+
+
+@bp.get("/r/<token>/invoices/<number>")
+def invoice(token: str, number: str):
+    """An invoice or credit note as HTML, or `?format=pdf`. Only for the registration it
+    belongs to (by its link token) or an admin; 404 for anyone else."""
+    doc = get_document(number) if len(number) <= 32 else None
+    if doc is None:
+        abort(404)
+    if not getattr(current_user, "is_admin", False):
+        registration = _registration(token)
+        if doc.registration_id != registration.id:
+            abort(404)
+    if request.args.get("format") == "pdf":
+        return Response(
+            invoice_pdf(doc),
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": f'inline; filename="{doc.number}.pdf"',
+                "Cache-Control": "private, no-store",
+            },
+        )
+    response = Response(render_template("events/invoice.html", invoice=doc, doc=document(doc)))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

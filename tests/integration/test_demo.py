@@ -1,0 +1,139 @@
+"""`flask demo load`: loads through the real services, twice without duplicates; Univé and
+New York Pizza are the ratified winners under every method; the demo log-ins work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+
+from awards.models import (
+    Category,
+    Entry,
+    JuryMember,
+    Nomination,
+    Programme,
+    Ratification,
+    Score,
+    Scorecard,
+)
+from awards.services.results import leaderboard_all_methods
+from awards.timeline import Timeline
+from core.accounts.models import User
+from core.extensions import db
+from demo.services import ADMIN, CHAIR, DEMO_PASSWORD, ENTRANT, JUROR
+from events.models import Event, Registration
+
+LOADED_AT = datetime(2025, 11, 20, 10, 0, tzinfo=UTC)
+MODELS = (Programme, Category, Entry, JuryMember, User, Scorecard, Score, Nomination, Ratification)
+
+
+def counts():
+    return {
+        m.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in MODELS
+    }
+
+
+def event_counts():
+    """The demo events are loaded by the same command (see demo/events_demo.py)."""
+    return [
+        db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Event, Registration)
+    ]
+
+
+@pytest.fixture
+def demo(app, clock):
+    clock.set(LOADED_AT)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    return first
+
+
+def test_loading_twice_changes_nothing(app, demo):
+    before = counts()
+    assert before == {
+        "programmes": 2,
+        "categories": 4,
+        "entries": 9,
+        "jury_members": 12,
+        "users": 8,
+        "scorecards": 48,
+        "scores": 192,
+        "nominations": 6,
+        "ratifications": 2,
+    }
+    events_before = event_counts()
+    second = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert second.exit_code == 0, second.output
+    assert "already ratified" in second.output
+    assert counts() == before and event_counts() == events_before
+    assert f"password: {DEMO_PASSWORD}" in demo.output and ADMIN[0] in demo.output
+
+
+def test_univé_and_new_york_pizza_win_under_every_method(app, demo):
+    programme = db.session.scalar(sa.select(Programme).where(Programme.slug == "cda-2025"))
+    winners = {
+        r.category.slug: (r.winner.organisation, r.ratified_by.email, r.method)
+        for r in db.session.scalars(sa.select(Ratification))
+    }
+    assert winners == {
+        "data-transformation": ("Univé", CHAIR, "mean"),
+        "data-innovation": ("New York Pizza", CHAIR, "mean"),
+    }
+    expected = {"data-transformation": "Univé", "data-innovation": "New York Pizza"}
+    for category in programme.categories:
+        for method, results in leaderboard_all_methods(programme, category).items():
+            assert results[0].entry.organisation == expected[category.slug], method
+            assert results[0].rank == 1
+    # the ratifications happened between the close of scoring and the announcement
+    for ratification in db.session.scalars(sa.select(Ratification)):
+        assert programme.scoring_close_at <= ratification.ratified_at < programme.publish_at
+
+
+def test_the_public_winners_page_shows_them(app, demo):
+    page = app.test_client().get("/awards/cda-2025/winners?lang=en").get_data(as_text=True)
+    assert "Winner Data Transformation Award: Univé" in page
+    assert "Winner Data Innovation Award: New York Pizza" in page
+    assert "The other nominees in this category were Odido and Transavia." in page
+    assert "The other nominees in this category were Coco &amp; Sebas and Interpolis." in page
+    assert "Arnold van het Nederend (KPN)" in page and "Bas Karsemeijer (DataOps House)" in page
+    assert "Bol" not in page and "Eneco" not in page  # not nominated
+
+
+def test_the_dutch_citation_comes_from_the_announcement(app, demo):
+    page = app.test_client().get("/awards/cda-2025/winners?lang=nl").get_data(as_text=True)
+    assert "De case laat zien hoe een datastrategie succesvol kan worden doorgevoerd" in page
+    assert "De case van New York Pizza viel op door de innovatieve aanpak" in page
+
+
+def test_2026_is_open_for_submissions(app, demo, clock):
+    programme = db.session.scalar(sa.select(Programme).where(Programme.slug == "cda-2026"))
+    assert Timeline.of(programme).phase(clock()) == "submissions"
+    assert [c.slug for c in programme.categories] == ["data-transformation", "data-innovation"]
+
+
+@pytest.mark.parametrize("email", [ADMIN[0], CHAIR, JUROR, ENTRANT[0]])
+def test_demo_log_ins_work(app, demo, email):
+    client = app.test_client()
+    g.pop("_login_user", None)
+    response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        user = db.session.get(User, int(session["_user_id"]))
+    assert user.email == email and user.is_verified
+
+
+def test_the_chair_and_juror_have_accepted_the_terms(app, demo):
+    members = db.session.scalars(
+        sa.select(JuryMember).join(User).where(User.email.in_([CHAIR, JUROR]))
+    ).all()
+    assert len(members) == 4 and all(m.terms_accepted_at is not None for m in members)
+    g.pop("_login_user", None)
+    client = app.test_client()
+    client.post("/login", data={"email": CHAIR, "password": DEMO_PASSWORD})
+    g.pop("_login_user", None)
+    assert client.get("/admin/awards/cda-2025/results").status_code == 200

@@ -1,0 +1,261 @@
+"""Waiting list: offers, accepting, lapsing, cancelling, scheduled jobs and reminders."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import types
+from datetime import timedelta
+
+import pytest
+
+import events.services
+from core.extensions import db
+from events.models import Registration
+from events.payments import RegEvent
+from events.services import mailings, registrations, seats, waitlist
+from events.services.errors import NotAvailable, TooLate
+from tests.events_registration_support import (
+    NOW,
+    START,
+    make_event,
+    make_registration,
+    register,
+)
+
+
+@pytest.fixture(autouse=True)
+def _context(app):
+    with app.test_request_context():
+        yield
+
+
+def _full_free_event(capacity=1, **kw):
+    event = make_event(capacity=capacity, price_non_member_cents=0, **kw)
+    attendees = [register(event, f"a{i}@example.org") for i in range(capacity)]
+    return event, attendees
+
+
+def test_cancellation_offers_the_seat_to_the_51st_who_accepts(app, outbox):
+    event, attendees = _full_free_event(capacity=50)
+    fifty_first = register(event, "late@example.org")
+    assert fifty_first.state == "waitlisted"
+    waitlist.cancel_registration(attendees[0], now=NOW)
+    db.session.commit()
+    assert fifty_first.state == "offered"
+    assert fifty_first.offer_expires_at == NOW + timedelta(hours=24)
+    (mail,) = outbox(to="late@example.org", kind="event_offer")
+    assert f"/events/r/{fifty_first.token}/offer" in mail.body_text
+    assert outbox(to=attendees[0].email, kind="event_cancelled")
+    assert waitlist.accept_offer(fifty_first, now=NOW + timedelta(hours=1)) == "confirmed"
+    assert outbox(to="late@example.org", kind="event_confirmed")
+    assert seats.counts(event.id) == (50, 0)
+
+
+def test_offers_go_to_the_longest_waiting_first(app, clock):
+    event, (attendee,) = _full_free_event()
+    first = register(event, "first@example.org", now=NOW)
+    second = register(event, "second@example.org", now=NOW + timedelta(minutes=5))
+    waitlist.cancel_registration(attendee, now=NOW + timedelta(minutes=10))
+    assert (first.state, second.state) == ("offered", "waitlisted")
+
+
+def test_an_unused_offer_passes_to_the_next_after_expiry(app, clock, outbox):
+    event, (attendee,) = _full_free_event(offer_hours=12)
+    first = register(event, "first@example.org")
+    second = register(event, "second@example.org")
+    waitlist.cancel_registration(attendee, now=clock())
+    db.session.commit()
+    clock.advance(hours=11, minutes=59)
+    assert waitlist.expire_offers(clock()) == 0
+    clock.advance(minutes=1)
+    assert waitlist.expire_offers(clock()) == 1
+    db.session.commit()
+    assert (first.state, second.state) == ("expired", "offered")
+    assert outbox(to="second@example.org", kind="event_offer")
+    with pytest.raises(NotAvailable) as info:
+        waitlist.accept_offer(first, now=clock())
+    assert info.value.code == "offer_used"
+
+
+def test_an_offer_never_runs_past_the_start_and_none_are_made_after_it(app):
+    event, (attendee,) = _full_free_event(offer_hours=48)
+    waiting = register(event, "w@example.org")
+    late = START - timedelta(hours=30)  # the cancel deadline (24 h) has not passed yet
+    waitlist.cancel_registration(attendee, now=late)
+    assert waiting.offer_expires_at == START
+    waitlist.expire_offers(START)
+    assert waiting.state == "expired"
+    db.session.commit()
+    other = make_registration(event, "waitlisted", email="x@example.org", waitlisted_at=NOW)
+    assert seats.offer_next_seat(event, now=START) == []
+    assert other.state == "waitlisted"
+
+
+def test_an_offer_cannot_be_used_after_it_expired_or_twice(app):
+    event, (attendee,) = _full_free_event()
+    waiting = register(event, "w@example.org")
+    waitlist.cancel_registration(attendee, now=NOW)
+    with pytest.raises(NotAvailable) as info:
+        waitlist.accept_offer(waiting, now=NOW + timedelta(hours=24))
+    assert info.value.code == "offer_expired"
+    waitlist.accept_offer(waiting, now=NOW + timedelta(hours=1))
+    with pytest.raises(NotAvailable) as info:
+        waitlist.accept_offer(waiting, now=NOW + timedelta(hours=2))
+    assert info.value.code == "offer_used"
+
+
+def test_accepting_a_paid_offer_holds_the_seat_for_payment(app):
+    event = make_event(capacity=1)
+    holder = register(event, "a@example.org", with_billing=True)
+    waiting = register(event, "b@example.org", with_billing=True)
+    waitlist.cancel_registration(holder, now=NOW)
+    at = NOW + timedelta(hours=2)
+    assert waitlist.accept_offer(waiting, now=at) == "pending_payment"
+    assert waiting.hold_expires_at == at + timedelta(minutes=30)
+
+
+def test_confirmed_attendee_cannot_cancel_after_the_deadline(app):
+    event, (attendee,) = _full_free_event(cancel_until_hours=48)
+    waiting = register(event, "w@example.org")
+    deadline = START - timedelta(hours=48)
+    assert waitlist.can_cancel(attendee, deadline - timedelta(seconds=1))
+    with pytest.raises(TooLate):
+        waitlist.cancel_registration(attendee, now=deadline)
+    assert attendee.state == "confirmed"
+    waitlist.cancel_registration(waiting, now=deadline)  # leaving the waiting list is fine
+    assert waiting.state == "cancelled"
+    with pytest.raises(NotAvailable):
+        waitlist.cancel_registration(waiting, now=deadline)
+
+
+def test_admin_may_cancel_after_the_deadline(app, make_user):
+    _event, (attendee,) = _full_free_event(cancel_until_hours=48)
+    admin = make_user(admin=True)
+    waitlist.cancel_registration(attendee, now=START - timedelta(hours=1), actor=admin)
+    assert attendee.state == "cancelled"
+
+
+def _replace_checkout(monkeypatch, module) -> None:
+    """Stand in for the payments engineer's checkout module (its refund needs a gateway)."""
+    monkeypatch.setitem(sys.modules, "events.services.checkout", module)
+    monkeypatch.setattr(events.services, "checkout", module, raising=False)
+
+
+def _paid_confirmed(event):
+    registration = register(event, "payer@example.org", with_billing=True)
+    registrations.payment_succeeded(registration, now=NOW)
+    return registration
+
+
+def test_cancelling_a_paid_seat_calls_the_refund_function(app, monkeypatch, outbox):
+    calls = []
+
+    def refund_registration(registration, *, now, reason):
+        calls.append((registration.id, reason))
+        seats.transition(registration, RegEvent.REFUND, now=now)
+
+    fake = types.ModuleType("events.services.checkout")
+    fake.refund_registration = refund_registration
+    _replace_checkout(monkeypatch, fake)
+    event = make_event(capacity=1)
+    registration = _paid_confirmed(event)
+    waiting = register(event, "w@example.org", with_billing=True)
+    waitlist.cancel_registration(registration, now=NOW)
+    assert calls == [(registration.id, "cancelled")]
+    assert registration.state == "refunded" and waiting.state == "offered"
+    (mail,) = outbox(to="payer@example.org", kind="event_cancelled")
+    assert "€60,50" in mail.body_text
+
+
+def test_cancelling_without_the_refund_function_only_cancels(app, monkeypatch, outbox):
+    _replace_checkout(monkeypatch, types.ModuleType("events.services.checkout"))
+    registration = _paid_confirmed(make_event())
+    waitlist.cancel_registration(registration, now=NOW)
+    assert registration.state == "cancelled"
+    (mail,) = outbox(kind="event_cancelled")
+    assert "€60,50" not in mail.body_text
+
+
+def test_expire_holds_command_is_idempotent(app, clock, outbox):
+    event = make_event(capacity=1)
+    register(event, "a@example.org", with_billing=True)
+    waiting = register(event, "b@example.org", with_billing=True)
+    clock.advance(minutes=45)
+    runner = app.test_cli_runner()
+    args = ["events", "expire-holds", "--base-url", "https://events.example.org"]
+    first = runner.invoke(args=args)
+    assert first.exit_code == 0, first.output
+    assert "Expired 1 payment hold(s)" in first.output
+    second = runner.invoke(args=args)
+    assert "Expired 0 payment hold(s) and 0 offer(s)" in second.output
+    db.session.rollback()
+    assert db.session.get(Registration, waiting.id).state == "offered"
+    (mail,) = outbox(to="b@example.org", kind="event_offer")
+    assert "https://events.example.org/events/r/" in mail.body_text
+
+
+def test_commands_refuse_to_run_without_a_base_url(app, monkeypatch):
+    monkeypatch.delenv("PODIUM_BASE_URL", raising=False)
+    result = app.test_cli_runner().invoke(args=["events", "send-reminders"])
+    assert result.exit_code != 0 and "--base-url" in result.output
+
+
+def test_reminders_go_once_to_confirmed_attendees_of_events_within_24_hours(app, clock, outbox):
+    soon = make_event(join_url="https://meet.example.org/talk", price_non_member_cents=0)
+    later = make_event(slug="later", starts_at=START + timedelta(days=7), price_non_member_cents=0)
+    confirmed = register(soon, "yes@example.org")
+    register(later, "later@example.org")
+    make_registration(soon, "waitlisted", email="wait@example.org")
+    clock.set(START - timedelta(hours=23))
+    runner = app.test_cli_runner()
+    args = ["events", "send-reminders", "--base-url", "https://events.example.org"]
+    assert "Queued 1 reminder(s)" in runner.invoke(args=args).output
+    assert "Queued 0 reminder(s)" in runner.invoke(args=args).output
+    db.session.rollback()
+    (mail,) = outbox(kind="event_reminder")
+    assert mail.to_addr == confirmed.email
+    assert "https://meet.example.org/talk" in mail.body_text
+    assert db.session.get(Registration, confirmed.id).reminder_sent_at == clock()
+
+
+def test_parallel_scheduled_runs_expire_each_hold_once(app, clock, outbox):
+    """Two hosts run expire-holds + send-reminders at once: every hold expires once, one
+    offer per freed seat, one reminder per attendee, no errors."""
+    events = [make_event(slug=f"e{i}", capacity=1) for i in range(3)]
+    for event in events:
+        register(event, f"hold-{event.slug}@example.org", with_billing=True)
+        register(event, f"wait-{event.slug}@example.org", with_billing=True)
+    reminded = make_event(slug="free", price_non_member_cents=0)
+    for i in range(2):
+        register(reminded, f"attendee-{i}@example.org")
+    clock.set(START - timedelta(hours=2))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    results: list[tuple[int, int]] = []
+
+    def run() -> None:
+        with app.test_request_context():
+            try:
+                barrier.wait(timeout=10)
+                held = waitlist.expire_holds(clock())
+                sent = mailings.send_reminders(clock())
+                db.session.commit()
+                results.append((held, sent))
+            except BaseException as exc:  # collected and asserted below
+                errors.append(exc)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    db.session.rollback()
+    assert sum(held for held, _ in results) == 3
+    assert len(outbox(kind="event_offer")) == 3
+    assert sum(sent for _, sent in results) == 2
+    assert len(outbox(kind="event_reminder")) == 2

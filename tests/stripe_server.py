@@ -1,0 +1,318 @@
+"""A local HTTP server that plays the parts of Stripe's API that Podium uses.
+
+It runs `http.server` in a thread on 127.0.0.1 (a free port) and answers like Stripe:
+form-encoded requests with bracketed keys (`line_items[0][price_data][currency]=eur`),
+JSON responses, Stripe's error shape (`{"error": {"type": ..., "code": ..., "message": ...}}`)
+and the Idempotency-Key header (same key and parameters: the first response again, with
+`Idempotent-Replayed: true`; same key, other parameters: 400 `idempotency_error`).
+
+Endpoints: POST /v1/checkout/sessions, GET /v1/checkout/sessions/<id>,
+POST /v1/checkout/sessions/<id>/expire, POST /v1/refunds. Tests drive the customer's side
+with `mark_paid` / `expire` and inspect `requests`, `sessions` and `refunds`.
+`clock` (a callable returning an aware datetime) is "now" for the expires_at rules.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class Recorded:
+    """One request as the server received it."""
+
+    method: str
+    path: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+
+
+class StripeApiError(Exception):
+    def __init__(self, status: int, type_: str, message: str, code: str | None = None, param=None):
+        super().__init__(message)
+        self.status, self.type, self.message, self.code, self.param = (
+            status,
+            type_,
+            message,
+            code,
+            param,
+        )
+
+    def body(self) -> dict:
+        error = {"type": self.type, "message": self.message}
+        if self.code:
+            error["code"] = self.code
+        if self.param:
+            error["param"] = self.param
+        return {"error": error}
+
+
+def decode_form(body: str) -> dict[str, Any]:
+    """Stripe's form encoding to nested dicts/lists: a[b][0][c]=1 -> {"a": {"b": [{"c": "1"}]}}."""
+    root: dict[str, Any] = {}
+    for key, value in parse_qsl(body, keep_blank_values=True):
+        parts = re.findall(r"[^\[\]]+", key)
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return _lists(root)
+
+
+def _lists(node: Any) -> Any:
+    if isinstance(node, dict):
+        node = {k: _lists(v) for k, v in node.items()}
+        if node and all(k.isdigit() for k in node):
+            return [node[k] for k in sorted(node, key=int)]
+    return node
+
+
+def _int(params: dict, name: str, *, required: bool = True, minimum: int = 0) -> int | None:
+    value = params.get(name)
+    if value is None and not required:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise StripeApiError(
+            400, "invalid_request_error", f"Invalid integer: {value}", param=name
+        ) from exc
+    if number < minimum:
+        raise StripeApiError(400, "invalid_request_error", f"{name} too small", param=name)
+    return number
+
+
+class StripeMock:
+    """The fake Stripe. `start()` returns the base URL for STRIPE_API_BASE."""
+
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.sessions: dict[str, dict] = {}
+        self.refunds: dict[str, dict] = {}
+        self.requests: list[Recorded] = []
+        self.fail_next: list[int] = []  # HTTP statuses to answer the next requests with
+        self._idempotency: dict[str, tuple[str, int, dict]] = {}
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> str:
+        mock = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def do_GET(self):
+                self._answer("GET")
+
+            def do_POST(self):
+                self._answer("POST")
+
+            def _answer(self, method: str):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode() if length else ""
+                if method == "GET" and "?" in self.path:
+                    path, _, body = self.path.partition("?")
+                else:
+                    path = self.path
+                status, payload, extra = mock.handle(method, path, body, dict(self.headers))
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Request-Id", "req_" + secrets.token_hex(8))
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # -- the customer's side ---------------------------------------------------------------
+    def mark_paid(self, session_id: str) -> dict:
+        """The customer paid: status complete, payment_status paid, a payment intent."""
+        with self._lock:
+            session = self.sessions[session_id]
+            session.update(
+                status="complete",
+                payment_status="paid",
+                payment_intent="pi_test_" + secrets.token_hex(8),
+            )
+            return dict(session)
+
+    def expire(self, session_id: str) -> dict:
+        """The session ran out unpaid."""
+        with self._lock:
+            self.sessions[session_id].update(status="expired")
+            return dict(self.sessions[session_id])
+
+    def calls(self, method: str, prefix: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
+
+    # -- the API ---------------------------------------------------------------------------
+    def handle(self, method: str, path: str, body: str, headers: dict) -> tuple[int, dict, dict]:
+        params = decode_form(body)
+        headers = {k.lower(): v for k, v in headers.items()}
+        with self._lock:
+            self.requests.append(Recorded(method, path, params, headers))
+            if self.fail_next:
+                return (
+                    self.fail_next.pop(0),
+                    {"error": {"type": "api_error", "message": "boom"}},
+                    {},
+                )
+        if not headers.get("authorization", "").startswith("Bearer sk_"):
+            return 401, {"error": {"type": "invalid_request_error", "message": "No API key"}}, {}
+        key = headers.get("idempotency-key") if method == "POST" else None
+        fingerprint = json.dumps([path, params], sort_keys=True)
+        with self._lock:
+            if key and key in self._idempotency:
+                seen, status, payload = self._idempotency[key]
+                if seen != fingerprint:
+                    error = StripeApiError(
+                        400,
+                        "idempotency_error",
+                        "Keys for idempotent requests can only be used with the same parameters "
+                        "they were first used with.",
+                    )
+                    return 400, error.body(), {}
+                return status, payload, {"Idempotent-Replayed": "true"}
+            try:
+                status, payload = 200, self._route(method, path, params)
+            except StripeApiError as error:
+                status, payload = error.status, error.body()
+            if key:
+                self._idempotency[key] = (fingerprint, status, payload)
+            return status, payload, {}
+
+    def _route(self, method: str, path: str, params: dict) -> dict:
+        if method == "POST" and path == "/v1/checkout/sessions":
+            return self._create_session(params)
+        match = re.fullmatch(r"/v1/checkout/sessions/([^/]+)(/expire)?", path)
+        if match:
+            session = self.sessions.get(match.group(1))
+            if session is None:
+                raise StripeApiError(
+                    404, "invalid_request_error", "No such checkout.session", "resource_missing"
+                )
+            if method == "GET" and not match.group(2):
+                return dict(session)
+            if method == "POST" and match.group(2):
+                if session["status"] != "open":
+                    raise StripeApiError(
+                        400,
+                        "invalid_request_error",
+                        'Only Checkout Sessions with a status in ["open"] can be expired.',
+                    )
+                session["status"] = "expired"
+                return dict(session)
+        if method == "POST" and path == "/v1/refunds":
+            return self._refund(params)
+        raise StripeApiError(404, "invalid_request_error", f"Unrecognized request URL {path}")
+
+    def _create_session(self, params: dict) -> dict:
+        if params.get("mode") != "payment":
+            raise StripeApiError(400, "invalid_request_error", "mode must be payment", param="mode")
+        items = params.get("line_items")
+        if not isinstance(items, list) or not items:
+            raise StripeApiError(400, "invalid_request_error", "line_items required")
+        total, currencies = 0, set()
+        for item in items:
+            price = item.get("price_data") or {}
+            if not (price.get("product_data") or {}).get("name"):
+                raise StripeApiError(400, "invalid_request_error", "product name required")
+            currencies.add(price.get("currency"))
+            total += _int(price, "unit_amount") * _int(item, "quantity", minimum=1)
+        if len(currencies) != 1 or None in currencies:
+            raise StripeApiError(400, "invalid_request_error", "one currency required")
+        if not params.get("success_url"):
+            raise StripeApiError(400, "invalid_request_error", "success_url required")
+        now = self.clock()
+        expires_at = _int(params, "expires_at", required=False)
+        if expires_at is None:
+            expires_at = int((now + timedelta(hours=24)).timestamp())
+        if not (
+            (now + timedelta(minutes=30)).timestamp()
+            <= expires_at
+            <= (now + timedelta(hours=24)).timestamp()
+        ):
+            raise StripeApiError(
+                400,
+                "invalid_request_error",
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours from now.",
+                param="expires_at",
+            )
+        session_id = "cs_test_" + secrets.token_hex(12)
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": "payment",
+            "status": "open",
+            "payment_status": "unpaid",
+            "amount_total": total,
+            "currency": currencies.pop(),
+            "client_reference_id": params.get("client_reference_id"),
+            "customer_email": params.get("customer_email"),
+            "metadata": params.get("metadata") or {},
+            "expires_at": expires_at,
+            "payment_intent": None,
+            "success_url": params["success_url"],
+            "cancel_url": params.get("cancel_url"),
+            "locale": params.get("locale"),
+            "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+            "livemode": False,
+        }
+        self.sessions[session_id] = session
+        return dict(session)
+
+    def _refund(self, params: dict) -> dict:
+        intent = params.get("payment_intent")
+        session = next(
+            (s for s in self.sessions.values() if intent and s["payment_intent"] == intent), None
+        )
+        if session is None or session["payment_status"] != "paid":
+            raise StripeApiError(
+                400,
+                "invalid_request_error",
+                f"No such payment_intent: {intent}",
+                "resource_missing",
+            )
+        refunded = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent)
+        remaining = session["amount_total"] - refunded
+        amount = _int(params, "amount", required=False)
+        amount = remaining if amount is None else amount
+        if amount <= 0 or amount > remaining:
+            raise StripeApiError(
+                400, "invalid_request_error", "Refund amount is greater than unrefunded amount"
+            )
+        refund = {
+            "id": "re_test_" + secrets.token_hex(8),
+            "object": "refund",
+            "amount": amount,
+            "currency": session["currency"],
+            "payment_intent": intent,
+            "reason": params.get("reason"),
+            "metadata": params.get("metadata") or {},
+            "status": "succeeded",
+        }
+        self.refunds[refund["id"]] = refund
+        return dict(refund)

@@ -1,0 +1,558 @@
+"""The leaderboard, shortlist and ratification pages: who may see them, what they show, and
+the rules for shortlisting and ratifying (timing, size, quorum, nominee, frozen after)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+from flask_babel import refresh
+
+from awards.models import Conflict, Nomination, Ratification, Score, Scorecard
+from awards.services.results import leaderboard
+from core.audit.models import AuditEntry
+from core.extensions import db
+
+SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
+DELIBERATION = datetime(2025, 5, 10, 9, 0, tzinfo=UTC)  # scoring closed, not yet published
+PUBLISH = datetime(2025, 6, 12, 16, 0, tzinfo=UTC)
+
+
+def add_card(member, entry, values, *, status="submitted", clock_at=SCORING):
+    """A scorecard with `values` for the programme's criteria, in order."""
+    card = Scorecard(
+        jury_member=member,
+        entry=entry,
+        status=status,
+        updated_at=clock_at,
+        submitted_at=clock_at if status == "submitted" else None,
+    )
+    criteria = entry.programme.criteria
+    card.scores = [Score(criterion=c, value=v) for c, v in zip(criteria, values, strict=True)]
+    db.session.add(card)
+    db.session.commit()
+    return card
+
+
+@pytest.fixture
+def board(app, clock, make_programme, make_entry, make_juror, make_user):
+    """Quorum 2, trim 1. Hand-checkable totals (all four criteria get the same value):
+
+    A: 9, 8, 1 -> mean 6.00, median 8.00, trimmed 8.00
+    B: 7, 7, 7 -> 7.00 for every method
+    C: one scorecard (plus a draft one) -> insufficient, unranked
+    F: one counted scorecard; a second by a juror with a pending conflict does not count
+    W (withdrawn) and I (ineligible) have scorecards but never appear.
+    """
+    clock.set(SCORING)
+    programme = make_programme(quorum=2, trim=1)
+    cat = programme.categories[0]
+    chair = make_juror(programme, role="chair", affiliation="KPN")
+    j = [chair, make_juror(programme), make_juror(programme)]
+    entries = {
+        ref: make_entry(programme, category=cat, ref=ref, organisation=f"Org {ref}", status=s)
+        for ref, s in (
+            ("A", "eligible"),
+            ("B", "eligible"),
+            ("C", "eligible"),
+            ("F", "eligible"),
+            ("W", "withdrawn"),
+            ("I", "ineligible"),
+        )
+    }
+    for member, value in zip(j, (9, 8, 1), strict=True):
+        add_card(member, entries["A"], [value] * 4)
+    for member in j:
+        add_card(member, entries["B"], [7] * 4)
+    add_card(j[0], entries["C"], [5] * 4)
+    add_card(j[1], entries["C"], [10] * 4, status="draft")
+    add_card(j[0], entries["F"], [6] * 4)
+    add_card(j[1], entries["F"], [10] * 4)
+    db.session.add(
+        Conflict(jury_member=j[1], entry=entries["F"], source="declared", created_at=SCORING)
+    )
+    db.session.commit()
+    for ref in ("W", "I"):
+        add_card(j[0], entries[ref], [10] * 4)
+        add_card(j[1], entries[ref], [10] * 4)
+    return programme, cat, j, entries
+
+
+class Browser:
+    """A test client as one user. The tests' app context is shared by every request, so
+    Flask-Login's cached user in `g` is dropped before each request (else the first
+    request's user would stick)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        refresh()  # nor the locale Flask-Babel cached
+        return self.client.get(*args, **kwargs)
+
+    def post(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        refresh()  # nor the locale Flask-Babel cached
+        return self.client.post(*args, **kwargs)
+
+
+@pytest.fixture
+def as_user(app, login):
+    """as_user(user) -> a Browser signed in as `user`; as_user(None) -> anonymous."""
+
+    def _as(user):
+        client = app.test_client()
+        return Browser(login(user, client) if user is not None else client)
+
+    return _as
+
+
+def url(programme, suffix="", **args):
+    query = "&".join(f"{k}={v}" for k, v in {"lang": "en", **args}.items())
+    return f"/admin/awards/{programme.slug}/results{suffix}?{query}"
+
+
+def post_url(programme, category, action):
+    return f"/admin/awards/{programme.slug}/results/{category.slug}/{action}?lang=en"
+
+
+def cells(html: str, ref: str) -> dict[tuple[str, str], str]:
+    row = re.search(rf'<tr data-ref="{ref}".*?</tr>', html, re.S)
+    assert row, f"no row for {ref}"
+    found = re.findall(r'data-method="(\w+)" data-kind="(\w+)">\s*([^<]*?)\s*<', row.group(0))
+    return {(m, k): v for m, k, v in found}
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def test_admin_and_chair_see_the_leaderboard(board, as_user, make_user):
+    programme, *_ = board
+    chair = board[2][0]
+    assert as_user(chair.user).get(url(programme)).status_code == 200
+    admin = make_user(admin=True)
+    assert as_user(admin).get(url(programme)).status_code == 200
+
+
+def test_member_gets_403_and_anonymous_goes_to_log_in(board, as_user, app):
+    programme, _cat, jurors, _ = board
+    assert "/login" in as_user(None).get(url(programme)).location
+    member = as_user(jurors[1].user)
+    assert member.get(url(programme)).status_code == 403
+    assert member.get(url(programme, ".csv")).status_code == 403
+
+
+def test_chair_without_accepted_terms_or_of_another_programme_gets_403(
+    board, as_user, make_programme, make_juror
+):
+    programme, *_ = board
+    other = make_programme()
+    other_chair = make_juror(other, role="chair")
+    assert as_user(other_chair.user).get(url(programme)).status_code == 403
+    assert as_user(other_chair.user).get(url(other)).status_code == 200
+    lazy_chair = make_juror(make_programme(), role="chair", accepted=False)
+    client = as_user(lazy_chair.user)
+    assert client.get(url(lazy_chair.programme)).status_code == 403
+
+
+def test_unknown_programme_category_method_or_trim(board, as_user):
+    programme, _cat, jurors, _ = board
+    client = as_user(jurors[0].user)
+    assert client.get("/admin/awards/nope/results").status_code == 404
+    assert client.get(url(programme, category="nope")).status_code == 404
+    assert client.get(url(programme, method="vibes")).status_code == 400
+    assert client.get(url(programme, trim="-1")).status_code == 400
+    assert client.get(url(programme, trim="x")).status_code == 400
+
+
+# --- what the leaderboard shows -----------------------------------------------------------
+
+
+def test_methods_side_by_side_on_hand_checkable_data(board, as_user):
+    programme, _cat, jurors, _ = board
+    html = as_user(jurors[0].user).get(url(programme)).get_data(as_text=True)
+    a, b = cells(html, "A"), cells(html, "B")
+    assert (a["mean", "total"], a["median", "total"], a["trimmed", "total"]) == (
+        "6.00",
+        "8.00",
+        "8.00",
+    )
+    assert (b["mean", "total"], b["median", "total"], b["trimmed", "total"]) == ("7.00",) * 3
+    assert (a["mean", "rank"], b["mean", "rank"]) == ("2", "1")
+    assert (a["median", "rank"], b["median", "rank"]) == ("1", "2")
+    # z-score over the programme (juror 1 scored A 9, B 7, C 5, F 6; juror 2 A 8, B 7;
+    # juror 3 A 1, B 7): A beats B for jurors 1 and 2, so A ranks first.
+    assert (a["zscore", "rank"], b["zscore", "rank"]) == ("1", "2")
+    # disagreement: population sd of 9, 8, 1 (mean 6) = sqrt((9 + 4 + 25) / 3) = 3.56; B: 0.00
+    assert (a["all", "disagreement"], b["all", "disagreement"]) == ("3.56", "0.00")
+    # the chosen (default: mean) method's per-criterion aggregates
+    assert a["mean", "impact"] == "6.00"
+
+
+def test_chosen_method_drives_order_and_criteria(board, as_user):
+    programme, _cat, jurors, _ = board
+    html = as_user(jurors[0].user).get(url(programme, method="median")).get_data(as_text=True)
+    assert html.index('data-ref="A"') < html.index('data-ref="B"')
+    assert cells(html, "A")["median", "impact"] == "8.00"
+
+
+def test_insufficient_entries_are_marked_and_unranked(board, as_user):
+    programme, _cat, jurors, _ = board
+    html = as_user(jurors[0].user).get(url(programme)).get_data(as_text=True)
+    c = cells(html, "C")
+    assert c["mean", "rank"] == "–" and c["all", "scorecards"].startswith("1 / 2")
+    assert "insufficient: not ranked" in html
+    # ranked entries come first
+    assert html.index('data-ref="B"') < html.index('data-ref="C"')
+
+
+def test_draft_scorecards_and_barred_jurors_do_not_count(board):
+    programme, cat, _jurors, _entries = board
+    results = {r.entry.ref: r for r in leaderboard(programme, cat)}
+    assert results["C"].scorecards == 1  # the draft is ignored
+    assert results["F"].scorecards == 1 and results["F"].total == 6  # barred juror ignored
+    conflict = db.session.scalar(sa.select(Conflict))
+    conflict.status = "dismissed"
+    db.session.commit()
+    results = {r.entry.ref: r for r in leaderboard(programme, cat)}
+    assert results["F"].scorecards == 2 and results["F"].total == 8
+
+
+def test_zscore_standardises_each_juror_over_the_whole_programme(
+    app, clock, make_programme, make_entry, make_juror
+):
+    clock.set(SCORING)
+    programme = make_programme()
+    transformation, innovation = programme.categories
+    juror = make_juror(programme)
+    a = make_entry(programme, category=transformation, ref="A")
+    n = make_entry(programme, category=innovation, ref="N")
+    add_card(juror, a, [5] * 4)
+    add_card(juror, n, [9] * 4)
+    # over the programme the juror gave 5 and 9: mean 7, sd 2, so A's 5 is z = -1 and maps
+    # to mid 5.5 + (-1) * (10 - 1) / 6 = 4.00 (with only the category's card it would be 5.50)
+    (result,) = leaderboard(programme, transformation, method="zscore")
+    assert result.total == Decimal("4.00")
+
+
+def test_withdrawn_and_ineligible_entries_never_appear(board, as_user):
+    programme, cat, jurors, _ = board
+    assert {r.entry.ref for r in leaderboard(programme, cat)} == {"A", "B", "C", "F"}
+    html = as_user(jurors[0].user).get(url(programme)).get_data(as_text=True)
+    assert 'data-ref="W"' not in html and 'data-ref="I"' not in html
+
+
+def test_tie_break_rule_is_shown_where_it_applied(
+    app, clock, make_programme, make_entry, make_juror, as_user
+):
+    clock.set(SCORING)
+    programme = make_programme()
+    chair = make_juror(programme, role="chair")
+    g = make_entry(programme, ref="G")
+    h = make_entry(programme, ref="H")
+    add_card(chair, g, [8, 6, 7, 7])  # total 7.00, impact 8
+    add_card(chair, h, [7, 7, 7, 7])  # total 7.00, impact 7
+    html = as_user(chair.user).get(url(programme)).get_data(as_text=True)
+    assert cells(html, "G")["mean", "tie_break"] == ""
+    assert cells(html, "H")["mean", "tie_break"] == "higher score on Impact"
+
+
+def test_the_page_needs_a_fixed_number_of_queries(board, as_user, make_entry, make_juror):
+    programme, cat, jurors, _e = board
+    browser = as_user(jurors[0].user)
+
+    def queries() -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert browser.get(url(programme)).status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    before = queries()
+    extra = [make_juror(programme) for _ in range(3)]
+    for n in range(4):
+        entry = make_entry(programme, category=cat, ref=f"X{n}")
+        for member in extra:
+            add_card(member, entry, [n + 3] * 4)
+    assert queries() == before
+
+
+def test_csv_export_has_every_category(board, as_user):
+    programme, _cat, jurors, _ = board
+    response = as_user(jurors[0].user).get(url(programme, ".csv", method="median"))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("category,rank,entry,organisation,title,total,scorecards")
+    assert "data-transformation,1,A,Org A" in lines[1]
+
+
+# --- shortlist ----------------------------------------------------------------------------
+
+
+def nominated(category):
+    return set(
+        db.session.scalars(
+            sa.select(Nomination.entry_id).where(Nomination.category_id == category.id)
+        )
+    )
+
+
+def audits(action):
+    return db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)).all()
+
+
+def test_shortlist_replaces_nominations_and_is_audited(board, as_user, clock):
+    programme, cat, jurors, e = board
+    clock.set(DELIBERATION)
+    chair = as_user(jurors[0].user)
+    response = chair.post(
+        post_url(programme, cat, "shortlist"), data={"entries": [e["A"].id, e["B"].id]}
+    )
+    assert response.status_code == 302
+    assert nominated(cat) == {e["A"].id, e["B"].id}
+    response = chair.post(post_url(programme, cat, "shortlist"), data={"entries": [e["B"].id]})
+    assert response.status_code == 302
+    assert nominated(cat) == {e["B"].id}
+    logged = audits("results.shortlisted")
+    assert [a.data["entries"] for a in logged] == [["A", "B"], ["B"]]
+    assert logged[0].actor_id == jurors[0].user_id and logged[0].programme_id == programme.id
+
+
+def test_admin_may_shortlist_and_member_may_not(board, as_user, clock, make_user):
+    programme, cat, jurors, e = board
+    clock.set(DELIBERATION)
+    member = as_user(jurors[1].user)
+    assert (
+        member.post(
+            post_url(programme, cat, "shortlist"), data={"entries": [e["A"].id]}
+        ).status_code
+        == 403
+    )
+    assert nominated(cat) == set()
+    admin = as_user(make_user(admin=True))
+    assert (
+        admin.post(post_url(programme, cat, "shortlist"), data={"entries": [e["A"].id]}).status_code
+        == 302
+    )
+    assert nominated(cat) == {e["A"].id}
+
+
+@pytest.mark.parametrize(
+    ("refs", "message"),
+    [
+        (["A", "B"], "at most 1 nominees"),  # shortlist_size is set to 1 below
+        (["C"], "C is not ranked: it has too few scorecards"),
+        (["W"], "Only eligible entries"),
+        ([], "at least one nominee"),
+    ],
+)
+def test_shortlist_rules(board, as_user, clock, refs, message):
+    programme, cat, jurors, e = board
+    cat.shortlist_size = 1
+    db.session.commit()
+    clock.set(DELIBERATION)
+    response = as_user(jurors[0].user).post(
+        post_url(programme, cat, "shortlist"), data={"entries": [e[r].id for r in refs]}
+    )
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert nominated(cat) == set() and audits("results.shortlisted") == []
+
+
+@pytest.mark.parametrize(
+    ("moment", "code"),
+    [
+        (datetime(2025, 5, 1, 21, 59, 59, tzinfo=UTC), "scoring closes"),  # scoring still open
+        (PUBLISH, "published"),
+        (PUBLISH + timedelta(days=30), "published"),
+    ],
+)
+def test_shortlist_only_between_scoring_close_and_publish(board, as_user, clock, moment, code):
+    programme, cat, jurors, e = board
+    clock.set(moment)
+    response = as_user(jurors[0].user).post(
+        post_url(programme, cat, "shortlist"), data={"entries": [e["A"].id]}
+    )
+    assert response.status_code == 409
+    assert code in response.get_data(as_text=True)
+    assert nominated(cat) == set()
+
+
+def test_leaderboard_hides_the_forms_outside_the_window(board, as_user, clock):
+    programme, _cat, jurors, _e = board
+    chair = as_user(jurors[0].user)
+    html = chair.get(url(programme)).get_data(as_text=True)
+    assert "Save shortlist" not in html and "Scoring closes on" in html
+    clock.set(DELIBERATION)
+    assert "Save shortlist" in chair.get(url(programme)).get_data(as_text=True)
+
+
+# --- ratify -------------------------------------------------------------------------------
+
+
+def shortlisted(board, clock, *refs):
+    programme, cat, jurors, e = board
+    clock.set(DELIBERATION)
+    for ref in refs:
+        db.session.add(Nomination(category_id=cat.id, entry_id=e[ref].id, created_at=DELIBERATION))
+    db.session.commit()
+    return programme, cat, jurors, e
+
+
+def test_ratify_records_the_frozen_result(board, as_user, clock):
+    programme, cat, jurors, e = shortlisted(board, clock, "A", "B")
+    chair = as_user(jurors[0].user)
+    response = chair.post(
+        post_url(programme, cat, "ratify"),
+        data={
+            "winner": e["A"].id,
+            "method": "median",
+            "trim": "1",
+            "citation_nl": "  Een overtuigende case. ",
+            "citation_en": "A convincing case.",
+        },
+    )
+    assert response.status_code == 302
+    ratification = db.session.scalar(sa.select(Ratification))
+    assert (ratification.winner_entry_id, ratification.method, ratification.trim) == (
+        e["A"].id,
+        "median",
+        1,
+    )
+    assert ratification.quorum == 2 and ratification.tie_break == ""
+    assert ratification.ratified_by_id == jurors[0].user_id
+    assert ratification.ratified_at == DELIBERATION
+    assert ratification.citation_nl == "Een overtuigende case."
+    first = ratification.snapshot[0]
+    assert first["entry_id"] == e["A"].id and first["ref"] == "A" and first["rank"] == 1
+    assert first["total"] == "8.00" and first["criteria"]["impact"] == "8.00"
+    assert first["organisation"] == "Org A" and first["scorecards"] == 3 and first["sufficient"]
+    assert [row["ref"] for row in ratification.snapshot] == ["A", "B", "C", "F"]
+    assert ratification.snapshot[-1]["rank"] is None
+    (audit,) = audits("results.ratified")
+    assert audit.data["winner"] == "A" and audit.data["method"] == "median"
+    page = chair.get(url(programme)).get_data(as_text=True)
+    assert "Ratified" in page and "Save shortlist" not in page
+
+
+def test_winner_must_be_a_nominee(board, as_user, clock):
+    programme, cat, jurors, e = shortlisted(board, clock, "B")
+    response = as_user(jurors[0].user).post(
+        post_url(programme, cat, "ratify"), data={"winner": e["A"].id}
+    )
+    assert response.status_code == 400
+    assert "must be on the shortlist" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Ratification)) is None
+
+
+def test_member_may_not_ratify(board, as_user, clock):
+    programme, cat, jurors, e = shortlisted(board, clock, "A")
+    response = as_user(jurors[1].user).post(
+        post_url(programme, cat, "ratify"), data={"winner": e["A"].id}
+    )
+    assert response.status_code == 403
+    assert db.session.scalar(sa.select(Ratification)) is None
+
+
+def test_ratified_category_is_frozen(board, as_user, clock):
+    programme, cat, jurors, e = shortlisted(board, clock, "A", "B")
+    chair = as_user(jurors[0].user)
+    assert (
+        chair.post(post_url(programme, cat, "ratify"), data={"winner": e["A"].id}).status_code
+        == 302
+    )
+    again = chair.post(post_url(programme, cat, "ratify"), data={"winner": e["B"].id})
+    assert again.status_code == 409
+    shortlist = chair.post(post_url(programme, cat, "shortlist"), data={"entries": [e["F"].id]})
+    assert shortlist.status_code == 409
+    db.session.expire_all()
+    (ratification,) = db.session.scalars(sa.select(Ratification)).all()
+    assert ratification.winner_entry_id == e["A"].id
+    assert nominated(cat) == {e["A"].id, e["B"].id}
+    assert len(audits("results.ratified")) == 1 and audits("results.shortlisted") == []
+
+
+@pytest.mark.parametrize(
+    ("moment", "status"),
+    [
+        (datetime(2025, 4, 20, tzinfo=UTC), 409),  # during scoring
+        (PUBLISH, 409),
+        (PUBLISH - timedelta(seconds=1), 302),
+    ],
+)
+def test_ratify_only_between_scoring_close_and_publish(board, as_user, clock, moment, status):
+    programme, cat, jurors, e = shortlisted(board, clock, "A")
+    clock.set(moment)
+    response = as_user(jurors[0].user).post(
+        post_url(programme, cat, "ratify"), data={"winner": e["A"].id}
+    )
+    assert response.status_code == status
+    assert (db.session.scalar(sa.select(Ratification)) is not None) == (status == 302)
+
+
+def test_ratification_records_the_tie_break_that_decided(
+    app, clock, make_programme, make_entry, make_juror, as_user
+):
+    clock.set(SCORING)
+    programme = make_programme()
+    chair = make_juror(programme, role="chair")
+    g_entry, h_entry = make_entry(programme, ref="G"), make_entry(programme, ref="H")
+    add_card(chair, g_entry, [8, 6, 7, 7])
+    add_card(chair, h_entry, [7, 7, 7, 7])
+    cat = programme.categories[0]
+    clock.set(DELIBERATION)
+    browser = as_user(chair.user)
+    data = {"entries": [g_entry.id, h_entry.id]}
+    assert browser.post(post_url(programme, cat, "shortlist"), data=data).status_code == 302
+    assert (
+        browser.post(post_url(programme, cat, "ratify"), data={"winner": g_entry.id}).status_code
+        == 302
+    )
+    assert db.session.scalar(sa.select(Ratification)).tie_break == "criterion:impact"
+
+
+def test_a_nominee_below_quorum_cannot_be_ratified(board, as_user, clock):
+    programme, cat, jurors, e = shortlisted(board, clock, "A")
+    query = sa.select(Scorecard).where(Scorecard.entry_id == e["A"].id)
+    for card in db.session.scalars(query).all()[:2]:
+        card.status = "draft"  # reopened by the chair
+    db.session.commit()
+    response = as_user(jurors[0].user).post(
+        post_url(programme, cat, "ratify"), data={"winner": e["A"].id}
+    )
+    assert response.status_code == 400
+    assert "A is not ranked" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Ratification)) is None
+
+
+def test_tampered_forms_are_refused_with_a_message(board, as_user, clock):
+    programme, cat, jurors, _e = shortlisted(board, clock, "A")
+    chair = as_user(jurors[0].user)
+    response = chair.post(post_url(programme, cat, "shortlist"), data={"entries": ["abc"]})
+    assert response.status_code == 400
+    assert "The shortlist could not be read" in response.get_data(as_text=True)
+    response = chair.post(post_url(programme, cat, "ratify"), data={"winner": "x"})
+    assert response.status_code == 400
+    assert "Choose the winner among the nominees" in response.get_data(as_text=True)
+    response = chair.post(post_url(programme, cat, "ratify"), data={"winner": 1, "method": "vibes"})
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(Ratification)) is None
+    assert chair.post(post_url(programme, cat, "nope"), data={}).status_code == 404
+
+
+def test_a_programme_without_categories(app, make_programme, make_user, as_user):
+    programme = make_programme()
+    for category in programme.categories:
+        db.session.delete(category)
+    db.session.commit()
+    response = as_user(make_user(admin=True)).get(url(programme))
+    assert response.status_code == 200
+    assert "This programme has no categories yet." in response.get_data(as_text=True)
