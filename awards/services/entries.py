@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import format_datetime
+from flask_babel import format_datetime, format_number
 from flask_babel import lazy_gettext as _l
 
 from awards.models import Category, Entry, Programme
@@ -270,9 +270,9 @@ def _check(programme: Programme, data: EntryData) -> Category:
         elif len(value) > LINE_MAX:
             errors[name] = _l("At most %(n)s characters.", n=LINE_MAX)
     if len(data.summary.strip()) > SUMMARY_MAX:
-        errors["summary"] = _l("At most %(n)s characters.", n=f"{SUMMARY_MAX:,}")
+        errors["summary"] = _l("At most %(n)s characters.", n=format_number(SUMMARY_MAX))
     if len(data.case_text.strip()) > CASE_TEXT_MAX:
-        errors["case_text"] = _l("At most %(n)s characters.", n=f"{CASE_TEXT_MAX:,}")
+        errors["case_text"] = _l("At most %(n)s characters.", n=format_number(CASE_TEXT_MAX))
     if errors:
         raise InvalidInput(errors)
     return category
