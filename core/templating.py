@@ -7,11 +7,15 @@ from datetime import datetime
 from flask import Flask, request
 from flask_babel import format_datetime, get_locale
 
+#: how dates with a time are shown: "12 juni 2025, 18:00" / "12 June 2025, 18:00"
+DATETIME_FORMAT = "d MMMM y, HH:mm"
+
 
 def register(app: Flask) -> None:
     @app.template_filter("dt")
-    def _dt(value: datetime | None, fmt: str = "medium") -> str:
-        """An aware datetime shown in Europe/Amsterdam in the user's language."""
+    def _dt(value: datetime | None, fmt: str = DATETIME_FORMAT) -> str:
+        """An aware datetime shown in Europe/Amsterdam in the user's language, by default as
+        "12 juni 2025, 18:00" / "12 June 2025, 18:00" (24-hour clock, as Dutch readers expect)."""
         return format_datetime(value, fmt) if value else ""
 
     @app.context_processor

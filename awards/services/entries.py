@@ -23,6 +23,7 @@ from core.audit.services import record
 from core.errors import DomainError, NotFound
 from core.extensions import db
 from core.outbox.services import queue_mail
+from core.templating import DATETIME_FORMAT
 
 SUMMARY_MAX = 1_000
 CASE_TEXT_MAX = 20_000
@@ -218,7 +219,7 @@ def withdraw_entry(entry: Entry, actor, *, now: datetime) -> Entry:
         raise DomainError(
             _l(
                 "Entries can no longer be withdrawn: scoring closed on %(date)s.",
-                date=format_datetime(entry.programme.scoring_close_at),
+                date=format_datetime(entry.programme.scoring_close_at, DATETIME_FORMAT),
             ),
             code="scoring_closed",
         )
@@ -246,14 +247,14 @@ def require_submissions_open(programme: Programme, now: datetime) -> None:
             raise SubmissionsClosed(
                 _l(
                     "Submissions for this programme open on %(date)s.",
-                    date=format_datetime(programme.submissions_open_at),
+                    date=format_datetime(programme.submissions_open_at, DATETIME_FORMAT),
                 ),
                 code="submissions_not_open",
             ) from exc
         raise SubmissionsClosed(
             _l(
                 "Submissions for this programme closed on %(date)s.",
-                date=format_datetime(programme.submissions_close_at),
+                date=format_datetime(programme.submissions_close_at, DATETIME_FORMAT),
             ),
         ) from exc
 

@@ -129,10 +129,21 @@ def save_programme(
             for i, (key, nl, en) in enumerate(DEFAULT_CRITERIA, start=1)
         ]
         db.session.add(programme)
+    previous_publish_at = programme.publish_at
     for name, value in values.items():
         setattr(programme, name, value)
     db.session.flush()
     record(action, programme, now=now, actor=actor, programme_id=programme.id, slug=data.slug)
+    if previous_publish_at != programme.publish_at:
+        record(
+            "results.publication_scheduled",
+            programme,
+            now=now,
+            actor=actor,
+            programme_id=programme.id,
+            publish_at=programme.publish_at.isoformat(),
+            previous=previous_publish_at.isoformat() if previous_publish_at else None,
+        )
     return programme
 
 

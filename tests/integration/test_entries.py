@@ -247,7 +247,7 @@ def test_a_new_programme_gets_the_four_default_criteria(make_user, clock):
     assert {(c.weight, c.min_score, c.max_score, c.step) for c in programme.criteria} == {
         (Decimal(1), Decimal(1), Decimal(10), Decimal(1))
     }
-    assert actions() == ["programme.created"]
+    assert actions() == ["programme.created", "results.publication_scheduled"]
 
 
 def test_programme_rules(make_programme, make_user, clock):

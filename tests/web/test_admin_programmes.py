@@ -78,6 +78,28 @@ def test_edit_shows_amsterdam_wall_clock_times_and_saves(admin, make_programme):
     response = admin.post("/admin/programmes/cda-2025/edit", data={**FORM, "slug": "cda-2025"})
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Programme.name)) == "Customer Data Awards 2026"
+    # moving the embargo is a publication decision of its own in the audit log
+    scheduled = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.action == "results.publication_scheduled")
+    )
+    assert scheduled.data == {
+        "publish_at": "2026-06-11T16:00:00+00:00",
+        "previous": "2025-06-12T16:00:00+00:00",
+    }
+
+
+def test_saving_without_moving_the_embargo_records_no_publication(admin, make_programme):
+    make_programme("cda-2025")
+    form = {**FORM, "slug": "cda-2025", "publish_at": "2025-06-12T18:00"}
+    form.update(
+        submissions_open_at="2025-02-01T10:00",
+        submissions_close_at="2025-04-01T23:59",
+        scoring_open_at="2025-04-02T10:00",
+        scoring_close_at="2025-05-01T23:59",
+    )
+    assert admin.post("/admin/programmes/cda-2025/edit", data=form).status_code == 302
+    actions = db.session.scalars(sa.select(AuditEntry.action)).all()
+    assert actions == ["programme.updated"]
 
 
 @pytest.mark.parametrize(

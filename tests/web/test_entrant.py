@@ -137,8 +137,8 @@ def test_programme_page_is_public_with_categories_criteria_and_amsterdam_times(
     assert "Data Transformation Award" in page and "Data Innovation Award" in page
     assert "Customer focus" in page
     assert "Measurable effect on customers" in page
-    assert "Apr 2, 2025" in page  # 2025-04-01 22:00 UTC is midnight in Amsterdam
-    assert "Jun 12, 2025, 6:00:00" in page  # 16:00 UTC = 18:00 CEST
+    assert "2 April 2025, 00:00" in page  # 2025-04-01 22:00 UTC is midnight in Amsterdam
+    assert "12 June 2025, 18:00" in page  # 16:00 UTC = 18:00 CEST
     assert client.get("/awards/no-such-programme", headers=EN).status_code == 404
 
 
