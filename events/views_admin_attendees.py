@@ -41,7 +41,6 @@ def attendee_list(event_id: int):
         selected=states,
         held=admin.seats_held(event.id),
         format_eur=format_eur,
-        can_cancel=regs.cancellation_available(),
     )
 
 

@@ -152,27 +152,12 @@ def add_comp(
     return registration
 
 
-def cancellation_available() -> bool:
-    """Whether the registration service offers `cancel_registration` (used by admin cancel)."""
-    try:
-        from events.services import registrations
-    except ImportError:
-        return False
-    return hasattr(registrations, "cancel_registration")
-
-
 def admin_cancel(registration: Registration, *, now: datetime, actor):
-    """Cancel (and, where the registration service does so, refund) a registration by calling
-    `events.services.registrations.cancel_registration(registration, now=, actor=)`.
+    """Cancel a registration as an admin (no deadline applies; a paid one is refunded with a
+    credit note) through `events.services.registrations.cancel_registration`.
 
-    Raises DomainError("cancel_unavailable") when that function does not exist, and whatever
-    it raises (DomainErrors) otherwise.
+    Raises whatever that raises (DomainErrors, e.g. for a registration already over).
     """
-    if not cancellation_available():
-        raise DomainError(
-            _l("Cancelling registrations is not available yet; nothing was changed."),
-            code="cancel_unavailable",
-        )
     from events.services.registrations import cancel_registration
 
     return cancel_registration(registration, now=now, actor=actor)

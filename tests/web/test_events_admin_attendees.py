@@ -239,18 +239,6 @@ def test_comp_bad_email_refused(admin_client):
     assert _registrations(event) == []
 
 
-def test_cancel_without_the_registration_service_changes_nothing(admin_client, monkeypatch):
-    stub = types.ModuleType("events.services.registrations")
-    monkeypatch.setitem(sys.modules, "events.services.registrations", stub)
-    monkeypatch.setattr("events.services.registrations", stub, raising=False)
-    event = make_event()
-    registration = make_registration(event)
-    url = f"/admin/events/{event.id}/registrations/{registration.id}/cancel"
-    response = admin_client.post(url, follow_redirects=True)
-    assert "Cancelling registrations is not available yet" in response.get_data(as_text=True)
-    assert _registrations(event)[0].state == "confirmed"
-
-
 def test_cancel_calls_the_registration_service(admin_client, monkeypatch, clock):
     calls = []
     fake = types.ModuleType("events.services.registrations")
@@ -280,3 +268,18 @@ def test_admin_cancel_uses_the_registration_service(admin_client, sqlite_locking
     assert (cancelled.state, cancelled.cancelled_at) == ("cancelled", clock())
     again = admin_client.post(url, follow_redirects=True)
     assert "already cancelled" in again.get_data(as_text=True)
+
+
+def test_vat_ids_are_listed_for_manual_vies_checking(admin_client):
+    event = make_event()
+    make_registration(event, vat_id="BE0123456749", reverse_charge=True)
+    page = admin_client.get(f"/admin/events/{event.id}/attendees").get_data(as_text=True)
+    assert "BE0123456749" in page and "reverse charge" in page
+    assert "the EU VIES service cannot be reached" in page
+
+
+def test_no_vies_note_without_vat_ids(admin_client):
+    event = make_event()
+    make_registration(event)
+    page = admin_client.get(f"/admin/events/{event.id}/attendees").get_data(as_text=True)
+    assert "VIES" not in page
