@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 
 class PhaseClosed(ValueError):
@@ -15,6 +16,16 @@ class PhaseClosed(ValueError):
     def __init__(self, code: str):
         super().__init__(code)
         self.code = code
+
+
+class HasTimeline(Protocol):
+    """Anything with the five timeline attributes (a Programme row, for one)."""
+
+    submissions_open_at: datetime
+    submissions_close_at: datetime
+    scoring_open_at: datetime
+    scoring_close_at: datetime
+    publish_at: datetime
 
 
 @dataclass(frozen=True)
@@ -26,7 +37,7 @@ class Timeline:
     publish_at: datetime
 
     @classmethod
-    def of(cls, programme) -> Timeline:
+    def of(cls, programme: HasTimeline) -> Timeline:
         return cls(
             programme.submissions_open_at,
             programme.submissions_close_at,

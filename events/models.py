@@ -207,7 +207,11 @@ class Invoice(db.Model):
     """An issued invoice or credit note. Immutable once issued: only new rows, never updates."""
 
     __tablename__ = "invoices"
-    __table_args__ = (sa.UniqueConstraint("series", "year", "sequence"),)
+    __table_args__ = (
+        sa.UniqueConstraint("series", "year", "sequence"),
+        # one invoice and at most one credit note per registration, whatever races happen
+        sa.UniqueConstraint("registration_id", "series", name="uq_invoices_registration_series"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     series: Mapped[str] = mapped_column(sa.String(12))  # invoice / credit_note

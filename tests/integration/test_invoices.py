@@ -206,3 +206,26 @@ def test_concurrent_invoices_are_numbered_without_gaps(app, clock, paid):
         thread.join()
     assert errors == []
     assert sorted(numbers) == [1, 2, 3, 4, 5, 6]
+
+
+def test_the_database_refuses_a_second_invoice_for_one_registration(ctx, clock, paid):
+    first = issue_invoice(paid(), now=clock())
+    db.session.commit()
+    twin = Invoice(
+        series=first.series,
+        year=first.year,
+        sequence=first.sequence + 1,
+        number="2025-9999",
+        registration_id=first.registration_id,
+        issued_at=clock(),
+        supplier=first.supplier,
+        customer=first.customer,
+        lines=first.lines,
+        net_cents=first.net_cents,
+        vat_cents=first.vat_cents,
+        gross_cents=first.gross_cents,
+    )
+    db.session.add(twin)
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()

@@ -1,0 +1,30 @@
+"""The pure domain modules import neither Flask nor SQLAlchemy (nor Stripe): they take their
+inputs, the clock included, as arguments."""
+
+import subprocess
+import sys
+
+import pytest
+
+PURE = [
+    "awards.scoring",
+    "awards.ranking",
+    "awards.timeline",
+    "awards.matching",
+    "events.pricing",
+    "events.payments",
+]
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_module_imports_no_framework(module):
+    code = (
+        f"import sys, {module}; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'flask', 'sqlalchemy', 'stripe', 'flask_sqlalchemy'}); "
+        "print(','.join(bad))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
