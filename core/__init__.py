@@ -35,12 +35,13 @@ def register_extensions(app: Flask) -> None:
     import core.outbox.models  # noqa: F401
     import events.models  # noqa: F401
     from core.accounts.models import User
-    from core.extensions import babel, csrf, db, login_manager, migrate
+    from core.extensions import babel, csrf, db, limiter, login_manager, migrate
     from core.i18n import select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.ROOT / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

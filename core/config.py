@@ -55,6 +55,10 @@ def from_env(instance: Path) -> dict:
         # the site's address for links in e-mails sent by scheduled commands (no request)
         "BASE_URL": os.environ.get("PODIUM_BASE_URL", ""),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # rate limits: per process in memory, or shared by every host in Redis
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "podium",
         "CLOCK": system_clock,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from core.clock import now
 from core.errors import DomainError
-from core.extensions import db
+from core.extensions import db, limiter
 from core.tokens import BadToken
 from events.calendar import attendee_join_url
 from events.forms import BillingForm, RegistrationForm, ResendForm
@@ -113,6 +113,7 @@ def _next_page(registration):
 
 
 @bp.route("/<slug>/register", methods=["GET", "POST"])
+@limiter.limit("10 per minute;60 per hour", methods=["POST"])
 def register(slug: str):
     """The registration form; closed outside the registration window (400 on POST)."""
     event = registrations.get_event(slug)

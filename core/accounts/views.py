@@ -23,7 +23,7 @@ from core.accounts.forms import (
 )
 from core.clock import now
 from core.errors import DomainError
-from core.extensions import db
+from core.extensions import db, limiter
 from core.tokens import BadToken
 
 bp = Blueprint("accounts", __name__)
@@ -57,6 +57,7 @@ def _status(form) -> int:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"])
 def login():
     """Log in with e-mail and password; one generic message for any wrong combination.
     Goes to `next` when it is a path on this site, else home."""
@@ -94,6 +95,7 @@ def logout():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("5 per minute;30 per hour", methods=["POST"])
 def signup():
     """Create an account, log it in (unverified) and send the verification link."""
     if current_user.is_authenticated:
@@ -160,6 +162,7 @@ def resend_verification():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute;30 per hour", methods=["POST"])
 def forgot_password():
     """Ask for a reset link. The answer is the same whether or not the account exists."""
     form = ForgotPasswordForm()
