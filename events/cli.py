@@ -61,17 +61,22 @@ def _links(base_url: str | None) -> Iterator[None]:
 @events_cli.command("expire-holds")
 @_base_url_option
 def expire_holds_command(base_url: str | None) -> None:
-    """Expire payment holds and waiting-list offers that ran out; offer the freed seats."""
+    """Expire payment holds and waiting-list offers that ran out; offer every free seat of an
+    upcoming event to its waiting list."""
     at = now()
     with _links(base_url):
         try:
             holds = waitlist.expire_holds(at)
             offers = waitlist.expire_offers(at)
+            new_offers = waitlist.offer_free_seats(at)
             db.session.commit()
         except Exception:
             db.session.rollback()
             raise
-    click.echo(f"Expired {holds} payment hold(s) and {offers} offer(s).")
+    click.echo(
+        f"Expired {holds} payment hold(s) and {offers} offer(s); "
+        f"made {new_offers} other offer(s) of free seats."
+    )
 
 
 @events_cli.command("send-reminders")

@@ -235,7 +235,7 @@ def save_event(data: EventData, *, event: Event | None = None, now: datetime, ac
     """Create (`event` None) or change an event and replace its speakers; audited.
 
     When changing, the event is locked first so its seat count cannot move while the new
-    capacity is checked. Raises InvalidData ({field: [messages]}) and writes nothing when a
+    capacity is checked; seats a larger capacity frees are offered to the waiting list. Raises InvalidData ({field: [messages]}) and writes nothing when a
     rule of `validate_event` is broken. Flushes.
     """
     data = data.with_default_window()
@@ -267,6 +267,8 @@ def save_event(data: EventData, *, event: Event | None = None, now: datetime, ac
     if changed:
         record("event.created" if created else "event.updated", event, now=now, actor=actor,
                slug=event.slug, changed=changed)  # fmt: skip
+    if not created and "capacity" in changed:
+        seats.offer_next_seat(event, now=now)  # more seats: the waiting list moves up
     return event
 
 

@@ -240,7 +240,8 @@ def charge_refunded(obj: dict, *, now: datetime) -> str:
     Our own refunds come back here too and change nothing ("already_handled"). A partial
     refund only updates the refunded amount and is audited for a human ("partial_refund").
     A full refund marks the Payment refunded and, for a confirmed or cancelled registration,
-    refunds it (credit note, state, e-mail): "refunded". Unknown payments: "unknown".
+    refunds it (credit note, state, e-mail); a confirmed one's seat goes to the waiting list:
+    "refunded". Unknown payments: "unknown".
     """
     intent = obj.get("payment_intent")
     amount = obj.get("amount_refunded")
@@ -263,6 +264,11 @@ def charge_refunded(obj: dict, *, now: datetime) -> str:
     payment.refunded_cents = payment.amount_cents
     db.session.flush()
     record("payment.refunded", payment, now=now, amount_cents=amount, reason="provider")
+    held_a_seat = registration.state == RegState.CONFIRMED
     if registration.state in (RegState.CONFIRMED, RegState.CANCELLED):
         _book_refund(registration, payment, now=now, reason="provider")
+    if held_a_seat:
+        from events.services import seats  # seats -> notices -> ... imports this module
+
+        seats.offer_next_seat(registration.event, now=now)
     return "refunded"

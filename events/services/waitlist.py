@@ -173,6 +173,24 @@ def expire_holds(now: datetime) -> int:
     )
 
 
+def offer_free_seats(now: datetime) -> int:
+    """The scheduler's safety net: offer every free seat of an upcoming event to its waiting
+    list, whatever freed it (a capacity raised by `flask events load`, say). Events another
+    host or a request holds are skipped this time. Returns how many offers were made."""
+    waiting_events = db.session.scalars(
+        sa.select(Registration.event_id)
+        .join(Event, Event.id == Registration.event_id)
+        .where(Registration.state == RegState.WAITLISTED.value, Event.starts_at > now)
+        .distinct()
+    ).all()
+    offered = 0
+    for event_id in waiting_events:
+        event = lock_event(event_id, skip_locked=True)
+        if event is not None:
+            offered += len(seats.offer_next_seat(event, now=now))
+    return offered
+
+
 def expire_offers(now: datetime) -> int:
     """Lapse unused offers whose `offer_expires_at` has passed (offered -> expired) and pass
     the seats on to the next in line. Returns how many offers lapsed."""

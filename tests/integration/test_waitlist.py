@@ -259,3 +259,36 @@ def test_parallel_scheduled_runs_expire_each_hold_once(app, clock, outbox):
     assert len(outbox(kind="event_offer")) == 3
     assert sum(sent for _, sent in results) == 2
     assert len(outbox(kind="event_reminder")) == 2
+
+
+def test_reminder_invites_cancelling_only_before_the_deadline(app, clock, outbox):
+    open_event = make_event(slug="open", price_non_member_cents=0, cancel_until_hours=2)
+    closed_event = make_event(slug="closed", price_non_member_cents=0, cancel_until_hours=48)
+    register(open_event, "open@example.org")
+    register(closed_event, "closed@example.org")
+    clock.set(START - timedelta(hours=20))
+    assert mailings.send_reminders(clock()) == 2
+    db.session.commit()
+    # the registrants registered in Dutch (the default): their reminders are in Dutch
+    invitation = "Annuleer dan je aanmelding, zodat iemand op de wachtlijst je plek krijgt"
+    (open_mail,) = outbox(to="open@example.org", kind="event_reminder")
+    (closed_mail,) = outbox(to="closed@example.org", kind="event_reminder")
+    assert invitation in open_mail.body_text
+    assert invitation not in closed_mail.body_text
+    assert "Je aanmelding:" in closed_mail.body_text
+
+
+def test_the_scheduler_offers_seats_freed_without_an_expiry(app, clock, outbox):
+    """A capacity raised outside the admin screen (e.g. by `flask events load`): the next
+    `expire-holds` run offers the new seat to the first in line."""
+    event = make_event(capacity=1, price_non_member_cents=0)
+    register(event, "first@example.org")
+    waiting = register(event, "second@example.org")
+    assert waiting.state == "waitlisted"
+    event.capacity = 2
+    db.session.commit()
+    assert waitlist.offer_free_seats(clock()) == 1
+    db.session.commit()
+    assert db.session.get(Registration, waiting.id).state == "offered"
+    assert outbox(to="second@example.org", kind="event_offer")
+    assert waitlist.offer_free_seats(clock()) == 0  # nothing more to offer

@@ -28,3 +28,19 @@ def test_pure_module_imports_no_framework(module):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_only_the_stripe_adapter_imports_stripe():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    importers = sorted(
+        str(path.relative_to(root))
+        for package in ("core", "awards", "events", "demo")
+        for path in (root / package).rglob("*.py")
+        if any(
+            line.strip().startswith(("import stripe", "from stripe"))
+            for line in path.read_text().splitlines()
+        )
+    )
+    assert importers == ["events/stripe_gateway.py"]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from core.audit.models import AuditEntry
 from core.extensions import db
 from events.forms_admin import parse_euros, parse_percent, parse_speakers
-from events.models import Event, Speaker
+from events.models import Event, Registration, Speaker
 from events.services.admin import SpeakerData
 from tests.events_admin_support import make_event, make_registration
 
@@ -321,3 +321,16 @@ def test_every_admin_page_renders_with_the_demo_events(admin_client, clock):
     assert "0 of 37 confirmed attendees checked in." in html
     comp = admin_client.get(f"/admin/events/{ids[1]}/comp").get_data(as_text=True)
     assert "Seats left: 3." in comp
+
+
+def test_raising_the_capacity_offers_the_new_seats_to_the_waiting_list(admin_client, outbox):
+    event = make_event("digital-talk-ap", capacity=1)
+    make_registration(event, "confirmed")
+    first = make_registration(event, "waitlisted", email="first@example.org")
+    second = make_registration(event, "waitlisted", email="second@example.org")
+    response = admin_client.post(f"/admin/events/{event.id}/edit", data=_form(capacity="2"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Registration, first.id).state == "offered"
+    assert db.session.get(Registration, second.id).state == "waitlisted"
+    assert outbox(to="first@example.org", kind="event_offer")

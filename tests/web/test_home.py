@@ -23,3 +23,19 @@ def test_home_is_dutch_by_default(app, make_programme):
     assert "DDMA Digital Talk: AP en cookiehandhaving" in page
     assert "€50 excl. btw (€60,50 incl. btw)" in page
     assert 'lang="nl"' in page
+
+
+def test_dutch_prices_and_few_places_signal(app):
+    from tests.events_admin_support import make_registration
+
+    event = make_event("digital-talk", capacity=10)
+    for _ in range(8):
+        make_registration(event, "confirmed")
+    browser = app.test_client()
+    for page in (
+        browser.get("/").get_data(as_text=True),
+        browser.get("/events/").get_data(as_text=True),
+    ):
+        assert "Gratis voor leden" in page
+        assert "€50 excl. btw (€60,50 incl. btw) voor niet-leden" in page
+        assert "Nog maar 2 plekken beschikbaar" in page

@@ -290,3 +290,14 @@ def test_form_has_an_unticked_newsletter_opt_in_and_no_member_field(client):
     assert 'name="privacy_consent"' in page
     assert "member" not in " ".join(re.findall(r'name="([^"]+)"', page))
     assert "Only needed if you are not a member" in page
+
+
+def test_the_form_details_and_opt_in_are_stored_as_given(client):
+    event = make_event()
+    _post(client, event, organisation="DDMA", job_title="Legal Counsel", newsletter_opt_in="y")
+    _post(client, event, email="other@example.org")  # the opt-in left unticked
+    first, second = _registrations()
+    assert (first.organisation, first.job_title) == ("DDMA", "Legal Counsel")
+    assert first.newsletter_opt_in is True
+    assert second.newsletter_opt_in is False
+    assert first.privacy_consent_at == NOW

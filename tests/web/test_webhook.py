@@ -18,6 +18,7 @@ from core.extensions import db
 from events.gateway import gateway_for
 from events.models import Invoice, Payment, Registration, WebhookEvent
 from events.services.checkout import start_checkout
+from tests.events_admin_support import make_registration
 from tests.payment_fixtures import (  # noqa: F401  (fixtures)
     event_body,
     make_event_fixture,
@@ -235,6 +236,7 @@ def test_refund_made_in_the_stripe_dashboard_is_booked_with_a_credit_note(
     registration, payment = checkout()
     session = stripe_api.mark_paid(payment.session_id)
     post_webhook(client, completed(stripe_api, payment))
+    waiting = make_registration(registration.event, "waitlisted", email="next@example.org")
     charge = {
         "id": "ch_1",
         "object": "charge",
@@ -249,6 +251,9 @@ def test_refund_made_in_the_stripe_dashboard_is_booked_with_a_credit_note(
     note = db.session.scalar(sa.select(Invoice).where(Invoice.series == "credit_note"))
     assert note.gross_cents == -6050 and note.number == "CN2025-0001"
     assert outbox(kind="event_refund")
+    # the freed seat goes to the waiting list
+    assert state(waiting) == "offered"
+    assert outbox(to="next@example.org", kind="event_offer")
     # the same refund reported again changes nothing
     again = post_webhook(client, event_body("charge.refunded", charge))
     assert again.json == {"status": "already_handled"}
