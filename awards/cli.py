@@ -43,7 +43,8 @@ def read_json(path: Path):
     """The decoded JSON document (numbers with a fraction as Decimal); click error if invalid."""
     try:
         return json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        # ValueError covers malformed JSON and numbers too long to convert
         raise click.ClickException(f"{path}: not a valid UTF-8 JSON file ({error})") from None
 
 

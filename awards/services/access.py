@@ -41,6 +41,41 @@ def require_chair_or_admin(programme: Programme, user) -> JuryMember | None:
     raise NotAllowed(_l("Only the jury chair or an admin may do this."), code="not_chair")
 
 
+def results_hidden_from(programme: Programme, user, *, now) -> set[int]:
+    """Entry ids the results pages must leave out for `user`; NotAllowed when they may not
+    see results at all.
+
+    Admins see everything, at any time. The chair sees results only once scoring has closed
+    (before that, a leaderboard with few scorecards would show single jurors' scores), and
+    never the entries they are barred from by a conflict of interest. Everyone else:
+    NotAllowed.
+    """
+    member = require_chair_or_admin(programme, user)
+    if getattr(user, "is_admin", False):
+        return set()
+    if now < programme.scoring_close_at:
+        raise NotAllowed(
+            _l(
+                "The chair sees the results once scoring has closed; until then, follow the progress page."
+            ),
+            code="results_not_yet",
+        )
+    return barred_entry_ids(member)
+
+
+def require_unconflicted_decision(programme: Programme, user, entry_ids: set[int]) -> None:
+    """NotAllowed when a non-admin chair has a conflict with any of `entry_ids` (the
+    category's entries): a conflicted chair leaves that category's decisions to an admin."""
+    if getattr(user, "is_admin", False):
+        return
+    member = membership(programme, user)
+    if member is not None and barred_entry_ids(member) & entry_ids:
+        raise NotAllowed(
+            _l("You have a conflict of interest in this category; an admin takes this decision."),
+            code="chair_conflicted",
+        )
+
+
 def barred_entry_ids(member: JuryMember) -> set[int]:
     """Entries this juror may not see or score: any conflict the chair has not dismissed."""
     return set(

@@ -133,7 +133,11 @@ def read_moment(check: Checker, raw, path: str, zone: ZoneInfo | None) -> dateti
         if zone is None:
             return None  # the time zone problem is reported already
         value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00
+        check.bad(path, "is outside the range of dates that can be stored")
+        return None
 
 
 def read_zone(check: Checker, name: str | None) -> ZoneInfo | None:

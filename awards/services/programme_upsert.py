@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from awards import scoring
 from awards.models import Category, Criterion, Entry, JuryMember, Programme, Score
+from awards.services.conflicts import detect_conflicts_for_programme
 from awards.services.loader import ProgrammeFileError, ProgrammeSpec, parse_programme
 from core.accounts.models import User
 from core.audit.services import record
@@ -33,6 +34,7 @@ class LoadSummary:
     counts: dict[str, Counter] = field(default_factory=lambda: {k: Counter() for k in KINDS})
     users_created: int = 0
     programme_changed: bool = False
+    conflicts_detected: int = 0
 
     @property
     def changed(self) -> bool:
@@ -54,6 +56,8 @@ class LoadSummary:
                 f"{c['unchanged']} unchanged, {c['kept']} kept (not in the file)"
             )
         out.append(f"  user accounts created: {self.users_created}")
+        if self.conflicts_detected:
+            out.append(f"  conflicts of interest detected: {self.conflicts_detected}")
         return out
 
 
@@ -120,13 +124,16 @@ def database_problems(spec: ProgrammeSpec) -> list[str]:
 
 
 def apply_programme(spec: ProgrammeSpec, *, now: datetime, actor=None) -> LoadSummary:
-    """Upsert everything in `spec`; flushes. Audits `programme.loaded` when anything changed."""
+    """Upsert everything in `spec`; flushes. Audits `programme.loaded` when anything changed
+    and `results.publication_scheduled` when the embargo moment is set or moved; runs conflict
+    detection over the programme's jurors and entries."""
     programme = db.session.scalar(sa.select(Programme).where(Programme.slug == spec.slug))
     created = programme is None
     if programme is None:
         programme = Programme(slug=spec.slug, created_at=now)
         db.session.add(programme)
     summary = LoadSummary(programme, created)
+    previous_publish_at = None if created else programme.publish_at
     values: dict = {"name": spec.name, "timezone": spec.timezone, **spec.timeline, **spec.settings}
     if spec.jury_terms is not None:
         values["jury_terms_nl"], values["jury_terms_en"] = spec.jury_terms
@@ -149,6 +156,18 @@ def apply_programme(spec: ProgrammeSpec, *, now: datetime, actor=None) -> LoadSu
             users_created=summary.users_created,
             **counts,
         )
+    if programme.publish_at != previous_publish_at:
+        record(
+            "results.publication_scheduled",
+            programme,
+            now=now,
+            actor=actor,
+            programme_id=programme.id,
+            publish_at=programme.publish_at.isoformat(),
+            previous=previous_publish_at.isoformat() if previous_publish_at else None,
+        )
+    # jurors and entries may have arrived together: look for conflicts of interest now
+    summary.conflicts_detected = detect_conflicts_for_programme(programme, now=now, actor=actor)
     return summary
 
 

@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from awards.models import Category, Entry, JuryMember, Nomination, Programme, Ratification
-from awards.services.access import require_chair_or_admin
+from awards.services.access import require_chair_or_admin, require_unconflicted_decision
 from awards.services.results import (
     BoardData,
     leaderboard,
@@ -106,6 +106,10 @@ def _prepare(programme: Programme, category: Category, actor, now: datetime) -> 
     write_transaction()
     db.session.execute(sa.select(Category.id).where(Category.id == category.id).with_for_update())
     require_chair_or_admin(programme, actor)
+    category_entries = set(
+        db.session.scalars(sa.select(Entry.id).where(Entry.category_id == category.id))
+    )
+    require_unconflicted_decision(programme, actor, category_entries)
     require_results_window(programme, now)
     if ratification_of(category) is not None:
         raise CategoryRatified()

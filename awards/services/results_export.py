@@ -31,9 +31,14 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_rows(
-    programme: Programme, *, method: str | None = None, trim: int | str | None = None
+    programme: Programme,
+    *,
+    method: str | None = None,
+    trim: int | str | None = None,
+    hidden: set[int] = frozenset(),
 ) -> tuple[list[str], list[dict]]:
-    """(field names, rows) for every category, in category order then leaderboard order.
+    """(field names, rows) for every category, in category order then leaderboard order,
+    leaving out the entries in `hidden` (a conflicted chair's).
 
     Raises BadResultsOption for an unknown method or a bad trim."""
     method, trim, quorum = resolve_options(programme, method, trim)
@@ -46,6 +51,8 @@ def export_rows(
         )
         for result in results:
             entry = result.entry
+            if entry.id in hidden:
+                continue
             row = {
                 "category": category.slug,
                 "rank": result.rank,

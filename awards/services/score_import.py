@@ -187,6 +187,15 @@ def _read(lines: Iterable[str], known: _Lookups):
         return problems, {}
     groups: dict[tuple, dict[str, tuple]] = {}
     seen: dict[tuple, int] = {}
+    try:
+        _read_rows(reader, known, problems, groups, seen)
+    except csv.Error as error:  # e.g. a field over the csv module's size limit
+        # the reader failed while reading the line after the last one it counted
+        problems.append(f"line {reader.line_num + 1}: {error}")
+    return problems, groups
+
+
+def _read_rows(reader, known: _Lookups, problems: list[str], groups: dict, seen: dict) -> None:
     for row in reader:
         line = reader.line_num
         if not any((v or "").strip() for k, v in row.items() if k is not None):
@@ -203,7 +212,6 @@ def _read(lines: Iterable[str], known: _Lookups):
             member = known.jurors[row["juror"].strip().lower()]
             comment = (row.get("comment") or "").strip()
             groups.setdefault((entry, member), {})[row["criterion"].strip()] = (value, comment)
-    return problems, groups
 
 
 def import_scores(

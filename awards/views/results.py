@@ -20,7 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from awards.models import Category, Programme
 from awards.scoring import METHODS
 from awards.services import ratification as decisions
-from awards.services.access import get_programme, require_chair_or_admin
+from awards.services.access import get_programme, results_hidden_from
 from awards.services.results import category_board, load_board_data, resolve_options
 from awards.services.results_export import export_rows, to_csv
 from core.clock import now
@@ -60,9 +60,10 @@ class RatifyForm(FlaskForm):
 
 
 def _guard(slug: str) -> Programme:
-    """The programme; NotFound for an unknown slug, NotAllowed unless chair or admin."""
+    """The programme; NotFound for an unknown slug, NotAllowed unless an admin, or the chair
+    once scoring has closed (see `access.results_hidden_from`)."""
     programme = get_programme(slug)
-    require_chair_or_admin(programme, current_user)
+    results_hidden_from(programme, current_user, now=now())
     return programme
 
 
@@ -103,11 +104,14 @@ def _render(
     programme, category, method, trim, *, status=200, shortlist_form=None, ratify_form=None
 ):
     moment = now()
+    hidden = results_hidden_from(programme, current_user, now=moment)  # a chair's conflicts
     method, trim, quorum = resolve_options(programme, method, trim)
     data = load_board_data(programme)
     rows = (
         category_board(programme, category, method=method, trim=trim, data=data) if category else []
     )
+    hidden_count = sum(1 for row in rows if row.entry.id in hidden)
+    rows = [row for row in rows if row.entry.id not in hidden]
     nominations = decisions.nominations_by_category(programme)
     ratified = decisions.ratifications_by_category(programme)
     nominees = [n.entry for n in nominations.get(category.id, [])] if category else []
@@ -142,6 +146,7 @@ def _render(
             ratification=ratified.get(category.id) if category else None,
             ratified_ids=set(ratified),
             window_problem=window_problem,
+            hidden_count=hidden_count,
             shortlist_form=shortlist_form,
             ratify_form=ratify_form,
             tie_break_label=lambda code: tie_break_label(code, data.criteria),
@@ -167,9 +172,13 @@ def leaderboard(slug: str):
 @login_required
 def export(slug: str):
     """Every category's leaderboard as CSV (same columns as `flask awards results`)."""
-    programme = _guard(slug)
+    programme = get_programme(slug)
+    hidden = results_hidden_from(programme, current_user, now=now())
     fields, rows = export_rows(
-        programme, method=request.args.get("method"), trim=request.args.get("trim")
+        programme,
+        method=request.args.get("method"),
+        trim=request.args.get("trim"),
+        hidden=hidden,
     )
     return Response(
         to_csv(fields, rows),

@@ -140,8 +140,10 @@ def test_creates_a_programme(app):
     entries = {e.ref: e for e in db.session.scalars(sa.select(Entry))}
     assert entries["DT-01"].owner_id is None and entries["DT-01"].status == "eligible"
     assert entries["DT-02"].summary == "" and entries["DT-02"].submitted_at == NOW
-    (audit,) = db.session.scalars(sa.select(AuditEntry)).all()
-    assert audit.action == "programme.loaded" and audit.data["created"] is True
+    (audit,) = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "programme.loaded")
+    ).all()
+    assert audit.data["created"] is True
 
 
 def test_loading_again_updates_without_duplicates(app, make_user):
@@ -384,3 +386,66 @@ def test_cli_refuses_invalid_json_and_missing_files(app, tmp_path):
     result = runner.invoke(args=["awards", "load-programme", str(tmp_path / "missing.json")])
     assert result.exit_code == 2
     assert counts()["programmes"] == 0
+
+
+def test_loading_detects_conflicts_between_jurors_and_entries_it_brings(app):
+    from awards.models import Conflict
+
+    data = doc()
+    data["entries"].append(
+        {
+            "ref": "DT-03",
+            "category": "data-transformation",
+            "organisation": "KPN B.V.",
+            "title": "Netwerkdata",
+            "status": "eligible",
+        }
+    )
+    summary = load_programme(data, now=NOW)
+    db.session.commit()
+    conflict = db.session.scalar(sa.select(Conflict))
+    assert conflict.entry.ref == "DT-03" and conflict.jury_member.affiliation == "KPN"
+    assert conflict.source == "detected" and summary.conflicts_detected == 1
+
+
+def test_setting_and_moving_the_embargo_is_audited_as_a_publication_decision(app):
+    from core.audit.models import AuditEntry
+
+    def scheduled():
+        return db.session.scalars(
+            sa.select(AuditEntry.data)
+            .where(AuditEntry.action == "results.publication_scheduled")
+            .order_by(AuditEntry.id)
+        ).all()
+
+    load_programme(doc(), now=NOW)
+    db.session.commit()
+    load_programme(doc(), now=NOW)  # unchanged: no new decision
+    db.session.commit()
+    moved = doc()
+    moved["timeline"] = {**moved["timeline"], "publish_at": "2025-06-19T18:00:00+02:00"}
+    load_programme(moved, now=NOW)
+    db.session.commit()
+    assert scheduled() == [
+        {"publish_at": "2025-06-12T16:00:00+00:00", "previous": None},
+        {"publish_at": "2025-06-19T16:00:00+00:00", "previous": "2025-06-12T16:00:00+00:00"},
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"slug": 1' + "0" * 5000 + "}", "[" * 100000 + "]" * 100000],
+    ids=["huge-number", "deep-nesting"],
+)
+def test_cli_refuses_json_python_cannot_decode(app, tmp_path, text):
+    result = app.test_cli_runner().invoke(args=["awards", "load-programme", write(tmp_path, text)])
+    assert result.exit_code == 1 and "not a valid UTF-8 JSON file" in result.stderr
+    assert counts()["programmes"] == 0
+
+
+def test_a_time_outside_the_storable_range_is_a_problem_not_a_crash(app):
+    bad = doc()
+    bad["timeline"] = {**bad["timeline"], "submissions_open": "0001-01-01T00:00:00+14:00"}
+    with pytest.raises(ProgrammeFileError) as refused:
+        load_programme(bad, now=NOW)
+    assert any("outside the range of dates" in p for p in refused.value.problems)

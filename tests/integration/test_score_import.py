@@ -222,3 +222,15 @@ def test_cli_unknown_programme(setup, tmp_path, app):
     path.write_text(csv_text(), encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["awards", "import-scores", "nope", str(path)])
     assert result.exit_code == 1 and "unknown programme 'nope'" in result.stderr
+
+
+def test_a_field_too_large_for_csv_is_reported_by_line_not_a_crash(setup):
+    programme, _jurors, _e = setup
+    rows = [
+        *card_rows("E1", "one@jury.example", (8,) * 4),
+        "E1,two@jury.example,impact,5," + "x" * 200_000,  # line 6: a huge comment
+    ]
+    with pytest.raises(ScoreImportError) as caught:
+        import_scores(programme, lines(csv_text(*rows)), now=NOW)
+    assert any(p.startswith("line 6: field larger than field limit") for p in caught.value.problems)
+    assert cards() == []

@@ -79,6 +79,7 @@ def board(app, clock, make_programme, make_entry, make_juror, make_user):
     for ref in ("W", "I"):
         add_card(j[0], entries[ref], [10] * 4)
         add_card(j[1], entries[ref], [10] * 4)
+    clock.set(DELIBERATION)  # the chair sees results once scoring has closed
     return programme, cat, j, entries
 
 
@@ -257,6 +258,7 @@ def test_tie_break_rule_is_shown_where_it_applied(
     h = make_entry(programme, ref="H")
     add_card(chair, g, [8, 6, 7, 7])  # total 7.00, impact 8
     add_card(chair, h, [7, 7, 7, 7])  # total 7.00, impact 7
+    clock.set(DELIBERATION)
     html = as_user(chair.user).get(url(programme)).get_data(as_text=True)
     assert cells(html, "G")["mean", "tie_break"] == ""
     assert cells(html, "H")["mean", "tie_break"] == "higher score on Impact"
@@ -375,10 +377,12 @@ def test_shortlist_rules(board, as_user, clock, refs, message):
         (PUBLISH + timedelta(days=30), "published"),
     ],
 )
-def test_shortlist_only_between_scoring_close_and_publish(board, as_user, clock, moment, code):
-    programme, cat, jurors, e = board
+def test_shortlist_only_between_scoring_close_and_publish(
+    board, as_user, clock, make_user, moment, code
+):
+    programme, cat, _jurors, e = board
     clock.set(moment)
-    response = as_user(jurors[0].user).post(
+    response = as_user(make_user(admin=True)).post(  # an admin may look at any time
         post_url(programme, cat, "shortlist"), data={"entries": [e["A"].id]}
     )
     assert response.status_code == 409
@@ -386,13 +390,53 @@ def test_shortlist_only_between_scoring_close_and_publish(board, as_user, clock,
     assert nominated(cat) == set()
 
 
-def test_leaderboard_hides_the_forms_outside_the_window(board, as_user, clock):
+def test_leaderboard_hides_the_forms_outside_the_window(board, as_user, clock, make_user):
     programme, _cat, jurors, _e = board
-    chair = as_user(jurors[0].user)
-    html = chair.get(url(programme)).get_data(as_text=True)
+    clock.set(SCORING)
+    html = as_user(make_user(admin=True)).get(url(programme)).get_data(as_text=True)
     assert "Save shortlist" not in html and "Scoring closes on" in html
     clock.set(DELIBERATION)
-    assert "Save shortlist" in chair.get(url(programme)).get_data(as_text=True)
+    assert "Save shortlist" in as_user(jurors[0].user).get(url(programme)).get_data(as_text=True)
+
+
+def test_the_chair_sees_no_results_while_scoring_is_open(board, as_user, clock):
+    """During scoring a leaderboard would show single jurors' scores to the chair."""
+    programme, cat, jurors, e = board
+    clock.set(SCORING)
+    chair = as_user(jurors[0].user)
+    assert chair.get(url(programme)).status_code == 403
+    assert chair.get(url(programme, ".csv")).status_code == 403
+    response = chair.post(post_url(programme, cat, "shortlist"), data={"entries": [e["A"].id]})
+    assert response.status_code == 403
+    assert nominated(cat) == set()
+    clock.set(DELIBERATION)
+    assert chair.get(url(programme)).status_code == 200
+
+
+def test_a_conflicted_chair_sees_no_result_of_that_entry_and_leaves_decisions_to_an_admin(
+    board, as_user, make_user
+):
+    programme, cat, jurors, e = board
+    chair = jurors[0]
+    db.session.add(
+        Conflict(
+            jury_member=chair, entry=e["B"], source="declared", status="upheld",
+            created_at=DELIBERATION,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    browser = as_user(chair.user)
+    html = browser.get(url(programme)).get_data(as_text=True)
+    assert 'data-ref="B"' not in html and 'data-ref="A"' in html
+    assert "Org B" not in browser.get(url(programme, ".csv")).get_data(as_text=True)
+    refused = browser.post(post_url(programme, cat, "shortlist"), data={"entries": [e["A"].id]})
+    assert refused.status_code == 403
+    assert "an admin takes this decision" in refused.get_data(as_text=True)
+    assert nominated(cat) == set()
+    admin = as_user(make_user(admin=True))
+    assert 'data-ref="B"' in admin.get(url(programme)).get_data(as_text=True)
+    admin.post(post_url(programme, cat, "shortlist"), data={"entries": [e["A"].id]})
+    assert nominated(cat) == {e["A"].id}
 
 
 # --- ratify -------------------------------------------------------------------------------
@@ -488,10 +532,12 @@ def test_ratified_category_is_frozen(board, as_user, clock):
         (PUBLISH - timedelta(seconds=1), 302),
     ],
 )
-def test_ratify_only_between_scoring_close_and_publish(board, as_user, clock, moment, status):
-    programme, cat, jurors, e = shortlisted(board, clock, "A")
+def test_ratify_only_between_scoring_close_and_publish(
+    board, as_user, clock, make_user, moment, status
+):
+    programme, cat, _jurors, e = shortlisted(board, clock, "A")
     clock.set(moment)
-    response = as_user(jurors[0].user).post(
+    response = as_user(make_user(admin=True)).post(
         post_url(programme, cat, "ratify"), data={"winner": e["A"].id}
     )
     assert response.status_code == status
