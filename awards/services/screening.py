@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from awards.models import Entry, Programme
+from awards.models import Entry, Programme, Ratification
 from awards.services.entries import TRANSITIONS, InvalidInput, WrongState, status_label, transition
 from core.audit.services import record
 from core.errors import NotAllowed
@@ -55,10 +55,21 @@ def screen_entry(entry: Entry, actor, *, outcome: str, reason: str, now: datetim
 
     Ineligible needs a reason and e-mails the entrant; eligible runs conflict detection when
     `awards.services.jury.detect_conflicts_for_entry` exists. Raises NotAllowed (not an admin),
-    InvalidInput (bad outcome, missing reason), WrongState (draft or withdrawn entry).
+    InvalidInput (bad outcome, missing reason), WrongState (draft or withdrawn entry, or an
+    entry whose category's results are ratified: the frozen result must not drift).
     """
     if not getattr(actor, "is_admin", False):
         raise NotAllowed()
+    ratified = db.session.scalar(
+        sa.select(Ratification.id).where(Ratification.category_id == entry.category_id)
+    )
+    if ratified is not None:
+        raise WrongState(
+            _l(
+                "The results of this entry's category are ratified; its screening can no longer change."
+            ),
+            code="category_ratified",
+        )
     reason = (reason or "").strip()
     if outcome not in OUTCOMES:
         raise InvalidInput({"outcome": _l("Choose eligible or ineligible.")}, code="bad_outcome")

@@ -176,6 +176,25 @@ def test_screening_needs_an_admin_and_a_reason_for_ineligible(
     assert entry.status == "submitted"
 
 
+def test_screening_is_frozen_once_the_category_is_ratified(make_entry, make_user, clock):
+    from awards.models import Ratification
+
+    entry = make_entry(status="eligible")
+    admin = make_user(admin=True)
+    db.session.add(
+        Ratification(
+            category_id=entry.category_id, winner_entry_id=entry.id, method="mean", trim=1,
+            quorum=1, snapshot=[], ratified_at=clock(), ratified_by_id=admin.id,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    with pytest.raises(WrongState) as refused:
+        screening.screen_entry(entry, admin, outcome="ineligible", reason="Late", now=clock())
+    assert refused.value.code == "category_ratified"
+    db.session.rollback()
+    assert db.session.get(Entry, entry.id).status == "eligible"
+
+
 def test_screening_eligible_calls_conflict_detection_when_available(
     make_entry, make_user, clock, monkeypatch
 ):
