@@ -8,24 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from awards.models import Conflict, Score, Scorecard
 from core.extensions import db
 
 SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 PDF_KEY = "k" * 32
-
-
-@pytest.fixture(autouse=True)
-def _user_per_request(app):
-    """The test app context outlives requests, so Flask-Login's cached `g._login_user` would
-    follow one client's user into another client's request; forget it per request, as a
-    fresh app context does in production."""
-
-    @app.before_request
-    def _forget_user():
-        g.pop("_login_user", None)
 
 
 def english(c):

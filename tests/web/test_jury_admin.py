@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from awards.models import Conflict, JuryMember, Score, Scorecard
 from core.accounts.models import User
@@ -16,17 +15,6 @@ from core.extensions import db
 from core.outbox.models import MailMessage
 
 NOW = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _user_per_request(app):
-    """The test app context outlives requests, so Flask-Login's cached `g._login_user` would
-    follow one client's user into another client's request; forget it per request, as a
-    fresh app context does in production."""
-
-    @app.before_request
-    def _forget_user():
-        g.pop("_login_user", None)
 
 
 def english(c):
