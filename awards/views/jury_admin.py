@@ -117,6 +117,13 @@ def remove_member(slug: str, member_id: int):
 # --- conflicts (chair or admin) -------------------------------------------------------------
 
 
+def _chair_programme(slug: str):
+    """The programme; NotFound for an unknown slug, NotAllowed unless its chair or an admin."""
+    programme = access.get_programme(slug)
+    access.require_chair_or_admin(programme, current_user)
+    return programme
+
+
 def _conflicts_page(programme, status=200):
     return render_template(
         "awards/admin/jury_conflicts.html",
@@ -130,16 +137,14 @@ def _conflicts_page(programme, status=200):
 def conflicts_page(slug: str):
     """Every conflict of the programme, pending first, with a ruling form for each one the
     viewer may rule on (never the chair's own)."""
-    programme = access.get_programme(slug)
-    access.require_chair_or_admin(programme, current_user)
+    programme = _chair_programme(slug)
     return _conflicts_page(programme)
 
 
 @login_required
 def detect(slug: str):
     """Run conflict detection again for every juror and submitted/eligible entry."""
-    programme = access.get_programme(slug)
-    access.require_chair_or_admin(programme, current_user)
+    programme = _chair_programme(slug)
     found = conflicts.detect_conflicts_for_programme(programme, now=now(), actor=current_user)
     db.session.commit()
     flash(
@@ -156,8 +161,7 @@ def detect(slug: str):
 @login_required
 def rule_conflict(slug: str, conflict_id: int):
     """Uphold or dismiss a conflict with a note; the chair cannot rule on their own."""
-    programme = access.get_programme(slug)
-    access.require_chair_or_admin(programme, current_user)
+    programme = _chair_programme(slug)
     conflict = conflicts.get_conflict(programme, conflict_id)
     form = RuleConflictForm()
     if not form.validate_on_submit():
@@ -193,16 +197,14 @@ def _progress_page(programme, status=200):
 def progress_page(slug: str):
     """Counts per juror and per entry (no scores), entries below quorum flagged, and the
     submitted scorecards with a reopen form."""
-    programme = access.get_programme(slug)
-    access.require_chair_or_admin(programme, current_user)
+    programme = _chair_programme(slug)
     return _progress_page(programme)
 
 
 @login_required
 def reopen_scorecard(slug: str, scorecard_id: int):
     """Send a submitted scorecard back to draft with a reason; the juror is e-mailed."""
-    programme = access.get_programme(slug)
-    access.require_chair_or_admin(programme, current_user)
+    programme = _chair_programme(slug)
     card = scorecards.get_scorecard(programme, scorecard_id)
     form = ReopenForm()
     if not form.validate_on_submit():
