@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -34,6 +37,40 @@ class NotFound(DomainError):
     message = _l("Not found.")
 
 
+class InvalidInput(DomainError):
+    """Input a rule refused. `errors` maps a field name (or a JSON path, a line reference) to
+    its messages; `core.forms.bind_errors` puts them on the form's fields. Nothing has been
+    written when this is raised."""
+
+    code = "invalid_input"
+    status = 400
+    message = _l("Please correct the marked fields.")
+
+    def __init__(
+        self,
+        errors: Mapping[str, Any] | None = None,
+        message=None,
+        *,
+        code: str | None = None,
+    ):
+        self.errors: dict[str, list] = {
+            key: list(value) if isinstance(value, list | tuple) else [value]
+            for key, value in (errors or {}).items()
+        }
+        super().__init__(message, code=code)
+
+    def messages(self) -> list[str]:
+        """Every message as text, prefixed with its field: "capacity: ..."."""
+        return [f"{key}: {msg}" for key, msgs in self.errors.items() for msg in msgs]
+
+    def first(self):
+        """The first field message, or the general message when there are no field errors."""
+        for messages in self.errors.values():
+            if messages:
+                return messages[0]
+        return self.message
+
+
 def register_errorhandlers(app: Flask) -> None:
     """Every HTTP error and every uncaught DomainError renders a page, never a traceback."""
 
@@ -61,3 +98,4 @@ def register_errorhandlers(app: Flask) -> None:
         ),
     )
     app.register_error_handler(DomainError, lambda e: render(e.status, e.message))
+    # the unit of work has rolled back before any of these handlers runs

@@ -1,4 +1,4 @@
-"""Flask extensions, created unbound; `core.create_app` binds them."""
+"""Flask extensions, created unbound; `podium.create_app` binds them."""
 
 from flask_babel import Babel
 from flask_limiter import Limiter

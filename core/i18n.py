@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 LOCALES = ("nl", "en")
@@ -24,3 +25,9 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return "Europe/Amsterdam"
+
+
+def current_locale() -> str:
+    """The language of this request (or command) as one of `LOCALES`: "nl" or "en"."""
+    locale = str(get_locale() or "")
+    return locale if locale in LOCALES else "nl"

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
-from core import create_app
+from podium import create_app
 from core.extensions import db
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)

@@ -48,7 +48,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _home() -> str:
-    return url_for("core.home")
+    return url_for("site.home")
 
 
 def _status(form) -> int:

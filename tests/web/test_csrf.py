@@ -25,7 +25,7 @@ from werkzeug.routing.converters import (
     UUIDConverter,
 )
 
-from core import create_app
+from podium import create_app
 from core.extensions import db
 from core.outbox.models import MailMessage
 from tests.factories import PASSWORD

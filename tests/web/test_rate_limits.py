@@ -11,7 +11,7 @@ import socket
 
 import pytest
 
-from core import create_app
+from podium import create_app
 from core.extensions import db
 
 

@@ -1,4 +1,4 @@
-"""The home page: the awards programmes and the next upcoming events."""
+"""The site pages: the home page (awards programmes and the next events) and a health check."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from core.clock import now
 from core.extensions import db
 from events.presenters import upcoming_rows
 
-bp = Blueprint("core", __name__)
+bp = Blueprint("site", __name__)
 
 
 @bp.get("/")
@@ -21,7 +21,7 @@ def home():
     ).all()
     locale = "en" if str(get_locale()) == "en" else "nl"
     event_rows = upcoming_rows(at, locale, limit=3)
-    return render_template("core/home.html", programmes=programmes, event_rows=event_rows, now=at)
+    return render_template("site/home.html", programmes=programmes, event_rows=event_rows, now=at)
 
 
 @bp.get("/healthz")

@@ -1,0 +1,77 @@
+"""One request, one unit of work (in the spirit of indico's ``RH.process``).
+
+`App.dispatch_request` runs every view inside the request's transaction: it commits when the
+view returns and rolls back when anything escapes it. An escaped `DomainError` then renders
+its status and message (`core.errors`). Views therefore never call ``commit()`` or
+``rollback()``; services only flush.
+
+A view that answers a refusal itself (re-render the form, flash and redirect) wraps the
+service calls in `refusal`::
+
+    with refusal(form) as refused:
+        entries.submit_entry(entry, current_user, now=current)
+        return redirect(...)
+    return render_template(...), refused.status
+
+On a `DomainError` the block's changes are rolled back, an `InvalidInput`'s field errors
+are bound to `form` (other messages are flashed) and execution continues after the block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import Flask, flash
+from flask.typing import ResponseReturnValue
+
+from core.errors import DomainError, InvalidInput
+from core.extensions import db
+from core.forms import bind_errors
+
+
+class App(Flask):
+    """Flask, with each view dispatched as one unit of work."""
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        try:
+            response = super().dispatch_request()
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        return response
+
+
+@dataclass
+class Refused:
+    """What `refusal` caught: the error, or None when the block ran through."""
+
+    error: DomainError | None = None
+
+    @property
+    def status(self) -> int:
+        """The caught error's HTTP status; 200 when nothing was refused."""
+        return self.error.status if self.error is not None else 200
+
+    def __bool__(self) -> bool:
+        return self.error is not None
+
+
+@contextmanager
+def refusal(form=None, *, flash_message: bool = True) -> Iterator[Refused]:
+    """Catch a `DomainError` raised in the block: roll the transaction back, bind an
+    `InvalidInput`'s field errors to `form` (flash what finds no field, or the message), and
+    record the error on the yielded `Refused`. Any other exception propagates (and the unit
+    of work rolls back)."""
+    refused = Refused()
+    try:
+        yield refused
+    except DomainError as error:
+        db.session.rollback()
+        refused.error = error
+        placed = isinstance(error, InvalidInput) and form is not None and bind_errors(form, error)
+        if flash_message and not placed:
+            message = error.first() if isinstance(error, InvalidInput) else error.message
+            flash(str(message), "error")

@@ -1,0 +1,100 @@
+"""Podium's app factory, the composition root: it wires core and the domains together.
+
+`core` knows no domain; this package is the one place that imports them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+
+from awards.cli import awards_cli
+from awards.views import admin as awards_admin
+from awards.views import entrant, jury, public, results
+from core import config, templating, unit_of_work
+from core.accounts import views as accounts
+from core.accounts.cli import users_cli
+from core.accounts.models import User
+from core.audit import views as audit
+from core.errors import register_errorhandlers
+from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.i18n import select_locale, select_timezone
+from core.locking import install_sqlite_locking
+from core.outbox import views as outbox
+from core.outbox.cli import outbox_cli
+from demo.cli import demo_cli
+from events import views as events
+from events import views_admin as events_admin
+from events import views_payments as events_payments
+from events.cli import events_cli
+from podium import views as site
+
+BLUEPRINTS = (
+    site,
+    accounts,
+    outbox,
+    audit,
+    entrant,
+    jury,
+    awards_admin,
+    results,
+    public,
+    events,
+    events_admin,
+    events_payments,
+)
+COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app; `overrides` (tests, scripts) win over the environment."""
+    app = unit_of_work.App(
+        "podium",
+        root_path=str(config.ROOT),
+        instance_path=str(config.ROOT / "instance"),
+        template_folder="templates",
+        static_folder="static",
+    )
+    app.config.update(config.from_env(Path(app.instance_path)))
+    app.config.update(overrides or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.bp)
+    register_errorhandlers(app)
+    for group in COMMANDS:
+        app.cli.add_command(group)
+    templating.register(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            _sqlite_pragmas(db.engine)
+
+
+def _sqlite_pragmas(engine) -> None:
+    """WAL, a busy timeout and enforced foreign keys on every SQLite connection, and our own
+    BEGIN / BEGIN IMMEDIATE so capacity checks take the write lock first (core/locking.py)."""
+    install_sqlite_locking(engine)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
