@@ -39,8 +39,9 @@ class NotFound(DomainError):
 
 class InvalidInput(DomainError):
     """Input a rule refused. `errors` maps a field name (or a JSON path, a line reference) to
-    its messages; `core.forms.bind_errors` puts them on the form's fields. Nothing has been
-    written when this is raised."""
+    its messages; `core.forms.bind_errors` puts them on the form's fields. `message` defaults
+    to the first field message, else the general one. Nothing has been written when this is
+    raised."""
 
     code = "invalid_input"
     status = 400
@@ -57,18 +58,14 @@ class InvalidInput(DomainError):
             key: list(value) if isinstance(value, list | tuple) else [value]
             for key, value in (errors or {}).items()
         }
+        if message is None:
+            message = next((msgs[0] for msgs in self.errors.values() if msgs), None)
         super().__init__(message, code=code)
 
     def messages(self) -> list[str]:
         """Every message as text, prefixed with its field: "capacity: ..."."""
         return [f"{key}: {msg}" for key, msgs in self.errors.items() for msg in msgs]
 
-    def first(self):
-        """The first field message, or the general message when there are no field errors."""
-        for messages in self.errors.values():
-            if messages:
-                return messages[0]
-        return self.message
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -73,5 +73,4 @@ def refusal(form=None, *, flash_message: bool = True) -> Iterator[Refused]:
         refused.error = error
         placed = isinstance(error, InvalidInput) and form is not None and bind_errors(form, error)
         if flash_message and not placed:
-            message = error.first() if isinstance(error, InvalidInput) else error.message
-            flash(str(message), "error")
+            flash(str(error.message), "error")

@@ -12,10 +12,9 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from core.clock import now
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from core.extensions import db
 from events.services import attendees, loader
-from events.services.admin_errors import InvalidData
 
 
 @click.command("load")
@@ -33,7 +32,7 @@ def load_command(file: Path) -> None:
             summary = loader.load_document(doc, now=now())
     except UnicodeDecodeError:
         raise click.ClickException(f"{file}: not UTF-8 text; nothing was changed.") from None
-    except InvalidData as e:
+    except InvalidInput as e:
         db.session.rollback()
         for line in e.messages():
             click.echo(line, err=True)

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from events.services.errors import InvalidInput
+from core.errors import InvalidInput
 from events.services.input import Applicant, Billing, clean_vat_id
 
 

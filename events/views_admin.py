@@ -13,13 +13,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.clock import now
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.extensions import db, login_manager
 from events import views_admin_attendees as attendees
 from events import views_admin_members as members
 from events.forms_admin import EventForm
 from events.services import admin
-from events.services.admin_errors import InvalidData
 
 bp = Blueprint("events_admin", __name__, url_prefix="/admin/events")
 
@@ -48,7 +47,7 @@ def _save(form: EventForm, event=None):
         return None
     try:
         saved = admin.save_event(form.to_data(), event=event, now=now(), actor=current_user)
-    except InvalidData as e:
+    except InvalidInput as e:
         db.session.rollback()
         form.show_errors(e.errors)
         return None

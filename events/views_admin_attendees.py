@@ -12,14 +12,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.clock import now
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.extensions import db
 from events.forms_admin import CompForm
 from events.payments import RegState, seats_left
 from events.pricing import format_eur
 from events.services import admin, attendees
 from events.services import admin_registrations as regs
-from events.services.admin_errors import InvalidData
 
 STATES = [s.value for s in RegState]
 
@@ -107,7 +106,7 @@ def comp(event_id: int):
                 now=now(),
                 actor=current_user,
             )
-        except InvalidData as e:
+        except InvalidInput as e:
             db.session.rollback()
             for key, messages in e.errors.items():
                 getattr(form, key).errors = [*getattr(form, key).errors, *messages]

@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.clock import now
+from core.errors import InvalidInput
 from core.extensions import db
 from events.forms_admin import ImportForm, OrganisationForm
 from events.services import members
-from events.services.admin_errors import InvalidData
 
 
 def organisation_list():
@@ -32,7 +32,7 @@ def _save(form: OrganisationForm, organisation=None):
             now=now(),
             actor=current_user,
         )
-    except InvalidData as e:
+    except InvalidInput as e:
         db.session.rollback()
         for key, messages in e.errors.items():
             getattr(form, key).errors = [*getattr(form, key).errors, *messages]

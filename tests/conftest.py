@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
-from podium import create_app
 from core.extensions import db
+from podium import create_app
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -11,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 from wtforms import DecimalField
 from wtforms.widgets import TextInput
 
+from core.forms import bind_errors
+
 
 def clean_text(value):
     """Strip surrounding space and use "\\n" line breaks (browsers send "\\r\\n")."""
@@ -62,11 +64,4 @@ class LocalDecimalField(DecimalField):
 
 def apply_errors(form, error) -> bool:
     """Attach an InvalidInput's field messages to `form`; True when all found a field."""
-    placed = True
-    for name, message in getattr(error, "errors", {}).items():
-        field = getattr(form, name, None)
-        if field is None:
-            placed = False
-            continue
-        field.errors = [*field.errors, message]
-    return placed and bool(getattr(error, "errors", None))
+    return bind_errors(form, error)

@@ -17,10 +17,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from awards.models import Criterion, Entry, Programme, Scorecard
-from awards.services.entries import InvalidInput
 from awards.services.programmes import require_admin, taken
 from core.audit.services import record
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.extensions import db
 
 KEY = re.compile(r"^[a-z0-9_]+$")

@@ -20,7 +20,7 @@ from awards.models import Category, Entry, Programme
 from awards.storage import StoredFile
 from awards.timeline import PhaseClosed, Timeline
 from core.audit.services import record
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, InvalidInput, NotFound
 from core.extensions import db
 from core.outbox.services import queue_mail
 from core.templating import DATETIME_FORMAT
@@ -43,16 +43,6 @@ STATE_LABELS = {
     "ineligible": _l("Ineligible"),
     "withdrawn": _l("Withdrawn"),
 }
-
-
-class InvalidInput(DomainError):
-    """Form values a rule refused; `errors` maps a field name to its message."""
-
-    code = "invalid_input"
-
-    def __init__(self, errors: dict, *, code: str | None = None):
-        self.errors = errors
-        super().__init__(next(iter(errors.values())), code=code)
 
 
 class SubmissionsClosed(DomainError):

@@ -17,10 +17,9 @@ from flask_babel import lazy_gettext as _l
 
 from awards.models import Category, Criterion, Entry, Programme
 from awards.scoring import METHODS
-from awards.services.entries import InvalidInput
 from awards.timeline import Timeline
 from core.audit.services import record
-from core.errors import DomainError, NotAllowed
+from core.errors import DomainError, InvalidInput, NotAllowed
 from core.extensions import db
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

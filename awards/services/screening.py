@@ -13,9 +13,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from awards.models import Entry, Programme, Ratification
-from awards.services.entries import TRANSITIONS, InvalidInput, WrongState, status_label, transition
+from awards.services.entries import TRANSITIONS, WrongState, status_label, transition
 from core.audit.services import record
-from core.errors import NotAllowed
+from core.errors import InvalidInput, NotAllowed
 from core.extensions import db
 from core.outbox.services import queue_mail
 

@@ -27,13 +27,12 @@ from awards.forms.programmes import METHOD_LABELS
 from awards.models import ENTRY_STATES, Programme
 from awards.services import access, criteria, programmes, screening
 from awards.services import entries as entry_rules
-from awards.services.entries import InvalidInput
 from awards.timeline import Timeline
 from awards.views import admin_setup
 from core.accounts.auth import admin_required
 from core.audit.services import record
 from core.clock import now
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.extensions import db
 
 bp = Blueprint("awards_admin", __name__, url_prefix="/admin")

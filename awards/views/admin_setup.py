@@ -19,10 +19,9 @@ from awards.forms.programmes import CategoryForm, CriterionForm, ProgrammeForm
 from awards.models import Category, Criterion, Programme
 from awards.services import access, criteria, programmes
 from awards.services.criteria import CriterionData
-from awards.services.entries import InvalidInput
 from awards.services.programmes import TIMELINE_FIELDS, CategoryData, ProgrammeData
 from core.clock import from_local, local, now
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, InvalidInput, NotFound
 from core.extensions import db
 
 PROGRAMME_FIELDS = ("slug", "name", "quorum", "trim", "method", "jury_terms_nl", "jury_terms_en")

@@ -18,11 +18,11 @@ from awards.forms import apply_errors
 from awards.forms.entries import EntryForm
 from awards.models import Entry
 from awards.services import access, entries, entry_access
-from awards.services.entries import EntryData, InvalidInput
+from awards.services.entries import EntryData
 from awards.timeline import Timeline
 from core.accounts.auth import verified_required
 from core.clock import now
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.extensions import db
 
 bp = Blueprint("entrant", __name__)

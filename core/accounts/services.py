@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.accounts.models import User
 from core.audit.services import record
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.extensions import db
 from core.outbox.models import MailMessage
 from core.outbox.services import queue_mail
@@ -58,11 +58,6 @@ class TooSoon(DomainError):
     message = _l("We just sent you a link. Please wait a minute before asking again.")
 
 
-class InvalidInput(DomainError):
-    code = "invalid_input"
-    message = _l("Please check the values you entered.")
-
-
 def normalise_email(email: str) -> str:
     """The address as stored and looked up: surrounding spaces removed, lower case."""
     return (email or "").strip().lower()
@@ -82,9 +77,9 @@ def check_password_rules(password: str) -> None:
 def _clean_profile(name: str, locale: str) -> tuple[str, str]:
     name = " ".join((name or "").split())
     if not name or len(name) > 200:
-        raise InvalidInput(_l("Enter your name (at most 200 characters)."), code="bad_name")
+        raise InvalidInput(message=_l("Enter your name (at most 200 characters)."), code="bad_name")
     if locale not in LOCALES:
-        raise InvalidInput(_l("Choose Dutch or English."), code="bad_locale")
+        raise InvalidInput(message=_l("Choose Dutch or English."), code="bad_locale")
     return name, locale
 
 
@@ -241,7 +236,9 @@ def create_admin(
     try:
         validate_email(normalise_email(email), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidInput(_l("That is not a valid e-mail address."), code="bad_email") from exc
+        raise InvalidInput(
+            message=_l("That is not a valid e-mail address."), code="bad_email"
+        ) from exc
     name, _locale = _clean_profile(name, "nl")
     user = find_user(email)
     created = user is None

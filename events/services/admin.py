@@ -17,12 +17,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.audit.services import record
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, InvalidInput, NotFound
 from core.extensions import db
 from events.models import Event, Registration, Speaker
 from events.payments import MAX_HOLD_MINUTES, MIN_HOLD_MINUTES
 from events.services import seats
-from events.services.admin_errors import InvalidData
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DEFAULT_OPENS_BEFORE = timedelta(days=30)
@@ -235,7 +234,7 @@ def save_event(data: EventData, *, event: Event | None = None, now: datetime, ac
     """Create (`event` None) or change an event and replace its speakers; audited.
 
     When changing, the event is locked first so its seat count cannot move while the new
-    capacity is checked; seats a larger capacity frees are offered to the waiting list. Raises InvalidData ({field: [messages]}) and writes nothing when a
+    capacity is checked; seats a larger capacity frees are offered to the waiting list. Raises InvalidInput ({field: [messages]}) and writes nothing when a
     rule of `validate_event` is broken. Flushes.
     """
     data = data.with_default_window()
@@ -243,7 +242,7 @@ def save_event(data: EventData, *, event: Event | None = None, now: datetime, ac
         lock_event(event.id)
     errors = validate_event(data, event=event)
     if errors:
-        raise InvalidData(errors)
+        raise InvalidInput(errors)
     created = event is None
     if created:
         event = Event(created_at=now)

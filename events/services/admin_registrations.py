@@ -16,14 +16,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.audit.services import record
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, InvalidInput, NotFound
 from core.extensions import db
 from events.models import Event, Registration
 from events.payments import TERMINAL, RegEvent, RegState, seats_left
 from events.pricing import Audience
 from events.services import membership, seats
 from events.services.admin import lock_event, seats_held
-from events.services.admin_errors import InvalidData
 from events.services.members import normalise_domain
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -79,7 +78,7 @@ def _clean_comp_input(name: str, email: str, organisation: str) -> tuple[str, st
     if len(organisation) > 200:
         errors["organisation"] = [str(_l("At most %(n)s characters.", n=200))]
     if errors:
-        raise InvalidData(errors)
+        raise InvalidInput(errors)
     return name, email, organisation
 
 
@@ -100,7 +99,7 @@ def add_comp(
     address's domain (`membership.member_organisation_for`). Under the event lock a seat must
     be free (an offered registration already holds one). The state changes through
     `seats.confirm` (next_state(COMP), audit, confirmation e-mail with the .ics) or, with
-    `notify=False`, `seats.transition` (no e-mail; the demo uses it). Raises InvalidData for a
+    `notify=False`, `seats.transition` (no e-mail; the demo uses it). Raises InvalidInput for a
     bad name/e-mail, DomainError("event_over") after the end, DomainError("already_confirmed")
     / ("payment_in_progress") for a confirmed or paying registration, and SoldOut when full.
     """

@@ -7,11 +7,6 @@ from flask_babel import lazy_gettext as _l
 from core.errors import DomainError
 
 
-class InvalidInput(DomainError):
-    code = "invalid_input"
-    message = _l("Please check the values you entered.")
-
-
 class RegistrationClosed(DomainError):
     code = "registration_closed"
     message = _l("Registration for this event is closed.")

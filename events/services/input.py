@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
+from core.errors import InvalidInput
 from events import pricing
-from events.services.errors import InvalidInput
 
 LOCALES = ("nl", "en")
 _LIMITS = {"name": 200, "organisation": 200, "job_title": 200}
@@ -61,9 +61,11 @@ def clean_email(email: str) -> str:
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidInput(_l("That is not a valid e-mail address."), code="bad_email") from exc
+        raise InvalidInput(
+            message=_l("That is not a valid e-mail address."), code="bad_email"
+        ) from exc
     if len(email) > 254:
-        raise InvalidInput(_l("That is not a valid e-mail address."), code="bad_email")
+        raise InvalidInput(message=_l("That is not a valid e-mail address."), code="bad_email")
     return email
 
 
@@ -77,11 +79,12 @@ def clean_vat_id(vat_id: str, country: str) -> str:
         prefix = pricing.check_vat_id_format(normalised)
     except pricing.PricingError as exc:
         raise InvalidInput(
-            _l("That is not a valid EU VAT id (for example NL123456789B01)."), code="bad_vat_id"
+            message=_l("That is not a valid EU VAT id (for example NL123456789B01)."),
+            code="bad_vat_id",
         ) from exc
     if prefix != pricing.vat_prefix(country or ""):
         raise InvalidInput(
-            _l("This VAT id does not belong to the chosen country."),
+            message=_l("This VAT id does not belong to the chosen country."),
             code="vat_id_country_mismatch",
         )
     return normalised
@@ -92,7 +95,7 @@ def clean_country(country: str) -> str:
     try:
         return pricing.Buyer(country or "").country
     except pricing.PricingError as exc:
-        raise InvalidInput(_l("Choose a country."), code="bad_country") from exc
+        raise InvalidInput(message=_l("Choose a country."), code="bad_country") from exc
 
 
 def clean_billing(billing: Billing, *, required: bool) -> Billing:
@@ -105,13 +108,15 @@ def clean_billing(billing: Billing, *, required: bool) -> Billing:
         return replace(cleaned, country=cleaned.country or "NL", vat_id="")
     if not cleaned.is_complete():
         raise InvalidInput(
-            _l("Fill in the billing details: company, address, postcode, city and country."),
+            message=_l(
+                "Fill in the billing details: company, address, postcode, city and country."
+            ),
             code="billing_incomplete",
         )
     for name, limit in _BILLING_LIMITS.items():
         if len(values[name]) > limit:
             raise InvalidInput(
-                _l("A billing detail is too long (at most %(n)s characters).", n=limit),
+                message=_l("A billing detail is too long (at most %(n)s characters).", n=limit),
                 code="billing_too_long",
             )
     country = clean_country(cleaned.country)
@@ -123,10 +128,10 @@ def clean_applicant(applicant: Applicant) -> Applicant:
     e-mail address, missing privacy consent, too long fields or bad billing details."""
     name = _text(applicant.name)
     if not name:
-        raise InvalidInput(_l("Enter your name."), code="bad_name")
+        raise InvalidInput(message=_l("Enter your name."), code="bad_name")
     if not applicant.privacy_consent:
         raise InvalidInput(
-            _l("Please agree to the processing of your details for this registration."),
+            message=_l("Please agree to the processing of your details for this registration."),
             code="consent_required",
         )
     texts = {"name": name, "organisation": _text(applicant.organisation)}
@@ -134,7 +139,8 @@ def clean_applicant(applicant: Applicant) -> Applicant:
     for key, limit in _LIMITS.items():
         if len(texts[key]) > limit:
             raise InvalidInput(
-                _l("A field is too long (at most %(n)s characters).", n=limit), code="too_long"
+                message=_l("A field is too long (at most %(n)s characters).", n=limit),
+                code="too_long",
             )
     return replace(
         applicant,

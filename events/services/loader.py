@@ -35,11 +35,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.clock import from_local
+from core.errors import InvalidInput
 from core.extensions import db
 from events.models import Event
 from events.services import members
 from events.services.admin import EventData, SpeakerData, save_event, validate_event
-from events.services.admin_errors import InvalidData
 
 EVENT_KEYS = {
     "slug", "title", "kind", "description", "starts_at", "ends_at", "online", "join_url",
@@ -212,11 +212,11 @@ def check_document(
     """Check a whole document: ({"member_organisations": [...], "events": [...]}).
 
     Returns the organisation plans and (event data, existing event or None) pairs. Raises
-    InvalidData whose errors are keyed by JSON path when anything is wrong.
+    InvalidInput whose errors are keyed by JSON path when anything is wrong.
     """
     errors: dict[str, list[str]] = {}
     if not isinstance(doc, dict):
-        raise InvalidData({"$": [str(_l("The document must be a JSON object."))]})
+        raise InvalidInput({"$": [str(_l("The document must be a JSON object."))]})
     for key in sorted(set(doc) - {"events", "member_organisations"}):
         errors.setdefault(key, []).append(str(_l("Unknown field.")))
     items = []
@@ -258,12 +258,12 @@ def check_document(
             errors.setdefault(f"{path}.{key}", []).extend(messages)
         events.append((data, existing))
     if errors:
-        raise InvalidData(errors)
+        raise InvalidInput(errors)
     return plans, events
 
 
 def load_document(doc: object, *, now: datetime, actor=None) -> LoadSummary:
-    """Check `doc` (see `check_document`; raises InvalidData, nothing written) and then create or
+    """Check `doc` (see `check_document`; raises InvalidInput, nothing written) and then create or
     update its organisations and events. Flushes; the caller commits once."""
     plans, events = check_document(doc)
     summary = LoadSummary()
@@ -280,11 +280,11 @@ def load_document(doc: object, *, now: datetime, actor=None) -> LoadSummary:
 
 
 def read_json(text: str) -> object:
-    """Parse JSON text; raises InvalidData({"$": [...]}) with the line and column of an error."""
+    """Parse JSON text; raises InvalidInput({"$": [...]}) with the line and column of an error."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise InvalidData(
+        raise InvalidInput(
             {
                 "$": [
                     str(

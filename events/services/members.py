@@ -19,10 +19,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from core.audit.services import record
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, InvalidInput, NotFound
 from core.extensions import db
 from events.models import MemberDomain, MemberOrganisation
-from events.services.admin_errors import InvalidData
 
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 MAX_NAME = 200
@@ -207,7 +206,7 @@ def save_organisation(
 ) -> MemberOrganisation:
     """Create (organisation None) or change one organisation from the admin form.
 
-    Raises InvalidData with errors keyed "name" / "domains" (nothing written).
+    Raises InvalidInput with errors keyed "name" / "domains" (nothing written).
     """
     item = OrgItem(ref="form", name=name, domains=split_domains(domains_text), target=organisation)
     (p,) = plan([item], match_by_name=False)
@@ -215,7 +214,7 @@ def save_organisation(
         errors: dict[str, list[str]] = {}
         for key, message in p.errors:
             errors.setdefault("name" if key == "name" else "domains", []).append(message)
-        raise InvalidData(errors)
+        raise InvalidInput(errors)
     apply([p], now=now, actor=actor)
     return p.target or db.session.scalar(
         sa.select(MemberOrganisation).where(MemberOrganisation.name == p.name)

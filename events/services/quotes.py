@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from core.errors import InvalidInput
 from events import pricing
 from events.models import Event, Registration
-from events.services.errors import InvalidInput
 from events.services.input import Billing
 
 
@@ -59,7 +59,7 @@ def quote(registration: Registration, event: Event) -> None:
         )
     except pricing.PricingError as exc:
         raise InvalidInput(
-            _l("This VAT id does not belong to the chosen country."), code=exc.code
+            message=_l("This VAT id does not belong to the chosen country."), code=exc.code
         ) from exc
     price = pricing.taxed(net, rate, reverse_charge=reverse)
     registration.net_cents = price.net_cents

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from awards.models import Entry, JuryMember, Scorecard
 from awards.services import criteria, entries, programmes, screening
 from awards.services.criteria import CriteriaLocked, CriterionData
-from awards.services.entries import EntryData, InvalidInput, SubmissionsClosed, WrongState
+from awards.services.entries import EntryData, SubmissionsClosed, WrongState
 from awards.services.programmes import CategoryData, ProgrammeData
 from core.audit.models import AuditEntry
-from core.errors import DomainError, NotAllowed, NotFound
+from core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from core.extensions import db
 
 

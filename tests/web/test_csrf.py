@@ -25,9 +25,9 @@ from werkzeug.routing.converters import (
     UUIDConverter,
 )
 
-from podium import create_app
 from core.extensions import db
 from core.outbox.models import MailMessage
+from podium import create_app
 from tests.factories import PASSWORD
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

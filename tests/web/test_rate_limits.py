@@ -11,8 +11,8 @@ import socket
 
 import pytest
 
-from podium import create_app
 from core.extensions import db
+from podium import create_app
 
 
 def _login(client, password="wrong password!", address="127.0.0.1"):
