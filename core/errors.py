@@ -67,7 +67,6 @@ class InvalidInput(DomainError):
         return [f"{key}: {msg}" for key, msgs in self.errors.items() for msg in msgs]
 
 
-
 def register_errorhandlers(app: Flask) -> None:
     """Every HTTP error and every uncaught DomainError renders a page, never a traceback."""
 

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; `podium.create_app` binds them."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,6 +13,11 @@ from flask_wtf import CSRFProtect
 from core.db import Base
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:  # mypy cannot see that db.Model is our declarative base
+    Model = Base
+else:
+    #: the base class of every model (Flask-SQLAlchemy's db.Model on `core.db.Base`)
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

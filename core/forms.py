@@ -11,17 +11,29 @@ from wtforms.widgets import TextInput
 from core.errors import InvalidInput
 
 
+def _field(form, name: str):
+    field = getattr(form, name, None)
+    return field if field is not None and hasattr(field, "errors") else None
+
+
 def bind_errors(form, error: InvalidInput) -> bool:
     """Attach `error`'s field messages to the matching fields of `form`; True when it had
-    field errors and every one found a field (otherwise the caller shows the message)."""
-    placed = bool(error.errors)
+    field errors and every one found a field (otherwise the caller shows the rest)."""
     for name, messages in error.errors.items():
-        field = getattr(form, name, None)
-        if field is None or not hasattr(field, "errors"):
-            placed = False
-            continue
-        field.errors = [*field.errors, *messages]
-    return placed
+        field = _field(form, name)
+        if field is not None:
+            field.errors = [*field.errors, *messages]
+    return bool(error.errors) and not unbound_messages(form, error)
+
+
+def unbound_messages(form, error: InvalidInput) -> list:
+    """`error`'s field messages that name no field of `form`, in order."""
+    return [
+        message
+        for name, messages in error.errors.items()
+        if _field(form, name) is None
+        for message in messages
+    ]
 
 
 def clean_text(value):

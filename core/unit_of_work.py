@@ -14,7 +14,8 @@ service calls in `refusal`::
     return render_template(...), refused.status
 
 On a `DomainError` the block's changes are rolled back, an `InvalidInput`'s field errors
-are bound to `form` (other messages are flashed) and execution continues after the block.
+are bound to `form` (messages naming no field of it are flashed; any other error's message
+is flashed) and execution continues after the block.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from flask.typing import ResponseReturnValue
 
 from core.errors import DomainError, InvalidInput
 from core.extensions import db
-from core.forms import bind_errors
+from core.forms import bind_errors, unbound_messages
 
 
 class App(Flask):
@@ -62,7 +63,8 @@ class Refused:
 @contextmanager
 def refusal(form=None, *, flash_message: bool = True) -> Iterator[Refused]:
     """Catch a `DomainError` raised in the block: roll the transaction back, bind an
-    `InvalidInput`'s field errors to `form` (flash what finds no field, or the message), and
+    `InvalidInput`'s field errors to `form` (flash those naming no field; any other error's
+    message is flashed), and
     record the error on the yielded `Refused`. Any other exception propagates (and the unit
     of work rolls back)."""
     refused = Refused()
@@ -71,6 +73,10 @@ def refusal(form=None, *, flash_message: bool = True) -> Iterator[Refused]:
     except DomainError as error:
         db.session.rollback()
         refused.error = error
-        placed = isinstance(error, InvalidInput) and form is not None and bind_errors(form, error)
-        if flash_message and not placed:
-            flash(str(error.message), "error")
+        messages = [error.message]
+        if isinstance(error, InvalidInput) and form is not None and error.errors:
+            bind_errors(form, error)
+            messages = unbound_messages(form, error)
+        if flash_message:
+            for message in messages:
+                flash(str(message), "error")

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.db import UTCDateTime
-from core.extensions import db
+from core.extensions import Model
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,15 +29,11 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
 
     @property
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
-
-    @property
-    def email_domain(self) -> str:
-        return self.email.rsplit("@", 1)[-1].lower()
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

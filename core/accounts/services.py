@@ -12,12 +12,14 @@ import hmac
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.accounts.models import User
 from core.audit.services import record
+from core.emails import normalise_email
 from core.errors import DomainError, InvalidInput
 from core.extensions import db
 from core.outbox.models import MailMessage
@@ -58,11 +60,6 @@ class TooSoon(DomainError):
     message = _l("We just sent you a link. Please wait a minute before asking again.")
 
 
-def normalise_email(email: str) -> str:
-    """The address as stored and looked up: surrounding spaces removed, lower case."""
-    return (email or "").strip().lower()
-
-
 def find_user(email: str) -> User | None:
     """The user with this address (compared after normalising), or None."""
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
@@ -87,7 +84,7 @@ def sign_up(*, name: str, email: str, password: str, locale: str, now: datetime)
     """Create an unverified account and queue the verification e-mail.
 
     Raises EmailTaken when the (normalised) address is in use (also when a concurrent
-    sign-up wins the unique index; the session is then rolled back), WeakPassword, InvalidInput.
+    sign-up wins the unique index; only the new account is undone), WeakPassword, InvalidInput.
     """
     name, locale = _clean_profile(name, locale)
     check_password_rules(password)
@@ -96,13 +93,11 @@ def sign_up(*, name: str, email: str, password: str, locale: str, now: datetime)
         raise EmailTaken()
     user = User(email=email, name=name, locale=locale, is_admin=False, created_at=now)
     user.set_password(password)
-    db.session.add(user)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # a savepoint: only the new user is undone
+            db.session.add(user)
     except sa.exc.IntegrityError as exc:
-        # a concurrent sign-up with the same address won the unique index; nothing of ours
-        # is worth keeping, and the session must be usable for the error page
-        db.session.rollback()
+        # a concurrent sign-up with the same address won the unique index
         raise EmailTaken() from exc
     record("account.signed_up", user, now=now, actor=user)
     send_verification(user, now=now, force=True)
@@ -110,16 +105,14 @@ def sign_up(*, name: str, email: str, password: str, locale: str, now: datetime)
 
 
 def _recent_mail(to: str, kind: str, now: datetime) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(MailMessage.id)).where(
-                MailMessage.to_addr == to,
-                MailMessage.kind == kind,
-                MailMessage.created_at > now - MAIL_INTERVAL,
-            )
+    recent = db.session.scalar(
+        sa.select(sa.func.count(MailMessage.id)).where(
+            MailMessage.to_addr == to,
+            MailMessage.kind == kind,
+            MailMessage.created_at > now - MAIL_INTERVAL,
         )
-        > 0
     )
+    return bool(recent)
 
 
 def send_verification(user: User, *, now: datetime, force: bool = False) -> MailMessage | None:
@@ -231,8 +224,6 @@ def create_admin(
     `password` is required for a new account or one without a password, optional otherwise.
     Returns (user, created). Raises InvalidInput, WeakPassword.
     """
-    from email_validator import EmailNotValidError, validate_email
-
     try:
         validate_email(normalise_email(email), check_deliverability=False)
     except EmailNotValidError as exc:
@@ -240,14 +231,14 @@ def create_admin(
             message=_l("That is not a valid e-mail address."), code="bad_email"
         ) from exc
     name, _locale = _clean_profile(name, "nl")
-    user = find_user(email)
-    created = user is None
+    found = find_user(email)
+    created = found is None
+    user = found or User(email=normalise_email(email), name=name, locale="nl", created_at=now)
     if created:
-        user = User(email=normalise_email(email), name=name, locale="nl", created_at=now)
         db.session.add(user)
     if password is not None or not user.password_hash:
         check_password_rules(password or "")
-        user.set_password(password)
+        user.set_password(password or "")
     user.name = name
     user.is_admin = True
     if not user.is_verified:

@@ -1,7 +1,7 @@
 """Sign-up, log-in/out, e-mail verification, password reset and the profile page.
 
-Every POST here is CSRF-protected (CSRFProtect is global). Views read the clock once,
-call services, commit once on success and turn DomainErrors into messages.
+Every POST here is CSRF-protected (CSRFProtect is global). Views read the clock once and call
+services; the request's unit of work commits, and `refusal` turns a DomainError into a message.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -22,9 +21,10 @@ from core.accounts.forms import (
     SignupForm,
 )
 from core.clock import now
-from core.errors import DomainError
-from core.extensions import db, limiter
+from core.extensions import limiter
+from core.i18n import current_locale
 from core.tokens import BadToken
+from core.unit_of_work import refusal
 
 bp = Blueprint("accounts", __name__)
 
@@ -66,22 +66,20 @@ def login():
         return redirect(next_url or _home())
     form = LoginForm()
     if form.validate_on_submit():
-        try:
+        with refusal(form) as refused:
             user = services.authenticate(form.email.data, form.password.data)
-        except DomainError as e:
-            flash(str(e.message), "error")
-            form.next.data = next_url or ""
-            return render_template("accounts/login.html", form=form), e.status
-        login_user(user, remember=bool(form.remember.data))
-        if not user.is_verified:
-            flash(
-                _(
-                    "Please confirm your e-mail address with the link we sent you. "
-                    "You can ask for a new link on your account page."
-                ),
-                "info",
-            )
-        return redirect(next_url or _home())
+            login_user(user, remember=bool(form.remember.data))
+            if not user.is_verified:
+                flash(
+                    _(
+                        "Please confirm your e-mail address with the link we sent you. "
+                        "You can ask for a new link on your account page."
+                    ),
+                    "info",
+                )
+            return redirect(next_url or _home())
+        form.next.data = next_url or ""
+        return render_template("accounts/login.html", form=form), refused.status
     form.next.data = next_url or ""
     return render_template("accounts/login.html", form=form), _status(form)
 
@@ -101,10 +99,10 @@ def signup():
     if current_user.is_authenticated:
         return redirect(_home())
     form = SignupForm()
-    if not form.is_submitted() and str(get_locale()) in services.LOCALES:
-        form.language.data = str(get_locale())
+    if not form.is_submitted():
+        form.language.data = current_locale()
     if form.validate_on_submit():
-        try:
+        with refusal(form) as refused:
             user = services.sign_up(
                 name=form.name.data,
                 email=form.email.data,
@@ -112,20 +110,17 @@ def signup():
                 locale=form.language.data,
                 now=now(),
             )
-        except DomainError as e:
-            flash(str(e.message), "error")
-            return render_template("accounts/signup.html", form=form), e.status
-        db.session.commit()
-        login_user(user)
-        session["lang"] = user.locale
-        flash(
-            _(
-                "Welcome! We sent a link to %(email)s: open it to confirm your e-mail address.",
-                email=user.email,
-            ),
-            "success",
-        )
-        return redirect(_home())
+            login_user(user)
+            session["lang"] = user.locale
+            flash(
+                _(
+                    "Welcome! We sent a link to %(email)s: open it to confirm your e-mail address.",
+                    email=user.email,
+                ),
+                "success",
+            )
+            return redirect(_home())
+        return render_template("accounts/signup.html", form=form), refused.status
     return render_template("accounts/signup.html", form=form), _status(form)
 
 
@@ -138,7 +133,6 @@ def verify(token: str):
         return render_template(
             "accounts/token_invalid.html", message=e.message, purpose="verify"
         ), 400
-    db.session.commit()
     flash(_("Thank you, your e-mail address is confirmed."), "success")
     return redirect(_home() if current_user.is_authenticated else url_for("accounts.login"))
 
@@ -148,16 +142,12 @@ def verify(token: str):
 def resend_verification():
     """Queue a new verification link (at most one a minute), then go back to `next`."""
     back = safe_next(request.form.get("next")) or url_for("accounts.profile")
-    try:
+    with refusal():
         message = services.send_verification(current_user._get_current_object(), now=now())
-    except DomainError as e:
-        flash(str(e.message), "error")
-        return redirect(back)
-    if message is None:
-        flash(_("Your e-mail address is already confirmed."), "info")
-    else:
-        db.session.commit()
-        flash(_("We sent a new link to %(email)s.", email=current_user.email), "success")
+        if message is None:
+            flash(_("Your e-mail address is already confirmed."), "info")
+        else:
+            flash(_("We sent a new link to %(email)s.", email=current_user.email), "success")
     return redirect(back)
 
 
@@ -168,7 +158,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data, now=now())
-        db.session.commit()
         return render_template("accounts/forgot_sent.html")
     return render_template("accounts/forgot.html", form=form), _status(form)
 
@@ -185,16 +174,13 @@ def reset_password(token: str):
         ), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with refusal(form) as refused:
             services.reset_password(token, form.password.data, now=at)
-        except DomainError as e:
-            flash(str(e.message), "error")
-            return render_template("accounts/reset.html", form=form, token=token), e.status
-        db.session.commit()
-        if current_user.is_authenticated:
-            logout_user()
-        flash(_("Your password has been changed. You can log in with it now."), "success")
-        return redirect(url_for("accounts.login"))
+            if current_user.is_authenticated:
+                logout_user()
+            flash(_("Your password has been changed. You can log in with it now."), "success")
+            return redirect(url_for("accounts.login"))
+        return render_template("accounts/reset.html", form=form, token=token), refused.status
     return render_template("accounts/reset.html", form=form, token=token), _status(form)
 
 
@@ -205,13 +191,10 @@ def profile():
     user = current_user._get_current_object()
     form = ProfileForm(data={"name": user.name, "language": user.locale})
     if form.validate_on_submit():
-        try:
+        with refusal(form) as refused:
             services.update_profile(user, name=form.name.data, locale=form.language.data, now=now())
-        except DomainError as e:
-            flash(str(e.message), "error")
-            return render_template("accounts/profile.html", form=form), e.status
-        db.session.commit()
-        session["lang"] = user.locale
-        flash(_("Your account has been updated."), "success")
-        return redirect(url_for("accounts.profile"))
+            session["lang"] = user.locale
+            flash(_("Your account has been updated."), "success")
+            return redirect(url_for("accounts.profile"))
+        return render_template("accounts/profile.html", form=form), refused.status
     return render_template("accounts/profile.html", form=form), _status(form)

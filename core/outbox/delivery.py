@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from core.audit.services import record
 from core.errors import DomainError
@@ -77,7 +78,9 @@ def _due(now: datetime):
     )
 
 
-def claim_due(*, now: datetime, limit: int = 100, session: Session | None = None) -> list[int]:
+def claim_due(
+    *, now: datetime, limit: int = 100, session: Session | scoped_session | None = None
+) -> list[int]:
     """Lock up to `limit` due messages for this worker (locked_until = now + LOCK_FOR); their ids.
 
     Due: status "queued", next_attempt_at <= now, not locked by a live claim. On PostgreSQL
@@ -86,7 +89,7 @@ def claim_due(*, now: datetime, limit: int = 100, session: Session | None = None
     core/locking.py), so workers queue, and each row is still taken by a conditional UPDATE
     that counts only when it changed a row. Does not commit: the caller does, at once.
     """
-    session = session or db.session
+    session = session if session is not None else db.session
     until = now + LOCK_FOR
     pick = (
         sa.select(MailMessage.id)
@@ -110,7 +113,10 @@ def claim_due(*, now: datetime, limit: int = 100, session: Session | None = None
         write_transaction()
     claimed = []
     for message_id in session.scalars(pick).all():
-        result = session.execute(lock.where(MailMessage.id == message_id, _due(now)))
+        # an UPDATE's result is a CursorResult, which has the row count
+        result = cast(
+            sa.CursorResult, session.execute(lock.where(MailMessage.id == message_id, _due(now)))
+        )
         if result.rowcount == 1:
             claimed.append(message_id)
     return claimed

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime
-from core.extensions import db
+from core.extensions import Model
 
 
-class MailMessage(db.Model):
+class MailMessage(Model):
     __tablename__ = "mail_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,6 +14,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
+from core.emails import email_domain
 from core.outbox.models import MailMessage
 
 TIMEOUT_SECONDS = 30
@@ -29,7 +30,7 @@ def build_message(message: MailMessage, *, mail_from: str, now: datetime) -> Ema
     mime["To"] = message.to_addr
     mime["Subject"] = message.subject
     mime["Date"] = format_datetime(message.created_at or now)
-    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "podium.local"
+    domain = email_domain(parseaddr(mail_from)[1]) or "podium.local"
     mime["Message-ID"] = make_msgid(idstring=f"podium.{message.id}", domain=domain)
     mime.set_content(message.body_text)
     if message.body_html:

@@ -13,11 +13,11 @@ from sqlalchemy.orm import defer
 
 from core.accounts.auth import admin_required
 from core.clock import now
-from core.errors import DomainError
 from core.extensions import db
 from core.outbox.delivery import retry_message
 from core.outbox.forms import STATUS_LABELS, OutboxFilterForm
 from core.outbox.models import MailMessage
+from core.unit_of_work import refusal
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 
@@ -110,11 +110,7 @@ def retry(message_id: int):
     """Queue a failed (or logged) message again with its attempts reset; others are refused
     with a message. 404 when it does not exist."""
     message = _get_message(message_id)
-    try:
+    with refusal():
         retry_message(message, actor=current_user._get_current_object(), now=now())
-    except DomainError as e:
-        flash(str(e.message), "error")
-        return redirect(url_for("outbox.show", message_id=message.id))
-    db.session.commit()
-    flash(_("The message is queued and will be sent in the next delivery run."), "success")
+        flash(_("The message is queued and will be sent in the next delivery run."), "success")
     return redirect(url_for("outbox.show", message_id=message.id))
