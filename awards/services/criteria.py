@@ -108,7 +108,7 @@ def save_criterion(
         criterion,
         now=now,
         actor=actor,
-        programme_id=programme.id,
+        scope=programme,
         key=data.key,
         weight=str(data.weight),
         scale=[str(data.min_score), str(data.max_score), str(data.step)],
@@ -126,7 +126,7 @@ def delete_criterion(criterion: Criterion, *, actor, now: datetime) -> None:
         criterion,
         now=now,
         actor=actor,
-        programme_id=criterion.programme_id,
+        scope=criterion.programme,
         key=criterion.key,
     )
     db.session.delete(criterion)

@@ -121,7 +121,7 @@ def create_entry(
         _attach(entry, attachment)
     db.session.add(entry)
     db.session.flush()
-    record("entry.created", entry, now=now, actor=owner, programme_id=programme.id, ref=entry.ref)
+    record("entry.created", entry, now=now, actor=owner, scope=programme, ref=entry.ref)
     return entry
 
 
@@ -182,7 +182,7 @@ def submit_entry(entry: Entry, actor, *, now: datetime) -> Entry:
     transition(entry, "submit")
     entry.submitted_at = entry.updated_at = now
     db.session.flush()
-    record("entry.submitted", entry, now=now, actor=actor, programme_id=entry.programme_id)
+    record("entry.submitted", entry, now=now, actor=actor, scope=entry.programme)
     if entry.owner is not None:
         owner = entry.owner
         queue_mail(
@@ -222,7 +222,7 @@ def withdraw_entry(entry: Entry, actor, *, now: datetime) -> Entry:
         entry,
         now=now,
         actor=actor,
-        programme_id=entry.programme_id,
+        scope=entry.programme,
         previous=previous,
     )
     return entry

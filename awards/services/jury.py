@@ -122,7 +122,7 @@ def invite_member(
         member,
         now=now,
         actor=actor,
-        programme_id=programme.id,
+        scope=programme,
         email=email,
         role=role,
         affiliation=affiliation,
@@ -140,7 +140,7 @@ def resend_invite(member: JuryMember, *, actor: User, now: datetime) -> None:
         raise JuryError(_l("This juror has already accepted the terms."), code="already_accepted")
     member.invited_at = now
     db.session.flush()
-    record("jury.reinvited", member, now=now, actor=actor, programme_id=member.programme_id)
+    record("jury.reinvited", member, now=now, actor=actor, scope=member.programme)
     _send_invite(member, now=now)
 
 
@@ -174,7 +174,7 @@ def set_invite_password(member: JuryMember, password: str, *, now: datetime) -> 
     if user.email_verified_at is None:
         user.email_verified_at = now
     db.session.flush()
-    record("jury.invite_accepted", member, now=now, actor=user, programme_id=member.programme_id)
+    record("jury.invite_accepted", member, now=now, actor=user, scope=member.programme)
     return user
 
 
@@ -189,9 +189,7 @@ def accept_terms(member: JuryMember, *, accepted: bool, now: datetime) -> bool:
         return False
     member.terms_accepted_at = now
     db.session.flush()
-    record(
-        "jury.terms_accepted", member, now=now, actor=member.user, programme_id=member.programme_id
-    )
+    record("jury.terms_accepted", member, now=now, actor=member.user, scope=member.programme)
     detect_conflicts_for_member(member, now=now, actor=member.user)
     return True
 
@@ -223,7 +221,7 @@ def remove_member(member: JuryMember, *, actor: User, now: datetime) -> None:
         member,
         now=now,
         actor=actor,
-        programme_id=member.programme_id,
+        scope=member.programme,
         email=member.user.email,
         role=member.role,
     )

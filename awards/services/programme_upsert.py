@@ -151,7 +151,7 @@ def apply_programme(spec: ProgrammeSpec, *, now: datetime, actor=None) -> LoadSu
             programme,
             now=now,
             actor=actor,
-            programme_id=programme.id,
+            scope=programme,
             created=created,
             users_created=summary.users_created,
             **counts,
@@ -162,7 +162,7 @@ def apply_programme(spec: ProgrammeSpec, *, now: datetime, actor=None) -> LoadSu
             programme,
             now=now,
             actor=actor,
-            programme_id=programme.id,
+            scope=programme,
             publish_at=programme.publish_at.isoformat(),
             previous=previous_publish_at.isoformat() if previous_publish_at else None,
         )

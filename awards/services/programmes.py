@@ -132,14 +132,14 @@ def save_programme(
     for name, value in values.items():
         setattr(programme, name, value)
     db.session.flush()
-    record(action, programme, now=now, actor=actor, programme_id=programme.id, slug=data.slug)
+    record(action, programme, now=now, actor=actor, scope=programme, slug=data.slug)
     if previous_publish_at != programme.publish_at:
         record(
             "results.publication_scheduled",
             programme,
             now=now,
             actor=actor,
-            programme_id=programme.id,
+            scope=programme,
             publish_at=programme.publish_at.isoformat(),
             previous=previous_publish_at.isoformat() if previous_publish_at else None,
         )
@@ -180,7 +180,7 @@ def save_category(
     for name, value in asdict(data).items():
         setattr(category, name, value.strip() if isinstance(value, str) else value)
     db.session.flush()
-    record(action, category, now=now, actor=actor, programme_id=programme.id, slug=data.slug)
+    record(action, category, now=now, actor=actor, scope=programme, slug=data.slug)
     return category
 
 
@@ -197,7 +197,7 @@ def delete_category(category: Category, *, actor, now: datetime) -> None:
         category,
         now=now,
         actor=actor,
-        programme_id=category.programme_id,
+        scope=category.programme,
         slug=category.slug,
     )
     db.session.delete(category)

@@ -162,7 +162,7 @@ def shortlist(
         category,
         now=now,
         actor=actor,
-        programme_id=programme.id,
+        scope=programme,
         entries=[results[i].entry.ref for i in wanted],
     )
     return nominations
@@ -225,7 +225,7 @@ def ratify(
         ratification,
         now=now,
         actor=actor,
-        programme_id=programme.id,
+        scope=programme,
         category=category.slug,
         winner=results[position].entry.ref,
         method=method,

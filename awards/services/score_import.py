@@ -259,7 +259,7 @@ def import_scores(
         programme,
         now=now,
         actor=actor,
-        programme_id=programme.id,
+        scope=programme,
         **summary.as_dict(),
     )
     return summary

@@ -181,7 +181,7 @@ def save_scorecard(
             card,
             now=now,
             actor=member.user,
-            programme_id=programme.id,
+            scope=programme,
             entry_id=entry.id,
             member_id=member.id,
         )
@@ -221,7 +221,7 @@ def reopen_scorecard(card: Scorecard, reason: str, *, actor, now: datetime) -> S
         card,
         now=now,
         actor=actor,
-        programme_id=member.programme_id,
+        scope=member.programme,
         entry_id=card.entry_id,
         member_id=member.id,
         reason=reason,

@@ -95,7 +95,7 @@ def screen_entry(entry: Entry, actor, *, outcome: str, reason: str, now: datetim
         entry,
         now=now,
         actor=actor,
-        programme_id=entry.programme_id,
+        scope=entry.programme,
         outcome=outcome,
         reason=reason,
         previous=previous,

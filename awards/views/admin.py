@@ -156,7 +156,7 @@ def export_entries(slug):
         programme,
         now=now(),
         actor=current_user,
-        programme_id=programme.id,
+        scope=programme,
         count=len(found),
         status=status or "",
     )

@@ -18,4 +18,4 @@ class AuditFilterForm(FlaskForm):
         validators=[Optional(), Length(max=60)],
         description=_l('For example "entry." or "account.signed_up".'),
     )
-    programme = SelectField(_l("Programme"), choices=[], default="")
+    scope = SelectField(_l("Programme or event"), choices=[], default="")

@@ -14,12 +14,14 @@ def record(
     *,
     now: datetime,
     actor=None,
-    programme_id: int | None = None,
+    scope=None,
     **data,
 ) -> AuditEntry:
     """Append one entry for `action` on `obj` (a model instance, flushed so it has an id).
 
-    `data` must be JSON-serialisable; it is stored as given. Flushes, never commits.
+    `scope` is the model instance the entry belongs to (a programme, an event: anything with
+    an `id` and a `name` or `title`); the audit page filters by it and shows its name as it
+    was. `data` must be JSON-serialisable; it is stored as given. Flushes, never commits.
     """
     entry = AuditEntry(
         at=now,
@@ -27,9 +29,21 @@ def record(
         action=action,
         object_type=type(obj).__name__,
         object_id=getattr(obj, "id", None),
-        programme_id=programme_id,
+        scope_type=type(scope).__name__ if scope is not None else None,
+        scope_id=getattr(scope, "id", None),
+        scope_label=_label(scope),
         data=data,
     )
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def _label(scope) -> str | None:
+    if scope is None:
+        return None
+    for attribute in ("name", "title"):
+        label = getattr(scope, attribute, None)
+        if label and isinstance(label, str):
+            return label[:200]
+    return None

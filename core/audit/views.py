@@ -1,4 +1,4 @@
-"""The admin page of the audit log: newest first, filtered by action prefix and programme."""
+"""The admin page of the audit log: newest first, filtered by action prefix and scope."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
-from awards.models import Programme
 from core.accounts.auth import admin_required
 from core.audit.forms import AuditFilterForm
 from core.audit.models import AuditEntry
@@ -24,24 +23,26 @@ PER_PAGE = 50
 @admin_required
 def index():
     """Audit entries, 50 a page, newest first. `action` keeps entries whose action starts with
-    it (taken literally: % and _ are not wildcards); `programme` keeps one programme's entries.
-    An invalid filter is reported on the form and ignored."""
-    programmes = db.session.execute(
-        sa.select(Programme.id, Programme.name).order_by(Programme.name)
-    ).all()
+    it (taken literally: % and _ are not wildcards); `scope` ("Programme:3") keeps the entries
+    of one scope, chosen from the scopes the log holds. An invalid filter is reported on the
+    form and ignored."""
+    scopes = _scopes()
     form = AuditFilterForm(request.args)
-    form.programme.choices = [SelectChoice("", _l("All programmes"))] + [
-        SelectChoice(str(pid), name) for pid, name in programmes
+    form.scope.choices = [SelectChoice("", _l("All"))] + [
+        SelectChoice(key, label) for key, label in scopes.items()
     ]
     valid = form.validate()
     action = (form.action.data or "") if valid else ""
-    programme_id = int(form.programme.data) if valid and form.programme.data else None
+    scope = form.scope.data if valid and form.scope.data else ""
 
     query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if action:
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))
-    if programme_id is not None:
-        query = query.where(AuditEntry.programme_id == programme_id)
+    if scope:
+        scope_type, _, scope_id = scope.partition(":")
+        query = query.where(
+            AuditEntry.scope_type == scope_type, AuditEntry.scope_id == int(scope_id)
+        )
     page = db.paginate(
         query,
         page=request.args.get("page", 1, type=int),
@@ -53,12 +54,23 @@ def index():
         (entry, json.dumps(entry.data or {}, ensure_ascii=False, sort_keys=True, default=str))
         for entry in page.items
     ]
-    filters = {k: v for k, v in (("action", action), ("programme", programme_id)) if v}
+    filters = {k: v for k, v in (("action", action), ("scope", scope)) if v}
     return render_template(
         "admin/audit_index.html",
         form=form,
         page=page,
         rows=rows,
-        programme_names=dict(programmes),
+        scope_labels=scopes,
         filters=filters,
     )
+
+
+def _scopes() -> dict[str, str]:
+    """Every scope in the log as {"Programme:3": its latest recorded name}, sorted by name."""
+    rows = db.session.execute(
+        sa.select(AuditEntry.scope_type, AuditEntry.scope_id, sa.func.max(AuditEntry.scope_label))
+        .where(AuditEntry.scope_type.is_not(None))
+        .group_by(AuditEntry.scope_type, AuditEntry.scope_id)
+    ).all()
+    labels = {f"{kind}:{ident}": label or f"{kind} #{ident}" for kind, ident, label in rows}
+    return dict(sorted(labels.items(), key=lambda item: (item[1].casefold(), item[0])))

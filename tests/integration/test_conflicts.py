@@ -137,7 +137,11 @@ def test_affiliation_detected_with_reason_and_audit(setup):
     (row,) = audit("conflict.detected")
     assert row.data["match"] == "affiliation"
     assert row.data["entry_id"] == case.id
-    assert row.programme_id == programme.id
+    assert (row.scope_type, row.scope_id, row.scope_label) == (
+        "Programme",
+        programme.id,
+        programme.name,
+    )
     assert case.id in access.barred_entry_ids(member)
 
 

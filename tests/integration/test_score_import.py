@@ -63,7 +63,10 @@ def test_happy_path_creates_submitted_scorecards_and_audits(setup):
     by_key = {s.criterion.key: s for s in card.scores}
     assert by_key["impact"].value == Decimal(8) and by_key["impact"].comment == "Sterk"
     (audit,) = db.session.scalars(sa.select(AuditEntry)).all()
-    assert audit.action == "scores.imported" and audit.programme_id == programme.id
+    assert audit.action == "scores.imported" and (audit.scope_type, audit.scope_id) == (
+        "Programme",
+        programme.id,
+    )
     assert audit.data == {
         "lines": 8,
         "scorecards_created": 2,

@@ -150,13 +150,13 @@ def test_retry_refuses_other_statuses(client, admin, make_message, status):
     assert "Only failed or logged messages can be sent again." in page
 
 
-def _entry(action, clock, obj, *, actor=None, programme_id=None, minutes=0, **data):
+def _entry(action, clock, obj, *, actor=None, scope=None, minutes=0, **data):
     entry = record(
         action,
         obj,
         now=clock() + timedelta(minutes=minutes),
         actor=actor,
-        programme_id=programme_id,
+        scope=scope,
         **data,
     )
     db.session.commit()
@@ -175,9 +175,9 @@ def test_audit_lists_newest_first_with_actor_and_data(client, admin, clock):
 
 
 def test_audit_filters_by_action_prefix_and_programme(client, admin, clock, make_programme):
-    programme = make_programme()
-    _entry("entry.submitted", clock, admin, programme_id=programme.id)
-    _entry("entry.screened", clock, admin, programme_id=programme.id + 1)
+    programme, other = make_programme(), make_programme()
+    _entry("entry.submitted", clock, admin, scope=programme)
+    _entry("entry.screened", clock, admin, scope=other)
     _entry("account.verified", clock, admin)
     _entry("entry_x.odd", clock, admin)
     by_action = client.get("/admin/audit/?action=entry.").get_data(as_text=True)
@@ -185,14 +185,18 @@ def test_audit_filters_by_action_prefix_and_programme(client, admin, clock, make
     assert "account.verified" not in by_action and "entry_x.odd" not in by_action
     wildcard = client.get("/admin/audit/?action=entry_").get_data(as_text=True)
     assert "entry_x.odd" in wildcard and "entry.submitted" not in wildcard  # _ is literal
-    by_programme = client.get(f"/admin/audit/?programme={programme.id}").get_data(as_text=True)
+    by_programme = client.get(f"/admin/audit/?scope=Programme:{programme.id}").get_data(
+        as_text=True
+    )
     assert "entry.submitted" in by_programme and "entry.screened" not in by_programme
     assert programme.name in by_programme
+    rows = by_programme[by_programme.index("<tbody>") :]
+    assert programme.name in rows and other.name not in rows
 
 
 def test_audit_bad_filter_is_ignored_with_message(client, admin, clock):
     _entry("account.verified", clock, admin)
-    response = client.get("/admin/audit/?programme=12345&page=-3", headers=EN)
+    response = client.get("/admin/audit/?scope=Programme:12345&page=-3", headers=EN)
     assert response.status_code == 200
     assert b"account.verified" in response.data and b"Not a valid choice" in response.data
 

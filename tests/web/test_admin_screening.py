@@ -63,7 +63,10 @@ def test_screen_eligible_is_audited_without_mail(admin, programme, make_entry, o
     assert reload(entry).status == "eligible"
     [row] = audits()
     assert row.data == {"outcome": "eligible", "reason": "", "previous": "submitted"}
-    assert row.programme_id == programme.id and row.object_id == entry.id
+    assert (row.scope_type, row.scope_id) == (
+        "Programme",
+        programme.id,
+    ) and row.object_id == entry.id
     assert outbox() == []
 
 

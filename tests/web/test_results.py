@@ -325,7 +325,7 @@ def test_shortlist_replaces_nominations_and_is_audited(board, as_user, clock):
     assert nominated(cat) == {e["B"].id}
     logged = audits("results.shortlisted")
     assert [a.data["entries"] for a in logged] == [["A", "B"], ["B"]]
-    assert logged[0].actor_id == jurors[0].user_id and logged[0].programme_id == programme.id
+    assert logged[0].actor_id == jurors[0].user_id and logged[0].scope_id == programme.id
 
 
 def test_admin_may_shortlist_and_member_may_not(board, as_user, clock, make_user):
