@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from flask import Flask, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
+
+from core.i18n import current_locale
 
 #: how dates with a time are shown: "12 juni 2025, 18:00" / "12 June 2025, 18:00"
 DATETIME_FORMAT = "d MMMM y, HH:mm"
@@ -20,7 +23,7 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"locale": str(get_locale()), "lang_url": _lang_url}
+        return {"locale": current_locale(), "lang_url": _lang_url}
 
     @app.after_request
     def _security_headers(response):
@@ -37,6 +40,4 @@ def register(app: Flask) -> None:
 def _lang_url(lang: str) -> str:
     args = request.args.to_dict()
     args["lang"] = lang
-    from urllib.parse import urlencode
-
     return f"{request.path}?{urlencode(args)}"
