@@ -10,10 +10,20 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .scoring import Criterion
+
+class Criterion(Protocol):
+    """What ranking needs of a criterion (``awards.scoring.Criterion`` is one): its key and
+    weight. A protocol, so this module imports nothing from ``awards.scoring`` (which
+    imports it)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def weight(self) -> Decimal: ...
+
 
 _CENT = Decimal("0.01")
 

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask_babel import get_locale
 
 from awards.models import Programme
+from awards.timeline import Timeline
 from core.clock import now
 from core.extensions import db
 from events.presenters import upcoming_rows
@@ -21,7 +22,10 @@ def home():
     ).all()
     locale = "en" if str(get_locale()) == "en" else "nl"
     event_rows = upcoming_rows(at, locale, limit=3)
-    return render_template("site/home.html", programmes=programmes, event_rows=event_rows, now=at)
+    phases = {p.id: Timeline.of(p).phase(at) for p in programmes}
+    return render_template(
+        "site/home.html", programmes=programmes, phases=phases, event_rows=event_rows
+    )
 
 
 @bp.get("/healthz")

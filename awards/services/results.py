@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 from awards import scoring
 from awards.models import Category, Criterion, Entry, Programme, Score
 from awards.scoring import METHODS, EntryResult, ScoringError
+from awards.services.access import results_hidden_from
 from awards.services.scorecards import counted_scorecards_query
 from core.errors import DomainError
 from core.extensions import db
@@ -206,6 +208,25 @@ def category_board(
         BoardRow(r.entry, r, {m: by_entry[m][r.entry.id] for m in METHODS})
         for r in everything[method]
     ]
+
+
+def visible_board(
+    programme: Programme,
+    category: Category,
+    viewer,
+    *,
+    now: datetime,
+    method: str | None = None,
+    trim: int | str | None = None,
+    data: BoardData | None = None,
+) -> tuple[list[BoardRow], int]:
+    """`category_board` as `viewer` may see it, and how many rows were left out: a chair never
+    sees the entries they are barred from by a conflict of interest. Raises NotAllowed when
+    the viewer may not see results (`access.results_hidden_from`), BadResultsOption."""
+    hidden = results_hidden_from(programme, viewer, now=now)
+    rows = category_board(programme, category, method=method, trim=trim, data=data)
+    visible = [row for row in rows if row.entry.id not in hidden]
+    return visible, len(rows) - len(visible)
 
 
 def decimal_text(value: Decimal | None) -> str | None:
