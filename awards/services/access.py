@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from awards.models import Conflict, Entry, JuryMember, Programme
+from awards.timeline import Timeline
 from core.errors import NotAllowed, NotFound
 from core.extensions import db
 
@@ -52,9 +53,9 @@ def results_hidden_from(programme: Programme, user, *, now) -> set[int]:
     NotAllowed.
     """
     member = require_chair_or_admin(programme, user)
-    if getattr(user, "is_admin", False):
+    if getattr(user, "is_admin", False) or member is None:  # None: an admin off the jury
         return set()
-    if now < programme.scoring_close_at:
+    if not Timeline.of(programme).scoring_closed(now):
         raise NotAllowed(
             _l(
                 "The chair sees the results once scoring has closed; until then, follow the progress page."

@@ -74,13 +74,14 @@ def allowed_actions(entry: Entry, now: datetime) -> frozenset[str]:
     """What the entrant may do with `entry` at `now` (ownership aside): "edit" a draft or
     submitted entry and "submit" a draft while submissions are open; "withdraw" a draft,
     submitted or eligible entry until scoring closes."""
-    open_ = Timeline.of(entry.programme).submissions_open(now)
+    timeline = Timeline.of(entry.programme)
+    open_ = timeline.submissions_open(now)
     allowed = set()
     if entry.status in EDITABLE and open_:
         allowed.add("edit")
     if entry.status in TRANSITIONS["submit"][0] and open_:
         allowed.add("submit")
-    if entry.status in TRANSITIONS["withdraw"][0] and now < entry.programme.scoring_close_at:
+    if entry.status in TRANSITIONS["withdraw"][0] and not timeline.scoring_closed(now):
         allowed.add("withdraw")
     return frozenset(allowed)
 
@@ -271,7 +272,7 @@ def require_submissions_open(programme: Programme, now: datetime) -> None:
     try:
         Timeline.of(programme).require_submissions_open(now)
     except PhaseClosed as exc:
-        if now < programme.submissions_open_at:
+        if Timeline.of(programme).phase(now) == "upcoming":
             raise SubmissionsClosed(
                 _l(
                     "Submissions for this programme open on %(date)s.",
@@ -302,7 +303,7 @@ def _check(programme: Programme, data: EntryData) -> Category:
         errors["summary"] = _l("At most %(n)s characters.", n=format_number(SUMMARY_MAX))
     if len(data.case_text.strip()) > CASE_TEXT_MAX:
         errors["case_text"] = _l("At most %(n)s characters.", n=format_number(CASE_TEXT_MAX))
-    if errors:
+    if errors or category is None:
         raise InvalidInput(errors)
     return category
 

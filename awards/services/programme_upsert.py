@@ -168,7 +168,7 @@ def database_problems(spec: ProgrammeSpec) -> list[str]:
     for i, c in enumerate(spec.criteria):
         scale = scoring.Criterion(c["key"], c["weight"], c["min_score"], c["max_score"], c["step"])
         for key, value in stored:
-            if key != c["key"]:
+            if key != c["key"] or value is None:
                 continue
             try:
                 scoring.validate_score(scale, value)
@@ -347,7 +347,7 @@ def _entries(programme, spec: ProgrammeSpec, summary: LoadSummary, categories, n
     for e in spec.entries:
         entry = existing.get(e["ref"])
         new = entry is None
-        if new:
+        if entry is None:
             entry = Entry(programme=programme, ref=e["ref"], owner_id=None, created_at=now)
             db.session.add(entry)
         changed = _assign(
@@ -363,7 +363,10 @@ def _entries(programme, spec: ProgrammeSpec, summary: LoadSummary, categories, n
         if e["status"] != "draft" and entry.submitted_at is None:
             entry.submitted_at = now
         _count(summary.counts["entries"], new, changed)
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Entry).where(Entry.programme_id == programme.id)
+    total = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Entry).where(Entry.programme_id == programme.id)
+        )
+        or 0
     )
     summary.counts["entries"]["kept"] = total - len(spec.entries)

@@ -62,7 +62,7 @@ class ShortlistError(DomainError):
 def require_results_window(programme: Programme, now: datetime) -> None:
     """Raise ResultsWindowClosed unless scoring has closed and the results are not public."""
     timeline = Timeline.of(programme)
-    if now < timeline.scoring_close_at:
+    if not timeline.scoring_closed(now):
         raise ResultsWindowClosed(code="scoring_not_closed")
     if timeline.published(now):
         raise ResultsWindowClosed(

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectMultipleField, TextAreaField
-from wtforms.validators import InputRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from awards.forms.programmes import METHOD_LABELS
+from awards.forms.results import RatifyForm, ShortlistForm
 from awards.models import Category, Programme
 from awards.scoring import METHODS
 from awards.services import ratification as decisions
@@ -28,35 +25,6 @@ from core.i18n import current_locale
 from core.unit_of_work import refusal
 
 bp = Blueprint("results", __name__, url_prefix="/admin/awards")
-
-METHOD_LABELS = {
-    "mean": _l("Mean"),
-    "median": _l("Median"),
-    "trimmed": _l("Trimmed mean"),
-    "zscore": _l("Z-score normalised mean"),
-}
-
-
-class ShortlistForm(FlaskForm):
-    entries = SelectMultipleField(
-        _l("Nominees"),
-        coerce=int,
-        validate_choice=False,  # the service says which entries may be nominated, and why not
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-    )
-    method = HiddenField()
-    trim = HiddenField()
-
-
-class RatifyForm(FlaskForm):
-    winner = RadioField(
-        _l("Winner"), coerce=int, validate_choice=False, validators=[InputRequired()]
-    )
-    citation_nl = TextAreaField(_l("Citation (Dutch)"), validators=[Length(max=5000)])
-    citation_en = TextAreaField(_l("Citation (English)"), validators=[Length(max=5000)])
-    method = HiddenField()
-    trim = HiddenField()
 
 
 def _guard(slug: str) -> Programme:
@@ -76,6 +44,14 @@ def _category(programme: Programme, slug: str | None) -> Category | None:
         if category.slug == slug:
             return category
     raise NotFound()
+
+
+def _named_category(programme: Programme, slug: str) -> Category:
+    """The category by slug; NotFound for an unknown one."""
+    category = _category(programme, slug)
+    if category is None:
+        raise NotFound()
+    return category
 
 
 def tie_break_label(code: str | None, criteria) -> str:
@@ -199,7 +175,7 @@ def _refused(programme, category, form, status: int, **forms):
 def shortlist(slug: str, category_slug: str):
     """Replace the category's shortlist with the ticked entries (rules: ratification service)."""
     programme = _guard(slug)
-    category = _category(programme, category_slug)
+    category = _named_category(programme, category_slug)
     form = ShortlistForm()
     if not form.validate_on_submit():
         flash(_("The shortlist could not be read. Please try again."), "error")
@@ -218,7 +194,7 @@ def shortlist(slug: str, category_slug: str):
 def ratify(slug: str, category_slug: str):
     """Ratify the chosen nominee as the category's winner, freezing its results."""
     programme = _guard(slug)
-    category = _category(programme, category_slug)
+    category = _named_category(programme, category_slug)
     form = RatifyForm()
     if not form.validate_on_submit():
         flash(_("Choose the winner among the nominees."), "error")

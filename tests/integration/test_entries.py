@@ -400,3 +400,38 @@ def test_criteria_lock_once_a_scorecard_exists(
         criteria.delete_criterion(criterion, actor=admin, now=clock())
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JuryMember)) == 1
     assert db.session.get(Entry, entry.id) is not None
+
+
+def test_allowed_actions_follow_the_status_and_the_timeline(make_programme, make_entry):
+    programme = make_programme()
+    open_at = programme.submissions_open_at
+    closed_at = programme.submissions_close_at
+    last = programme.scoring_close_at - timedelta(seconds=1)
+    actions = entries.allowed_actions
+    draft = make_entry(programme, status="draft")
+    assert actions(draft, open_at) == {"edit", "submit", "withdraw"}
+    assert actions(draft, closed_at) == {"withdraw"}
+    assert actions(draft, open_at - timedelta(seconds=1)) == {"withdraw"}
+    submitted = make_entry(programme, status="submitted")
+    assert actions(submitted, open_at) == {"edit", "withdraw"}
+    eligible = make_entry(programme, status="eligible")
+    assert actions(eligible, open_at) == {"withdraw"}
+    assert actions(eligible, last) == {"withdraw"}
+    assert actions(eligible, programme.scoring_close_at) == set()
+    for status in ("ineligible", "withdrawn"):
+        assert actions(make_entry(programme, status=status), open_at) == set()
+
+
+def test_the_services_refuse_what_allowed_actions_does_not_offer(make_programme, make_entry, clock):
+    programme = make_programme()
+    entry = make_entry(programme, status="draft", summary="S", case_text="C")
+    owner = entry.owner
+    late = programme.submissions_close_at
+    assert "submit" not in entries.allowed_actions(entry, late)
+    with pytest.raises(SubmissionsClosed):
+        entries.submit_entry(entry, owner, now=late)
+    with pytest.raises(SubmissionsClosed):
+        entries.require_editable(entry, owner, late)
+    with pytest.raises(DomainError) as refused:
+        entries.withdraw_entry(entry, owner, now=programme.scoring_close_at)
+    assert refused.value.code == "scoring_closed"

@@ -602,3 +602,22 @@ def test_a_programme_without_categories(app, make_programme, make_user, as_user)
     response = as_user(make_user(admin=True)).get(url(programme))
     assert response.status_code == 200
     assert "This programme has no categories yet." in response.get_data(as_text=True)
+
+
+def test_the_results_service_leaves_a_chairs_conflicted_entries_out(board, make_user):
+    from awards.services.results import visible_board
+
+    programme, cat, jurors, e = board
+    chair = jurors[0]
+    db.session.add(
+        Conflict(
+            jury_member=chair, entry=e["B"], source="declared", status="upheld",
+            created_at=DELIBERATION,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    rows, hidden = visible_board(programme, cat, chair.user, now=DELIBERATION)
+    refs = [row.entry.ref for row in rows]
+    assert "B" not in refs and "A" in refs and hidden == 1
+    rows, hidden = visible_board(programme, cat, make_user(admin=True), now=DELIBERATION)
+    assert "B" in [row.entry.ref for row in rows] and hidden == 0
