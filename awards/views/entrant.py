@@ -62,11 +62,12 @@ def new_entry(slug):
     form = EntryForm()
     form.set_categories(programme, current_locale())
     if request.method == "GET":
-        with refusal():
+        with refusal() as refused:
             entries.require_submissions_open(programme, current)
-            form.category.data = request.args.get("category", type=int)
-            return _form_page(form, programme, None)
-        return redirect(url_for(".programme", slug=slug))
+        if refused:
+            return redirect(url_for(".programme", slug=slug))
+        form.category.data = request.args.get("category", type=int)
+        return _form_page(form, programme, None)
     if form.validate_on_submit():
         stored = None
         with refusal(form):

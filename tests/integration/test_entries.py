@@ -435,3 +435,25 @@ def test_the_services_refuse_what_allowed_actions_does_not_offer(make_programme,
     with pytest.raises(DomainError) as refused:
         entries.withdraw_entry(entry, owner, now=programme.scoring_close_at)
     assert refused.value.code == "scoring_closed"
+
+
+def test_a_slug_taken_by_a_concurrent_request_is_refused_and_the_rest_kept(
+    make_programme, make_user, clock, monkeypatch
+):
+    programme = make_programme()
+    admin = make_user(admin=True)
+    monkeypatch.setattr(programmes, "taken", lambda *args: False)  # checked before the other wrote
+    taken_slug = programme.categories[0].slug
+    with pytest.raises(programmes.ConcurrentChange):
+        programmes.save_category(
+            programme,
+            CategoryData(slug=taken_slug, name_nl="Dubbel", name_en="Double"),
+            actor=admin,
+            now=clock(),
+        )
+    db.session.commit()  # the savepoint is undone; the transaction is still usable
+    db.session.expire_all()
+    assert sorted(c.slug for c in programme.categories) == [
+        "data-innovation",
+        "data-transformation",
+    ]
