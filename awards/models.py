@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import FixedDecimal, UTCDateTime
-from core.extensions import db
+from core.extensions import Model
 
 ENTRY_STATES = ("draft", "submitted", "eligible", "ineligible", "withdrawn")
 JURY_ROLES = ("chair", "member")
@@ -21,7 +21,7 @@ CONFLICT_SOURCES = ("declared", "detected")
 SCORECARD_STATES = ("draft", "submitted")
 
 
-class Programme(db.Model):
+class Programme(Model):
     """One edition of an award, with its timeline (aware UTC; shown in `timezone`)."""
 
     __tablename__ = "programmes"
@@ -51,7 +51,7 @@ class Programme(db.Model):
     jury: Mapped[list[JuryMember]] = relationship(back_populates="programme")
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "categories"
     __table_args__ = (sa.UniqueConstraint("programme_id", "slug"),)
 
@@ -71,7 +71,7 @@ class Category(db.Model):
         return self.name_en if locale == "en" else self.name_nl
 
 
-class Criterion(db.Model):
+class Criterion(Model):
     __tablename__ = "criteria"
     __table_args__ = (
         sa.UniqueConstraint("programme_id", "key"),
@@ -102,7 +102,7 @@ class Criterion(db.Model):
         return self.rubric_en if locale == "en" else self.rubric_nl
 
 
-class Entry(db.Model):
+class Entry(Model):
     """A case submitted into a category. `owner` is the entrant (None for imported entries)."""
 
     __tablename__ = "entries"
@@ -131,7 +131,7 @@ class Entry(db.Model):
     owner = relationship("User")
 
 
-class JuryMember(db.Model):
+class JuryMember(Model):
     """A user on a programme's jury. Sees no entry before `terms_accepted_at` is set."""
 
     __tablename__ = "jury_members"
@@ -153,7 +153,7 @@ class JuryMember(db.Model):
         return self.role == "chair"
 
 
-class Conflict(db.Model):
+class Conflict(Model):
     """A juror–entry pair that bars the juror from the entry unless the chair dismisses it."""
 
     __tablename__ = "conflicts"
@@ -182,7 +182,7 @@ class Conflict(db.Model):
         return self.status != "dismissed"
 
 
-class Scorecard(db.Model):
+class Scorecard(Model):
     """One juror's scores for one entry; locked once submitted until the chair reopens it."""
 
     __tablename__ = "scorecards"
@@ -207,7 +207,7 @@ class Scorecard(db.Model):
     )
 
 
-class Score(db.Model):
+class Score(Model):
     __tablename__ = "scores"
     __table_args__ = (sa.UniqueConstraint("scorecard_id", "criterion_id"),)
 
@@ -221,7 +221,7 @@ class Score(db.Model):
     criterion: Mapped[Criterion] = relationship()
 
 
-class Nomination(db.Model):
+class Nomination(Model):
     """An entry the chair put on a category's shortlist."""
 
     __tablename__ = "nominations"
@@ -235,7 +235,7 @@ class Nomination(db.Model):
     entry: Mapped[Entry] = relationship()
 
 
-class Ratification(db.Model):
+class Ratification(Model):
     """The chair's ratified winner for a category, with a frozen snapshot of the ranking."""
 
     __tablename__ = "ratifications"

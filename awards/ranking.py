@@ -10,16 +10,29 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from .scoring import Criterion
+
+class Criterion(Protocol):
+    """What ranking needs of a criterion (``awards.scoring.Criterion`` is one): its key and
+    weight. A protocol, so this module imports nothing from ``awards.scoring`` (which
+    imports it)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def weight(self) -> Decimal: ...
+
 
 _CENT = Decimal("0.01")
 
 
+E = TypeVar("E", bound=Hashable)
+
+
 @dataclass(frozen=True)
-class EntryResult:
+class EntryResult(Generic[E]):
     """The aggregated outcome for one entry.
 
     ``rank`` is 1-based (``None`` when not ranked); ``total`` the weighted total and
@@ -30,7 +43,7 @@ class EntryResult:
     ranked directly above it with an equal rounded total, else ``None``.
     """
 
-    entry: Hashable
+    entry: E
     rank: int | None
     total: Decimal | None
     criteria: dict[str, Decimal | None]
@@ -57,13 +70,13 @@ def population_sd(values: Sequence[Decimal]) -> Decimal:
 
 
 def build_result(
-    entry: Hashable,
+    entry: E,
     criteria: Sequence[Criterion],
     aggregates: Sequence[Decimal | None],
     scorecards: int,
     card_totals: Sequence[Decimal],
     quorum: int,
-) -> EntryResult:
+) -> EntryResult[E]:
     """An unranked ``EntryResult`` from unrounded per-criterion ``aggregates`` (parallel to
     ``criteria``) and the raw weighted totals of the entry's scorecards."""
     num = den = Decimal(0)
@@ -87,13 +100,13 @@ def _entry_key(entry: Hashable) -> tuple[str, str]:
 
 
 def rank_results(
-    results: Sequence[EntryResult], criteria: Sequence[Criterion]
-) -> list[EntryResult]:
+    results: Sequence[EntryResult[E]], criteria: Sequence[Criterion]
+) -> list[EntryResult[E]]:
     """Assign ranks and tie-breaks; return ranked results by rank, then the unranked ones
     (insufficient, or without a total) by ``str(entry)``. Never raises for valid results."""
     order = [c.key for _, c in sorted(enumerate(criteria), key=lambda p: (-p[1].weight, p[0]))]
 
-    def key(r: EntryResult) -> tuple[Any, ...]:
+    def key(r: EntryResult[E]) -> tuple[Any, ...]:
         aggs = tuple((0, -a) if a is not None else (1, 0) for a in (r.criteria[k] for k in order))
         return (-r.total, aggs, r.disagreement or 0, -r.scorecards, _entry_key(r.entry))  # type: ignore[operator]
 
@@ -102,14 +115,16 @@ def rank_results(
         (r for r in results if not (r.sufficient and r.total is not None)),
         key=lambda r: _entry_key(r.entry),
     )
-    out: list[EntryResult] = []
+    out: list[EntryResult[E]] = []
     for position, r in enumerate(ranked, start=1):
         above = ranked[position - 2] if position > 1 else None
         out.append(replace(r, rank=position, tie_break=_separating_rule(above, r, order)))
     return out + [replace(r, rank=None, tie_break=None) for r in rest]
 
 
-def _separating_rule(above: EntryResult | None, r: EntryResult, order: list[str]) -> str | None:
+def _separating_rule(
+    above: EntryResult[Any] | None, r: EntryResult[Any], order: list[str]
+) -> str | None:
     """The first rule that orders ``r`` after ``above`` when their rounded totals are equal."""
     if above is None or above.total != r.total:
         return None

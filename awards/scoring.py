@@ -310,7 +310,7 @@ def _check_options(method: str, trim: int, quorum: int) -> None:
 
 def _results(
     data: _Prepared, raw: dict[Hashable, list[Decimal | None]], quorum: int
-) -> list[EntryResult]:
+) -> list[EntryResult[Hashable]]:
     """Round, total and rank (see ``awards.ranking``)."""
     crits, counts, totals = data.criteria, data.counts, data.card_totals
     return rank_results(
@@ -363,7 +363,7 @@ def aggregate(
     trim: int = 1,
     quorum: int = 1,
     zscore_population: Iterable[Scorecard] | None = None,
-) -> list[EntryResult]:
+) -> list[EntryResult[Hashable]]:
     """Aggregate, total and rank the entries by the module's rules.
 
     Returns one ``EntryResult`` per entry: ranked entries by rank, then the unranked ones by
@@ -381,7 +381,7 @@ def aggregate_all(
     *,
     trim: int = 1,
     quorum: int = 1,
-) -> dict[Method, list[EntryResult]]:
+) -> dict[Method, list[EntryResult[Hashable]]]:
     """``aggregate`` with each of ``METHODS`` (zscore over the scorecards given), validating
     and grouping the data only once. Raises ``ScoringError`` like ``aggregate``."""
     _check_options("mean", trim, quorum)

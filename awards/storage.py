@@ -3,7 +3,7 @@
 Files live in `app.config["UPLOAD_DIR"]` (outside `static/`, created when missing), named by
 a random key from `secrets.token_urlsafe`; the entrant's file name is only kept (sanitised)
 in `Entry.attachment_name`. Nothing here touches the database: `awards.services.entries`
-records the key, and the view deletes a replaced file once the change is committed.
+records the key and deletes a replaced file once the change is committed.
 """
 
 from __future__ import annotations
@@ -21,17 +21,21 @@ from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
 from werkzeug.utils import secure_filename
 
-from core.errors import DomainError
+from core.errors import InvalidInput
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{20,80}$")
 _NAME_MAX = 200
 
 
-class AttachmentRefused(DomainError):
-    """The upload is not an acceptable PDF; `code` says why, nothing was stored."""
+class AttachmentRefused(InvalidInput):
+    """The upload is not an acceptable PDF; `code` says why, nothing was stored. The message
+    is the `attachment` field's error."""
 
     code = "attachment_refused"
     message = _l("This file cannot be used as the attachment.")
+
+    def __init__(self, message=None, *, code: str | None = None):
+        super().__init__({"attachment": message or self.message}, message, code=code)
 
 
 @dataclass(frozen=True)

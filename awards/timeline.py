@@ -1,4 +1,5 @@
-"""The programme timeline as pure rules: which phase is open at `now`.
+"""The programme timeline as pure rules: which phase is open at `now` (`Timeline.phase`, the
+one rule the home page, the programme pages and the services all use).
 
 Pure: takes the programme's times (aware UTC) and `now`; no Flask or SQLAlchemy.
 """
@@ -60,13 +61,17 @@ class Timeline:
         return found
 
     def submissions_open(self, now: datetime) -> bool:
-        return self.submissions_open_at <= now < self.submissions_close_at
+        return self.phase(now) == "submissions"
 
     def scoring_open(self, now: datetime) -> bool:
-        return self.scoring_open_at <= now < self.scoring_close_at
+        return self.phase(now) == "scoring"
+
+    def scoring_closed(self, now: datetime) -> bool:
+        """True from the end of scoring on (deliberation and after)."""
+        return self.phase(now) in ("deliberation", "published")
 
     def published(self, now: datetime) -> bool:
-        return now >= self.publish_at
+        return self.phase(now) == "published"
 
     def require_submissions_open(self, now: datetime) -> None:
         if not self.submissions_open(now):

@@ -108,6 +108,8 @@ def accept_terms(programme: Programme, user: User, *, now: datetime) -> JuryMemb
             JuryMember.programme_id == programme.id, JuryMember.user_id == user.id
         )
     )
+    if member is None:
+        raise LookupError(f"{user.email} is not on the jury of {programme.slug}")
     moment = min(now, programme.scoring_open_at - timedelta(days=1))
     if member.invited_at is None:
         member.invited_at = moment

@@ -12,7 +12,8 @@ from sqlalchemy import event
 
 from awards.cli import awards_cli
 from awards.views import admin as awards_admin
-from awards.views import entrant, jury, public, results
+from awards.views import admin_setup as awards_setup
+from awards.views import entrant, jury, jury_admin, public, results
 from core import config, templating, unit_of_work
 from core.accounts import views as accounts
 from core.accounts.cli import users_cli
@@ -38,7 +39,9 @@ BLUEPRINTS = (
     audit,
     entrant,
     jury,
+    jury_admin,
     awards_admin,
+    awards_setup,
     results,
     public,
     events,

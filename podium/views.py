@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_babel import get_locale
 
 from awards.models import Programme
+from awards.timeline import Timeline
 from core.clock import now
 from core.extensions import db
+from core.i18n import current_locale
 from events.presenters import upcoming_rows
 
 bp = Blueprint("site", __name__)
@@ -19,9 +20,12 @@ def home():
     programmes = db.session.scalars(
         db.select(Programme).order_by(Programme.submissions_open_at.desc())
     ).all()
-    locale = "en" if str(get_locale()) == "en" else "nl"
+    locale = current_locale()
     event_rows = upcoming_rows(at, locale, limit=3)
-    return render_template("site/home.html", programmes=programmes, event_rows=event_rows, now=at)
+    phases = {p.id: Timeline.of(p).phase(at) for p in programmes}
+    return render_template(
+        "site/home.html", programmes=programmes, phases=phases, event_rows=event_rows
+    )
 
 
 @bp.get("/healthz")

@@ -8,8 +8,8 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from awards.forms import clean_text, one_line
 from awards.services.entries import CASE_TEXT_MAX, LINE_MAX, SUMMARY_MAX
+from core.forms import clean_text, one_line
 
 
 class EntryForm(FlaskForm):

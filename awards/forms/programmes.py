@@ -14,8 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from awards.forms import LocalDecimalField, clean_text, one_line
 from awards.scoring import METHODS
+from core.forms import LocalDecimalField, clean_text, one_line
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 REQUIRED = _l("This field is required.")

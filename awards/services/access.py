@@ -1,4 +1,5 @@
-"""Who may do what on a programme. Every view calls these; nothing is checked in templates only."""
+"""Who may do what on a programme and its entries (juror, chair, admin, an entry's owner and
+the audience of its PDF). Every view calls these; nothing is checked in templates only."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from awards.models import Conflict, Entry, JuryMember, Programme
+from awards.timeline import Timeline
 from core.errors import NotAllowed, NotFound
 from core.extensions import db
 
@@ -51,9 +53,9 @@ def results_hidden_from(programme: Programme, user, *, now) -> set[int]:
     NotAllowed.
     """
     member = require_chair_or_admin(programme, user)
-    if getattr(user, "is_admin", False):
+    if getattr(user, "is_admin", False) or member is None:  # None: an admin off the jury
         return set()
-    if now < programme.scoring_close_at:
+    if not Timeline.of(programme).scoring_closed(now):
         raise NotAllowed(
             _l(
                 "The chair sees the results once scoring has closed; until then, follow the progress page."
@@ -99,3 +101,32 @@ def get_entry(programme: Programme, entry_id: int) -> Entry:
     if entry is None or entry.programme_id != programme.id:
         raise NotFound()
     return entry
+
+
+def require_owner(entry: Entry, user) -> None:
+    """Raises NotFound unless `user` owns the entry or is an admin (existence not revealed)."""
+    if getattr(user, "is_admin", False):
+        return
+    if user is None or entry.owner_id is None or entry.owner_id != getattr(user, "id", None):
+        raise NotFound()
+
+
+def get_own_entry(programme: Programme, entry_id: int, user) -> Entry:
+    """The entry if `user` owns it or is an admin; NotFound otherwise (existence not revealed)."""
+    entry = get_entry(programme, entry_id)
+    require_owner(entry, user)
+    return entry
+
+
+def require_attachment_access(entry: Entry, user) -> None:
+    """Owner and admins always; a juror of the programme only with accepted terms, no barring
+    conflict, and an eligible entry. Raises NotAllowed (terms not accepted) or NotFound."""
+    if getattr(user, "is_admin", False) or (user is not None and entry.owner_id == user.id):
+        return
+    member = membership(entry.programme, user)
+    if member is None:
+        raise NotFound()
+    if member.terms_accepted_at is None:
+        raise NotAllowed(_l("Accept the jury terms first."), code="terms_not_accepted")
+    if entry.status != "eligible" or entry.id in barred_entry_ids(member):
+        raise NotFound()

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from awards.models import Criterion, Entry, Programme, Scorecard
-from awards.services.programmes import require_admin, taken
+from awards.services.programmes import require_admin, taken, unique_writes
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput
 from core.extensions import db
@@ -70,12 +70,17 @@ def save_criterion(
     actor,
     now: datetime,
     criterion: Criterion | None = None,
+    audit: bool = True,
+    rescale: bool = False,
 ) -> Criterion:
-    """Create a criterion in `programme` or update `criterion`.
+    """Create a criterion in `programme` or update `criterion`; audited unless `audit` is
+    False. With `rescale` (the loader, which has checked that every stored score fits the
+    new scale) the key, weight and scale may change after scoring started.
 
     Raises NotAllowed, InvalidInput (bad or taken key, missing names, weight not > 0 or with
     more than 3 decimals, min >= max, step <= 0, a scale that is not a whole number of steps),
-    CriteriaLocked (scoring started and the key, weight or scale would change, or a new one).
+    CriteriaLocked (scoring started and the key, weight or scale would change, or a new one),
+    ConcurrentChange (the key was taken meanwhile).
     """
     require_admin(actor)
     errors = {}
@@ -91,18 +96,25 @@ def save_criterion(
     errors.update(_scale_errors(data))
     if errors:
         raise InvalidInput(errors, code="invalid_criterion")
-    if scoring_started(programme) and (
-        criterion is None
-        or any(getattr(criterion, name) != getattr(data, name) for name in SCALE_FIELDS)
+    if (
+        not rescale
+        and scoring_started(programme)
+        and (
+            criterion is None
+            or any(getattr(criterion, name) != getattr(data, name) for name in SCALE_FIELDS)
+        )
     ):
         raise CriteriaLocked()
     action = "criterion.updated" if criterion else "criterion.created"
-    if criterion is None:
-        criterion = Criterion(programme=programme)
-        db.session.add(criterion)
-    for name, value in asdict(data).items():
-        setattr(criterion, name, value.strip() if isinstance(value, str) else value)
-    db.session.flush()
+    with unique_writes():
+        if criterion is None:
+            criterion = Criterion(programme=programme)
+            db.session.add(criterion)
+        for name, value in asdict(data).items():
+            setattr(criterion, name, value.strip() if isinstance(value, str) else value)
+        db.session.flush()
+    if not audit:
+        return criterion
     record(
         action,
         criterion,

@@ -1,8 +1,10 @@
-"""The entrant's path: draft, edit, submit and withdraw an entry; refs and status labels.
+"""The entrant's path: draft, edit, submit and withdraw an entry; refs, status labels, and
+the entrant's lists (own entries, programmes open for submission).
 
-Every status change goes through `transition` and its table (screening, in
-`awards.services.screening`, too). Functions take the acting user and `now`, check ownership
-and the programme timeline, flush, and raise DomainError subclasses; the view commits.
+What an entrant may do with an entry at a moment is `allowed_actions` (the entry page, its
+template and the checks below all use it). Every status change goes through `transition` and
+its table (screening, in `awards.services.screening`, too). Functions take the acting user and
+`now`, check ownership and the programme timeline, flush, and raise DomainError subclasses.
 Entrants never see scores, nominations or results through this module.
 """
 
@@ -15,16 +17,21 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import format_datetime, format_number
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
 
+from awards import storage
 from awards.models import Category, Entry, Programme
+from awards.services.access import require_owner
 from awards.storage import StoredFile
 from awards.timeline import PhaseClosed, Timeline
 from core.audit.services import record
-from core.errors import DomainError, InvalidInput, NotFound
+from core.errors import DomainError, InvalidInput
 from core.extensions import db
 from core.outbox.services import queue_mail
 from core.templating import DATETIME_FORMAT
 
+REF_ATTEMPTS = 5
 SUMMARY_MAX = 1_000
 CASE_TEXT_MAX = 20_000
 LINE_MAX = 200
@@ -63,6 +70,22 @@ class EntryData:
     case_text: str = ""
 
 
+def allowed_actions(entry: Entry, now: datetime) -> frozenset[str]:
+    """What the entrant may do with `entry` at `now` (ownership aside): "edit" a draft or
+    submitted entry and "submit" a draft while submissions are open; "withdraw" a draft,
+    submitted or eligible entry until scoring closes."""
+    timeline = Timeline.of(entry.programme)
+    open_ = timeline.submissions_open(now)
+    allowed = set()
+    if entry.status in EDITABLE and open_:
+        allowed.add("edit")
+    if entry.status in TRANSITIONS["submit"][0] and open_:
+        allowed.add("submit")
+    if entry.status in TRANSITIONS["withdraw"][0] and not timeline.scoring_closed(now):
+        allowed.add("withdraw")
+    return frozenset(allowed)
+
+
 def status_label(entry: Entry):
     """What the entrant sees: Draft, Submitted, Eligible, "Ineligible: <reason>" or Withdrawn."""
     if entry.status == "ineligible" and entry.screening_reason:
@@ -99,30 +122,39 @@ def create_entry(
 ) -> Entry:
     """A new draft owned by `owner`, with a fresh ref. Needs open submissions.
 
-    Raises SubmissionsClosed, InvalidInput. A concurrent request may take the same ref: the
-    flush then raises IntegrityError and the caller rolls back and calls again.
+    A concurrent request may take the same ref: each attempt runs in a savepoint and a taken
+    ref is retried with the next one, `REF_ATTEMPTS` times. Raises SubmissionsClosed,
+    InvalidInput, DomainError("ref_busy") when every attempt found its ref taken.
     """
     require_submissions_open(programme, now)
     category = _check(programme, data)
-    entry = Entry(
-        programme=programme,
-        category=category,
-        owner=owner,
-        ref=next_ref(programme),
-        organisation=data.organisation.strip(),
-        title=data.title.strip(),
-        summary=data.summary.strip(),
-        case_text=data.case_text.strip(),
-        status="draft",
-        created_at=now,
-        updated_at=now,
+    for _attempt in range(REF_ATTEMPTS):
+        try:
+            with db.session.begin_nested():
+                entry = Entry(
+                    programme=programme,
+                    category=category,
+                    owner=owner,
+                    ref=next_ref(programme),
+                    organisation=data.organisation.strip(),
+                    title=data.title.strip(),
+                    summary=data.summary.strip(),
+                    case_text=data.case_text.strip(),
+                    status="draft",
+                    created_at=now,
+                    updated_at=now,
+                )
+                if attachment is not None:
+                    _attach(entry, attachment)
+                db.session.add(entry)
+                db.session.flush()
+        except IntegrityError:
+            continue
+        record("entry.created", entry, now=now, actor=owner, scope=programme, ref=entry.ref)
+        return entry
+    raise DomainError(
+        _l("Your entry could not be saved just now. Please try again."), code="ref_busy"
     )
-    if attachment is not None:
-        _attach(entry, attachment)
-    db.session.add(entry)
-    db.session.flush()
-    record("entry.created", entry, now=now, actor=owner, scope=programme, ref=entry.ref)
-    return entry
 
 
 def update_entry(
@@ -136,7 +168,8 @@ def update_entry(
 ) -> str | None:
     """Change a draft or submitted entry while submissions are open.
 
-    Returns the key of a replaced or removed file, for the caller to delete after committing.
+    Returns the key of a replaced or removed file; that file is deleted once the transaction
+    commits (`release_after_commit`).
     Raises NotFound (not the owner or an admin), WrongState, SubmissionsClosed, InvalidInput.
     """
     require_editable(entry, actor, now)
@@ -153,6 +186,7 @@ def update_entry(
             _attach(entry, attachment)
     entry.updated_at = now
     db.session.flush()
+    release_after_commit(old_key)
     return old_key
 
 
@@ -160,6 +194,8 @@ def require_editable(entry: Entry, actor, now: datetime) -> None:
     """Raises NotFound (not the owner or an admin), WrongState (not a draft or submitted entry)
     or SubmissionsClosed; views call it before storing an upload."""
     require_owner(entry, actor)
+    if "edit" in allowed_actions(entry, now):
+        return
     if entry.status not in EDITABLE:
         raise WrongState(_l("This entry can no longer be changed."), code="not_editable")
     require_submissions_open(entry.programme, now)
@@ -172,9 +208,10 @@ def submit_entry(entry: Entry, actor, *, now: datetime) -> Entry:
     when the summary or the case text is empty.
     """
     require_owner(entry, actor)
-    if entry.status not in TRANSITIONS["submit"][0]:
-        raise WrongState(_l("This entry has already been submitted."), code="not_draft")
-    require_submissions_open(entry.programme, now)
+    if "submit" not in allowed_actions(entry, now):
+        if entry.status not in TRANSITIONS["submit"][0]:
+            raise WrongState(_l("This entry has already been submitted."), code="not_draft")
+        require_submissions_open(entry.programme, now)
     if not entry.summary.strip() or not entry.case_text.strip():
         raise DomainError(
             _l("Fill in the summary and the case before you submit."), code="incomplete"
@@ -205,7 +242,7 @@ def withdraw_entry(entry: Entry, actor, *, now: datetime) -> Entry:
     require_owner(entry, actor)
     if entry.status not in TRANSITIONS["withdraw"][0]:
         raise WrongState(_l("This entry cannot be withdrawn."), code="not_withdrawable")
-    if now >= entry.programme.scoring_close_at:
+    if "withdraw" not in allowed_actions(entry, now):
         raise DomainError(
             _l(
                 "Entries can no longer be withdrawn: scoring closed on %(date)s.",
@@ -233,7 +270,7 @@ def require_submissions_open(programme: Programme, now: datetime) -> None:
     try:
         Timeline.of(programme).require_submissions_open(now)
     except PhaseClosed as exc:
-        if now < programme.submissions_open_at:
+        if Timeline.of(programme).phase(now) == "upcoming":
             raise SubmissionsClosed(
                 _l(
                     "Submissions for this programme open on %(date)s.",
@@ -264,7 +301,7 @@ def _check(programme: Programme, data: EntryData) -> Category:
         errors["summary"] = _l("At most %(n)s characters.", n=format_number(SUMMARY_MAX))
     if len(data.case_text.strip()) > CASE_TEXT_MAX:
         errors["case_text"] = _l("At most %(n)s characters.", n=format_number(CASE_TEXT_MAX))
-    if errors:
+    if errors or category is None:
         raise InvalidInput(errors)
     return category
 
@@ -275,17 +312,56 @@ def _attach(entry: Entry, stored: StoredFile) -> None:
     entry.attachment_size = stored.size
 
 
-def require_owner(entry: Entry, user) -> None:
-    """Raises NotFound unless `user` owns the entry or is an admin (existence not revealed)."""
-    if getattr(user, "is_admin", False):
-        return
-    if user is None or entry.owner_id is None or entry.owner_id != getattr(user, "id", None):
-        raise NotFound()
-
-
 def transition(entry: Entry, action: str) -> None:
     """The one place an entry's status changes, along `TRANSITIONS`; WrongState otherwise."""
     allowed_from, target = TRANSITIONS[action]
     if entry.status not in allowed_from:  # callers check first, with a friendlier message
         raise WrongState(code="bad_transition")
     entry.status = target
+
+
+def entries_of(user) -> list[Entry]:
+    """The user's entries across programmes, newest programme first."""
+    return list(
+        db.session.scalars(
+            sa.select(Entry)
+            .join(Entry.programme)
+            .where(Entry.owner_id == user.id)
+            .options(joinedload(Entry.programme), joinedload(Entry.category))
+            .order_by(Programme.submissions_open_at.desc(), Entry.id)
+        )
+    )
+
+
+def open_programmes(now: datetime) -> list[Programme]:
+    """Programmes whose submission window is open at `now`."""
+    return list(
+        db.session.scalars(
+            sa.select(Programme)
+            .where(Programme.submissions_open_at <= now, Programme.submissions_close_at > now)
+            .order_by(Programme.submissions_close_at)
+        )
+    )
+
+
+_RELEASED = "awards.released_attachments"
+
+
+def release_after_commit(key: str | None) -> None:
+    """Delete the stored file `key` once the current transaction commits; a rollback keeps
+    it (the entry still points at it then)."""
+    if key is not None:
+        db.session().info.setdefault(_RELEASED, []).append(key)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _delete_released(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint: the transaction goes on
+        return
+    for key in session.info.pop(_RELEASED, ()):
+        storage.delete(key)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _keep_released(session: Session) -> None:
+    session.info.pop(_RELEASED, None)

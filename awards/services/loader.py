@@ -27,14 +27,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 
 from awards.models import ENTRY_STATES, JURY_ROLES
 from awards.scoring import METHODS
-from awards.services.loader_checks import Checker, read_moment, read_zone
 from awards.services.results_export import CSV_FIELDS
 from awards.timeline import Timeline
 
@@ -64,6 +65,148 @@ class ProgrammeFileError(ValueError):
         self.problems = problems
 
 
+LIMIT = Decimal(1_000_000)
+
+
+class Checker:
+    """Reads values out of the decoded document, collecting every problem as "path: reason"
+    (each reader returns the value, or None when it is wrong)."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def bad(self, path: str, reason: str) -> None:
+        self.problems.append(f"{path}: {reason}")
+
+    def obj(self, value, path: str, required: tuple, optional: tuple = ()) -> dict | None:
+        if not isinstance(value, dict):
+            self.bad(path or "(document)", "must be an object")
+            return None
+        prefix = f"{path}." if path else ""
+        for key in required:
+            if key not in value:
+                self.bad(f"{prefix}{key}", "is required")
+        for key in value:
+            if key not in required and key not in optional:
+                self.bad(f"{prefix}{key}", "unknown key")
+        return value
+
+    def items(self, parent: dict, key: str, path: str) -> list:
+        value = parent.get(key)
+        if key in parent and not isinstance(value, list):
+            self.bad(path, "must be a list")
+        return value if isinstance(value, list) else []
+
+    def text(self, parent: dict, key: str, path: str, *, max_len: int, pattern=None, empty=False):
+        value = parent.get(key)
+        if key not in parent:
+            return None
+        if not isinstance(value, str):
+            self.bad(path, "must be a string")
+            return None
+        value = value.strip()
+        if not value and not empty:
+            self.bad(path, "must not be empty")
+        elif len(value) > max_len:
+            self.bad(path, f"must be at most {max_len} characters")
+        elif pattern is not None and value and not pattern.match(value):
+            self.bad(path, f"must match {pattern.pattern}")
+        else:
+            return value
+        return None
+
+    def bilingual(self, parent: dict, key: str, path: str, *, max_len: int, empty=False):
+        value = self.obj(parent.get(key), path, ("nl", "en")) if key in parent else None
+        if value is None:
+            return None
+        nl = self.text(value, "nl", f"{path}.nl", max_len=max_len, empty=empty)
+        en = self.text(value, "en", f"{path}.en", max_len=max_len, empty=empty)
+        return None if nl is None or en is None else (nl, en)
+
+    def decimal(self, parent: dict, key: str, path: str, *, places: int, positive: bool):
+        value = parent.get(key)
+        if key not in parent:
+            return None
+        what = "a positive decimal" if positive else "a decimal"
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+                raise InvalidOperation
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            self.bad(path, f"must be {what}")
+            return None
+        if not number.is_finite() or abs(number) > LIMIT:
+            self.bad(path, f"must be {what} no larger than {LIMIT}")
+            return None
+        if positive and number <= 0:
+            self.bad(path, f"must be {what}")
+            return None
+        if number != number.quantize(Decimal(1).scaleb(-places)):
+            self.bad(path, f"must have at most {places} decimal places")
+            return None
+        return number
+
+    def integer(self, parent: dict, key: str, path: str, *, minimum: int, maximum: int = 1000):
+        value = parent.get(key)
+        if key not in parent:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            self.bad(path, f"must be a whole number from {minimum} to {maximum}")
+            return None
+        return value
+
+    def choice(self, parent: dict, key: str, path: str, options: tuple, default=None):
+        if key not in parent:
+            return default
+        value = parent[key]
+        if value not in options:
+            self.bad(path, f"must be one of {', '.join(options)}")
+            return None
+        return value
+
+    def unique(self, values: list[tuple[str, object]], what: str) -> None:
+        seen: dict[object, str] = {}
+        for path, value in values:
+            if value is None:
+                continue
+            if value in seen:
+                self.bad(path, f"duplicate {what} {value!s} (also at {seen[value]})")
+            else:
+                seen[value] = path
+
+
+def read_moment(check: Checker, raw, path: str, zone: ZoneInfo | None) -> datetime | None:
+    """An ISO 8601 string as aware UTC; naive times are wall-clock time in `zone`."""
+    if not isinstance(raw, str):
+        check.bad(path, "must be an ISO 8601 date-time string")
+        return None
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        check.bad(path, "must be an ISO 8601 date-time string")
+        return None
+    if value.tzinfo is None:
+        if zone is None:
+            return None  # the time zone problem is reported already
+        value = value.replace(tzinfo=zone)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00
+        check.bad(path, "is outside the range of dates that can be stored")
+        return None
+
+
+def read_zone(check: Checker, name: str | None) -> ZoneInfo | None:
+    """The time zone called `name` (reported at `timezone` when unknown)."""
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        check.bad("timezone", "unknown time zone")
+        return None
+
+
 @dataclass
 class ProgrammeSpec:
     """A checked programme document; times are aware UTC, decimals are Decimal."""
@@ -72,7 +215,7 @@ class ProgrammeSpec:
     name: str
     timezone: str
     timeline: dict[str, datetime]  # model column name -> time
-    settings: dict[str, object]  # method / trim / quorum, when given
+    settings: dict[str, Any]  # method / trim / quorum, when given
     jury_terms: tuple[str, str] | None
     criteria: list[dict] = field(default_factory=list)
     categories: list[dict] = field(default_factory=list)
@@ -89,8 +232,9 @@ def _timeline(check: Checker, doc: dict, tz: ZoneInfo | None) -> dict[str, datet
         for key in TIMELINE_KEYS
         if key in raw
     }
-    if len(times) == len(TIMELINE_KEYS) and None not in times.values():
-        for code in Timeline(*(times[k] for k in TIMELINE_KEYS)).problems():
+    complete = {key: value for key, value in times.items() if value is not None}
+    if len(complete) == len(TIMELINE_KEYS):
+        for code in Timeline(*(complete[k] for k in TIMELINE_KEYS)).problems():
             key, reason = TIMELINE_PROBLEMS[code]
             check.bad(f"timeline.{key}", reason)
     return {
@@ -217,7 +361,7 @@ def parse_programme(data) -> ProgrammeSpec:
         ]
         setattr(spec, name, parsed)
     slugs = {c["slug"] for c in spec.categories if c and c["slug"]}
-    spec.entries = [
+    entries = [
         _entry(check, raw, f"entries[{i}]", slugs)
         for i, raw in enumerate(check.items(doc, "entries", "entries"))
     ]
@@ -232,10 +376,11 @@ def parse_programme(data) -> ProgrammeSpec:
     check.unique(
         [(f"jury[{i}].email", j and j["email"]) for i, j in enumerate(spec.jury)], "e-mail"
     )
-    check.unique([(f"entries[{i}].ref", e and e["ref"]) for i, e in enumerate(spec.entries)], "ref")
+    check.unique([(f"entries[{i}].ref", e and e["ref"]) for i, e in enumerate(entries)], "ref")
     chairs = [f"jury[{i}]" for i, j in enumerate(spec.jury) if j and j["role"] == "chair"]
     for path in chairs[1:]:
         check.bad(f"{path}.role", f"only one chair is allowed (also {chairs[0]})")
     if check.problems:
         raise ProgrammeFileError(check.problems)
+    spec.entries = [e for e in entries if e is not None]  # every one is, without problems
     return spec

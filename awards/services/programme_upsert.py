@@ -1,7 +1,10 @@
 """Writing a checked `ProgrammeSpec` (see `awards.services.loader`) to the database.
 
 Upserts by natural key: the programme by slug, criteria by key, categories by slug, jury by
-e-mail address, entries by ref. Nothing is deleted: rows that exist but are not in the document
+e-mail address, entries by ref. The programme, its criteria and its categories are written
+through the admin screens' own functions (`programmes.save_programme`,
+`programmes.save_category`, `criteria.save_criterion`), so their rules hold here too; a value
+they refuse is reported with its JSON path, and nothing is written then. Nothing is deleted: rows that exist but are not in the document
 are kept (and counted as `kept`). Jurors without an account get one: unverified, no password,
 so they sign in through the normal invitation / password-reset flow. New entries have no owner.
 Only values that differ are written, so loading the same document twice changes nothing and
@@ -11,20 +14,50 @@ the audit entry `programme.loaded` is written only when something changed.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from awards import scoring
 from awards.models import Category, Criterion, Entry, JuryMember, Programme, Score
 from awards.services.conflicts import detect_conflicts_for_programme
+from awards.services.criteria import CriterionData, save_criterion
 from awards.services.loader import ProgrammeFileError, ProgrammeSpec, parse_programme
+from awards.services.programmes import (
+    TIMELINE_FIELDS,
+    CategoryData,
+    ProgrammeData,
+    save_category,
+    save_programme,
+)
 from core.accounts.models import User
 from core.audit.services import record
+from core.errors import DomainError, InvalidInput
 from core.extensions import db
 
 KINDS = ("criteria", "categories", "jury", "entries")
+BILINGUAL = {"name_nl": "name.nl", "name_en": "name.en"}
+# a save function's field -> its place in the document
+PROGRAMME_PATHS = {
+    **{name: f"timeline.{name.removesuffix('_at')}" for name in TIMELINE_FIELDS},
+    "publish_at": "timeline.publish_at",
+    "jury_terms_nl": "jury_terms.nl",
+    "jury_terms_en": "jury_terms.en",
+}
+CRITERION_PATHS = {
+    **BILINGUAL,
+    "rubric_nl": "rubric.nl",
+    "rubric_en": "rubric.en",
+    "min_score": "min",
+    "max_score": "max",
+}
+CATEGORY_PATHS = {
+    **BILINGUAL,
+    "description_nl": "description.nl",
+    "description_en": "description.en",
+}
 
 
 @dataclass
@@ -61,6 +94,27 @@ class LoadSummary:
         return out
 
 
+def _differs(obj, values: dict) -> bool:
+    """True when any of `values` differs from the attribute of `obj`."""
+    return any(getattr(obj, name) != value for name, value in values.items())
+
+
+def _refused(error: DomainError, path: str, paths: dict[str, str]) -> ProgrammeFileError:
+    """A save function's refusal as document problems, each at its JSON path (in English,
+    like the document's other problems)."""
+    prefix = f"{path}." if path else ""
+    with force_locale("en"):
+        if isinstance(error, InvalidInput) and error.errors:
+            return ProgrammeFileError(
+                [
+                    f"{prefix}{paths.get(name, name)}: {message}"
+                    for name, messages in error.errors.items()
+                    for message in messages
+                ]
+            )
+        return ProgrammeFileError([f"{path or '(document)'}: {error.message}"])
+
+
 def _assign(obj, **values) -> bool:
     """Set the attributes that differ; True if any did."""
     changed = False
@@ -77,12 +131,13 @@ def _count(counter: Counter, created: bool, changed: bool) -> None:
 
 def load_programme(data, *, now: datetime, actor=None) -> LoadSummary:
     """Parse `data` (the decoded JSON document), check it against the stored programme and
-    upsert it. Raises ProgrammeFileError listing every problem before anything is written."""
+    upsert it. Raises ProgrammeFileError listing every problem; nothing is written then."""
     spec = parse_programme(data)
     problems = database_problems(spec)
     if problems:
         raise ProgrammeFileError(problems)
-    return apply_programme(spec, now=now, actor=actor)
+    with db.session.begin_nested():  # a refusal by a save function undoes the whole load
+        return apply_programme(spec, now=now, actor=actor)
 
 
 def database_problems(spec: ProgrammeSpec) -> list[str]:
@@ -113,7 +168,7 @@ def database_problems(spec: ProgrammeSpec) -> list[str]:
     for i, c in enumerate(spec.criteria):
         scale = scoring.Criterion(c["key"], c["weight"], c["min_score"], c["max_score"], c["step"])
         for key, value in stored:
-            if key != c["key"]:
+            if key != c["key"] or value is None:
                 continue
             try:
                 scoring.validate_score(scale, value)
@@ -125,22 +180,29 @@ def database_problems(spec: ProgrammeSpec) -> list[str]:
 
 def apply_programme(spec: ProgrammeSpec, *, now: datetime, actor=None) -> LoadSummary:
     """Upsert everything in `spec`; flushes. Audits `programme.loaded` when anything changed
-    and `results.publication_scheduled` when the embargo moment is set or moved; runs conflict
-    detection over the programme's jurors and entries."""
+    (`save_programme` audits setting or moving the embargo); runs conflict detection over the
+    programme's jurors and entries. Raises ProgrammeFileError when a save function refuses a
+    value (the caller's savepoint undoes what was written)."""
     programme = db.session.scalar(sa.select(Programme).where(Programme.slug == spec.slug))
     created = programme is None
-    if programme is None:
-        programme = Programme(slug=spec.slug, created_at=now)
-        db.session.add(programme)
-    summary = LoadSummary(programme, created)
-    previous_publish_at = None if created else programme.publish_at
-    values: dict = {"name": spec.name, "timezone": spec.timezone, **spec.timeline, **spec.settings}
-    if spec.jury_terms is not None:
-        values["jury_terms_nl"], values["jury_terms_en"] = spec.jury_terms
-    summary.programme_changed = _assign(programme, **values)
-    _criteria(programme, spec, summary)
-    categories = _categories(programme, spec, summary)
-    db.session.flush()
+    data = _programme_data(spec, programme)
+    changed = created or _differs(programme, asdict(data))
+    if changed:
+        try:
+            programme = save_programme(
+                data,
+                actor=actor,
+                now=now,
+                programme=programme,
+                default_criteria=False,
+                audit=False,
+            )
+        except DomainError as error:
+            raise _refused(error, "", PROGRAMME_PATHS) from error
+    assert programme is not None
+    summary = LoadSummary(programme, created, programme_changed=not created and changed)
+    _criteria(programme, spec, summary, now, actor)
+    categories = _categories(programme, spec, summary, now, actor)
     _jury(programme, spec, summary, now)
     _entries(programme, spec, summary, categories, now)
     db.session.flush()
@@ -156,31 +218,39 @@ def apply_programme(spec: ProgrammeSpec, *, now: datetime, actor=None) -> LoadSu
             users_created=summary.users_created,
             **counts,
         )
-    if programme.publish_at != previous_publish_at:
-        record(
-            "results.publication_scheduled",
-            programme,
-            now=now,
-            actor=actor,
-            scope=programme,
-            publish_at=programme.publish_at.isoformat(),
-            previous=previous_publish_at.isoformat() if previous_publish_at else None,
-        )
     # jurors and entries may have arrived together: look for conflicts of interest now
     summary.conflicts_detected = detect_conflicts_for_programme(programme, now=now, actor=actor)
     return summary
 
 
-def _criteria(programme: Programme, spec: ProgrammeSpec, summary: LoadSummary) -> None:
+def _programme_data(spec: ProgrammeSpec, programme: Programme | None) -> ProgrammeData:
+    """The document's programme; a setting it leaves out keeps the stored (or default) value."""
+
+    def kept(name: str):
+        if programme is not None:
+            return getattr(programme, name)
+        return Programme.__table__.c[name].default.arg
+
+    terms = spec.jury_terms or (kept("jury_terms_nl"), kept("jury_terms_en"))
+    return ProgrammeData(
+        slug=spec.slug,
+        name=spec.name,
+        **{name: spec.timeline.get(name) for name in TIMELINE_FIELDS},
+        quorum=spec.settings.get("quorum", kept("quorum")),
+        trim=spec.settings.get("trim", kept("trim")),
+        method=spec.settings.get("method", kept("method")),
+        jury_terms_nl=terms[0],
+        jury_terms_en=terms[1],
+        timezone=spec.timezone,
+    )
+
+
+def _criteria(programme: Programme, spec: ProgrammeSpec, summary: LoadSummary, now, actor) -> None:
     existing = {c.key: c for c in programme.criteria}
     for position, c in enumerate(spec.criteria):
         criterion = existing.get(c["key"])
-        new = criterion is None
-        if new:
-            criterion = Criterion(key=c["key"])
-            programme.criteria.append(criterion)
-        changed = _assign(
-            criterion,
+        data = CriterionData(
+            key=c["key"],
             name_nl=c["name"][0],
             name_en=c["name"][1],
             rubric_nl=c["rubric"][0],
@@ -191,30 +261,49 @@ def _criteria(programme: Programme, spec: ProgrammeSpec, summary: LoadSummary) -
             step=c["step"],
             position=position,
         )
-        _count(summary.counts["criteria"], new, changed)
+        changed = criterion is not None and _differs(criterion, asdict(data))
+        if criterion is None or changed:
+            try:
+                save_criterion(
+                    programme,
+                    data,
+                    actor=actor,
+                    now=now,
+                    criterion=criterion,
+                    audit=False,
+                    rescale=True,  # database_problems checked the stored scores fit
+                )
+            except DomainError as error:
+                raise _refused(error, f"criteria[{position}]", CRITERION_PATHS) from error
+        _count(summary.counts["criteria"], criterion is None, changed)
     summary.counts["criteria"]["kept"] = len(set(existing) - {c["key"] for c in spec.criteria})
 
 
-def _categories(programme: Programme, spec: ProgrammeSpec, summary: LoadSummary) -> dict:
+def _categories(
+    programme: Programme, spec: ProgrammeSpec, summary: LoadSummary, now, actor
+) -> dict[str, Category]:
     existing = {c.slug: c for c in programme.categories}
     by_slug = dict(existing)
-    for position, c in enumerate(spec.categories, start=1):
+    for index, c in enumerate(spec.categories):
         category = existing.get(c["slug"])
-        new = category is None
-        if new:
-            category = Category(slug=c["slug"])
-            programme.categories.append(category)
-            by_slug[c["slug"]] = category
-        changed = _assign(
-            category,
+        data = CategoryData(
+            slug=c["slug"],
             name_nl=c["name"][0],
             name_en=c["name"][1],
             description_nl=c["description"][0],
             description_en=c["description"][1],
             shortlist_size=c["shortlist_size"],
-            position=position,
+            position=index + 1,
         )
-        _count(summary.counts["categories"], new, changed)
+        changed = category is not None and _differs(category, asdict(data))
+        if category is None or changed:
+            try:
+                by_slug[c["slug"]] = save_category(
+                    programme, data, actor=actor, now=now, category=category, audit=False
+                )
+            except DomainError as error:
+                raise _refused(error, f"categories[{index}]", CATEGORY_PATHS) from error
+        _count(summary.counts["categories"], category is None, changed)
     summary.counts["categories"]["kept"] = len(set(existing) - {c["slug"] for c in spec.categories})
     return by_slug
 
@@ -258,7 +347,7 @@ def _entries(programme, spec: ProgrammeSpec, summary: LoadSummary, categories, n
     for e in spec.entries:
         entry = existing.get(e["ref"])
         new = entry is None
-        if new:
+        if entry is None:
             entry = Entry(programme=programme, ref=e["ref"], owner_id=None, created_at=now)
             db.session.add(entry)
         changed = _assign(
@@ -274,7 +363,10 @@ def _entries(programme, spec: ProgrammeSpec, summary: LoadSummary, categories, n
         if e["status"] != "draft" and entry.submitted_at is None:
             entry.submitted_at = now
         _count(summary.counts["entries"], new, changed)
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Entry).where(Entry.programme_id == programme.id)
+    total = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Entry).where(Entry.programme_id == programme.id)
+        )
+        or 0
     )
     summary.counts["entries"]["kept"] = total - len(spec.entries)

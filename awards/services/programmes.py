@@ -8,12 +8,15 @@ values. Criteria are in `awards.services.criteria`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from awards.models import Category, Criterion, Entry, Programme
 from awards.scoring import METHODS
@@ -51,6 +54,26 @@ TIMELINE_PROBLEMS = {  # Timeline.problems() code -> (field, message)
 }
 
 
+class ConcurrentChange(DomainError):
+    """A unique slug or key was taken by a concurrent request between the check and the write."""
+
+    code = "concurrent_change"
+    status = 409
+    message = _l("Someone else changed this at the same time. Check the values and save again.")
+
+
+@contextmanager
+def unique_writes() -> Iterator[None]:
+    """Run the block's writes in a savepoint: when a flush in it breaks a unique constraint
+    (a concurrent request took the slug or key), they are undone and ConcurrentChange is
+    raised; the rest of the transaction stays."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError as error:
+        raise ConcurrentChange() from error
+
+
 @dataclass(frozen=True)
 class ProgrammeData:
     slug: str
@@ -65,6 +88,7 @@ class ProgrammeData:
     method: str
     jury_terms_nl: str = ""
     jury_terms_en: str = ""
+    timezone: str | None = None  # None: keep (a new programme gets Europe/Amsterdam)
 
 
 @dataclass(frozen=True)
@@ -79,12 +103,21 @@ class CategoryData:
 
 
 def save_programme(
-    data: ProgrammeData, *, actor, now: datetime, programme: Programme | None = None
+    data: ProgrammeData,
+    *,
+    actor,
+    now: datetime,
+    programme: Programme | None = None,
+    default_criteria: bool = True,
+    audit: bool = True,
 ) -> Programme:
-    """Create a programme (with the four default criteria) or update `programme`.
+    """Create a programme (with the four default criteria unless `default_criteria` is
+    False) or update `programme`. Audits `programme.created`/`programme.updated` (unless
+    `audit` is False: the loader writes one summary entry) and, always, setting or moving
+    the embargo as `results.publication_scheduled`.
 
     Raises NotAllowed, InvalidInput (bad or taken slug, incoherent timeline, quorum < 1,
-    trim < 0, unknown method).
+    trim < 0, unknown method), ConcurrentChange (the slug was taken meanwhile).
     """
     require_admin(actor)
     errors = {}
@@ -111,28 +144,33 @@ def save_programme(
         raise InvalidInput(errors, code="invalid_programme")
     values = asdict(data)
     values["name"] = data.name.strip()
+    if data.timezone is None:
+        del values["timezone"]
     action = "programme.updated" if programme else "programme.created"
-    if programme is None:
-        programme = Programme(created_at=now, timezone="Europe/Amsterdam")
-        programme.criteria = [
-            Criterion(
-                key=key,
-                name_nl=nl,
-                name_en=en,
-                position=i,
-                weight=Decimal(1),
-                min_score=Decimal(1),
-                max_score=Decimal(10),
-                step=Decimal(1),
-            )
-            for i, (key, nl, en) in enumerate(DEFAULT_CRITERIA, start=1)
-        ]
-        db.session.add(programme)
-    previous_publish_at = programme.publish_at
-    for name, value in values.items():
-        setattr(programme, name, value)
-    db.session.flush()
-    record(action, programme, now=now, actor=actor, scope=programme, slug=data.slug)
+    with unique_writes():
+        if programme is None:
+            programme = Programme(created_at=now, timezone="Europe/Amsterdam")
+            if default_criteria:
+                programme.criteria = [
+                    Criterion(
+                        key=key,
+                        name_nl=nl,
+                        name_en=en,
+                        position=i,
+                        weight=Decimal(1),
+                        min_score=Decimal(1),
+                        max_score=Decimal(10),
+                        step=Decimal(1),
+                    )
+                    for i, (key, nl, en) in enumerate(DEFAULT_CRITERIA, start=1)
+                ]
+            db.session.add(programme)
+        previous_publish_at = programme.publish_at
+        for name, value in values.items():
+            setattr(programme, name, value)
+        db.session.flush()
+    if audit:
+        record(action, programme, now=now, actor=actor, scope=programme, slug=data.slug)
     if previous_publish_at != programme.publish_at:
         record(
             "results.publication_scheduled",
@@ -153,10 +191,12 @@ def save_category(
     actor,
     now: datetime,
     category: Category | None = None,
+    audit: bool = True,
 ) -> Category:
-    """Create a category in `programme` or update `category`.
+    """Create a category in `programme` or update `category`; audited unless `audit` is False.
 
-    Raises NotAllowed, InvalidInput (bad or taken slug, missing names, shortlist size < 1).
+    Raises NotAllowed, InvalidInput (bad or taken slug, missing names, shortlist size < 1),
+    ConcurrentChange (the slug was taken meanwhile).
     """
     require_admin(actor)
     errors = {}
@@ -174,13 +214,15 @@ def save_category(
     if errors:
         raise InvalidInput(errors, code="invalid_category")
     action = "category.updated" if category else "category.created"
-    if category is None:
-        category = Category(programme=programme)
-        db.session.add(category)
-    for name, value in asdict(data).items():
-        setattr(category, name, value.strip() if isinstance(value, str) else value)
-    db.session.flush()
-    record(action, category, now=now, actor=actor, scope=programme, slug=data.slug)
+    with unique_writes():
+        if category is None:
+            category = Category(programme=programme)
+            db.session.add(category)
+        for name, value in asdict(data).items():
+            setattr(category, name, value.strip() if isinstance(value, str) else value)
+        db.session.flush()
+    if audit:
+        record(action, category, now=now, actor=actor, scope=programme, slug=data.slug)
     return category
 
 
@@ -226,6 +268,7 @@ def taken(model, condition, current) -> bool:
 
 
 def require_admin(actor) -> None:
-    """Raises NotAllowed unless `actor` is an admin."""
-    if not getattr(actor, "is_admin", False):
+    """Raises NotAllowed unless `actor` is an admin or None (a command-line operator: the
+    loader and the demo; a request always has a user, anonymous or not)."""
+    if actor is not None and not getattr(actor, "is_admin", False):
         raise NotAllowed()

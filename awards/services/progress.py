@@ -131,7 +131,7 @@ def programme_progress(programme: Programme) -> Progress:
     ).all()
     conflicts, cards = _member_counts([m.id for m in members])
     counted = counted_scorecards_query(programme).subquery()
-    per_entry = dict(
+    per_entry: dict[int, int] = dict(
         db.session.execute(
             sa.select(counted.c.entry_id, sa.func.count()).group_by(counted.c.entry_id)
         ).all()

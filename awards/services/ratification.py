@@ -22,6 +22,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from awards.models import Category, Entry, JuryMember, Nomination, Programme, Ratification
@@ -61,13 +62,22 @@ class ShortlistError(DomainError):
 def require_results_window(programme: Programme, now: datetime) -> None:
     """Raise ResultsWindowClosed unless scoring has closed and the results are not public."""
     timeline = Timeline.of(programme)
-    if now < timeline.scoring_close_at:
+    if not timeline.scoring_closed(now):
         raise ResultsWindowClosed(code="scoring_not_closed")
     if timeline.published(now):
         raise ResultsWindowClosed(
             _l("The results have been published; nothing can change any more."),
             code="results_published",
         )
+
+
+def results_window_problem(programme: Programme, now: datetime) -> ResultsWindowClosed | None:
+    """Why shortlisting and ratifying are closed at `now` (`require_results_window`), or None."""
+    try:
+        require_results_window(programme, now)
+    except ResultsWindowClosed as error:
+        return error
+    return None
 
 
 def ratification_of(category: Category) -> Ratification | None:
@@ -182,8 +192,9 @@ def ratify(
 ) -> Ratification:
     """Freeze the category with `winner_id` as winner; audit `results.ratified`.
 
-    Raises NotAllowed, ResultsWindowClosed, CategoryRatified, BadResultsOption, or
-    ShortlistError (code `winner_not_nominee`)."""
+    Raises NotAllowed, ResultsWindowClosed, CategoryRatified (also when a concurrent
+    ratification of the category won), BadResultsOption, or ShortlistError (code
+    `winner_not_nominee`)."""
     _prepare(programme, category, actor, now)
     method, trim, quorum = resolve_options(programme, method, trim)
     nominated = set(
@@ -218,8 +229,12 @@ def ratify(
         ratified_at=now,
         ratified_by_id=actor.id,
     )
-    db.session.add(ratification)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(ratification)
+            db.session.flush()
+    except IntegrityError as error:  # a concurrent ratification of the same category won
+        raise CategoryRatified() from error
     record(
         "results.ratified",
         ratification,

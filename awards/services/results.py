@@ -22,7 +22,9 @@ Entries below quorum are listed after the ranked ones without a rank.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -31,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from awards import scoring
 from awards.models import Category, Criterion, Entry, Programme, Score
 from awards.scoring import METHODS, EntryResult, ScoringError
+from awards.services.access import results_hidden_from
 from awards.services.scorecards import counted_scorecards_query
 from core.errors import DomainError
 from core.extensions import db
@@ -71,8 +74,8 @@ class BoardRow:
     """One entry on a category board: the chosen method's result plus every method's result."""
 
     entry: Entry
-    result: EntryResult
-    by_method: dict[str, EntryResult]
+    result: EntryResult[Entry]
+    by_method: dict[str, EntryResult[Entry]]
 
 
 def load_board_data(programme: Programme) -> BoardData:
@@ -140,7 +143,9 @@ def resolve_options(
     return method, trim, quorum if quorum is not None else programme.quorum
 
 
-def _aggregate(data: BoardData, category: Category, method: str, trim: int, quorum: int):
+def _aggregate(
+    data: BoardData, category: Category, method: str, trim: int, quorum: int
+) -> list[EntryResult[Entry]]:
     entries = data.entries.get(category.id, [])
     by_ref = {e.ref: e for e in entries}
     try:
@@ -155,7 +160,21 @@ def _aggregate(data: BoardData, category: Category, method: str, trim: int, quor
         )
     except ScoringError as error:  # only reachable with corrupt data or bad options
         raise BadResultsOption(code=error.code) from error
-    return [replace(r, entry=by_ref[r.entry]) for r in results]
+    return [_with_entry(r, by_ref[str(r.entry)]) for r in results]  # scored by ref
+
+
+def _with_entry(result: EntryResult[Hashable], entry: Entry) -> EntryResult[Entry]:
+    """`result` for the `Entry` itself (scoring works on refs)."""
+    return EntryResult(
+        entry=entry,
+        rank=result.rank,
+        total=result.total,
+        criteria=result.criteria,
+        scorecards=result.scorecards,
+        sufficient=result.sufficient,
+        disagreement=result.disagreement,
+        tie_break=result.tie_break,
+    )
 
 
 def leaderboard(
@@ -166,7 +185,7 @@ def leaderboard(
     trim: int | None = None,
     quorum: int | None = None,
     data: BoardData | None = None,
-) -> list[EntryResult]:
+) -> list[EntryResult[Entry]]:
     """The category's eligible entries aggregated with `method` (programme defaults if None).
 
     Each `EntryResult.entry` is the `Entry`. Ranked entries come first by rank, then entries
@@ -183,7 +202,7 @@ def leaderboard_all_methods(
     trim: int | None = None,
     quorum: int | None = None,
     data: BoardData | None = None,
-) -> dict[str, list[EntryResult]]:
+) -> dict[str, list[EntryResult[Entry]]]:
     """`leaderboard` under each of `METHODS`, from one load of the data."""
     _, trim, quorum = resolve_options(programme, None, trim, quorum)
     data = data or load_board_data(programme)
@@ -208,11 +227,30 @@ def category_board(
     ]
 
 
+def visible_board(
+    programme: Programme,
+    category: Category,
+    viewer,
+    *,
+    now: datetime,
+    method: str | None = None,
+    trim: int | None = None,
+    data: BoardData | None = None,
+) -> tuple[list[BoardRow], int]:
+    """`category_board` as `viewer` may see it, and how many rows were left out: a chair never
+    sees the entries they are barred from by a conflict of interest. Raises NotAllowed when
+    the viewer may not see results (`access.results_hidden_from`), BadResultsOption."""
+    hidden = results_hidden_from(programme, viewer, now=now)
+    rows = category_board(programme, category, method=method, trim=trim, data=data)
+    visible = [row for row in rows if row.entry.id not in hidden]
+    return visible, len(rows) - len(visible)
+
+
 def decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def snapshot_row(result: EntryResult) -> dict:
+def snapshot_row(result: EntryResult[Entry]) -> dict:
     """A leaderboard row as JSON-ready data (decimals as strings), as frozen at ratification."""
     entry = result.entry
     return {

@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 
 from awards.models import Programme
+from awards.services.access import results_hidden_from
 from awards.services.results import decimal_text, leaderboard, load_board_data, resolve_options
 
 CSV_FIELDS = (
@@ -35,12 +37,18 @@ def export_rows(
     *,
     method: str | None = None,
     trim: int | str | None = None,
-    hidden: set[int] = frozenset(),
+    viewer=None,
+    now: datetime | None = None,
 ) -> tuple[list[str], list[dict]]:
-    """(field names, rows) for every category, in category order then leaderboard order,
-    leaving out the entries in `hidden` (a conflicted chair's).
+    """(field names, rows) for every category, in category order then leaderboard order.
+    For a `viewer` (the results pages; the command line has none) the entries hidden from
+    them are left out (a conflicted chair's) and NotAllowed is raised when they may not see
+    results at all (`access.results_hidden_from` at `now`).
 
     Raises BadResultsOption for an unknown method or a bad trim."""
+    hidden: set[int] = set()
+    if viewer is not None:
+        hidden = results_hidden_from(programme, viewer, now=now)
     method, trim, quorum = resolve_options(programme, method, trim)
     data = load_board_data(programme)
     keys = [c.key for c in data.criteria]

@@ -24,7 +24,8 @@ def show_value(value: Decimal) -> str:
 
 def grid(criterion: Criterion) -> list[str]:
     """The allowed values of a criterion, min..max by step (at most MAX_GRID), as shown."""
-    values, value = [], criterion.min_score
+    values: list[str] = []
+    value = criterion.min_score
     while value <= criterion.max_score and len(values) < MAX_GRID:
         values.append(show_value(value))
         value += criterion.step

@@ -23,7 +23,7 @@ from awards.services.access import barred_entry_ids
 from awards.services.scales import parse_score
 from awards.timeline import PhaseClosed, Timeline
 from core.audit.services import record
-from core.errors import DomainError, NotAllowed, NotFound
+from core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from core.extensions import db
 from core.outbox.services import queue_mail
 
@@ -41,15 +41,22 @@ class ScorecardLocked(DomainError):
     )
 
 
-class ScoresInvalid(DomainError):
-    """Per-criterion problems; `errors` maps criterion id to a message. Nothing was saved."""
+class ScoresInvalid(InvalidInput):
+    """Per-criterion problems; `errors` maps the score field (`score_<criterion id>`) to its
+    messages. Nothing was saved."""
 
     code = "scores_invalid"
-    message = _l("Some scores need attention; nothing was saved.")
 
     def __init__(self, errors: dict[int, str]):
-        super().__init__()
-        self.errors = errors
+        super().__init__(
+            {score_field(criterion_id): message for criterion_id, message in errors.items()},
+            _l("Some scores need attention; nothing was saved."),
+        )
+
+
+def score_field(criterion_id: int) -> str:
+    """The scorecard form's field for a criterion's score (`awards.forms.jury.scorecard_form`)."""
+    return f"score_{criterion_id}"
 
 
 @dataclass(frozen=True)

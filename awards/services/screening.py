@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib
-import importlib.util
 import io
 from datetime import datetime
 
@@ -13,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from awards.models import Entry, Programme, Ratification
+from awards.services.conflicts import detect_conflicts_for_entry
 from awards.services.entries import TRANSITIONS, WrongState, status_label, transition
 from core.audit.services import record
 from core.errors import InvalidInput, NotAllowed
@@ -53,8 +52,8 @@ def admin_entries(
 def screen_entry(entry: Entry, actor, *, outcome: str, reason: str, now: datetime) -> Entry:
     """An admin marks a submitted (or already screened) entry eligible or ineligible.
 
-    Ineligible needs a reason and e-mails the entrant; eligible runs conflict detection when
-    `awards.services.jury.detect_conflicts_for_entry` exists. Raises NotAllowed (not an admin),
+    Ineligible needs a reason and e-mails the entrant; eligible runs conflict detection
+    (`awards.services.conflicts.detect_conflicts_for_entry`). Raises NotAllowed (not an admin),
     InvalidInput (bad outcome, missing reason), WrongState (draft or withdrawn entry, or an
     entry whose category's results are ratified: the frozen result must not drift).
     """
@@ -77,7 +76,7 @@ def screen_entry(entry: Entry, actor, *, outcome: str, reason: str, now: datetim
         raise InvalidInput(
             {"reason": _l("Give the reason why the entry is ineligible.")}, code="reason_required"
         )
-    if entry.status not in TRANSITIONS[outcome][0]:
+    if not screenable(entry):
         raise WrongState(
             _l(
                 "Only submitted entries can be screened; this one is: %(status)s.",
@@ -112,17 +111,13 @@ def screen_entry(entry: Entry, actor, *, outcome: str, reason: str, now: datetim
             reason=reason,
         )
     if outcome == "eligible":
-        _detect_conflicts(entry, now)
+        detect_conflicts_for_entry(entry, now=now)
     return entry
 
 
-def _detect_conflicts(entry: Entry, now: datetime) -> None:
-    """Run the jury module's conflict detection for a newly eligible entry, when it exists."""
-    if importlib.util.find_spec("awards.services.jury") is None:
-        return
-    jury_services = importlib.import_module("awards.services.jury")
-    if hasattr(jury_services, "detect_conflicts_for_entry"):
-        jury_services.detect_conflicts_for_entry(entry, now=now)
+def screenable(entry: Entry) -> bool:
+    """True when the entry may be screened (again): submitted, eligible or ineligible."""
+    return entry.status in TRANSITIONS["eligible"][0]
 
 
 def export_csv(entries: list[Entry]) -> str:

@@ -1,43 +1,30 @@
-"""The admin area for awards: the dashboard, a programme's overview, entries with screening,
-and the CSV export; the set-up forms (programmes, categories, criteria) are in `admin_setup`.
+"""The admin area for awards (blueprint `awards_admin`): the dashboard, a programme's overview,
+entries with screening, and the CSV export. The set-up forms (programmes, categories,
+criteria) are on `awards.views.admin_setup`.
 
-Every route of this blueprint is for admins only (a `before_request` guard: anonymous visitors
-go to the login page, other users get 403). Entries are looked up within their programme.
+Every view is for admins only (`admin_required`: anonymous visitors go to the login page,
+other users get 403). Entries are looked up within their programme.
 """
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
-from awards.forms import apply_errors
 from awards.forms.entries import ScreeningForm
 from awards.forms.programmes import METHOD_LABELS
 from awards.models import ENTRY_STATES, Programme
 from awards.services import access, criteria, programmes, screening
 from awards.services import entries as entry_rules
 from awards.timeline import Timeline
-from awards.views import admin_setup
 from core.accounts.auth import admin_required
 from core.audit.services import record
 from core.clock import now
-from core.errors import DomainError, InvalidInput
 from core.extensions import db
+from core.unit_of_work import refusal
 
 bp = Blueprint("awards_admin", __name__, url_prefix="/admin")
-bp.before_request(admin_required(lambda: None))
-admin_setup.register(bp)
 PHASE_LABELS = {
     "upcoming": _l("Not yet open"),
     "submissions": _l("Open for submissions"),
@@ -49,34 +36,25 @@ PHASE_LABELS = {
 
 
 @bp.get("")
+@admin_required
 def dashboard():
     found = db.session.scalars(db.select(Programme).order_by(Programme.submissions_open_at.desc()))
-    tools = {
-        label: url
-        for label, url in (
-            (_l("Outbox"), optional_url("outbox.index")),
-            (_l("Audit log"), optional_url("audit.index")),
-        )
-        if url
-    }
+    tools = {_l("Outbox"): url_for("outbox.index"), _l("Audit log"): url_for("audit.index")}
     return render_template(
         "awards/admin/dashboard.html", programmes=list(found), tools=tools, now=now()
     )
 
 
 @bp.get("/programmes/<slug>")
+@admin_required
 def programme(slug):
     """One programme: timeline and phase, categories with entry counts, criteria, tools."""
     programme = access.get_programme(slug)
     links = {
-        label: url
-        for label, url in (
-            (_l("Jury"), optional_url("jury.members", slug=slug)),
-            (_l("Conflicts of interest"), optional_url("jury.conflicts", slug=slug)),
-            (_l("Scoring progress"), optional_url("jury.progress", slug=slug)),
-            (_l("Results"), optional_url("results.leaderboard", slug=slug)),
-        )
-        if url
+        _l("Jury"): url_for("jury_admin.members", slug=slug),
+        _l("Conflicts of interest"): url_for("jury_admin.conflicts", slug=slug),
+        _l("Scoring progress"): url_for("jury_admin.progress", slug=slug),
+        _l("Results"): url_for("results.leaderboard", slug=slug),
     }
     return render_template(
         "awards/admin/programme.html",
@@ -90,6 +68,7 @@ def programme(slug):
 
 
 @bp.get("/programmes/<slug>/entries")
+@admin_required
 def entries(slug):
     programme = access.get_programme(slug)
     status, category_id = _filters(programme)
@@ -106,19 +85,21 @@ def entries(slug):
 
 
 @bp.get("/programmes/<slug>/entries/<int:entry_id>")
+@admin_required
 def entry(slug, entry_id):
     programme = access.get_programme(slug)
     return _entry_page(programme, access.get_entry(programme, entry_id), ScreeningForm())
 
 
 @bp.post("/programmes/<slug>/entries/<int:entry_id>/screen")
+@admin_required
 def screen_entry(slug, entry_id):
     """Mark a submitted entry eligible or ineligible (reason required); re-screening allowed."""
     programme = access.get_programme(slug)
     entry = access.get_entry(programme, entry_id)
     form = ScreeningForm()
     if form.validate_on_submit():
-        try:
+        with refusal(form):
             screening.screen_entry(
                 entry,
                 current_user,
@@ -126,12 +107,6 @@ def screen_entry(slug, entry_id):
                 reason=form.reason.data or "",
                 now=now(),
             )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if not (isinstance(error, InvalidInput) and apply_errors(form, error)):
-                flash(str(error.message), "error")
-        else:
             flash(
                 _l(
                     "%(ref)s is now: %(status)s",
@@ -145,6 +120,7 @@ def screen_entry(slug, entry_id):
 
 
 @bp.get("/programmes/<slug>/entries.csv")
+@admin_required
 def export_entries(slug):
     """The (filtered) entries as CSV; the export is recorded in the audit log."""
     programme = access.get_programme(slug)
@@ -160,7 +136,6 @@ def export_entries(slug):
         count=len(found),
         status=status or "",
     )
-    db.session.commit()
     return Response(
         text.encode("utf-8"),
         content_type="text/csv; charset=utf-8",
@@ -171,16 +146,6 @@ def export_entries(slug):
     )
 
 
-def optional_url(endpoint: str, **values) -> str | None:
-    """url_for, or None while the endpoint is not registered (another module not yet built)."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 def _entry_page(programme, entry, form):
     return render_template(
         "awards/admin/entry.html",
@@ -188,7 +153,7 @@ def _entry_page(programme, entry, form):
         entry=entry,
         form=form,
         label=entry_rules.status_label,
-        screenable=entry.status in entry_rules.TRANSITIONS["eligible"][0],
+        screenable=screening.screenable(entry),
     )
 
 

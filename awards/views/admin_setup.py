@@ -1,83 +1,63 @@
-"""The admin's set-up pages on the `awards_admin` blueprint, added by `register(bp)`:
-create/edit a programme (timeline typed in Amsterdam time), and create/edit/delete its
-categories and criteria.
+"""The admin's set-up pages (blueprint `awards_setup`, under /admin): create/edit a programme
+(timeline typed in Amsterdam time), and create/edit/delete its categories and criteria.
 
-The blueprint's guard makes every route admin-only. Objects are looked up within their
-programme (404 otherwise). A refused rule re-renders the form with the messages on their
-fields and status 400; nothing is changed then.
+Every view is admin-only (`admin_required`). Objects are looked up within their programme
+(404 otherwise). A refused rule re-renders the form with the messages on their fields and
+status 400; nothing is changed then.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
-from awards.forms import apply_errors
 from awards.forms.programmes import CategoryForm, CriterionForm, ProgrammeForm
 from awards.models import Category, Criterion, Programme
 from awards.services import access, criteria, programmes
 from awards.services.criteria import CriterionData
 from awards.services.programmes import TIMELINE_FIELDS, CategoryData, ProgrammeData
+from core.accounts.auth import admin_required
 from core.clock import from_local, local, now
-from core.errors import DomainError, InvalidInput, NotFound
+from core.errors import NotFound
 from core.extensions import db
+from core.unit_of_work import refusal
 
+bp = Blueprint("awards_setup", __name__, url_prefix="/admin")
+BASE = "/programmes/<slug>"
 PROGRAMME_FIELDS = ("slug", "name", "quorum", "trim", "method", "jury_terms_nl", "jury_terms_en")
 
 
-def register(bp: Blueprint) -> None:
-    """Add the set-up routes to `bp` (the `awards_admin` blueprint, prefix /admin)."""
-    base = "/programmes/<slug>"
-    form_methods = ["GET", "POST"]
-    rules = [
-        ("/programmes/new", "new_programme", new_programme, form_methods),
-        (f"{base}/edit", "edit_programme", edit_programme, form_methods),
-        (f"{base}/categories/new", "new_category", new_category, form_methods),
-        (f"{base}/categories/<int:category_id>/edit", "edit_category", edit_category, form_methods),
-        (
-            f"{base}/categories/<int:category_id>/delete",
-            "delete_category",
-            delete_category,
-            ["POST"],
-        ),
-        (f"{base}/criteria/new", "new_criterion", new_criterion, form_methods),
-        (
-            f"{base}/criteria/<int:criterion_id>/edit",
-            "edit_criterion",
-            edit_criterion,
-            form_methods,
-        ),
-        (
-            f"{base}/criteria/<int:criterion_id>/delete",
-            "delete_criterion",
-            delete_criterion,
-            ["POST"],
-        ),
-    ]
-    for path, endpoint, view, methods in rules:
-        bp.add_url_rule(path, endpoint, view, methods=methods)
-
-
+@bp.route("/programmes/new", methods=["GET", "POST"])
+@admin_required
 def new_programme():
     """A new programme; it starts with the four default criteria."""
     return _programme_form(None)
 
 
+@bp.route(f"{BASE}/edit", methods=["GET", "POST"])
+@admin_required
 def edit_programme(slug):
     return _programme_form(access.get_programme(slug))
 
 
+@bp.route(f"{BASE}/categories/new", methods=["GET", "POST"])
+@admin_required
 def new_category(slug):
     return _category_form(access.get_programme(slug), None)
 
 
+@bp.route(f"{BASE}/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@admin_required
 def edit_category(slug, category_id):
     programme = access.get_programme(slug)
     return _category_form(programme, _owned(Category, category_id, programme))
 
 
+@bp.post(f"{BASE}/categories/<int:category_id>/delete")
+@admin_required
 def delete_category(slug, category_id):
     """Delete a category without entries; one with entries stays (message shown)."""
     programme = access.get_programme(slug)
@@ -85,15 +65,21 @@ def delete_category(slug, category_id):
     return _delete(programmes.delete_category, category, programme, _l("Category deleted."))
 
 
+@bp.route(f"{BASE}/criteria/new", methods=["GET", "POST"])
+@admin_required
 def new_criterion(slug):
     return _criterion_form(access.get_programme(slug), None)
 
 
+@bp.route(f"{BASE}/criteria/<int:criterion_id>/edit", methods=["GET", "POST"])
+@admin_required
 def edit_criterion(slug, criterion_id):
     programme = access.get_programme(slug)
     return _criterion_form(programme, _owned(Criterion, criterion_id, programme))
 
 
+@bp.post(f"{BASE}/criteria/<int:criterion_id>/delete")
+@admin_required
 def delete_criterion(slug, criterion_id):
     """Delete a criterion; refused once scoring has started."""
     programme = access.get_programme(slug)
@@ -120,7 +106,7 @@ def _programme_form(programme: Programme | None):
     saved = _save(form, save)
     if saved is not None:
         flash(_l("Programme saved."), "success")
-        return redirect(url_for(".programme", slug=saved.slug))
+        return redirect(url_for("awards_admin.programme", slug=saved.slug))
     return _render_form(form, "awards/admin/programme_form.html", programme=programme)
 
 
@@ -135,7 +121,7 @@ def _category_form(programme: Programme, category: Category | None):
 
     if _save(form, save) is not None:
         flash(_l("Category saved."), "success")
-        return redirect(url_for(".programme", slug=programme.slug))
+        return redirect(url_for("awards_admin.programme", slug=programme.slug))
     return _render_form(
         form, "awards/admin/category_form.html", programme=programme, category=category
     )
@@ -152,7 +138,7 @@ def _criterion_form(programme: Programme, criterion: Criterion | None):
 
     if _save(form, save) is not None:
         flash(_l("Criterion saved."), "success")
-        return redirect(url_for(".programme", slug=programme.slug))
+        return redirect(url_for("awards_admin.programme", slug=programme.slug))
     return _render_form(
         form,
         "awards/admin/criterion_form.html",
@@ -163,23 +149,11 @@ def _criterion_form(programme: Programme, criterion: Criterion | None):
 
 
 def _save(form, save):
-    """Validate, run `save`, commit and return its result; None when refused (messages set)."""
+    """Validate and run `save`, returning its result; None when refused (messages set)."""
     if not form.validate_on_submit():
         return None
-    try:
-        saved = save()
-        db.session.commit()
-        return saved
-    except DomainError as error:
-        db.session.rollback()
-        if not (isinstance(error, InvalidInput) and apply_errors(form, error)):
-            flash(str(error.message), "error")
-    except IntegrityError:  # a unique slug or key taken by a concurrent request
-        db.session.rollback()
-        flash(
-            _l("Someone else changed this at the same time. Check the values and save again."),
-            "error",
-        )
+    with refusal(form):
+        return save()
     return None
 
 
@@ -189,14 +163,10 @@ def _render_form(form, template, **context):
 
 
 def _delete(delete, obj, programme, done):
-    try:
+    with refusal():
         delete(obj, actor=current_user, now=now())
-        db.session.commit()
         flash(done, "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    return redirect(url_for(".programme", slug=programme.slug))
+    return redirect(url_for("awards_admin.programme", slug=programme.slug))
 
 
 def _owned(model, object_id: int, programme: Programme):
@@ -207,10 +177,14 @@ def _owned(model, object_id: int, programme: Programme):
 
 
 def _values(form, dataclass_type) -> dict:
-    """The form's data for the dataclass' fields: "" for a missing text, 0 for a position."""
+    """The form's data for the dataclass' fields it has: "" for a missing text, 0 for a
+    position (a field the form lacks, the programme's time zone, keeps its default)."""
     values = {}
-    for name, spec in dataclass_type.__dataclass_fields__.items():
-        value = getattr(form, name).data
+    for spec in fields(dataclass_type):
+        name = spec.name
+        if name not in form:
+            continue
+        value = form[name].data
         if value is None and spec.type == "str":
             value = ""
         values[name] = value

@@ -1,6 +1,6 @@
 """The jury's pages (blueprint `jury`): a juror's dashboard, accepting an invitation, the
 terms, their entry list, one entry with their own scorecard, the attachment and declaring a
-conflict. The chair's and admin's pages are in `awards.views.jury_admin`, on this blueprint.
+conflict. The chair's and admin's pages are on `awards.views.jury_admin`.
 
 Every object goes through `awards.services.access` / `awards.services.scorecards`: a juror who
 has not accepted the terms sees no entry (GET: sent to the terms page, POST: 403), a barred
@@ -20,7 +20,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,15 +28,15 @@ from awards import storage
 from awards.forms.jury import DeclareConflictForm, SetPasswordForm, TermsForm, scorecard_form
 from awards.services import access, jury, progress, scorecards
 from awards.services.scales import show_value
+from awards.services.scorecards import score_field
 from awards.timeline import Timeline
-from awards.views.jury_admin import register as register_admin_routes
 from core.clock import now
-from core.errors import DomainError, NotAllowed, NotFound
-from core.extensions import db
+from core.errors import NotAllowed, NotFound
+from core.i18n import current_locale
 from core.tokens import BadToken
+from core.unit_of_work import Refused, refusal
 
 bp = Blueprint("jury", __name__)
-register_admin_routes(bp)
 
 
 @bp.app_context_processor
@@ -63,10 +62,6 @@ def _not_allowed(e: NotAllowed):
         flash(str(e.message), "info")
         return redirect(url_for(".terms", slug=slug))
     return render_template("core/error.html", status=403, message=e.message), 403
-
-
-def _locale() -> str:
-    return str(get_locale())
 
 
 @bp.get("/jury")
@@ -96,16 +91,12 @@ def accept_invite(token: str):
     form = SetPasswordForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with refusal() as refused:
             jury.set_invite_password(member, form.password.data, now=at)
-        except DomainError as e:
-            flash(str(e.message), "error")
-            status = e.status
-        else:
-            db.session.commit()
             login_user(user)
             flash(_("Your password is set and your e-mail address confirmed."), "success")
             return redirect(url_for(".terms", slug=member.programme.slug))
+        status = refused.status
     elif form.is_submitted():
         status = 400
     return render_template("awards/jury/accept_invite.html", form=form, member=member), status
@@ -120,18 +111,14 @@ def terms(slug: str):
     form = TermsForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with refusal() as refused:
             jury.accept_terms(member, accepted=bool(form.accept.data), now=now())
-        except DomainError as e:
-            flash(str(e.message), "error")
-            status = e.status
-        else:
-            db.session.commit()
             flash(_("Thank you. You can now see the entries."), "success")
             return redirect(url_for(".entries", slug=slug))
+        status = refused.status
     elif form.is_submitted():
         status = 400
-    text = programme.jury_terms_en if _locale() == "en" else programme.jury_terms_nl
+    text = programme.jury_terms_en if current_locale() == "en" else programme.jury_terms_nl
     return render_template(
         "awards/jury/terms.html", programme=programme, member=member, form=form, text=text
     ), status
@@ -151,7 +138,7 @@ def entries(slug: str):
         member=member,
         rows=rows,
         scoring_open=Timeline.of(programme).scoring_open(at),
-        locale=_locale(),
+        locale=current_locale(),
     )
 
 
@@ -169,7 +156,7 @@ def _initial(card) -> dict:
 
 def _render_entry(programme, member, entry, *, form=None, conflict_form=None, status=200):
     card = scorecards.own_scorecard(member, entry)
-    locale = _locale()
+    locale = current_locale()
     if form is None:
         form = scorecard_form(programme.criteria, locale, data=_initial(card))
     return render_template(
@@ -198,37 +185,28 @@ def entry(slug: str, entry_id: int):
     item = scorecards.juror_entry(member, entry_id)
     if request.method == "GET":
         return _render_entry(programme, member, item)
-    form = scorecard_form(programme.criteria, _locale())
+    form = scorecard_form(programme.criteria, current_locale())
     if not form.validate_on_submit():
         flash(_("Some fields need attention; nothing was saved."), "error")
         return _render_entry(programme, member, item, form=form, status=400)
     criteria = programme.criteria
-    try:
+    with refusal(form, flash_message=False) as refused:
         card = scorecards.save_scorecard(
             member,
             item.id,
-            values={c.id: form[f"score_{c.id}"].data for c in criteria},
+            values={c.id: form[score_field(c.id)].data for c in criteria},
             comments={c.id: form[f"comment_{c.id}"].data for c in criteria},
             comment=form.comment.data,
             submit=bool(form.submit.data),
             now=now(),
         )
-    except scorecards.ScoresInvalid as e:
-        for criterion_id, message in e.errors.items():
-            form[f"score_{criterion_id}"].errors.append(message)
-        flash(str(e.message), "error")
-        return _render_entry(programme, member, item, form=form, status=e.status)
-    except DomainError as e:
-        if e.status == 404:
-            raise
-        flash(str(e.message), "error")
-        return _render_entry(programme, member, item, form=form, status=e.status)
-    db.session.commit()
-    if card.status == "submitted":
-        flash(_("Your scorecard is submitted. Thank you!"), "success")
-    else:
-        flash(_("Your draft is saved."), "success")
-    return redirect(url_for(".entry", slug=slug, entry_id=item.id))
+        if card.status == "submitted":
+            flash(_("Your scorecard is submitted. Thank you!"), "success")
+        else:
+            flash(_("Your draft is saved."), "success")
+        return redirect(url_for(".entry", slug=slug, entry_id=item.id))
+    _refused(refused)
+    return _render_entry(programme, member, item, form=form, status=refused.status)
 
 
 @bp.get("/jury/<slug>/entries/<int:entry_id>/attachment")
@@ -263,16 +241,22 @@ def declare_conflict(slug: str, entry_id: int):
     if not form.validate_on_submit():
         flash(_("Say why you have a conflict of interest."), "error")
         return _render_entry(programme, member, item, conflict_form=form, status=400)
-    try:
+    with refusal(flash_message=False) as refused:
         jury.declare_conflict(member, item, form.reason.data, now=now())
-    except DomainError as e:
-        if e.status == 404:
-            raise
-        flash(str(e.message), "error")
-        return _render_entry(programme, member, item, conflict_form=form, status=e.status)
-    db.session.commit()
-    flash(
-        _("Your conflict of interest is recorded; the entry is no longer on your list."),
-        "success",
-    )
-    return redirect(url_for(".entries", slug=slug))
+        flash(
+            _("Your conflict of interest is recorded; the entry is no longer on your list."),
+            "success",
+        )
+        return redirect(url_for(".entries", slug=slug))
+    _refused(refused)
+    return _render_entry(programme, member, item, conflict_form=form, status=refused.status)
+
+
+def _refused(refused: Refused) -> None:
+    """A refusal on the entry page: an unknown or barred entry stays a 404 page; any other
+    error's message is flashed above the re-rendered page."""
+    if refused.error is None:
+        return
+    if refused.status == 404:
+        raise refused.error
+    flash(str(refused.error.message), "error")

@@ -1,10 +1,10 @@
-"""The jury pages of the chair and the admin, registered on the `jury` blueprint by
-`register(bp)`: members and invitations (admin), conflicts and rulings, progress and
-reopening scorecards (chair or admin; other jurors get 403).
+"""The jury pages of the chair and the admin (blueprint `jury_admin`): members and
+invitations (admin), conflicts and rulings, progress and reopening scorecards (chair or
+admin; other jurors get 403).
 
-Each view checks access on the server (`admin_required`, `access.require_chair_or_admin`),
-commits once on success, and re-renders its page with the message and a 4xx status when a
-rule refuses — nothing changes then.
+Each view checks access on the server (`admin_required`, `access.require_chair_or_admin`)
+and re-renders its page with the message and a 4xx status when a rule refuses — nothing
+changes then.
 """
 
 from __future__ import annotations
@@ -18,26 +18,9 @@ from awards.forms.jury import InviteForm, ReopenForm, RuleConflictForm
 from awards.services import access, conflicts, jury, progress, scorecards
 from core.accounts.auth import admin_required
 from core.clock import now
-from core.errors import DomainError
-from core.extensions import db
+from core.unit_of_work import refusal
 
-
-def register(bp: Blueprint) -> None:
-    """Add the chair's and admin's jury routes to `bp`."""
-    prefix = "/admin/awards/<slug>/jury"
-    rules = [
-        ("", "members", members, ["GET"]),
-        ("/invite", "invite", invite, ["POST"]),
-        ("/<int:member_id>/resend", "resend_invite", resend_invite, ["POST"]),
-        ("/<int:member_id>/remove", "remove_member", remove_member, ["POST"]),
-        ("/conflicts", "conflicts", conflicts_page, ["GET"]),
-        ("/conflicts/detect", "detect", detect, ["POST"]),
-        ("/conflicts/<int:conflict_id>/rule", "rule_conflict", rule_conflict, ["POST"]),
-        ("/progress", "progress", progress_page, ["GET"]),
-        ("/scorecards/<int:scorecard_id>/reopen", "reopen_scorecard", reopen_scorecard, ["POST"]),
-    ]
-    for path, endpoint, view, methods in rules:
-        bp.add_url_rule(prefix + path, endpoint, view, methods=methods)
+bp = Blueprint("jury_admin", __name__, url_prefix="/admin/awards/<slug>/jury")
 
 
 # --- members (admin) ------------------------------------------------------------------------
@@ -52,12 +35,14 @@ def _members_page(programme, form=None, status=200):
     ), status
 
 
+@bp.get("")
 @admin_required
 def members(slug: str):
     """The jury of a programme with each juror's status and counts, and the invitation form."""
     return _members_page(access.get_programme(slug))
 
 
+@bp.post("/invite")
 @admin_required
 def invite(slug: str):
     """Invite a juror (creates the account if needed) and e-mail the link."""
@@ -65,7 +50,7 @@ def invite(slug: str):
     form = InviteForm()
     if not form.validate_on_submit():
         return _members_page(programme, form, 400)
-    try:
+    with refusal() as refused:
         member = jury.invite_member(
             programme,
             email=form.email.data,
@@ -75,43 +60,36 @@ def invite(slug: str):
             actor=current_user,
             now=now(),
         )
-    except DomainError as e:
-        flash(str(e.message), "error")
-        return _members_page(programme, form, e.status)
-    db.session.commit()
-    flash(_("Invitation sent to %(email)s.", email=member.user.email), "success")
-    return redirect(url_for(".members", slug=slug))
+        flash(_("Invitation sent to %(email)s.", email=member.user.email), "success")
+        return redirect(url_for(".members", slug=slug))
+    return _members_page(programme, form, refused.status)
 
 
+@bp.post("/<int:member_id>/resend")
 @admin_required
 def resend_invite(slug: str, member_id: int):
     """Send a fresh invitation link to a juror who has not accepted the terms."""
     programme = access.get_programme(slug)
     member = jury.get_member(programme, member_id)
-    try:
+    with refusal() as refused:
         jury.resend_invite(member, actor=current_user, now=now())
-    except DomainError as e:
-        flash(str(e.message), "error")
-        return _members_page(programme, status=e.status)
-    db.session.commit()
-    flash(_("A new invitation was sent to %(email)s.", email=member.user.email), "success")
-    return redirect(url_for(".members", slug=slug))
+        flash(_("A new invitation was sent to %(email)s.", email=member.user.email), "success")
+        return redirect(url_for(".members", slug=slug))
+    return _members_page(programme, status=refused.status)
 
 
+@bp.post("/<int:member_id>/remove")
 @admin_required
 def remove_member(slug: str, member_id: int):
     """Take a juror off the jury; refused once they have submitted a scorecard."""
     programme = access.get_programme(slug)
     member = jury.get_member(programme, member_id)
     email = member.user.email
-    try:
+    with refusal() as refused:
         jury.remove_member(member, actor=current_user, now=now())
-    except DomainError as e:
-        flash(str(e.message), "error")
-        return _members_page(programme, status=e.status)
-    db.session.commit()
-    flash(_("%(email)s is no longer on the jury.", email=email), "success")
-    return redirect(url_for(".members", slug=slug))
+        flash(_("%(email)s is no longer on the jury.", email=email), "success")
+        return redirect(url_for(".members", slug=slug))
+    return _members_page(programme, status=refused.status)
 
 
 # --- conflicts (chair or admin) -------------------------------------------------------------
@@ -133,6 +111,7 @@ def _conflicts_page(programme, status=200):
     ), status
 
 
+@bp.get("/conflicts", endpoint="conflicts")
 @login_required
 def conflicts_page(slug: str):
     """Every conflict of the programme, pending first, with a ruling form for each one the
@@ -141,12 +120,12 @@ def conflicts_page(slug: str):
     return _conflicts_page(programme)
 
 
+@bp.post("/conflicts/detect")
 @login_required
 def detect(slug: str):
     """Run conflict detection again for every juror and submitted/eligible entry."""
     programme = _chair_programme(slug)
     found = conflicts.detect_conflicts_for_programme(programme, now=now(), actor=current_user)
-    db.session.commit()
     flash(
         ngettext(
             "Detection finished: %(num)s new conflict.",
@@ -158,6 +137,7 @@ def detect(slug: str):
     return redirect(url_for(".conflicts", slug=slug))
 
 
+@bp.post("/conflicts/<int:conflict_id>/rule")
 @login_required
 def rule_conflict(slug: str, conflict_id: int):
     """Uphold or dismiss a conflict with a note; the chair cannot rule on their own."""
@@ -169,16 +149,13 @@ def rule_conflict(slug: str, conflict_id: int):
             for message in errors:
                 flash(str(message), "error")
         return _conflicts_page(programme, 400)
-    try:
+    with refusal() as refused:
         conflicts.rule_conflict(
             conflict, form.decision.data, form.note.data, actor=current_user, now=now()
         )
-    except DomainError as e:
-        flash(str(e.message), "error")
-        return _conflicts_page(programme, e.status)
-    db.session.commit()
-    flash(_("Ruling recorded."), "success")
-    return redirect(url_for(".conflicts", slug=slug))
+        flash(_("Ruling recorded."), "success")
+        return redirect(url_for(".conflicts", slug=slug))
+    return _conflicts_page(programme, refused.status)
 
 
 # --- progress (chair or admin) --------------------------------------------------------------
@@ -193,6 +170,7 @@ def _progress_page(programme, status=200):
     ), status
 
 
+@bp.get("/progress", endpoint="progress")
 @login_required
 def progress_page(slug: str):
     """Counts per juror and per entry (no scores), entries below quorum flagged, and the
@@ -201,6 +179,7 @@ def progress_page(slug: str):
     return _progress_page(programme)
 
 
+@bp.post("/scorecards/<int:scorecard_id>/reopen")
 @login_required
 def reopen_scorecard(slug: str, scorecard_id: int):
     """Send a submitted scorecard back to draft with a reason; the juror is e-mailed."""
@@ -210,11 +189,8 @@ def reopen_scorecard(slug: str, scorecard_id: int):
     if not form.validate_on_submit():
         flash(_("Give a reason for reopening."), "error")
         return _progress_page(programme, 400)
-    try:
+    with refusal() as refused:
         scorecards.reopen_scorecard(card, form.reason.data, actor=current_user, now=now())
-    except DomainError as e:
-        flash(str(e.message), "error")
-        return _progress_page(programme, e.status)
-    db.session.commit()
-    flash(_("The scorecard is reopened; the juror has been told."), "success")
-    return redirect(url_for(".progress", slug=slug))
+        flash(_("The scorecard is reopened; the juror has been told."), "success")
+        return redirect(url_for(".progress", slug=slug))
+    return _progress_page(programme, refused.status)

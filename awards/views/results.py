@@ -9,54 +9,22 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
-from wtforms import HiddenField, RadioField, SelectMultipleField, TextAreaField
-from wtforms.validators import InputRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from awards.forms.programmes import METHOD_LABELS
+from awards.forms.results import RatifyForm, ShortlistForm
 from awards.models import Category, Programme
 from awards.scoring import METHODS
 from awards.services import ratification as decisions
 from awards.services.access import get_programme, results_hidden_from
-from awards.services.results import category_board, load_board_data, resolve_options
+from awards.services.results import load_board_data, resolve_options, visible_board
 from awards.services.results_export import export_rows, to_csv
 from core.clock import now
-from core.errors import DomainError, NotFound
-from core.extensions import db
+from core.errors import NotFound
+from core.i18n import current_locale
+from core.unit_of_work import refusal
 
 bp = Blueprint("results", __name__, url_prefix="/admin/awards")
-
-METHOD_LABELS = {
-    "mean": _l("Mean"),
-    "median": _l("Median"),
-    "trimmed": _l("Trimmed mean"),
-    "zscore": _l("Z-score normalised mean"),
-}
-
-
-class ShortlistForm(FlaskForm):
-    entries = SelectMultipleField(
-        _l("Nominees"),
-        coerce=int,
-        validate_choice=False,  # the service says which entries may be nominated, and why not
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-    )
-    method = HiddenField()
-    trim = HiddenField()
-
-
-class RatifyForm(FlaskForm):
-    winner = RadioField(
-        _l("Winner"), coerce=int, validate_choice=False, validators=[InputRequired()]
-    )
-    citation_nl = TextAreaField(_l("Citation (Dutch)"), validators=[Length(max=5000)])
-    citation_en = TextAreaField(_l("Citation (English)"), validators=[Length(max=5000)])
-    method = HiddenField()
-    trim = HiddenField()
 
 
 def _guard(slug: str) -> Programme:
@@ -78,13 +46,21 @@ def _category(programme: Programme, slug: str | None) -> Category | None:
     raise NotFound()
 
 
+def _named_category(programme: Programme, slug: str) -> Category:
+    """The category by slug; NotFound for an unknown one."""
+    category = _category(programme, slug)
+    if category is None:
+        raise NotFound()
+    return category
+
+
 def tie_break_label(code: str | None, criteria) -> str:
     """The tie-break rule in words (see `awards.scoring`): which rule decided equal totals."""
     if not code:
         return ""
     if code.startswith("criterion:"):
         key = code.split(":", 1)[1]
-        names = {c.key: c.name(_locale()) for c in criteria}
+        names = {c.key: c.name(current_locale()) for c in criteria}
         return _("higher score on %(criterion)s", criterion=names.get(key, key))
     labels = {
         "disagreement": _("lower disagreement between jurors"),
@@ -94,32 +70,23 @@ def tie_break_label(code: str | None, criteria) -> str:
     return labels.get(code, code)
 
 
-def _locale() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale())
-
-
 def _render(
     programme, category, method, trim, *, status=200, shortlist_form=None, ratify_form=None
 ):
     moment = now()
-    hidden = results_hidden_from(programme, current_user, now=moment)  # a chair's conflicts
     method, trim, quorum = resolve_options(programme, method, trim)
     data = load_board_data(programme)
-    rows = (
-        category_board(programme, category, method=method, trim=trim, data=data) if category else []
+    rows, hidden_count = (
+        visible_board(
+            programme, category, current_user, now=moment, method=method, trim=trim, data=data
+        )
+        if category
+        else ([], 0)
     )
-    hidden_count = sum(1 for row in rows if row.entry.id in hidden)
-    rows = [row for row in rows if row.entry.id not in hidden]
     nominations = decisions.nominations_by_category(programme)
     ratified = decisions.ratifications_by_category(programme)
     nominees = [n.entry for n in nominations.get(category.id, [])] if category else []
-    window_problem = None
-    try:
-        decisions.require_results_window(programme, moment)
-    except DomainError as error:
-        window_problem = error
+    window_problem = decisions.results_window_problem(programme, moment)
     shortlist_form = shortlist_form or ShortlistForm(
         formdata=None, entries=[e.id for e in nominees], method=method, trim=trim
     )
@@ -173,12 +140,12 @@ def leaderboard(slug: str):
 def export(slug: str):
     """Every category's leaderboard as CSV (same columns as `flask awards results`)."""
     programme = get_programme(slug)
-    hidden = results_hidden_from(programme, current_user, now=now())
     fields, rows = export_rows(
         programme,
         method=request.args.get("method"),
         trim=request.args.get("trim"),
-        hidden=hidden,
+        viewer=current_user,
+        now=now(),
     )
     return Response(
         to_csv(fields, rows),
@@ -199,12 +166,8 @@ def _back(programme, category, form):
     )
 
 
-def _refused(programme, category, form, error: DomainError, **forms):
-    db.session.rollback()
-    flash(str(error.message), "error")
-    return _render(
-        programme, category, form.method.data, form.trim.data, status=error.status, **forms
-    )
+def _refused(programme, category, form, status: int, **forms):
+    return _render(programme, category, form.method.data, form.trim.data, status=status, **forms)
 
 
 @bp.post("/<slug>/results/<category_slug>/shortlist")
@@ -212,20 +175,18 @@ def _refused(programme, category, form, error: DomainError, **forms):
 def shortlist(slug: str, category_slug: str):
     """Replace the category's shortlist with the ticked entries (rules: ratification service)."""
     programme = _guard(slug)
-    category = _category(programme, category_slug)
+    category = _named_category(programme, category_slug)
     form = ShortlistForm()
     if not form.validate_on_submit():
         flash(_("The shortlist could not be read. Please try again."), "error")
         return _render(programme, category, None, None, status=400, shortlist_form=form)
-    try:
+    with refusal() as refused:
         decisions.shortlist(
             programme, category, form.entries.data or [], actor=current_user, now=now()
         )
-        db.session.commit()
-    except DomainError as error:
-        return _refused(programme, category, form, error, shortlist_form=form)
-    flash(_("The shortlist has been saved."), "success")
-    return _back(programme, category, form)
+        flash(_("The shortlist has been saved."), "success")
+        return _back(programme, category, form)
+    return _refused(programme, category, form, refused.status, shortlist_form=form)
 
 
 @bp.post("/<slug>/results/<category_slug>/ratify")
@@ -233,12 +194,12 @@ def shortlist(slug: str, category_slug: str):
 def ratify(slug: str, category_slug: str):
     """Ratify the chosen nominee as the category's winner, freezing its results."""
     programme = _guard(slug)
-    category = _category(programme, category_slug)
+    category = _named_category(programme, category_slug)
     form = RatifyForm()
     if not form.validate_on_submit():
         flash(_("Choose the winner among the nominees."), "error")
         return _render(programme, category, None, None, status=400, ratify_form=form)
-    try:
+    with refusal() as refused:
         decisions.ratify(
             programme,
             category,
@@ -250,10 +211,6 @@ def ratify(slug: str, category_slug: str):
             citation_nl=form.citation_nl.data or "",
             citation_en=form.citation_en.data or "",
         )
-        db.session.commit()
-    except DomainError as error:
-        return _refused(programme, category, form, error, ratify_form=form)
-    except IntegrityError:  # a concurrent ratification of the same category won
-        return _refused(programme, category, form, decisions.CategoryRatified(), ratify_form=form)
-    flash(_("The winner has been ratified."), "success")
-    return _back(programme, category, form)
+        flash(_("The winner has been ratified."), "success")
+        return _back(programme, category, form)
+    return _refused(programme, category, form, refused.status, ratify_form=form)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from awards.matching import find_link, names_match, normalise, registrable_domain
+from awards.matching import find_link, names_match, normalise
 from awards.models import Conflict, Score, Scorecard
 from awards.services import access
 from awards.services.conflicts import (
@@ -21,6 +21,7 @@ from awards.services.conflicts import (
 )
 from awards.services.scorecards import counted_scorecards_query, juror_entry
 from core.audit.models import AuditEntry
+from core.emails import registrable_domain
 from core.errors import NotAllowed, NotFound
 from core.extensions import db
 

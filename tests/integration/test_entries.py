@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.machinery
-import sys
-import types
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -59,15 +56,36 @@ def test_next_ref_skips_past_the_highest_existing_number(make_programme, make_en
     assert entries.next_ref(programme) == "AWARDS-0042"
 
 
-def test_a_taken_ref_fails_at_flush_so_the_caller_can_retry(
+def test_a_ref_taken_meanwhile_is_retried_with_the_next_one(
+    make_programme, make_entry, make_user, clock, monkeypatch
+):
+    programme = make_programme("cda-2025")
+    first = make_entry(programme, ref="CDA-0001")
+    refs = iter(["CDA-0001", "CDA-0002"])  # a concurrent request took the first one
+    monkeypatch.setattr(entries, "next_ref", lambda p: next(refs))
+    entry = entries.create_entry(programme, make_user(), data(programme), now=clock())
+    db.session.commit()
+    assert entry.ref == "CDA-0002"
+    assert sorted(db.session.scalars(sa.select(Entry.ref))) == ["CDA-0001", "CDA-0002"]
+    assert db.session.get(Entry, first.id).ref == "CDA-0001"
+    created = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "entry.created")
+    ).all()
+    assert [a.data["ref"] for a in created] == ["CDA-0002"]
+
+
+def test_a_ref_taken_at_every_attempt_is_refused_and_writes_nothing(
     make_programme, make_entry, make_user, clock, monkeypatch
 ):
     programme = make_programme("cda-2025")
     make_entry(programme, ref="CDA-0001")
     monkeypatch.setattr(entries, "next_ref", lambda p: "CDA-0001")
-    with pytest.raises(sa.exc.IntegrityError):
-        entries.create_entry(programme, make_user(), data(programme), now=clock())
-    db.session.rollback()
+    owner = make_user()
+    with pytest.raises(DomainError) as refused:
+        entries.create_entry(programme, owner, data(programme), now=clock())
+    assert refused.value.code == "ref_busy"
+    db.session.commit()  # the rest of the transaction is intact
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry)) == 1
 
 
 def test_create_checks_the_category_and_lengths(make_programme, make_user, clock):
@@ -195,20 +213,26 @@ def test_screening_is_frozen_once_the_category_is_ratified(make_entry, make_user
     assert db.session.get(Entry, entry.id).status == "eligible"
 
 
-def test_screening_eligible_calls_conflict_detection_when_available(
-    make_entry, make_user, clock, monkeypatch
+def test_screening_eligible_runs_conflict_detection(
+    make_programme, make_entry, make_juror, make_user, clock
 ):
-    called = []
-    fake = types.ModuleType("awards.services.jury")
-    fake.__spec__ = importlib.machinery.ModuleSpec("awards.services.jury", None)
-    fake.detect_conflicts_for_entry = lambda entry, *, now: called.append((entry.id, now))
-    monkeypatch.setitem(sys.modules, "awards.services.jury", fake)
+    from awards.models import Conflict
+
+    programme = make_programme()
+    member = make_juror(programme, affiliation="Univé")
     admin = make_user(admin=True)
-    entry = make_entry(status="submitted")
+    entry = make_entry(programme, organisation="Univé", status="submitted")
+
+    def found():
+        return [
+            (c.jury_member_id, c.entry_id, c.source, c.created_at)
+            for c in db.session.scalars(sa.select(Conflict))
+        ]
+
     screening.screen_entry(entry, admin, outcome="ineligible", reason="Te laat", now=clock())
-    assert called == []
+    assert found() == []
     screening.screen_entry(entry, admin, outcome="eligible", reason="", now=clock())
-    assert called == [(entry.id, clock())]
+    assert found() == [(member.id, entry.id, "detected", clock())]
 
 
 def test_status_label_shows_the_ineligibility_reason(make_entry):
@@ -376,3 +400,60 @@ def test_criteria_lock_once_a_scorecard_exists(
         criteria.delete_criterion(criterion, actor=admin, now=clock())
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JuryMember)) == 1
     assert db.session.get(Entry, entry.id) is not None
+
+
+def test_allowed_actions_follow_the_status_and_the_timeline(make_programme, make_entry):
+    programme = make_programme()
+    open_at = programme.submissions_open_at
+    closed_at = programme.submissions_close_at
+    last = programme.scoring_close_at - timedelta(seconds=1)
+    actions = entries.allowed_actions
+    draft = make_entry(programme, status="draft")
+    assert actions(draft, open_at) == {"edit", "submit", "withdraw"}
+    assert actions(draft, closed_at) == {"withdraw"}
+    assert actions(draft, open_at - timedelta(seconds=1)) == {"withdraw"}
+    submitted = make_entry(programme, status="submitted")
+    assert actions(submitted, open_at) == {"edit", "withdraw"}
+    eligible = make_entry(programme, status="eligible")
+    assert actions(eligible, open_at) == {"withdraw"}
+    assert actions(eligible, last) == {"withdraw"}
+    assert actions(eligible, programme.scoring_close_at) == set()
+    for status in ("ineligible", "withdrawn"):
+        assert actions(make_entry(programme, status=status), open_at) == set()
+
+
+def test_the_services_refuse_what_allowed_actions_does_not_offer(make_programme, make_entry, clock):
+    programme = make_programme()
+    entry = make_entry(programme, status="draft", summary="S", case_text="C")
+    owner = entry.owner
+    late = programme.submissions_close_at
+    assert "submit" not in entries.allowed_actions(entry, late)
+    with pytest.raises(SubmissionsClosed):
+        entries.submit_entry(entry, owner, now=late)
+    with pytest.raises(SubmissionsClosed):
+        entries.require_editable(entry, owner, late)
+    with pytest.raises(DomainError) as refused:
+        entries.withdraw_entry(entry, owner, now=programme.scoring_close_at)
+    assert refused.value.code == "scoring_closed"
+
+
+def test_a_slug_taken_by_a_concurrent_request_is_refused_and_the_rest_kept(
+    make_programme, make_user, clock, monkeypatch
+):
+    programme = make_programme()
+    admin = make_user(admin=True)
+    monkeypatch.setattr(programmes, "taken", lambda *args: False)  # checked before the other wrote
+    taken_slug = programme.categories[0].slug
+    with pytest.raises(programmes.ConcurrentChange):
+        programmes.save_category(
+            programme,
+            CategoryData(slug=taken_slug, name_nl="Dubbel", name_en="Double"),
+            actor=admin,
+            now=clock(),
+        )
+    db.session.commit()  # the savepoint is undone; the transaction is still usable
+    db.session.expire_all()
+    assert sorted(c.slug for c in programme.categories) == [
+        "data-innovation",
+        "data-transformation",
+    ]

@@ -306,6 +306,30 @@ def test_problems_change_nothing(app):
     assert state() == before
 
 
+def test_the_admin_screens_rules_hold_for_the_loaded_programme(app):
+    # "new" is a valid slug for the document but reserved by save_programme (/admin/programmes/new)
+    with pytest.raises(ProgrammeFileError) as caught:
+        load_programme(doc(slug="new"), now=NOW)
+    assert caught.value.problems == [
+        "slug: Use lowercase letters, digits and dashes (for example cda-2025)."
+    ]
+    db.session.rollback()
+    assert counts()["programmes"] == 0
+
+
+def test_a_refusal_by_a_save_function_writes_nothing_at_all(app):
+    load_programme(doc(), now=NOW)
+    db.session.commit()
+    before = state()
+    bad = doc(name="Renamed")  # written first, by save_programme
+    bad["criteria"][1].update(min=0, max=1_000_000, step="0.5")  # save_criterion: too large
+    with pytest.raises(ProgrammeFileError) as caught:
+        load_programme(bad, now=NOW)
+    assert caught.value.problems == ["criteria[1].max: Enter a number."]
+    db.session.commit()  # the load's savepoint is undone; committing writes nothing
+    assert state() == before
+
+
 def test_stored_data_problems(app, make_juror, make_user):
     load_programme(doc(), now=NOW)
     db.session.commit()

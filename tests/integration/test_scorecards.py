@@ -131,7 +131,7 @@ def test_submit_requires_every_criterion_and_saves_nothing(world):
     programme, entry, member = world
     with pytest.raises(ScoresInvalid) as err:
         save(member, entry, values(programme, "7", "6", "8"), submit=True)
-    assert list(err.value.errors) == [programme.criteria[3].id]
+    assert list(err.value.errors) == [f"score_{programme.criteria[3].id}"]
     db.session.rollback()
     assert cards() == []
 
@@ -143,7 +143,7 @@ def test_bad_value_saves_nothing_even_as_draft(world, bad):
     db.session.commit()
     with pytest.raises(ScoresInvalid) as err:
         save(member, entry, values(programme, "6", bad))
-    assert list(err.value.errors) == [programme.criteria[1].id]
+    assert list(err.value.errors) == [f"score_{programme.criteria[1].id}"]
     db.session.rollback()
     (card,) = cards()
     assert [s.value for s in card.scores if s.value is not None] == [Decimal(5)]

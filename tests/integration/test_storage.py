@@ -135,3 +135,21 @@ def test_path_for_refuses_malformed_keys_and_delete_ignores_them(app):
     storage.delete(stored.key)
     assert storage.path_for(stored.key) is None
     storage.delete(stored.key)  # already gone: no error
+
+
+def test_a_released_file_is_deleted_when_the_transaction_commits_never_on_rollback(app):
+    from awards.services.entries import release_after_commit
+    from core.extensions import db
+
+    kept = storage.save_pdf(io.BytesIO(pdf_bytes()), "kept.pdf")
+    release_after_commit(kept.key)
+    with db.session.begin_nested():  # a savepoint released: the transaction goes on
+        pass
+    assert storage.path_for(kept.key) is not None
+    db.session.rollback()  # the entry still points at the file
+    db.session.commit()
+    assert storage.path_for(kept.key) is not None
+    replaced = storage.save_pdf(io.BytesIO(pdf_bytes()), "old.pdf")
+    release_after_commit(replaced.key)
+    db.session.commit()
+    assert storage.path_for(replaced.key) is None

@@ -206,3 +206,20 @@ def test_published_without_ratifications_says_so(app, clock, make_programme):
     clock.set(PUBLISH)
     page = app.test_client().get(f"/awards/{programme.slug}/winners?lang=en")
     assert "No winners have been announced" in page.get_data(as_text=True)
+
+
+def test_the_home_page_links_each_programme_by_its_phase(client, make_programme, clock):
+    make_programme("cda-2025")
+    home = "/?lang=en"
+    clock.set(datetime(2025, 1, 15, 9, 0, tzinfo=UTC))  # upcoming
+    page = client.get(home).get_data(as_text=True)
+    assert "About this programme" in page and "Submit a case" not in page
+    clock.set(datetime(2025, 3, 1, 9, 0, tzinfo=UTC))  # submissions open
+    page = client.get(home).get_data(as_text=True)
+    assert 'href="/awards/cda-2025">Submit a case' in page
+    clock.set(datetime(2025, 5, 15, 9, 0, tzinfo=UTC))  # deliberation
+    page = client.get(home).get_data(as_text=True)
+    assert "About this programme" in page and "/awards/cda-2025/winners" not in page
+    clock.set(datetime(2025, 6, 12, 16, 0, tzinfo=UTC))  # published
+    page = client.get(home).get_data(as_text=True)
+    assert 'href="/awards/cda-2025/winners">Winners' in page

@@ -602,3 +602,45 @@ def test_a_programme_without_categories(app, make_programme, make_user, as_user)
     response = as_user(make_user(admin=True)).get(url(programme))
     assert response.status_code == 200
     assert "This programme has no categories yet." in response.get_data(as_text=True)
+
+
+def test_the_results_service_leaves_a_chairs_conflicted_entries_out(board, make_user):
+    from awards.services.results import visible_board
+
+    programme, cat, jurors, e = board
+    chair = jurors[0]
+    db.session.add(
+        Conflict(
+            jury_member=chair, entry=e["B"], source="declared", status="upheld",
+            created_at=DELIBERATION,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    rows, hidden = visible_board(programme, cat, chair.user, now=DELIBERATION)
+    refs = [row.entry.ref for row in rows]
+    assert "B" not in refs and "A" in refs and hidden == 1
+    rows, hidden = visible_board(programme, cat, make_user(admin=True), now=DELIBERATION)
+    assert "B" in [row.entry.ref for row in rows] and hidden == 0
+
+
+def test_a_concurrent_ratification_of_the_category_is_refused_as_ratified(
+    board, as_user, clock, monkeypatch, make_user
+):
+    from awards.services import ratification as decisions
+
+    programme, cat, jurors, e = shortlisted(board, clock, "A", "B")
+    other = make_user(admin=True)
+    db.session.add(
+        Ratification(
+            category_id=cat.id, winner_entry_id=e["B"].id, method="mean", trim=1, quorum=2,
+            snapshot=[], ratified_at=DELIBERATION, ratified_by_id=other.id,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    # the race: the other ratification committed after this request's check
+    monkeypatch.setattr(decisions, "ratification_of", lambda category: None)
+    chair = as_user(jurors[0].user)
+    response = chair.post(post_url(programme, cat, "ratify"), data={"winner": e["A"].id})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert [r.winner_entry_id for r in db.session.scalars(sa.select(Ratification))] == [e["B"].id]

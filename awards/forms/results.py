@@ -1,0 +1,33 @@
+"""The leaderboard's forms: the shortlist (ticked entries) and the ratification (the winner
+among the nominees, with citations). Which entries may be chosen, and why not, is the
+ratification service's say (`validate_choice=False`)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectMultipleField, TextAreaField
+from wtforms.validators import InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class ShortlistForm(FlaskForm):
+    entries = SelectMultipleField(
+        _l("Nominees"),
+        coerce=int,
+        validate_choice=False,  # the service says which entries may be nominated, and why not
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    method = HiddenField()
+    trim = HiddenField()
+
+
+class RatifyForm(FlaskForm):
+    winner = RadioField(
+        _l("Winner"), coerce=int, validate_choice=False, validators=[InputRequired()]
+    )
+    citation_nl = TextAreaField(_l("Citation (Dutch)"), validators=[Length(max=5000)])
+    citation_en = TextAreaField(_l("Citation (English)"), validators=[Length(max=5000)])
+    method = HiddenField()
+    trim = HiddenField()
