@@ -1,6 +1,6 @@
 """Offers from the waiting list, cancelling, and the scheduled expiry of holds and offers.
 
-Every change runs under the event lock (`core.locking.lock_event`). The scheduled jobs
+Every change runs under the event lock (`seats.lock_event`). The scheduled jobs
 (`expire_holds`, `expire_offers`) are idempotent and safe on several hosts at once: on
 PostgreSQL each claims the events it works on with ``FOR UPDATE SKIP LOCKED`` (an event
 another host or a request is busy with is left for the next run; always the event row
@@ -15,13 +15,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.extensions import db
-from core.locking import lock_event
 from events import payments
 from events.models import Event, Registration
 from events.payments import RegEvent, RegState
 from events.services import notices, seats
 from events.services.errors import NotAvailable, TooLate
 from events.services.refunds import refund_registration
+from events.services.seats import lock_event
 
 
 def offer_state(registration: Registration, now: datetime) -> str:

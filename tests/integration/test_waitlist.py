@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from core.extensions import db
-from events.gateway import gateway_for
 from events.models import Invoice, Payment, Registration
+from events.providers import gateway_for
 from events.services import checkout, mailings, seats, waitlist
 from events.services.errors import NotAvailable, TooLate
 from events.services.refunds import RefundError
