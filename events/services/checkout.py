@@ -24,13 +24,14 @@ from flask_babel import lazy_gettext as _l
 from core.audit.services import record
 from core.errors import DomainError
 from core.extensions import db
+from core.money import format_eur
 from events.gateway import IdempotencyConflict, PaymentGateway
 from events.invoice_document import REVERSE_CHARGE
 from events.models import Payment, Registration
 from events.payments import MAX_HOLD_MINUTES, MIN_HOLD_MINUTES, RegState, TransitionError
-from events.pricing import format_eur, price_label
 from events.services import registrations
 from events.services.invoices import event_label, issue_invoice
+from events.services.quotes import price_label
 from events.services.refunds import (
     charge_refunded,
     mail_invoice,

@@ -16,12 +16,12 @@ from flask_babel import lazy_gettext as _l
 from core.audit.services import record
 from core.errors import DomainError
 from core.extensions import db
+from core.money import format_eur
 from core.outbox.services import queue_mail
 from events.gateway import PaymentGateway
 from events.invoice_pdf import invoice_pdf
 from events.models import Invoice, Payment, Registration
 from events.payments import RegEvent, RegState, TransitionError, next_state
-from events.pricing import format_eur
 from events.providers import gateway_for, gateway_for_payment
 from events.services import seats
 from events.services.invoices import credit_note_for, invoice_for, issue_credit_note
