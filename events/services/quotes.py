@@ -55,6 +55,8 @@ def net_price(registration: Registration, event: Event) -> int:
         pricing.Audience.MEMBER: event.price_member_cents,
         pricing.Audience.NON_MEMBER: event.price_non_member_cents,
     }
+    if registration.audience is None:
+        raise ValueError("net_price needs a registration whose audience is decided")
     return pricing.price_for(pricing.Audience(registration.audience), prices)
 
 

@@ -8,6 +8,7 @@ request never refunds twice. Services flush, never commit.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -70,6 +71,7 @@ def _mail_refund(
     now: datetime,
     reason: str,
 ) -> None:
+    credited = invoice_for(registration) if note is not None else None
     queue_mail(
         registration.email,
         "event_refund",
@@ -81,7 +83,7 @@ def _mail_refund(
         payment=payment,
         credit_note=note,
         credit_note_url=_document_url(registration, note) if note is not None else None,
-        credited_number=invoice_for(registration).number if note is not None else None,
+        credited_number=credited.number if note is not None and credited is not None else None,
         amount=format_eur(payment.amount_cents, registration.locale),
         reason=reason,
     )
@@ -114,11 +116,14 @@ def refund_payment(
     """
     remaining = payment.amount_cents - payment.refunded_cents
     provider = _gateway_for_payment(payment, gateway)
-    result = db.session.execute(
-        sa.update(Payment)
-        .where(Payment.id == payment.id, Payment.status == "paid")
-        .values(status="refunded", refunded_cents=payment.amount_cents)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        "sa.CursorResult[Any]",
+        db.session.execute(
+            sa.update(Payment)
+            .where(Payment.id == payment.id, Payment.status == "paid")
+            .values(status="refunded", refunded_cents=payment.amount_cents)
+            .execution_options(synchronize_session=False)
+        ),
     )
     db.session.refresh(payment)
     if result.rowcount != 1 or remaining <= 0:
