@@ -14,9 +14,9 @@ from flask_login import current_user
 from core.clock import now
 from core.errors import DomainError, InvalidInput
 from core.extensions import db
+from core.money import format_eur
 from events.forms_admin import CompForm
 from events.payments import RegState, seats_left
-from events.pricing import format_eur
 from events.services import admin, attendees
 from events.services import admin_registrations as regs
 

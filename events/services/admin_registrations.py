@@ -16,13 +16,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.audit.services import record
+from core.emails import email_domain, normalise_email
 from core.errors import DomainError, InvalidInput, NotFound
 from core.extensions import db
 from events.models import Event, Registration
 from events.payments import TERMINAL, RegEvent, RegState, seats_left
 from events.pricing import Audience
-from events.services import membership, seats
-from events.services.admin import lock_event, seats_held
+from events.services import membership, seats, waitlist
+from events.services.admin import seats_held
 from events.services.members import normalise_domain
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -64,13 +65,13 @@ def set_checked_in(registration: Registration, *, checked_in: bool, now: datetim
 
 def _clean_comp_input(name: str, email: str, organisation: str) -> tuple[str, str, str]:
     errors: dict[str, list[str]] = {}
-    name, email, organisation = name.strip(), email.strip().lower(), organisation.strip()
+    name, email, organisation = name.strip(), normalise_email(email), organisation.strip()
     if not name or len(name) > 200:
         errors["name"] = [str(_l("Enter a name (at most 200 characters)."))]
     valid = bool(_EMAIL.fullmatch(email)) and len(email) <= 254
     if valid:
         try:
-            normalise_domain(email.rsplit("@", 1)[1])
+            normalise_domain(email_domain(email))
         except ValueError:
             valid = False
     if not valid:
@@ -106,7 +107,7 @@ def add_comp(
     name, email, organisation = _clean_comp_input(name, email, organisation)
     if now >= event.ends_at:
         raise DomainError(_l("This event is over."), code="event_over")
-    lock_event(event.id)
+    seats.lock_event(event.id)
     registration = db.session.scalar(
         sa.select(Registration).where(
             Registration.event_id == event.id,
@@ -153,10 +154,8 @@ def add_comp(
 
 def admin_cancel(registration: Registration, *, now: datetime, actor):
     """Cancel a registration as an admin (no deadline applies; a paid one is refunded with a
-    credit note) through `events.services.registrations.cancel_registration`.
+    credit note) through `events.services.waitlist.cancel_registration`.
 
     Raises whatever that raises (DomainErrors, e.g. for a registration already over).
     """
-    from events.services.registrations import cancel_registration
-
-    return cancel_registration(registration, now=now, actor=actor)
+    return waitlist.cancel_registration(registration, now=now, actor=actor)

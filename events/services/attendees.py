@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from core.clock import local
 from core.errors import NotFound
 from core.extensions import db
+from core.money import format_eur
 from events.models import Event, Invoice, Payment, Registration
-from events.pricing import format_eur
+from events.payments import cancellable_state
 
 CSV_FIELDS = (
     "name", "email", "organisation", "state", "audience", "comp", "amount_paid",
@@ -39,6 +40,11 @@ class AttendeeRow:
     @property
     def checked_in(self) -> bool:
         return self.registration.checked_in_at is not None
+
+    @property
+    def cancellable(self) -> bool:
+        """Whether an admin may cancel it (`events.payments.cancellable_state`)."""
+        return cancellable_state(self.registration.state)
 
 
 def find_event(ref: str) -> Event:

@@ -8,7 +8,7 @@
   payment), and issues the invoice or the refund.
 - `handle_event` maps a verified provider event onto these.
 
-Locks: the event first (`refunds.lock_event`: `core.locking.lock_event` with a lock timeout
+Locks: the event first (`seats.lock_event`: `core.locking.lock_row` with a lock timeout
 on PostgreSQL, so a webhook answers 503 instead of waiting forever), then the payment row;
 the registration service takes the same event lock. Services flush, never commit.
 """
@@ -16,6 +16,7 @@ the registration service takes the same event lock. Services flush, never commit
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import url_for
@@ -24,19 +25,21 @@ from flask_babel import lazy_gettext as _l
 from core.audit.services import record
 from core.errors import DomainError
 from core.extensions import db
+from core.money import format_eur
 from events.gateway import IdempotencyConflict, PaymentGateway
 from events.invoice_document import REVERSE_CHARGE
 from events.models import Payment, Registration
 from events.payments import MAX_HOLD_MINUTES, MIN_HOLD_MINUTES, RegState, TransitionError
-from events.pricing import format_eur, price_label
+from events.services import registrations
 from events.services.invoices import event_label, issue_invoice
+from events.services.quotes import price_label
 from events.services.refunds import (
     charge_refunded,
-    lock_event,
     mail_invoice,
     refund_payment,
     refund_registration,
 )
+from events.services.seats import lock_event
 
 __all__ = [
     "CheckoutRefused",
@@ -60,19 +63,16 @@ class CheckoutRefused(DomainError):
     message = _l("This registration cannot be paid (any more).")
 
 
-def _registrations():
-    from events.services import registrations
-
-    return registrations
-
-
 def _move(payment: Payment, *, to: str, allowed: tuple[str, ...], **values) -> bool:
     """Conditionally set `payment.status`; True if this call made the change (refreshes it)."""
-    result = db.session.execute(
-        sa.update(Payment)
-        .where(Payment.id == payment.id, Payment.status.in_(allowed))
-        .values(status=to, **values)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        "sa.CursorResult[Any]",
+        db.session.execute(
+            sa.update(Payment)
+            .where(Payment.id == payment.id, Payment.status.in_(allowed))
+            .values(status=to, **values)
+            .execution_options(synchronize_session=False)
+        ),
     )
     db.session.refresh(payment)
     return result.rowcount == 1
@@ -81,7 +81,8 @@ def _move(payment: Payment, *, to: str, allowed: tuple[str, ...], **values) -> b
 def _session_expiry(registration: Registration, now: datetime) -> datetime:
     earliest = now + timedelta(minutes=MIN_HOLD_MINUTES) + SESSION_MARGIN
     latest = now + timedelta(minutes=MAX_HOLD_MINUTES) - SESSION_MARGIN
-    return min(max(registration.hold_expires_at, earliest), latest)
+    hold = registration.hold_expires_at or earliest  # start_checkout refuses a missing hold
+    return min(max(hold, earliest), latest)
 
 
 def _labels(registration: Registration) -> tuple[str, str]:
@@ -144,7 +145,7 @@ def start_checkout(
     db.session.flush()
     name, description = _labels(registration)
     token = registration.token
-    request = {
+    request: dict[str, Any] = {
         "amount_cents": payment.amount_cents,
         "currency": payment.currency,
         "name": name,
@@ -235,7 +236,7 @@ def fulfil_session(session_id: str, *, now: datetime, gateway: PaymentGateway) -
     ):
         return "already_fulfilled"
     try:
-        outcome = _registrations().payment_succeeded(registration, now=now)
+        outcome = registrations.payment_succeeded(registration, now=now)
     except TransitionError:
         # a state in which no payment can have started: keep nothing we cannot deliver
         outcome = "unexpected_state"
@@ -271,9 +272,9 @@ def _session_closed(session_id: str, *, now: datetime, to: str) -> str:
     record(f"payment.{to}", payment, now=now, registration_id=registration.id)
     if _current_hold(registration, payment):
         if to == "failed":
-            _registrations().payment_failed(registration, now=now)
+            registrations.payment_failed(registration, now=now)
         else:
-            _registrations().checkout_expired(registration, now=now)
+            registrations.checkout_expired(registration, now=now)
     return to
 
 

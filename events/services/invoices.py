@@ -81,22 +81,20 @@ def next_sequence(series: str, year: int) -> int:
     (`core.locking.write_transaction`; call it before changing other objects). Flushes.
     The number is lost only together with the transaction, so there are no gaps.
     """
-    engine = db.session.get_bind()
-    dialect = engine.dialect.name
-    if dialect == "sqlite" and locking.sqlite_locking_installed(engine):
-        locking.write_transaction()
+    dialect = db.session.get_bind().dialect.name
+    locking.write_transaction()
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
         insert(DocumentCounter)
         .values(series=series, year=year, last_number=0)
         .on_conflict_do_nothing(index_elements=["series", "year"])
     )
-    counter = db.session.scalar(
+    counter = db.session.scalars(
         sa.select(DocumentCounter)
         .where(DocumentCounter.series == series, DocumentCounter.year == year)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
+    ).one()
     counter.last_number += 1
     db.session.flush()
     return counter.last_number
