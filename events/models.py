@@ -84,6 +84,10 @@ class Event(Model):
         sa.CheckConstraint("starts_at < ends_at", name="starts_before_end"),
     )
 
+    def __str__(self) -> str:
+        """The Dutch title: how the audit log names the event."""
+        return self.title_nl
+
     def title(self, locale: str) -> str:
         return self.title_en if locale == "en" else self.title_nl
 

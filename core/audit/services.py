@@ -20,8 +20,8 @@ def record(
     """Append one entry for `action` on `obj` (a model instance, flushed so it has an id).
 
     `scope` is the model instance the entry belongs to (a programme, an event: anything with
-    an `id` and a `name` or `title`); the audit page filters by it and shows its name as it
-    was. `data` must be JSON-serialisable; it is stored as given. Flushes, never commits.
+    an `id`, named by its `name` or `title` text or its `str()`); the audit page filters by it
+    and shows that name as it was. `data` must be JSON-serialisable; it is stored as given. Flushes, never commits.
     """
     entry = AuditEntry(
         at=now,
@@ -46,4 +46,6 @@ def _label(scope) -> str | None:
         label = getattr(scope, attribute, None)
         if label and isinstance(label, str):
             return label[:200]
+    if type(scope).__str__ is not object.__str__:
+        return str(scope)[:200]
     return None

@@ -249,7 +249,7 @@ def save_event(data: EventData, *, event: Event | None = None, now: datetime, ac
     db.session.flush()
     if changed:
         record("event.created" if created else "event.updated", event, now=now, actor=actor,
-               slug=event.slug, changed=changed)  # fmt: skip
+               scope=event, slug=event.slug, changed=changed)  # fmt: skip
     if not created and "capacity" in changed:
         seats.offer_next_seat(event, now=now)  # more seats: the waiting list moves up
     return event
@@ -268,6 +268,6 @@ def delete_event(event: Event, *, now: datetime, actor) -> None:
             _l("This event has registrations and cannot be deleted; unpublish it instead."),
             code="event_has_registrations",
         )
-    record("event.deleted", event, now=now, actor=actor, slug=event.slug)
+    record("event.deleted", event, now=now, actor=actor, scope=event, slug=event.slug)
     db.session.delete(event)
     db.session.flush()

@@ -60,7 +60,14 @@ def set_checked_in(registration: Registration, *, checked_in: bool, now: datetim
     registration.updated_at = now
     db.session.flush()
     action = "registration.checked_in" if checked_in else "registration.check_in_undone"
-    record(action, registration, now=now, actor=actor, event_id=registration.event_id)
+    record(
+        action,
+        registration,
+        now=now,
+        actor=actor,
+        scope=registration.event,
+        event_id=registration.event_id,
+    )
 
 
 def _clean_comp_input(name: str, email: str, organisation: str) -> tuple[str, str, str]:

@@ -173,6 +173,7 @@ def _book_refund(
         "registration.refunded",
         registration,
         now=now,
+        scope=registration.event,
         reason=reason,
         credit_note=note.number if note is not None else None,
     )

@@ -171,7 +171,9 @@ def start_registration(event: Event, applicant: Applicant, *, now: datetime, use
     )
     db.session.add(registration)
     db.session.flush()
-    record("registration.created", registration, now=now, actor=user, event_id=event.id)
+    record(
+        "registration.created", registration, now=now, actor=user, scope=event, event_id=event.id
+    )
     if user is not None:
         return verify_registration(registration, now=now, user=user)
     notices.send_verification(registration, now=now)
@@ -206,6 +208,7 @@ def verify_registration(registration: Registration, *, now: datetime, user=None)
         "registration.verified",
         registration,
         now=now,
+        scope=event,
         event_id=event.id,
         audience=audience.value,
         member_organisation_id=registration.member_organisation_id,

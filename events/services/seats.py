@@ -102,6 +102,7 @@ def transition(registration: Registration, what: RegEvent, *, now: datetime, act
         registration,
         now=now,
         actor=actor,
+        scope=registration.event,
         event_id=registration.event_id,
         from_state=old,
         to_state=new.value,
