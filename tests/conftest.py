@@ -8,13 +8,15 @@ tables and a fixed clock (`clock`), which tests move with `clock.set(...)` / `cl
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import g
+from flask_migrate import upgrade
 
-from core.extensions import db
+from core.extensions import db, limiter
 from podium import create_app
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -47,60 +49,60 @@ def _test_database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 
+def _fresh_g() -> None:
+    for key in ("_login_user", "_flask_babel"):
+        g.pop(key, None)
+
+
+class Tables:
+    """Empties every table after each test, unless a module fixture keeps the data it loaded
+    for all the tests of its module (`with tables.kept(): ...`)."""
+
+    def __init__(self) -> None:
+        self.held = False
+
+    def empty(self) -> None:
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+    @contextmanager
+    def kept(self):
+        """Inside, the per-test reset leaves the tables alone; on leaving, they are emptied."""
+        self.held = True
+        try:
+            yield
+        finally:
+            self.held = False
+            self.empty()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """The test database, emptied and migrated to head once per run."""
+def session_app(tmp_path_factory):
+    """The one app of the run, on a database emptied and migrated to head.
+
+    In production the app context (and with it the session and `g`) lives as long as one
+    request. Here one context spans a whole test, so each request starts and ends as if it
+    had its own: nothing uncommitted survives, Flask-Login reloads the user and Flask-Babel
+    picks the locale again.
+    """
     url = _test_database_url(tmp_path_factory)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
-        from flask_migrate import upgrade
-
-        upgrade()
-        db.engine.dispose()
-    return url
-
-
-def _empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def app(database_url, clock, tmp_path):
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_DATABASE_URI": url,
             "WTF_CSRF_ENABLED": False,
-            "CLOCK": clock,
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "CLOCK": FakeClock(),
+            "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
             "SECRET_KEY": "test-secret",
             "SMTP_HOST": "",
         }
     )
-
-    # In production the app context (and with it the session and `g`) lives as long as one
-    # request. Here one context spans the whole test, so each request starts and ends as if
-    # it had its own: nothing uncommitted survives, Flask-Login reloads the user and
-    # Flask-Babel picks the locale again.
-    def _fresh_g():
-        for key in ("_login_user", "_flask_babel"):
-            g.pop(key, None)
 
     @app.before_request
     def _start_request():
@@ -112,10 +114,78 @@ def app(database_url, clock, tmp_path):
         _fresh_g()
 
     with app.app_context():
-        _empty_tables()
-        yield app
-        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        upgrade()
+    app.extensions["podium_tests"] = {
+        "tables": Tables(),
+        # `create_app` rebinds the one global limiter; tests that build their own app
+        # (test_csrf, test_rate_limits) leave it on theirs, so each test puts ours back.
+        "limiter": (limiter._storage, limiter._limiter),
+    }
+    yield app
+    with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(session_app) -> str:
+    """The test database, emptied and migrated to head once per run."""
+    return session_app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+@pytest.fixture(scope="session")
+def tables(session_app) -> Tables:
+    return session_app.extensions["podium_tests"]["tables"]
+
+
+@pytest.fixture(scope="session")
+def load_once(session_app, tables):
+    """For module fixtures that load data once for all the tests of a module:
+    `with load_once(at): ...` runs in the app's context with the clock at `at`, and the
+    tables keep what was loaded until the block ends (then they are emptied)."""
+
+    @contextmanager
+    def _load_once(at: datetime):
+        config = dict(session_app.config)
+        session_app.config["CLOCK"] = FakeClock(at)
+        try:
+            with session_app.app_context(), tables.kept():
+                yield session_app
+        finally:
+            session_app.config.clear()
+            session_app.config.update(config)
+
+    return _load_once
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(session_app, tables, clock, tmp_path):
+    """The session's app, in a fresh app context, with this test's clock and upload folder.
+
+    Afterwards the config is restored, the rate limits forgotten and every table emptied.
+    """
+    app = session_app
+    config = dict(app.config)
+    limiter._storage, limiter._limiter = app.extensions["podium_tests"]["limiter"]
+    limiter.reset()
+    app.config.update(CLOCK=clock, UPLOAD_DIR=str(tmp_path / "uploads"))
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        app.config.clear()
+        app.config.update(config)
+        if not tables.held:
+            with app.app_context():
+                tables.empty()
 
 
 @pytest.fixture
