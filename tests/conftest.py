@@ -9,23 +9,25 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import g
+from flask import g, request
 from flask_migrate import upgrade
 
 from core.extensions import db, limiter
 from podium import create_app
 
-START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+pytest.register_assert_rewrite("tests.factories")  # a plugin (pytest_plugins), imported here
+from tests.factories import NOW  # noqa: E402
+from tests.stripe_server import WEBHOOK_SECRET, StripeMock  # noqa: E402
 
 
 class FakeClock:
     """A clock that stands still until a test moves it."""
 
-    def __init__(self, at: datetime = START):
+    def __init__(self, at: datetime = NOW):
         self.at = at
 
     def __call__(self) -> datetime:
@@ -47,6 +49,9 @@ def _test_database_url(tmp_path_factory) -> str:
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+_IN_REQUEST = "podium.tests.request"
 
 
 def _fresh_g() -> None:
@@ -106,11 +111,16 @@ def session_app(tmp_path_factory):
 
     @app.before_request
     def _start_request():
+        db.session.commit()  # what the test built (flushed) exists before its request
+        request.environ[_IN_REQUEST] = True
         _fresh_g()
 
     @app.teardown_request
     def _end_request(_exc):
-        db.session.rollback()
+        if request.environ.get(_IN_REQUEST):
+            db.session.rollback()
+        else:  # a test's own test_request_context() or session_transaction(): keep its data
+            db.session.commit()
         _fresh_g()
 
     with app.app_context():
@@ -224,6 +234,21 @@ def outbox(app):
         return db.session.scalars(query).all()
 
     return _outbox
+
+
+@pytest.fixture
+def stripe_api(app, clock):
+    """The fake Stripe (tests/stripe_server.py), with the app configured for it (no retries)."""
+    mock = StripeMock(clock=clock)
+    base = mock.start()
+    app.config.update(
+        STRIPE_SECRET_KEY="sk_test_podium",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE=base,
+        STRIPE_MAX_NETWORK_RETRIES=0,
+    )
+    yield mock
+    mock.stop()
 
 
 pytest_plugins = ["tests.factories"]

@@ -15,7 +15,7 @@ from events.models import Registration
 from events.payments import RegEvent
 from events.services import mailings, registrations, seats, waitlist
 from events.services.errors import NotAvailable, TooLate
-from tests.events_registration_support import (
+from tests.factories import (
     NOW,
     START,
     make_event,

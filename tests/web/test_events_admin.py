@@ -13,7 +13,7 @@ from core.extensions import db
 from events.forms_admin import parse_euros, parse_percent, parse_speakers
 from events.models import Event, Registration, Speaker
 from events.services.admin import SpeakerData
-from tests.events_admin_support import make_event, make_registration
+from tests.factories import make_event, make_registration
 
 GOOD = {
     "slug": "digital-talk-ap",

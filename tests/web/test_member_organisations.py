@@ -11,7 +11,7 @@ from core.audit.models import AuditEntry
 from core.extensions import db
 from events.models import MemberDomain, MemberOrganisation
 from events.services.members import normalise_domain, split_domains
-from tests.events_admin_support import NOW, make_event, make_registration
+from tests.factories import NOW, make_event, make_registration
 
 
 @pytest.fixture
