@@ -23,6 +23,7 @@ from awards.services.scorecards import counted_scorecards_query, juror_entry
 from core.audit.models import AuditEntry
 from core.errors import NotAllowed, NotFound
 from core.extensions import db
+from tests.factories import make_scorecard
 
 NOW = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 
@@ -152,15 +153,7 @@ def test_other_programmes_jurors_are_not_checked(setup, make_programme, make_jur
 
 
 def _card(member, entry, status, value=Decimal(7)):
-    card = Scorecard(
-        jury_member_id=member.id,
-        entry_id=entry.id,
-        status=status,
-        updated_at=NOW,
-        submitted_at=NOW if status == "submitted" else None,
-        scores=[Score(criterion_id=c.id, value=value) for c in entry.programme.criteria],
-    )
-    db.session.add(card)
+    card = make_scorecard(member, entry, value, status=status, at=NOW)
     db.session.commit()
     return card
 

@@ -28,6 +28,7 @@ THREADS = 8
 
 def _run(app, clock, registration_ids, *, roll_back: int | None = None):
     """Issue an invoice per registration, all threads released at once; returns sequences."""
+    db.session.commit()  # the threads' connections must see the registrations
     barrier = threading.Barrier(len(registration_ids))
     numbers, errors = [], []
 
