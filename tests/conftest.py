@@ -1,8 +1,16 @@
 """Shared fixtures. Fixtures return factories; each test builds only the data it asserts on.
 
-The schema is built once per run by the real Alembic migrations, on SQLite (a temporary file)
-or, when TEST_DATABASE_URL is set, on that PostgreSQL database. Every test starts from empty
-tables and a fixed clock (`clock`), which tests move with `clock.set(...)` / `clock.advance(...)`.
+One app serves the whole run (`session_app`, built once by `create_app()`), on a schema built
+by the real Alembic migrations, on SQLite (a temporary file) or, when TEST_DATABASE_URL is
+set, on that PostgreSQL database. Each test gets it through `app`: a fresh app context (so a
+fresh `g` and session), its own fixed clock (`clock`, moved with `clock.set(...)` /
+`clock.advance(...)`) and upload folder, the rate limits forgotten; afterwards the config is
+restored and every table emptied. A module that reads one big data set in all its tests
+loads it once with `load_once` (see tests/integration/test_demo.py).
+
+The builders (tests/factories.py) flush; what a test built is committed when its next request
+starts, as if it had been there before. Tests whose threads or second connections must see
+the data commit it themselves.
 """
 
 from __future__ import annotations
