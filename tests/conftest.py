@@ -1,29 +1,41 @@
 """Shared fixtures. Fixtures return factories; each test builds only the data it asserts on.
 
-The schema is built once per run by the real Alembic migrations, on SQLite (a temporary file)
-or, when TEST_DATABASE_URL is set, on that PostgreSQL database. Every test starts from empty
-tables and a fixed clock (`clock`), which tests move with `clock.set(...)` / `clock.advance(...)`.
+One app serves the whole run (`session_app`, built once by `create_app()`), on a schema built
+by the real Alembic migrations, on SQLite (a temporary file) or, when TEST_DATABASE_URL is
+set, on that PostgreSQL database. Each test gets it through `app`: a fresh app context (so a
+fresh `g` and session), its own fixed clock (`clock`, moved with `clock.set(...)` /
+`clock.advance(...)`) and upload folder, the rate limits forgotten; afterwards the config is
+restored and every table emptied. A module that reads one big data set in all its tests
+loads it once with `load_once` (see tests/integration/test_demo.py).
+
+The builders (tests/factories.py) flush; what a test built is committed when its next request
+starts, as if it had been there before. Tests whose threads or second connections must see
+the data commit it themselves.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import g
+from flask import g, request
+from flask_migrate import upgrade
 
-from core.extensions import db
+from core.extensions import db, limiter
 from podium import create_app
 
-START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+pytest.register_assert_rewrite("tests.factories")  # a plugin (pytest_plugins), imported here
+from tests.factories import NOW  # noqa: E402
+from tests.stripe_server import WEBHOOK_SECRET, StripeMock  # noqa: E402
 
 
 class FakeClock:
     """A clock that stands still until a test moves it."""
 
-    def __init__(self, at: datetime = START):
+    def __init__(self, at: datetime = NOW):
         self.at = at
 
     def __call__(self) -> datetime:
@@ -47,32 +59,124 @@ def _test_database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 
+_IN_REQUEST = "podium.tests.request"
+
+
+def _fresh_g() -> None:
+    for key in ("_login_user", "_flask_babel"):
+        g.pop(key, None)
+
+
+class Tables:
+    """Empties every table after each test, unless a module fixture keeps the data it loaded
+    for all the tests of its module (`with tables.kept(): ...`)."""
+
+    def __init__(self) -> None:
+        self.held = False
+
+    def empty(self) -> None:
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+    @contextmanager
+    def kept(self):
+        """Inside, the per-test reset leaves the tables alone; on leaving, they are emptied."""
+        self.held = True
+        try:
+            yield
+        finally:
+            self.held = False
+            self.empty()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """The test database, emptied and migrated to head once per run."""
+def session_app(tmp_path_factory):
+    """The one app of the run, on a database emptied and migrated to head.
+
+    In production the app context (and with it the session and `g`) lives as long as one
+    request. Here one context spans a whole test, so each request starts and ends as if it
+    had its own: nothing uncommitted survives, Flask-Login reloads the user and Flask-Babel
+    picks the locale again.
+    """
     url = _test_database_url(tmp_path_factory)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": False,
+            "CLOCK": FakeClock(),
+            "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+            "SECRET_KEY": "test-secret",
+            "SMTP_HOST": "",
+        }
+    )
+
+    @app.before_request
+    def _start_request():
+        db.session.commit()  # what the test built (flushed) exists before its request
+        request.environ[_IN_REQUEST] = True
+        _fresh_g()
+
+    @app.teardown_request
+    def _end_request(_exc):
+        if request.environ.get(_IN_REQUEST):
+            db.session.rollback()
+        else:  # a test's own test_request_context() or session_transaction(): keep its data
+            db.session.commit()
+        _fresh_g()
+
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.execute(sa.text("DROP SCHEMA public CASCADE"))
                 conn.execute(sa.text("CREATE SCHEMA public"))
-        from flask_migrate import upgrade
-
         upgrade()
+    app.extensions["podium_tests"] = {
+        "tables": Tables(),
+        # `create_app` rebinds the one global limiter; tests that build their own app
+        # (test_csrf, test_rate_limits) leave it on theirs, so each test puts ours back.
+        "limiter": (limiter._storage, limiter._limiter),
+    }
+    yield app
+    with app.app_context():
         db.engine.dispose()
-    return url
 
 
-def _empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+@pytest.fixture(scope="session")
+def database_url(session_app) -> str:
+    """The test database, emptied and migrated to head once per run."""
+    return session_app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+@pytest.fixture(scope="session")
+def tables(session_app) -> Tables:
+    return session_app.extensions["podium_tests"]["tables"]
+
+
+@pytest.fixture(scope="session")
+def load_once(session_app, tables):
+    """For module fixtures that load data once for all the tests of a module:
+    `with load_once(at): ...` runs in the app's context with the clock at `at`, and the
+    tables keep what was loaded until the block ends (then they are emptied)."""
+
+    @contextmanager
+    def _load_once(at: datetime):
+        config = dict(session_app.config)
+        session_app.config["CLOCK"] = FakeClock(at)
+        try:
+            with session_app.app_context(), tables.kept():
+                yield session_app
+        finally:
+            session_app.config.clear()
+            session_app.config.update(config)
+
+    return _load_once
 
 
 @pytest.fixture
@@ -81,41 +185,25 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def app(database_url, clock, tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False,
-            "CLOCK": clock,
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            "SECRET_KEY": "test-secret",
-            "SMTP_HOST": "",
-        }
-    )
+def app(session_app, tables, clock, tmp_path):
+    """The session's app, in a fresh app context, with this test's clock and upload folder.
 
-    # In production the app context (and with it the session and `g`) lives as long as one
-    # request. Here one context spans the whole test, so each request starts and ends as if
-    # it had its own: nothing uncommitted survives, Flask-Login reloads the user and
-    # Flask-Babel picks the locale again.
-    def _fresh_g():
-        for key in ("_login_user", "_flask_babel"):
-            g.pop(key, None)
-
-    @app.before_request
-    def _start_request():
-        _fresh_g()
-
-    @app.teardown_request
-    def _end_request(_exc):
-        db.session.rollback()
-        _fresh_g()
-
-    with app.app_context():
-        _empty_tables()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    Afterwards the config is restored, the rate limits forgotten and every table emptied.
+    """
+    app = session_app
+    config = dict(app.config)
+    limiter._storage, limiter._limiter = app.extensions["podium_tests"]["limiter"]
+    limiter.reset()
+    app.config.update(CLOCK=clock, UPLOAD_DIR=str(tmp_path / "uploads"))
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        app.config.clear()
+        app.config.update(config)
+        if not tables.held:
+            with app.app_context():
+                tables.empty()
 
 
 @pytest.fixture
@@ -154,6 +242,21 @@ def outbox(app):
         return db.session.scalars(query).all()
 
     return _outbox
+
+
+@pytest.fixture
+def stripe_api(app, clock):
+    """The fake Stripe (tests/stripe_server.py), with the app configured for it (no retries)."""
+    mock = StripeMock(clock=clock)
+    base = mock.start()
+    app.config.update(
+        STRIPE_SECRET_KEY="sk_test_podium",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE=base,
+        STRIPE_MAX_NETWORK_RETRIES=0,
+    )
+    yield mock
+    mock.stop()
 
 
 pytest_plugins = ["tests.factories"]

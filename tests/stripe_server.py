@@ -10,14 +10,18 @@ Endpoints: POST /v1/checkout/sessions, GET /v1/checkout/sessions/<id>,
 POST /v1/checkout/sessions/<id>/expire, POST /v1/refunds. Tests drive the customer's side
 with `mark_paid` / `expire` and inspect `requests`, `sessions` and `refunds`.
 `clock` (a callable returning an aware datetime) is "now" for the expires_at rules.
+`sign`, `event_body` and `post_webhook` make webhook requests signed the way Stripe signs them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -316,3 +320,37 @@ class StripeMock:
         }
         self.refunds[refund["id"]] = refund
         return dict(refund)
+
+
+# --- webhooks, signed the way Stripe signs them -----------------------------------------------
+
+WEBHOOK_SECRET = "whsec_test_podium"
+
+
+def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
+    """A Stripe-Signature header: t=<unix time>,v1=HMAC-SHA256(secret, "t.payload")."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def event_body(kind: str, obj: dict, event_id: str | None = None) -> bytes:
+    """A Stripe event body about `obj`."""
+    event = {
+        "id": event_id or "evt_" + secrets.token_hex(8),
+        "object": "event",
+        "type": kind,
+        "created": int(time.time()),
+        "data": {"object": obj},
+    }
+    return json.dumps(event).encode()
+
+
+def post_webhook(client, body: bytes, header: str | None = "sign", secret: str = WEBHOOK_SECRET):
+    """POST `body` to the webhook, signed with `secret` unless a `header` (or None) is given."""
+    headers = {"Content-Type": "application/json"}
+    if header == "sign":
+        header = sign(body, secret)
+    if header is not None:
+        headers["Stripe-Signature"] = header
+    return client.post("/events/stripe/webhook", data=body, headers=headers)

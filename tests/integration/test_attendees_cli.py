@@ -11,7 +11,7 @@ from core.extensions import db
 from events.cli import events_cli
 from events.models import Payment
 from events.services.attendees import attendee_rows
-from tests.events_admin_support import NOW, make_event, make_invoice, make_registration
+from tests.factories import NOW, make_event, make_invoice, make_registration
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Conflicts of interest: matching rules, detection, declaring and ruling (services + DB)."""
+"""Conflicts of interest: detection, declaring and ruling (services + DB); the matching rules
+are in tests/unit/test_matching.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from awards.matching import find_link, names_match, normalise
 from awards.models import Conflict, Score, Scorecard
 from awards.services import access
 from awards.services.conflicts import (
@@ -21,9 +21,9 @@ from awards.services.conflicts import (
 )
 from awards.services.scorecards import counted_scorecards_query, juror_entry
 from core.audit.models import AuditEntry
-from core.emails import registrable_domain
 from core.errors import NotAllowed, NotFound
 from core.extensions import db
+from tests.factories import make_scorecard
 
 NOW = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 
@@ -41,72 +41,6 @@ def conflicts():
 
 def audit(action):
     return db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)).all()
-
-
-# --- pure matching ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "words"),
-    [
-        ("KPN B.V.", ("kpn",)),
-        ("Univé", ("unive",)),
-        ("  Coco & Sebas  ", ("coco", "sebas")),
-        ("Rabobank N.V.", ("rabobank",)),
-        ("DataOps House Ltd.", ("dataops", "house")),
-        ("Merkle GmbH", ("merkle",)),
-        ("Google Inc", ("google",)),
-        ("McDonald's", ("mcdonalds",)),
-    ],
-)
-def test_normalise(name, words):
-    assert normalise(name) == words
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "expected"),
-    [
-        ("KPN", "KPN B.V.", True),
-        ("Rabobank", "Rabobank Nederland", True),
-        ("rabobank nederland", "RABOBANK", True),
-        ("Univé", "Unive", True),
-        ("ING", "ING Bank", True),
-        ("ING", "Ingram", False),
-        ("ING", "Ingram Micro B.V.", False),
-        ("Bank", "Rabobank", False),
-        ("New York Pizza", "New York", True),
-        ("", "KPN", False),
-        ("B.V.", "KPN B.V.", False),
-    ],
-)
-def test_names_match(a, b, expected):
-    assert names_match(a, b) is expected
-    assert names_match(b, a) is expected
-
-
-def test_registrable_domain():
-    assert registrable_domain("mail.kpn.com") == "kpn.com"
-    assert registrable_domain("KPN.com") == "kpn.com"
-    assert registrable_domain("news.bbc.co.uk") == "bbc.co.uk"
-
-
-@pytest.mark.parametrize(
-    ("affiliation", "juror", "organisation", "owner", "code"),
-    [
-        ("KPN", "a@x.nl", "KPN B.V.", "o@y.nl", "affiliation"),
-        ("", "coen@rabobank.nl", "Some Company", "entrant@rabobank.nl", "email_domain"),
-        ("", "coen@rabobank.nl", "Some Company", "entrant@mail.rabobank.nl", "email_domain"),
-        ("", "arnold@kpn.com", "KPN B.V.", "someone@gmail.com", "domain_label"),
-        ("", "a@newyorkpizza.nl", "New York Pizza", None, "domain_label"),
-        ("", "friend@gmail.com", "Gmail Fans", "other@gmail.com", None),
-        ("", "friend@ziggo.nl", "Ziggo", "other@ziggo.nl", None),
-        ("ING", "a@ing.com", "Ingram Micro", "o@ingram.com", None),
-        ("Lisette", "lisette@anwb.nl", "Rituals", "o@rituals.com", None),
-    ],
-)
-def test_find_link(affiliation, juror, organisation, owner, code):
-    found = find_link(affiliation, juror, organisation, owner)
-    assert (found[0] if found else None) == code
 
 
 # --- detection --------------------------------------------------------------------------------
@@ -223,15 +157,7 @@ def test_other_programmes_jurors_are_not_checked(setup, make_programme, make_jur
 
 
 def _card(member, entry, status, value=Decimal(7)):
-    card = Scorecard(
-        jury_member_id=member.id,
-        entry_id=entry.id,
-        status=status,
-        updated_at=NOW,
-        submitted_at=NOW if status == "submitted" else None,
-        scores=[Score(criterion_id=c.id, value=value) for c in entry.programme.criteria],
-    )
-    db.session.add(card)
+    card = make_scorecard(member, entry, value, status=status, at=NOW)
     db.session.commit()
     return card
 

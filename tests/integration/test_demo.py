@@ -44,13 +44,20 @@ def event_counts():
     ]
 
 
+@pytest.fixture(scope="module")
+def loaded_demo(load_once):
+    """`flask demo load`, once for the module: its tests read the demo and change nothing
+    that another one asserts on (the tables are emptied after the module's last test)."""
+    with load_once(LOADED_AT) as app:
+        first = app.test_cli_runner().invoke(args=["demo", "load"])
+        assert first.exit_code == 0, first.output
+        yield first
+
+
 @pytest.fixture
-def demo(app, clock):
+def demo(app, clock, loaded_demo):
     clock.set(LOADED_AT)
-    runner = app.test_cli_runner()
-    first = runner.invoke(args=["demo", "load"])
-    assert first.exit_code == 0, first.output
-    return first
+    return loaded_demo
 
 
 def test_loading_twice_changes_nothing(app, demo):

@@ -16,7 +16,7 @@ from demo.events_demo import DEMO_SEATS_TAKEN, FEW_LEFT_EVENT, load_demo_events
 from events.cli import events_cli
 from events.models import Event, MemberDomain, MemberOrganisation, Registration, Speaker
 from events.payments import few_left, seats_left
-from tests.events_admin_support import make_registration
+from tests.factories import make_registration
 
 DOC = {
     "member_organisations": [

@@ -22,11 +22,6 @@ from events.services.invoices import (
     issue_invoice,
     vat_breakdown,
 )
-from tests.payment_fixtures import (  # noqa: F401  (fixtures)
-    make_event_fixture,
-    make_registration_fixture,
-    payment_locking_fixture,
-)
 
 
 @pytest.fixture
@@ -38,7 +33,9 @@ def ctx(app):
 @pytest.fixture
 def paid(make_registration):
     def _paid(**kw) -> Registration:
-        return make_registration(state="confirmed", **kw)
+        registration = make_registration(state="confirmed", paying=True, **kw)
+        db.session.commit()  # the tests roll back and use threads
+        return registration
 
     return _paid
 

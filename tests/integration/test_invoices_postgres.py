@@ -14,11 +14,6 @@ import pytest
 from core.extensions import db
 from events.models import Registration
 from events.services.invoices import issue_invoice
-from tests.payment_fixtures import (  # noqa: F401  (fixtures)
-    make_event_fixture,
-    make_registration_fixture,
-    payment_locking_fixture,
-)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -33,6 +28,7 @@ THREADS = 8
 
 def _run(app, clock, registration_ids, *, roll_back: int | None = None):
     """Issue an invoice per registration, all threads released at once; returns sequences."""
+    db.session.commit()  # the threads' connections must see the registrations
     barrier = threading.Barrier(len(registration_ids))
     numbers, errors = [], []
 
@@ -65,11 +61,11 @@ def _run(app, clock, registration_ids, *, roll_back: int | None = None):
 
 def test_concurrent_payments_get_numbers_1_to_n(app, clock, make_registration):
     assert db.engine.dialect.name == "postgresql"
-    ids = [make_registration(state="confirmed").id for _ in range(THREADS)]
+    ids = [make_registration(state="confirmed", paying=True).id for _ in range(THREADS)]
     assert _run(app, clock, ids) == list(range(1, THREADS + 1))
 
 
 def test_a_transaction_that_rolls_back_leaves_no_gap(app, clock, make_registration):
-    ids = [make_registration(state="confirmed").id for _ in range(THREADS)]
+    ids = [make_registration(state="confirmed", paying=True).id for _ in range(THREADS)]
     numbers = _run(app, clock, ids, roll_back=3)
     assert numbers == list(range(1, THREADS))

@@ -188,7 +188,7 @@ def problems_of(data) -> list[str]:
     return caught.value.problems
 
 
-def test_every_problem_is_reported_with_its_path(app):
+def test_every_problem_is_reported_with_its_path():
     bad = doc(timezone="Mars/Olympus", extra=1)
     del bad["name"]
     bad["criteria"].append(
@@ -256,11 +256,11 @@ def test_every_problem_is_reported_with_its_path(app):
         (doc(jury_terms={"nl": 3, "en": ""}), "jury_terms.nl: must be a string"),
     ],
 )
-def test_single_problems(app, data, message):
+def test_single_problems(data, message):
     assert any(p.startswith(message) for p in problems_of(data)), problems_of(data)
 
 
-def test_timeline_order(app):
+def test_timeline_order():
     data = doc()
     data["timeline"].update(
         submissions_open="2025-04-05T00:00:00+02:00",  # after submissions close
@@ -276,7 +276,7 @@ def test_timeline_order(app):
     ]
 
 
-def test_decimal_places_and_magnitude(app):
+def test_decimal_places_and_magnitude():
     data = doc()
     data["criteria"][0].update(weight="1.0005", min="0.001", max="1e9")
     found = problems_of(data)

@@ -18,7 +18,7 @@ from events.pricing import Audience
 from events.services import registrations, seats, waitlist
 from events.services.membership import audience_for
 from events.services.seats import lock_event
-from tests.events_registration_support import (
+from tests.factories import (
     NOW,
     billing,
     make_event,
@@ -199,6 +199,7 @@ def test_membership_of_a_logged_in_user_needs_their_verified_address(app, make_u
 
 def test_lock_event_refuses_unflushed_changes_and_is_reentrant(app):
     event = make_event()
+    db.session.commit()
     event_id = event.id
     if db.engine.dialect.name == "sqlite":
         db.session.scalar(sa.select(sa.func.count()).select_from(Registration))  # a read txn
@@ -207,7 +208,8 @@ def test_lock_event_refuses_unflushed_changes_and_is_reentrant(app):
             lock_event(event_id)
         db.session.rollback()
     locked = lock_event(event_id)
-    make_registration(locked, "confirmed")  # commits
+    make_registration(locked, "confirmed")
+    db.session.commit()
     locked = lock_event(event_id)
     assert lock_event(event_id) is locked
     with pytest.raises(NotFound):

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from core.extensions import db
 from events.models import Registration
 from events.services import registrations
-from tests.events_registration_support import make_event, make_registration, register
+from tests.factories import make_event, make_registration, register
 
 pytestmark = [
     pytest.mark.postgres,

@@ -22,15 +22,7 @@ from events.models import Payment
 from events.providers import gateway_for
 from events.services.checkout import CheckoutRefused, start_checkout
 from events.stripe_gateway import StripeGateway
-from tests.payment_fixtures import (  # noqa: F401  (fixtures)
-    WEBHOOK_SECRET,
-    event_body,
-    make_event_fixture,
-    make_registration_fixture,
-    payment_locking_fixture,
-    sign,
-    stripe_api_fixture,
-)
+from tests.stripe_server import WEBHOOK_SECRET, event_body, sign
 
 
 @pytest.fixture
@@ -168,9 +160,10 @@ def test_construct_event_verifies_with_stripes_scheme(gateway):
 
 
 def test_start_checkout_opens_one_session_per_attempt(
-    app, gateway, stripe_api, clock, make_registration
+    app, gateway, stripe_api, clock, make_event, make_registration
 ):
-    registration = make_registration()
+    event = make_event(title_en="DDMA Digital Talk: DPA and cookie enforcement")
+    registration = make_registration(event, paying=True)
     payment = start_checkout(registration, now=clock(), gateway=gateway)
     db.session.commit()
     again = start_checkout(registration, now=clock(), gateway=gateway)
@@ -195,7 +188,7 @@ def test_start_checkout_opens_one_session_per_attempt(
 
 
 def test_a_long_hold_is_the_session_expiry(app, gateway, clock, make_registration):
-    registration = make_registration(hold_expires_at=clock() + timedelta(hours=2))
+    registration = make_registration(hold_expires_at=clock() + timedelta(hours=2), paying=True)
     payment = start_checkout(registration, now=clock(), gateway=gateway)
     assert payment.expires_at == clock() + timedelta(hours=2)
 
@@ -203,7 +196,7 @@ def test_a_long_hold_is_the_session_expiry(app, gateway, clock, make_registratio
 def test_a_key_used_by_a_lost_request_moves_to_the_next_attempt(
     app, gateway, stripe_api, clock, make_registration
 ):
-    registration = make_registration()
+    registration = make_registration(paying=True)
     # an earlier request created a session under attempt 1 and then failed before we stored it
     _create(gateway, clock, key=f"reg-{registration.id}-attempt-1", amount=100)
     payment = start_checkout(registration, now=clock(), gateway=gateway)
@@ -219,7 +212,7 @@ def test_start_checkout_refuses_what_cannot_be_paid(
     app, gateway, stripe_api, clock, make_registration, state, hold, code
 ):
     kw = {"hold_expires_at": clock() + timedelta(minutes=hold)} if hold else {}
-    registration = make_registration(state=state, **kw)
+    registration = make_registration(state=state, paying=True, **kw)
     with pytest.raises(CheckoutRefused) as info:
         start_checkout(registration, now=clock(), gateway=gateway)
     assert info.value.code == code

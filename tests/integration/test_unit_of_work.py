@@ -16,7 +16,7 @@ from core.errors import DomainError, InvalidInput, NotAllowed
 from core.extensions import db
 from core.unit_of_work import refusal
 from podium import create_app
-from tests.conftest import START
+from tests.factories import NOW
 
 
 class NameForm(FlaskForm):
@@ -24,7 +24,7 @@ class NameForm(FlaskForm):
 
 
 def _add(email: str) -> None:
-    db.session.add(User(email=email, name="x", locale="nl", created_at=START))
+    db.session.add(User(email=email, name="x", locale="nl", created_at=NOW))
     db.session.flush()
 
 

@@ -17,11 +17,6 @@ from pypdf import PdfReader
 
 from core.extensions import db
 from events.models import Invoice, Payment, Registration, WebhookEvent
-from tests.payment_fixtures import (  # noqa: F401  (fixtures)
-    make_event_fixture,
-    make_registration_fixture,
-    payment_locking_fixture,
-)
 
 
 def fresh(model, id_):
@@ -51,7 +46,7 @@ def pay_through_test_checkout(client, registration) -> str:
 def test_a_non_member_pays_60_50_and_gets_confirmation_and_invoice(
     client, make_registration, outbox
 ):
-    registration = make_registration(name="Jan Jansen", email="jan@example.com")
+    registration = make_registration(name="Jan Jansen", email="jan@example.com", paying=True)
     page = pay_through_test_checkout(client, registration)
     assert "your payment has been received" in page
     registration = fresh(Registration, registration.id)
@@ -78,8 +73,9 @@ def test_a_non_member_pays_60_50_and_gets_confirmation_and_invoice(
     assert dutch.status_code == 200
 
 
-def test_the_invoice_page_and_pdf_carry_the_legal_fields(client, make_registration):
-    registration = make_registration(name="Jan Jansen")
+def test_the_invoice_page_and_pdf_carry_the_legal_fields(client, make_event, make_registration):
+    event = make_event(title_en="DDMA Digital Talk: DPA and cookie enforcement")
+    registration = make_registration(event, name="Jan Jansen", paying=True)
     pay_through_test_checkout(client, registration)
     url = f"/events/r/{registration.token}/invoices/2025-0001"
     html = client.get(url).get_data(as_text=True)
@@ -113,8 +109,8 @@ def test_the_invoice_page_and_pdf_carry_the_legal_fields(client, make_registrati
 def test_invoices_are_only_shown_to_their_registrant_or_an_admin(
     client, make_registration, make_user, login
 ):
-    registration = make_registration()
-    other = make_registration()
+    registration = make_registration(paying=True)
+    other = make_registration(paying=True)
     pay_through_test_checkout(client, registration)
     assert client.get(f"/events/r/{other.token}/invoices/2025-0001").status_code == 404
     assert client.get("/events/r/nonsense/invoices/2025-0001").status_code == 404
@@ -128,7 +124,7 @@ def test_invoices_are_only_shown_to_their_registrant_or_an_admin(
 
 
 def test_fail_releases_the_seat(client, make_registration):
-    registration = make_registration()
+    registration = make_registration(paying=True)
     started = client.post(f"/events/r/{registration.token}/pay")
     failed = client.post(started.headers["Location"], data={"action": "fail"})
     assert failed.status_code == 303 and failed.headers["Location"].endswith("/pay")
@@ -139,7 +135,7 @@ def test_fail_releases_the_seat(client, make_registration):
 
 
 def test_cancel_returns_to_the_pay_page_and_the_session_is_reused(client, make_registration):
-    registration = make_registration()
+    registration = make_registration(paying=True)
     started = client.post(f"/events/r/{registration.token}/pay")
     cancelled = client.post(started.headers["Location"], data={"action": "cancel"})
     assert cancelled.status_code == 303 and cancelled.headers["Location"].endswith("/pay")
@@ -150,7 +146,7 @@ def test_cancel_returns_to_the_pay_page_and_the_session_is_reused(client, make_r
 
 
 def test_a_paid_test_session_cannot_be_paid_again(client, make_registration):
-    registration = make_registration()
+    registration = make_registration(paying=True)
     started = client.post(f"/events/r/{registration.token}/pay")
     client.post(started.headers["Location"], data={"action": "pay"})
     again = client.post(started.headers["Location"] + "?lang=en", data={"action": "pay"})
@@ -162,7 +158,7 @@ def test_a_paid_test_session_cannot_be_paid_again(client, make_registration):
 
 
 def test_the_test_checkout_is_refused_with_a_live_key(app, client, make_registration):
-    registration = make_registration()
+    registration = make_registration(paying=True)
     started = client.post(f"/events/r/{registration.token}/pay")
     app.config["STRIPE_SECRET_KEY"] = "sk_live_real_money"
     for response in (
@@ -178,7 +174,7 @@ def test_the_test_checkout_is_refused_with_a_live_key(app, client, make_registra
 
 
 def test_an_expired_hold_cannot_be_paid(client, clock, make_registration):
-    registration = make_registration(hold_expires_at=clock() - timedelta(minutes=1))
+    registration = make_registration(hold_expires_at=clock() - timedelta(minutes=1), paying=True)
     response = client.post(f"/events/r/{registration.token}/pay?lang=en")
     assert response.status_code == 409
     assert "expired" in response.get_data(as_text=True)
@@ -191,7 +187,7 @@ def test_unknown_tokens_are_404(client, path):
 
 
 def test_success_page_needs_a_session_of_this_registration(client, make_registration):
-    mine, other = make_registration(), make_registration()
+    mine, other = make_registration(paying=True), make_registration(paying=True)
     started = client.post(f"/events/r/{other.token}/pay")
     session_id = started.headers["Location"].rsplit("/", 1)[1]
     assert client.get(f"/events/r/{mine.token}/paid?session_id={session_id}").status_code == 404
@@ -199,7 +195,7 @@ def test_success_page_needs_a_session_of_this_registration(client, make_registra
 
 
 def test_the_success_page_does_not_trust_the_redirect(client, make_registration):
-    registration = make_registration()
+    registration = make_registration(paying=True)
     started = client.post(f"/events/r/{registration.token}/pay")
     session_id = started.headers["Location"].rsplit("/", 1)[1]
     page = client.get(f"/events/r/{registration.token}/paid?session_id={session_id}&lang=en")
@@ -213,7 +209,7 @@ def test_cancelling_a_paid_registration_refunds_with_a_credit_note(
 ):
     from events.services.registrations import cancel_registration
 
-    registration = make_registration()
+    registration = make_registration(paying=True)
     pay_through_test_checkout(client, registration)
     registration = fresh(Registration, registration.id)
     with app.test_request_context():
@@ -238,7 +234,7 @@ def test_cancelling_a_paid_registration_refunds_with_a_credit_note(
 
 def test_the_webhook_accepts_the_dev_secret_when_no_keys_are_set(app, client):
     from events.gateway import dev_webhook_secret
-    from tests.payment_fixtures import event_body, post_webhook
+    from tests.stripe_server import event_body, post_webhook
 
     body = event_body("customer.created", {"id": "cus_1"})
     assert post_webhook(client, body, secret=dev_webhook_secret(app)).status_code == 200
@@ -248,7 +244,8 @@ def test_the_webhook_accepts_the_dev_secret_when_no_keys_are_set(app, client):
 def test_two_pay_clicks_at_once_open_one_session(app, make_registration):
     import threading
 
-    registration = make_registration()
+    registration = make_registration(paying=True)
+    db.session.commit()  # for the threads' connections
     url = f"/events/r/{registration.token}/pay"
     locations = []
 

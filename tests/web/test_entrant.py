@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from pypdf import PdfWriter
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -16,18 +15,9 @@ from awards.models import Entry
 from awards.services import entries as entry_services
 from core.audit.models import AuditEntry
 from core.extensions import db
+from tests.factories import pdf_bytes
 
 EN = {"Accept-Language": "en"}
-
-
-def pdf_bytes(*, password: str | None = None) -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    if password:
-        writer.encrypt(password)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def case(programme, **kw) -> dict:

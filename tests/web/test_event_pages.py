@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from core.extensions import db
 from events.models import Speaker
-from tests.events_registration_support import (
+from tests.factories import (
     START,
     make_event,
     make_registration,

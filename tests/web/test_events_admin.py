@@ -10,10 +10,8 @@ import sqlalchemy as sa
 
 from core.audit.models import AuditEntry
 from core.extensions import db
-from events.forms_admin import parse_euros, parse_percent, parse_speakers
 from events.models import Event, Registration, Speaker
-from events.services.admin import SpeakerData
-from tests.events_admin_support import make_event, make_registration
+from tests.factories import make_event, make_registration
 
 GOOD = {
     "slug": "digital-talk-ap",
@@ -267,38 +265,6 @@ def test_index_lists_upcoming_and_past_with_counts(admin_client, clock):
     assert "confirmed: 2" in html and "waitlisted: 1" in html
     assert html.index("Upcoming") < html.index("upcoming") < html.index("Past") < html.index("past")
     assert past.slug in html
-
-
-def test_parse_euros():
-    assert parse_euros("50") == 5000
-    assert parse_euros("50,00") == 5000
-    assert parse_euros("60.5") == 6050
-    assert parse_euros(" €0,01 ") == 1
-    for bad in ("12,345", "-1", "", "1e3", "5,", "1.000,00", "NaN"):
-        with pytest.raises(ValueError):
-            parse_euros(bad)
-
-
-def test_parse_percent():
-    assert parse_percent("21") == Decimal("0.21")
-    assert parse_percent("9") == Decimal("0.09")
-    assert parse_percent("5,5%") == Decimal("0.055")
-    for bad in ("100", "-1", "21,125", "abc", ""):
-        with pytest.raises(ValueError):
-            parse_percent(bad)
-
-
-def test_parse_speakers():
-    text = "Isa Nieuwstad | Legal Counsel | DDMA\n  \nJanus de Visser|Operations Director\nAnon"
-    assert parse_speakers(text) == [
-        SpeakerData("Isa Nieuwstad", "Legal Counsel", "DDMA"),
-        SpeakerData("Janus de Visser", "Operations Director", ""),
-        SpeakerData("Anon", "", ""),
-    ]
-    with pytest.raises(ValueError, match=r"Line 1.*Line 3"):
-        parse_speakers("| no name\nok\na|b|c|d")
-    with pytest.raises(ValueError, match="200 characters"):
-        parse_speakers("x" * 201)
 
 
 def test_every_admin_page_renders_with_the_demo_events(admin_client, clock):

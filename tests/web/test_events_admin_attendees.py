@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from core.audit.models import AuditEntry
 from core.extensions import db
 from events.models import MemberDomain, MemberOrganisation, Payment, Registration
-from tests.events_admin_support import NOW, make_event, make_invoice, make_registration
+from tests.factories import NOW, make_event, make_invoice, make_registration
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from tests.events_admin_support import START, make_event
+from tests.factories import START, make_event
 
 
 def test_home_lists_programmes_and_upcoming_events_only(client, make_programme):
@@ -26,7 +26,7 @@ def test_home_is_dutch_by_default(app, make_programme):
 
 
 def test_dutch_prices_and_few_places_signal(app):
-    from tests.events_admin_support import make_registration
+    from tests.factories import make_registration
 
     event = make_event("digital-talk", capacity=10)
     for _ in range(8):

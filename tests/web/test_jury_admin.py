@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +12,7 @@ from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.extensions import db
 from core.outbox.models import MailMessage
+from tests.factories import make_scorecard
 
 NOW = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 
@@ -130,15 +130,7 @@ def test_resend_invite(client, admin, outbox, clock, make_programme, make_juror)
 
 
 def _card(member, entry, status):
-    card = Scorecard(
-        jury_member_id=member.id,
-        entry_id=entry.id,
-        status=status,
-        updated_at=NOW,
-        submitted_at=NOW if status == "submitted" else None,
-        scores=[Score(criterion_id=c.id, value=Decimal(5)) for c in entry.programme.criteria],
-    )
-    db.session.add(card)
+    card = make_scorecard(member, entry, 5, status=status, at=NOW)
     db.session.commit()
     return card
 

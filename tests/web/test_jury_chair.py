@@ -4,15 +4,15 @@ in a constant number of queries, reopening a scorecard."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
-from awards.models import Conflict, Score, Scorecard
+from awards.models import Conflict, Scorecard
 from core.audit.models import AuditEntry
 from core.extensions import db
 from core.outbox.models import MailMessage
+from tests.factories import make_scorecard
 
 SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 
@@ -166,16 +166,7 @@ def test_declaring_a_conflict_bars_deletes_draft_and_is_audited(jury):
 
 
 def _submit(member, entry, comment=""):
-    card = Scorecard(
-        jury_member_id=member.id,
-        entry_id=entry.id,
-        status="submitted",
-        comment=comment,
-        updated_at=SCORING,
-        submitted_at=SCORING,
-        scores=[Score(criterion_id=c.id, value=Decimal(8)) for c in entry.programme.criteria],
-    )
-    db.session.add(card)
+    card = make_scorecard(member, entry, 8, at=SCORING, comment=comment)
     db.session.commit()
     return card
 

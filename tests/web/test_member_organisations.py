@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from core.audit.models import AuditEntry
 from core.extensions import db
 from events.models import MemberDomain, MemberOrganisation
-from events.services.members import normalise_domain, split_domains
-from tests.events_admin_support import NOW, make_event, make_registration
+from tests.factories import NOW, make_event, make_registration
 
 
 @pytest.fixture
@@ -43,15 +42,6 @@ def _upload(client, text: str | bytes):
         data={"file": (io.BytesIO(data), "members.csv")},
         content_type="multipart/form-data",
     )
-
-
-def test_normalise_domain():
-    assert normalise_domain("  @DDMA.nl. ") == "ddma.nl"
-    assert normalise_domain("münchen.de") == "xn--mnchen-3ya.de"
-    for bad in ("ddma", "dd ma.nl", "-ddma.nl", "ddma..nl", "1.2.3.4", "a" * 64 + ".nl", ""):
-        with pytest.raises(ValueError):
-            normalise_domain(bad)
-    assert split_domains("kpn.com; kpn.nl\nx.nl ,y.nl") == ["kpn.com", "kpn.nl", "x.nl", "y.nl"]
 
 
 def test_create_list_edit_delete(admin_client):

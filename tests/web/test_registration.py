@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from events.models import Registration
-from tests.events_registration_support import (
+from tests.factories import (
     NOW,
     START,
     make_event,

@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from flask import g
 from flask_babel import refresh
 
-from awards.models import Conflict, Nomination, Ratification, Score, Scorecard
+from awards.models import Conflict, Nomination, Ratification, Scorecard
 from awards.services.results import leaderboard
 from core.audit.models import AuditEntry
 from core.extensions import db
+from tests.factories import make_scorecard
 
 SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 DELIBERATION = datetime(2025, 5, 10, 9, 0, tzinfo=UTC)  # scoring closed, not yet published
@@ -24,16 +25,7 @@ PUBLISH = datetime(2025, 6, 12, 16, 0, tzinfo=UTC)
 
 def add_card(member, entry, values, *, status="submitted", clock_at=SCORING):
     """A scorecard with `values` for the programme's criteria, in order."""
-    card = Scorecard(
-        jury_member=member,
-        entry=entry,
-        status=status,
-        updated_at=clock_at,
-        submitted_at=clock_at if status == "submitted" else None,
-    )
-    criteria = entry.programme.criteria
-    card.scores = [Score(criterion=c, value=v) for c, v in zip(criteria, values, strict=True)]
-    db.session.add(card)
+    card = make_scorecard(member, entry, tuple(values), status=status, at=clock_at)
     db.session.commit()
     return card
 

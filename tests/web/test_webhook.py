@@ -18,16 +18,8 @@ from core.extensions import db
 from events.models import Invoice, Payment, Registration, WebhookEvent
 from events.providers import gateway_for
 from events.services.checkout import start_checkout
-from tests.events_admin_support import make_registration
-from tests.payment_fixtures import (  # noqa: F401  (fixtures)
-    event_body,
-    make_event_fixture,
-    make_registration_fixture,
-    payment_locking_fixture,
-    post_webhook,
-    sign,
-    stripe_api_fixture,
-)
+from tests.factories import make_registration
+from tests.stripe_server import event_body, post_webhook, sign
 
 
 @pytest.fixture
@@ -35,7 +27,7 @@ def checkout(app, clock, stripe_api, make_registration):
     """checkout(registration=None) -> (registration, payment): a session opened at Stripe."""
 
     def _checkout(registration=None):
-        registration = registration or make_registration()
+        registration = registration or make_registration(paying=True)
         with app.test_request_context():  # (its teardown rolls back: commit inside)
             payment = start_checkout(registration, now=clock(), gateway=gateway_for(app))
             db.session.commit()
@@ -164,12 +156,12 @@ def test_late_payment_for_a_full_event_is_refunded(
     client, checkout, stripe_api, make_event, make_registration, outbox
 ):
     event = make_event(capacity=1)
-    registration, payment = checkout(make_registration(event))
+    registration, payment = checkout(make_registration(event, paying=True))
     expired = event_body(
         "checkout.session.expired", {"id": payment.session_id, "status": "expired"}
     )
     post_webhook(client, expired)
-    make_registration(event, state="confirmed")  # the freed seat was taken
+    make_registration(event, state="confirmed", paying=True)  # the freed seat was taken
     stripe_api.mark_paid(payment.session_id)
     response = post_webhook(client, completed(stripe_api, payment))
     assert response.json == {"status": "refunded"}
