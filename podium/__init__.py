@@ -25,9 +25,9 @@ from core.locking import install_sqlite_locking
 from core.outbox import views as outbox
 from core.outbox.cli import outbox_cli
 from demo.cli import demo_cli
-from events import views as events
-from events import views_admin as events_admin
-from events import views_payments as events_payments
+from events.views import public as events
+from events.views import admin as events_admin
+from events.views import payments as events_payments
 from events.cli import events_cli
 from podium import views as site
 

@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from awards.models import Programme
 from core.clock import now
 from core.extensions import db
-from events.presenters import upcoming_rows
+from events.views.presenters import upcoming_rows
 
 bp = Blueprint("site", __name__)
 

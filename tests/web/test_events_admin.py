@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from core.audit.models import AuditEntry
 from core.extensions import db
-from events.forms_admin import parse_euros, parse_percent, parse_speakers
+from events.forms.admin import parse_euros, parse_percent, parse_speakers
 from events.models import Event, Registration, Speaker
 from events.services.admin import SpeakerData
 from tests.events_admin_support import make_event, make_registration

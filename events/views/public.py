@@ -21,9 +21,9 @@ from core.errors import DomainError
 from core.extensions import db, limiter
 from core.tokens import BadToken
 from events.calendar import attendee_join_url
-from events.forms import BillingForm, RegistrationForm, ResendForm
+from events.forms.registration import BillingForm, RegistrationForm, ResendForm
 from events.payments import RegState
-from events.presenters import (
+from events.views.presenters import (
     availability,
     billing_note,
     invoice_url,

@@ -14,7 +14,7 @@ from flask_login import current_user
 from core.clock import now
 from core.errors import DomainError, InvalidInput
 from core.extensions import db
-from events.forms_admin import CompForm
+from events.forms.admin import CompForm
 from events.payments import RegState, seats_left
 from events.pricing import format_eur
 from events.services import admin, attendees

@@ -12,7 +12,7 @@ from flask_login import current_user
 from core.clock import now
 from core.errors import InvalidInput
 from core.extensions import db
-from events.forms_admin import ImportForm, OrganisationForm
+from events.forms.admin import ImportForm, OrganisationForm
 from events.services import members
 
 

@@ -15,9 +15,9 @@ from flask_login import current_user
 from core.clock import now
 from core.errors import DomainError, InvalidInput
 from core.extensions import db, login_manager
-from events import views_admin_attendees as attendees
-from events import views_admin_members as members
-from events.forms_admin import EventForm
+from events.views import admin_attendees as attendees
+from events.views import admin_members as members
+from events.forms.admin import EventForm
 from events.services import admin
 
 bp = Blueprint("events_admin", __name__, url_prefix="/admin/events")
