@@ -1,13 +1,13 @@
-"""Locks for capacity checks: a row lock on PostgreSQL, the write lock first on SQLite.
+"""Row locks for "check, then write": a row lock on PostgreSQL, the write lock first on SQLite.
 
 A seat is allocated by reading how many seats are taken and then writing a new state; two
-requests doing that at once must not both see the last seat free. `lock_event(event_id)`
-serialises them per event:
+requests doing that at once must not both see the last seat free. `lock_row(Model, id)`
+serialises them per row (a domain locks the row that owns the capacity):
 
-* **PostgreSQL**: ``SELECT ... FROM events WHERE id = :id FOR UPDATE``. Concurrent
+* **PostgreSQL**: ``SELECT ... FROM <table> WHERE id = :id FOR UPDATE``. Concurrent
   transactions queue on that row until the holder commits; under READ COMMITTED every
   statement after the lock sees what the previous holder committed. With
-  ``skip_locked=True`` (scheduled jobs on several hosts) a locked event is skipped instead.
+  ``skip_locked=True`` (scheduled jobs on several hosts) a locked row is skipped instead.
 
 * **SQLite** has no row locks, only one database-wide write lock, and Python's ``sqlite3``
   driver by default ("legacy transaction control") emits ``BEGIN`` only right before an
@@ -28,9 +28,9 @@ serialises them per event:
   locked" (SQLITE_BUSY_SNAPSHOT in WAL mode; the busy timeout does not help), which is why
   the capacity check must start with the write lock.
 
-  `lock_event` on SQLite therefore: refuses unflushed changes (a programming error: lock
+  `lock_row` on SQLite therefore: refuses unflushed changes (a programming error: lock
   first, then change), rolls back a read-only transaction the session has open (its
-  snapshot may be stale), begins a new one with BEGIN IMMEDIATE and re-selects the event.
+  snapshot may be stale), begins a new one with BEGIN IMMEDIATE and re-selects the row.
   When the open transaction already holds the write lock (it began IMMEDIATE, or it has
   written rows, which in SQLite means it holds the write lock until it ends and read the
   newest data when it took it) it is kept. Re-locking in the same transaction is cheap.
@@ -44,6 +44,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Literal, TypeVar, overload
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -55,6 +56,7 @@ from core.extensions import db
 _IMMEDIATE: ContextVar[bool] = ContextVar("podium_sqlite_begin_immediate", default=False)
 _INFO_IMMEDIATE = "podium_immediate"
 _INFO_CHANGES = "podium_changes_at_begin"
+_Row = TypeVar("_Row")
 
 
 def _on_connect(dbapi_connection, _record) -> None:
@@ -126,7 +128,7 @@ def write_transaction() -> None:
             return
         if session.new or session.dirty or session.deleted:
             raise RuntimeError(
-                "write_transaction/lock_event called with unflushed changes; "
+                "write_transaction/lock_row called with unflushed changes; "
                 "take the lock before changing objects"
             )
         session.rollback()
@@ -134,27 +136,50 @@ def write_transaction() -> None:
         session.connection()
 
 
-def lock_event(event_id: int, *, skip_locked: bool = False):
-    """The event with `event_id`, locked for the rest of the transaction (see module doc).
+@overload
+def lock_row(
+    model: type[_Row],
+    row_id: int,
+    *,
+    skip_locked: Literal[False] = False,
+    timeout_ms: int | None = None,
+) -> _Row: ...
 
-    PostgreSQL: ``SELECT ... FOR UPDATE`` (``SKIP LOCKED`` with `skip_locked`, returning
-    None when another transaction holds the row). SQLite: `write_transaction` first, then
-    the row is re-read. The returned object is refreshed from the database. Raises NotFound
-    when there is no such event, and RuntimeError as `write_transaction` does.
+
+@overload
+def lock_row(
+    model: type[_Row], row_id: int, *, skip_locked: bool, timeout_ms: int | None = None
+) -> _Row | None: ...
+
+
+def lock_row(
+    model: type[_Row], row_id: int, *, skip_locked: bool = False, timeout_ms: int | None = None
+) -> _Row | None:
+    """The `model` row with primary key `row_id`, locked for the rest of the transaction.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` (``SKIP LOCKED`` with `skip_locked`, returning None
+    when another transaction holds the row); with `timeout_ms` the transaction waits at most
+    that long for any lock from here on (``SET LOCAL lock_timeout``), after which the
+    database raises OperationalError. SQLite: `write_transaction` first, then the row is
+    re-read. The returned object is refreshed from the database. Re-locking in the same
+    transaction is cheap. Raises NotFound when there is no such row, and RuntimeError as
+    `write_transaction` does. Call it before changing anything in the session.
     """
-    from events.models import Event
-
     write_transaction()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres and timeout_ms is not None:
+        db.session.execute(sa.text(f"SET LOCAL lock_timeout = {int(timeout_ms)}"))
+    key = sa.inspect(model).primary_key[0]
     query = (
-        sa.select(Event)
-        .where(Event.id == event_id)
+        sa.select(model)
+        .where(key == row_id)
         .with_for_update(skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     )
     found = db.session.scalar(query)
     if found is None:
-        if skip_locked and db.session.get_bind().dialect.name == "postgresql":
-            exists = db.session.scalar(sa.select(Event.id).where(Event.id == event_id))
+        if skip_locked and postgres:
+            exists = db.session.scalar(sa.select(key).where(key == row_id))
             if exists is not None:
                 return None
         raise NotFound()

@@ -1,9 +1,10 @@
 """The payment gateway port: what the events services need from a payment provider.
 
 Two adapters implement `PaymentGateway`: `events.stripe_gateway.StripeGateway` (the only
-module that imports `stripe`) and `events.test_gateway.LocalTestGateway` (a clearly marked
-local test checkout for development, used when no Stripe key is configured). Services receive
-a gateway as an argument; `gateway_for(app)` picks the one the configuration asks for.
+module that imports `stripe`) and `events.local_checkout.LocalTestGateway` (a clearly marked
+local test checkout for development, used when no Stripe key is configured). This port
+imports neither: services receive a gateway as an argument, and
+`events.providers.gateway_for(app)` picks the one the configuration asks for.
 
 Amounts are integer cents, currencies lower-case ISO codes ("eur"), datetimes aware UTC.
 """
@@ -150,35 +151,3 @@ def dev_webhook_secret(app: Flask) -> str:
         str(app.config["SECRET_KEY"]).encode(), b"podium.test-webhook-secret", hashlib.sha256
     ).hexdigest()
     return f"whsec_dev_{digest[:32]}"
-
-
-def gateway_for(app: Flask) -> PaymentGateway:
-    """The gateway the configuration asks for.
-
-    With STRIPE_SECRET_KEY set: Stripe (STRIPE_WEBHOOK_SECRET verifies webhooks,
-    STRIPE_API_BASE points the library at another API host such as a local mock,
-    STRIPE_MAX_NETWORK_RETRIES defaults to 2). Without a key: the local test checkout,
-    signing its events with `dev_webhook_secret(app)`. Adapters are cached per app and
-    configuration.
-    """
-    key = app.config.get("STRIPE_SECRET_KEY") or ""
-    secret = app.config.get("STRIPE_WEBHOOK_SECRET") or ""
-    base = app.config.get("STRIPE_API_BASE") or ""
-    retries = int(app.config.get("STRIPE_MAX_NETWORK_RETRIES", 2))
-    cache = app.extensions.setdefault("podium_gateways", {})
-    cache_key = (key, secret, base, retries, app.config["SECRET_KEY"])
-    gateway = cache.get(cache_key)
-    if gateway is None:
-        if key:
-            from events.stripe_gateway import StripeGateway
-
-            gateway = StripeGateway(
-                api_key=key, webhook_secret=secret, api_base=base, max_network_retries=retries
-            )
-        else:
-            from events.test_gateway import LocalTestGateway
-
-            gateway = LocalTestGateway(webhook_secret=dev_webhook_secret(app))
-        cache.clear()
-        cache[cache_key] = gateway
-    return gateway

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import FixedDecimal, UTCDateTime
 from core.extensions import db
+from events.payments import Cancellation, cancellation
 
 
 class MemberOrganisation(db.Model):
@@ -153,6 +154,20 @@ class Registration(db.Model):
     payments: Mapped[list[Payment]] = relationship(
         back_populates="registration", order_by="Payment.id"
     )
+
+    def cancellation(self, now: datetime, *, by_admin: bool = False) -> Cancellation:
+        """The cancellation rule (`events.payments.cancellation`) for this registration at
+        `now`: whether it may be cancelled (by an admin with `by_admin`), whether that
+        refunds money, and the deadline."""
+        return cancellation(
+            self.state,
+            gross_cents=self.gross_cents,
+            comp=self.comp,
+            starts_at=self.event.starts_at,
+            cancel_until_hours=self.event.cancel_until_hours,
+            now=now,
+            by_admin=by_admin,
+        )
 
 
 class Payment(db.Model):

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 
 
 class RegState(StrEnum):
@@ -105,6 +105,9 @@ HOLDS_SEAT: frozenset[RegState] = frozenset(
 #: the person may register again. Only money reconciliation can still follow
 #: (expired: PAID / LATE_PAYMENT_REFUNDED; cancelled: REFUND); refunded is final.
 TERMINAL: frozenset[RegState] = frozenset({RegState.CANCELLED, RegState.EXPIRED, RegState.REFUNDED})
+#: The live states: a registration in one of them can still be cancelled (by an admin at
+#: any time, by the registrant within the deadlines of `cancellation`).
+CANCELLABLE: frozenset[RegState] = frozenset(RegState) - TERMINAL
 
 #: Stripe Checkout sessions live at least 30 minutes and at most 24 hours.
 MIN_HOLD_MINUTES = 30
@@ -234,3 +237,66 @@ def late_payment_decision(
     if state is RegState.CANCELLED:
         return "refund"
     raise TransitionError(state, RegEvent.PAID)
+
+
+class Cancellation(NamedTuple):
+    """Whether and how a registration can be cancelled at a moment (see `cancellation`)."""
+
+    #: the registrant (or, with ``by_admin``, an admin) may cancel now
+    allowed: bool
+    #: cancelling refunds money: a paid (not complimentary) confirmed seat
+    refund: bool
+    #: the registration is live (not cancelled, expired or refunded)
+    live: bool
+    #: when a confirmed registrant's right to cancel ends (``cancel_until_hours`` before)
+    deadline: datetime
+
+
+def cancellable_state(state: RegState | str) -> bool:
+    """Whether a registration in ``state`` can be cancelled at all (it is in CANCELLABLE).
+
+    An admin may cancel it whatever the deadlines. Raises ValueError for an unknown state.
+    """
+    return RegState(state) in CANCELLABLE
+
+
+def cancel_deadline(starts_at: datetime, cancel_until_hours: int) -> datetime:
+    """When confirmed attendees stop being able to cancel: ``cancel_until_hours`` before
+    ``starts_at``, in UTC. Raises PaymentRuleError("naive_datetime") for a naive start."""
+    _aware(starts_at)
+    return (starts_at - timedelta(hours=cancel_until_hours)).astimezone(UTC)
+
+
+def cancellation(
+    state: RegState | str,
+    *,
+    gross_cents: int,
+    comp: bool,
+    starts_at: datetime,
+    cancel_until_hours: int,
+    now: datetime,
+    by_admin: bool = False,
+) -> Cancellation:
+    """The cancellation rule for a registration in ``state`` at ``now``.
+
+    ``allowed``: the state is live and either ``by_admin`` (no deadline binds an admin) or
+    the event has not started and, for a confirmed registration, ``now`` is before
+    ``cancel_deadline(starts_at, cancel_until_hours)``. ``refund``: the registration is
+    confirmed, with ``gross_cents > 0`` and not ``comp`` (cancelling it refunds the money
+    and issues a credit note). Raises PaymentRuleError("naive_datetime") for naive
+    datetimes and ValueError for an unknown state.
+    """
+    _aware(now, starts_at)
+    state = RegState(state)
+    live = cancellable_state(state)
+    deadline = cancel_deadline(starts_at, cancel_until_hours)
+    if not live:
+        allowed = False
+    elif by_admin:
+        allowed = True
+    elif now >= starts_at:
+        allowed = False
+    else:
+        allowed = state is not RegState.CONFIRMED or now < deadline
+    refund = state is RegState.CONFIRMED and gross_cents > 0 and not comp
+    return Cancellation(allowed=allowed, refund=refund, live=live, deadline=deadline)

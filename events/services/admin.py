@@ -83,23 +83,6 @@ def seats_held(event_id: int) -> int:
     return seats.counts(event_id)[0]
 
 
-def lock_event(event_id: int) -> None:
-    """Take the event's capacity lock before counting seats: `core.locking.lock_event` (SQLite
-    write lock / PostgreSQL row lock) when available and set up for the engine, else a plain
-    SELECT ... FOR UPDATE. Call it before changing anything in the session."""
-    try:
-        from core import locking
-    except ImportError:  # pragma: no cover - depends on the tree
-        locking = None
-    engine = db.session.get_bind()
-    if locking is not None and (
-        engine.dialect.name != "sqlite" or locking.sqlite_locking_installed(engine)
-    ):
-        locking.lock_event(event_id)
-        return
-    db.session.execute(sa.select(Event.id).where(Event.id == event_id).with_for_update())
-
-
 def state_counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
     """{event id: {state: number of registrations}} in one grouped query."""
     counts: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
@@ -239,7 +222,7 @@ def save_event(data: EventData, *, event: Event | None = None, now: datetime, ac
     """
     data = data.with_default_window()
     if event is not None:
-        lock_event(event.id)
+        seats.lock_event(event.id)
     errors = validate_event(data, event=event)
     if errors:
         raise InvalidInput(errors)

@@ -21,8 +21,8 @@ from core.extensions import db
 from events.models import Event, Registration
 from events.payments import TERMINAL, RegEvent, RegState, seats_left
 from events.pricing import Audience
-from events.services import membership, seats
-from events.services.admin import lock_event, seats_held
+from events.services import membership, seats, waitlist
+from events.services.admin import seats_held
 from events.services.members import normalise_domain
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -106,7 +106,7 @@ def add_comp(
     name, email, organisation = _clean_comp_input(name, email, organisation)
     if now >= event.ends_at:
         raise DomainError(_l("This event is over."), code="event_over")
-    lock_event(event.id)
+    seats.lock_event(event.id)
     registration = db.session.scalar(
         sa.select(Registration).where(
             Registration.event_id == event.id,
@@ -153,10 +153,8 @@ def add_comp(
 
 def admin_cancel(registration: Registration, *, now: datetime, actor):
     """Cancel a registration as an admin (no deadline applies; a paid one is refunded with a
-    credit note) through `events.services.registrations.cancel_registration`.
+    credit note) through `events.services.waitlist.cancel_registration`.
 
     Raises whatever that raises (DomainErrors, e.g. for a registration already over).
     """
-    from events.services.registrations import cancel_registration
-
-    return cancel_registration(registration, now=now, actor=actor)
+    return waitlist.cancel_registration(registration, now=now, actor=actor)

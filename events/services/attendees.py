@@ -18,6 +18,7 @@ from core.clock import local
 from core.errors import NotFound
 from core.extensions import db
 from events.models import Event, Invoice, Payment, Registration
+from events.payments import cancellable_state
 from events.pricing import format_eur
 
 CSV_FIELDS = (
@@ -39,6 +40,11 @@ class AttendeeRow:
     @property
     def checked_in(self) -> bool:
         return self.registration.checked_in_at is not None
+
+    @property
+    def cancellable(self) -> bool:
+        """Whether an admin may cancel it (`events.payments.cancellable_state`)."""
+        return cancellable_state(self.registration.state)
 
 
 def find_event(ref: str) -> Event:

@@ -8,7 +8,7 @@
   payment), and issues the invoice or the refund.
 - `handle_event` maps a verified provider event onto these.
 
-Locks: the event first (`refunds.lock_event`: `core.locking.lock_event` with a lock timeout
+Locks: the event first (`seats.lock_event`: `core.locking.lock_row` with a lock timeout
 on PostgreSQL, so a webhook answers 503 instead of waiting forever), then the payment row;
 the registration service takes the same event lock. Services flush, never commit.
 """
@@ -29,14 +29,15 @@ from events.invoice_document import REVERSE_CHARGE
 from events.models import Payment, Registration
 from events.payments import MAX_HOLD_MINUTES, MIN_HOLD_MINUTES, RegState, TransitionError
 from events.pricing import format_eur, price_label
+from events.services import registrations
 from events.services.invoices import event_label, issue_invoice
 from events.services.refunds import (
     charge_refunded,
-    lock_event,
     mail_invoice,
     refund_payment,
     refund_registration,
 )
+from events.services.seats import lock_event
 
 __all__ = [
     "CheckoutRefused",
@@ -58,12 +59,6 @@ class CheckoutRefused(DomainError):
     code = "not_payable"
     status = 409
     message = _l("This registration cannot be paid (any more).")
-
-
-def _registrations():
-    from events.services import registrations
-
-    return registrations
 
 
 def _move(payment: Payment, *, to: str, allowed: tuple[str, ...], **values) -> bool:
@@ -235,7 +230,7 @@ def fulfil_session(session_id: str, *, now: datetime, gateway: PaymentGateway) -
     ):
         return "already_fulfilled"
     try:
-        outcome = _registrations().payment_succeeded(registration, now=now)
+        outcome = registrations.payment_succeeded(registration, now=now)
     except TransitionError:
         # a state in which no payment can have started: keep nothing we cannot deliver
         outcome = "unexpected_state"
@@ -271,9 +266,9 @@ def _session_closed(session_id: str, *, now: datetime, to: str) -> str:
     record(f"payment.{to}", payment, now=now, registration_id=registration.id)
     if _current_hold(registration, payment):
         if to == "failed":
-            _registrations().payment_failed(registration, now=now)
+            registrations.payment_failed(registration, now=now)
         else:
-            _registrations().checkout_expired(registration, now=now)
+            registrations.checkout_expired(registration, now=now)
     return to
 
 

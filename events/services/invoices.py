@@ -81,10 +81,8 @@ def next_sequence(series: str, year: int) -> int:
     (`core.locking.write_transaction`; call it before changing other objects). Flushes.
     The number is lost only together with the transaction, so there are no gaps.
     """
-    engine = db.session.get_bind()
-    dialect = engine.dialect.name
-    if dialect == "sqlite" and locking.sqlite_locking_installed(engine):
-        locking.write_transaction()
+    dialect = db.session.get_bind().dialect.name
+    locking.write_transaction()
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
         insert(DocumentCounter)

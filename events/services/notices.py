@@ -153,12 +153,10 @@ def send_late_payment_refunded(registration, *, now: datetime):
 def send_reminder(registration, *, now: datetime):
     """`event_reminder`: the event starts soon; the join link for confirmed online attendees,
     and the invitation to cancel only while the cancellation deadline has not passed."""
-    from events.services.waitlist import can_cancel  # waitlist imports this module
-
     return _queue(
         registration,
         "event_reminder",
         now=now,
         join_url=attendee_join_url(registration.event, registration),
-        can_cancel=can_cancel(registration, now),
+        can_cancel=registration.cancellation(now).allowed,
     )

@@ -13,34 +13,19 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-from core import locking
 from core.audit.services import record
 from core.errors import DomainError
 from core.extensions import db
 from core.outbox.services import queue_mail
-from events.gateway import PaymentGateway, dev_webhook_secret, gateway_for
+from events.gateway import PaymentGateway
 from events.invoice_pdf import invoice_pdf
 from events.models import Invoice, Payment, Registration
 from events.payments import RegEvent, RegState, TransitionError, next_state
 from events.pricing import format_eur
+from events.providers import gateway_for, gateway_for_payment
+from events.services import seats
 from events.services.invoices import credit_note_for, invoice_for, issue_credit_note
-
-LOCK_TIMEOUT_MS = 10_000
-
-
-def lock_event(event_id: int) -> None:
-    """Take the event lock (`core.locking.lock_event`) for the rest of the transaction.
-
-    PostgreSQL: waits at most LOCK_TIMEOUT_MS for the row, then the database raises
-    OperationalError (webhooks answer 503, the provider retries). SQLite: the write lock.
-    Call it before changing anything in the session (see `core.locking.write_transaction`).
-    """
-    engine = db.session.get_bind()
-    if engine.dialect.name == "postgresql":
-        db.session.execute(sa.text(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}"))
-    elif not locking.sqlite_locking_installed(engine):
-        return  # legacy pysqlite: the first write of the transaction takes the lock
-    locking.lock_event(event_id)
+from events.services.seats import lock_event
 
 
 class RefundError(DomainError):
@@ -103,16 +88,13 @@ def _mail_refund(
 
 
 def _gateway_for_payment(payment: Payment, gateway: PaymentGateway) -> PaymentGateway:
-    if payment.provider == gateway.provider:
-        return gateway
-    if payment.provider == "test":  # paid through the local test checkout: nothing to move
-        from events.test_gateway import LocalTestGateway
-
-        return LocalTestGateway(webhook_secret=dev_webhook_secret(current_app))
-    raise RefundError(
-        _l("This payment was made with another payment provider; refund it there."),
-        code="provider_unavailable",
-    )
+    provider = gateway_for_payment(payment.provider, gateway, current_app)
+    if provider is None:
+        raise RefundError(
+            _l("This payment was made with another payment provider; refund it there."),
+            code="provider_unavailable",
+        )
+    return provider
 
 
 def refund_payment(
@@ -215,7 +197,7 @@ def refund_registration(
     (`next_state(..., RegEvent.REFUND)`), e-mails the registrant ("event_refund", credit note
     attached) and records "registration.refunded". Returns the credit note (None when no
     invoice was issued). Calling it for an already refunded registration returns its credit
-    note and changes nothing. Takes the event lock (cheap when the caller holds it). Flushes.
+    note and changes nothing. Takes the event lock (`seats.lock_event`; cheap when the caller holds it). Flushes.
     Raises RefundError ("nothing_to_refund", "bad_transition", "provider_unavailable") and
     GatewayError.
     """
@@ -268,7 +250,5 @@ def charge_refunded(obj: dict, *, now: datetime) -> str:
     if registration.state in (RegState.CONFIRMED, RegState.CANCELLED):
         _book_refund(registration, payment, now=now, reason="provider")
     if held_a_seat:
-        from events.services import seats  # seats -> notices -> ... imports this module
-
         seats.offer_next_seat(registration.event, now=now)
     return "refunded"

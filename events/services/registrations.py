@@ -34,7 +34,6 @@ from flask_babel import lazy_gettext as _l
 from core.audit.services import record
 from core.errors import NotFound
 from core.extensions import db
-from core.locking import lock_event
 from events import payments
 from events.models import Event, Registration
 from events.payments import RegEvent, RegState
@@ -43,7 +42,7 @@ from events.services.errors import AlreadyRegistered, NotAvailable, Registration
 from events.services.input import Applicant, Billing, clean_applicant, clean_billing
 from events.services.membership import audience_for
 from events.services.quotes import needs_billing
-from events.services.seats import offer_next_seat
+from events.services.seats import lock_event, offer_next_seat
 from events.services.waitlist import accept_offer, cancel_registration
 
 __all__ = [

@@ -1,27 +1,53 @@
 """Seats: counting, the one function that changes a registration's state, allocation and offers.
 
 A seat is taken by every registration in `events.payments.HOLDS_SEAT` (pending_payment,
-confirmed, offered). Functions that change seats must run under `core.locking.lock_event`
-for the event (they take it themselves; taking it again in the same transaction is cheap),
-so two requests never both see the last seat free.
+confirmed, offered). Functions that change seats must run under `lock_event` for the event
+(they take it themselves; taking it again in the same transaction is cheap), so two
+requests never both see the last seat free.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Literal, overload
 
 import sqlalchemy as sa
 
 from core.audit.services import record
 from core.extensions import db
-from core.locking import lock_event
+from core.locking import lock_row
 from events import payments
 from events.models import Event, Registration
 from events.payments import RegEvent, RegState
 from events.services import notices
 
 HOLDING_STATES = tuple(sorted(s.value for s in payments.HOLDS_SEAT))
+#: PostgreSQL: how long a transaction waits for the event lock (and any lock after it)
+#: before the database raises OperationalError (a webhook then answers 503 and the
+#: provider retries; nothing waits forever)
+LOCK_TIMEOUT_MS = 10_000
+
+
+@overload
+def lock_event(event_id: int, *, skip_locked: Literal[False] = False) -> Event: ...
+
+
+@overload
+def lock_event(event_id: int, *, skip_locked: bool) -> Event | None: ...
+
+
+def lock_event(event_id: int, *, skip_locked: bool = False) -> Event | None:
+    """THE event lock: the event with `event_id`, locked for the rest of the transaction
+    (`core.locking.lock_row`, waiting at most LOCK_TIMEOUT_MS on PostgreSQL).
+
+    Every change to an event's seats, registrations' states or payments takes it first,
+    before changing anything in the session; re-locking in the same transaction is cheap.
+    With `skip_locked` (scheduled jobs) returns None when another transaction holds it
+    (PostgreSQL). Raises NotFound when there is no such event, OperationalError after the
+    lock timeout, and RuntimeError when the session has unflushed changes (SQLite).
+    """
+    return lock_row(Event, event_id, skip_locked=skip_locked, timeout_ms=LOCK_TIMEOUT_MS)
 
 
 def counts(event_id: int) -> tuple[int, int]:

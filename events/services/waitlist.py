@@ -1,6 +1,6 @@
 """Offers from the waiting list, cancelling, and the scheduled expiry of holds and offers.
 
-Every change runs under the event lock (`core.locking.lock_event`). The scheduled jobs
+Every change runs under the event lock (`seats.lock_event`). The scheduled jobs
 (`expire_holds`, `expire_offers`) are idempotent and safe on several hosts at once: on
 PostgreSQL each claims the events it works on with ``FOR UPDATE SKIP LOCKED`` (an event
 another host or a request is busy with is left for the next run; always the event row
@@ -9,29 +9,19 @@ first, so no lock-order deadlocks), on SQLite BEGIN IMMEDIATE serialises them.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.extensions import db
-from core.locking import lock_event
 from events import payments
 from events.models import Event, Registration
 from events.payments import RegEvent, RegState
 from events.services import notices, seats
 from events.services.errors import NotAvailable, TooLate
-
-#: States a registrant can cancel from (the live ones).
-CANCELLABLE = frozenset(
-    {
-        RegState.PENDING_VERIFICATION,
-        RegState.PENDING_PAYMENT,
-        RegState.WAITLISTED,
-        RegState.OFFERED,
-        RegState.CONFIRMED,
-    }
-)
+from events.services.refunds import refund_registration
+from events.services.seats import lock_event
 
 
 def offer_state(registration: Registration, now: datetime) -> str:
@@ -70,60 +60,45 @@ def accept_offer(registration: Registration, *, now: datetime) -> str:
 
 
 def cancel_deadline(event: Event) -> datetime:
-    """Confirmed attendees may cancel until `cancel_until_hours` before the start."""
-    return event.starts_at - timedelta(hours=event.cancel_until_hours)
+    """Confirmed attendees may cancel until `cancel_until_hours` before the start
+    (`events.payments.cancel_deadline`)."""
+    return payments.cancel_deadline(event.starts_at, event.cancel_until_hours)
 
 
 def can_cancel(registration: Registration, now: datetime) -> bool:
-    """Whether `cancel_registration` would accept the registration at `now`."""
-    state = RegState(registration.state)
-    if state not in CANCELLABLE or now >= registration.event.starts_at:
-        return False
-    return state is not RegState.CONFIRMED or now < cancel_deadline(registration.event)
-
-
-def _refund(registration: Registration, *, now: datetime) -> bool:
-    """Refund a paid registration through `events.services.checkout.refund_registration`
-    (refund, credit note, state refunded). False when that module or function is absent;
-    any other import problem is raised, never silently skipped."""
-    try:
-        from events.services import checkout
-    except ModuleNotFoundError as exc:
-        if exc.name != "events.services.checkout":
-            raise
-        return False
-    refund = getattr(checkout, "refund_registration", None)
-    if refund is None:
-        return False
-    refund(registration, now=now, reason="cancelled")
-    return True
+    """Whether `cancel_registration` would accept the registrant's own cancellation at `now`
+    (`Registration.cancellation`)."""
+    return registration.cancellation(now).allowed
 
 
 def cancel_registration(registration: Registration, *, now: datetime, actor=None) -> Registration:
     """Cancel (the attendee through the e-mail link, or an admin); a freed seat is offered to
     the next in line.
 
-    A confirmed attendee can cancel until `cancel_deadline`; anyone else (still verifying,
-    paying, waiting, or offered) until the start. An admin `actor` is not bound by these
-    deadlines (the audit entry names them). A paid confirmed registration is refunded
-    via `events.services.checkout.refund_registration` (refund and credit note; it moves the
-    registration on to refunded). `event_cancelled` is queued.
+    The rule is `Registration.cancellation` (`events.payments.cancellation`): a confirmed
+    attendee can cancel until `cancel_deadline`; anyone else (still verifying, paying,
+    waiting, or offered) until the start. An admin `actor` is not bound by these deadlines
+    (the audit entry names them). A paid confirmed registration is refunded via
+    `events.services.refunds.refund_registration` (refund and credit note; it moves the
+    registration on to refunded). `event_cancelled` is queued. Raises RefundError and
+    GatewayError as the refund does.
     Raises NotAvailable("not_cancellable") when already cancelled/expired/refunded and
     TooLate("cancel_too_late") after the deadline.
     """
     event = lock_event(registration.event_id)
     state = RegState(registration.state)
-    if state not in CANCELLABLE:
+    rule = registration.cancellation(now, by_admin=getattr(actor, "is_admin", False))
+    if not rule.live:
         raise NotAvailable(_l("This registration is already cancelled."), code="not_cancellable")
-    if not getattr(actor, "is_admin", False) and not can_cancel(registration, now):
+    if not rule.allowed:
         raise TooLate(
             _l("Cancelling is no longer possible: the deadline has passed."),
             code="cancel_too_late",
         )
-    paid = state is RegState.CONFIRMED and registration.gross_cents > 0 and not registration.comp
     seats.transition(registration, RegEvent.CANCEL, now=now, actor=actor)
-    refunded = _refund(registration, now=now) if paid else False
-    notices.send_cancelled(registration, now=now, refunded=refunded)
+    if rule.refund:
+        refund_registration(registration, now=now, reason="cancelled")
+    notices.send_cancelled(registration, now=now, refunded=rule.refund)
     if state in payments.HOLDS_SEAT:
         seats.offer_next_seat(event, now=now)
     return registration

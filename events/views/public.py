@@ -260,20 +260,19 @@ def cancel(token: str):
     """GET asks to confirm; POST cancels (refund for a paid seat) up to the deadline."""
     registration = registrations.get_registration(token)
     at = now()
-    page = {"registration": registration, "event": registration.event,
-            "deadline": waitlist.cancel_deadline(registration.event)}  # fmt: skip
+    page = {"registration": registration, "event": registration.event}
     if request.method == "POST":
         try:
             waitlist.cancel_registration(registration, now=at)
         except DomainError as e:
             flash(str(e.message), "error")
-            return render_template("events/cancel.html", **page, allowed=False), e.status
+            return render_template(
+                "events/cancel.html", **page, cancellation=registration.cancellation(at)
+            ), e.status
         db.session.commit()
         flash(_("Your registration is cancelled."), "success")
         return redirect(_url_for("events.manage", token=registration.token))
-    return render_template(
-        "events/cancel.html", **page, allowed=waitlist.can_cancel(registration, at)
-    )
+    return render_template("events/cancel.html", **page, cancellation=registration.cancellation(at))
 
 
 @bp.route("/r/<token>/offer", methods=["GET", "POST"])

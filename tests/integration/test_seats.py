@@ -11,11 +11,12 @@ import sqlalchemy as sa
 
 from core.errors import NotFound
 from core.extensions import db
-from core.locking import lock_event, write_transaction
-from events.models import Registration
+from core.locking import lock_row, write_transaction
+from events.models import Event, Registration
 from events.pricing import Audience
 from events.services import registrations, seats, waitlist
 from events.services.membership import audience_for, candidate_domains, email_domain
+from events.services.seats import lock_event
 from tests.events_registration_support import (
     NOW,
     billing,
@@ -210,6 +211,16 @@ def test_lock_event_refuses_unflushed_changes_and_is_reentrant(app):
     assert lock_event(event_id) is locked
     with pytest.raises(NotFound):
         lock_event(event_id + 1000)
+    db.session.rollback()
+
+
+def test_lock_row_locks_any_model_and_raises_not_found(app):
+    event = make_event()
+    registration = make_registration(event, "confirmed")
+    assert lock_row(Registration, registration.id) is registration
+    assert lock_row(Event, event.id, skip_locked=True) is event
+    with pytest.raises(NotFound):
+        lock_row(Registration, registration.id + 1000)
     db.session.rollback()
 
 

@@ -15,13 +15,13 @@ from events.gateway import (
     IdempotencyConflict,
     WebhookRejected,
     dev_webhook_secret,
-    gateway_for,
     is_live_key,
 )
+from events.local_checkout import LocalTestGateway, sign_payload
 from events.models import Payment
+from events.providers import gateway_for
 from events.services.checkout import CheckoutRefused, start_checkout
 from events.stripe_gateway import StripeGateway
-from events.test_gateway import LocalTestGateway, sign_payload
 from tests.payment_fixtures import (  # noqa: F401  (fixtures)
     WEBHOOK_SECRET,
     event_body,

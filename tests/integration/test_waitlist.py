@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 import threading
-import types
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
+from flask import current_app
 
-import events.services
 from core.extensions import db
-from events.models import Registration
-from events.payments import RegEvent
-from events.services import mailings, registrations, seats, waitlist
+from events.models import Invoice, Payment, Registration
+from events.providers import gateway_for
+from events.services import checkout, mailings, seats, waitlist
 from events.services.errors import NotAvailable, TooLate
+from events.services.refunds import RefundError
 from tests.events_registration_support import (
     NOW,
     START,
@@ -136,45 +136,57 @@ def test_admin_may_cancel_after_the_deadline(app, make_user):
     assert attendee.state == "cancelled"
 
 
-def _replace_checkout(monkeypatch, module) -> None:
-    """Stand in for the payments engineer's checkout module (its refund needs a gateway)."""
-    monkeypatch.setitem(sys.modules, "events.services.checkout", module)
-    monkeypatch.setattr(events.services, "checkout", module, raising=False)
-
-
 def _paid_confirmed(event):
+    """A registration paid through the local checkout (no Stripe key in tests): confirmed,
+    with a paid Payment and an invoice, committed like the webhook request would."""
     registration = register(event, "payer@example.org", with_billing=True)
-    registrations.payment_succeeded(registration, now=NOW)
+    gateway = gateway_for(current_app)
+    payment = checkout.start_checkout(registration, now=NOW, gateway=gateway)
+    gateway.pay(payment.session_id)
+    assert checkout.fulfil_session(payment.session_id, now=NOW, gateway=gateway) == "confirmed"
+    db.session.commit()
+    assert registration.state == "confirmed"
     return registration
 
 
-def test_cancelling_a_paid_seat_calls_the_refund_function(app, monkeypatch, outbox):
-    calls = []
-
-    def refund_registration(registration, *, now, reason):
-        calls.append((registration.id, reason))
-        seats.transition(registration, RegEvent.REFUND, now=now)
-
-    fake = types.ModuleType("events.services.checkout")
-    fake.refund_registration = refund_registration
-    _replace_checkout(monkeypatch, fake)
+def test_cancelling_a_paid_seat_refunds_it(app, outbox):
     event = make_event(capacity=1)
     registration = _paid_confirmed(event)
     waiting = register(event, "w@example.org", with_billing=True)
     waitlist.cancel_registration(registration, now=NOW)
-    assert calls == [(registration.id, "cancelled")]
+    db.session.commit()
     assert registration.state == "refunded" and waiting.state == "offered"
+    payment = db.session.scalar(
+        sa.select(Payment).where(Payment.registration_id == registration.id)
+    )
+    assert payment.status == "refunded" and payment.refund_id.startswith("re_test_local_")
+    assert [i.series for i in db.session.scalars(sa.select(Invoice).order_by(Invoice.id))] == [
+        "invoice",
+        "credit_note",
+    ]
     (mail,) = outbox(to="payer@example.org", kind="event_cancelled")
     assert "€60,50" in mail.body_text
+    assert outbox(to="payer@example.org", kind="event_refund")
 
 
-def test_cancelling_without_the_refund_function_only_cancels(app, monkeypatch, outbox):
-    _replace_checkout(monkeypatch, types.ModuleType("events.services.checkout"))
-    registration = _paid_confirmed(make_event())
+def test_cancelling_a_free_seat_only_cancels(app, outbox):
+    _event, (registration,) = _full_free_event()
     waitlist.cancel_registration(registration, now=NOW)
+    db.session.commit()
     assert registration.state == "cancelled"
     (mail,) = outbox(kind="event_cancelled")
     assert "€60,50" not in mail.body_text
+    assert not outbox(kind="event_refund")
+
+
+def test_a_paid_seat_without_a_payment_is_not_cancelled_silently(app, outbox):
+    registration = make_registration(make_event(), state="confirmed", gross_cents=6050)
+    with pytest.raises(RefundError) as err:
+        waitlist.cancel_registration(registration, now=NOW)
+    assert err.value.code == "nothing_to_refund"
+    db.session.rollback()
+    assert db.session.get(Registration, registration.id).state == "confirmed"
+    assert not outbox(kind="event_cancelled")
 
 
 def test_expire_holds_command_is_idempotent(app, clock, outbox):

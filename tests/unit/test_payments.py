@@ -7,13 +7,18 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from events.payments import (
+    CANCELLABLE,
     HOLDS_SEAT,
     TERMINAL,
     TRANSITIONS,
+    Cancellation,
     PaymentRuleError,
     RegEvent,
     RegState,
     TransitionError,
+    cancel_deadline,
+    cancellable_state,
+    cancellation,
     few_left,
     hold_expires_at,
     late_payment_decision,
@@ -272,3 +277,80 @@ def test_late_payment_unexpected_state(state: RegState) -> None:
     with pytest.raises(TransitionError) as exc:
         late_payment_decision(state=state, seats_available=3)
     assert exc.value.event is E.PAID
+
+
+# --- cancellation: the one rule for the cancel page, the admin list and the services ---
+
+EVENT_START = datetime(2026, 6, 12, 16, 0, tzinfo=UTC)
+
+
+def _rule(state, *, now, gross_cents=6050, comp=False, hours=48, by_admin=False):
+    return cancellation(
+        state,
+        gross_cents=gross_cents,
+        comp=comp,
+        starts_at=EVENT_START,
+        cancel_until_hours=hours,
+        now=now,
+        by_admin=by_admin,
+    )
+
+
+def test_cancellable_states_are_the_live_ones():
+    assert {
+        S.PENDING_VERIFICATION, S.PENDING_PAYMENT, S.WAITLISTED, S.OFFERED, S.CONFIRMED,
+    } == CANCELLABLE  # fmt: skip
+    assert CANCELLABLE.isdisjoint(TERMINAL)
+    for state in S:
+        assert cancellable_state(state.value) is (state not in TERMINAL)
+
+
+def test_cancel_deadline_is_hours_before_the_start():
+    assert cancel_deadline(EVENT_START, 48) == EVENT_START - timedelta(hours=48)
+    assert cancel_deadline(EVENT_START, 0) == EVENT_START
+    with pytest.raises(PaymentRuleError) as err:
+        cancel_deadline(EVENT_START.replace(tzinfo=None), 48)
+    assert err.value.code == "naive_datetime"
+
+
+def test_confirmed_can_cancel_until_the_deadline_only():
+    deadline = EVENT_START - timedelta(hours=48)
+    before = _rule(S.CONFIRMED, now=deadline - timedelta(seconds=1))
+    assert before == Cancellation(allowed=True, refund=True, live=True, deadline=deadline)
+    at = _rule(S.CONFIRMED, now=deadline)
+    assert at.allowed is False and at.live is True and at.refund is True
+    assert _rule(S.CONFIRMED, now=deadline, by_admin=True).allowed is True
+
+
+@pytest.mark.parametrize(
+    "state", [S.PENDING_VERIFICATION, S.PENDING_PAYMENT, S.WAITLISTED, S.OFFERED]
+)
+def test_others_can_cancel_until_the_start(state):
+    deadline = EVENT_START - timedelta(hours=48)
+    assert _rule(state, now=deadline + timedelta(hours=1)).allowed is True
+    assert _rule(state, now=EVENT_START - timedelta(seconds=1)).allowed is True
+    assert _rule(state, now=EVENT_START).allowed is False
+    assert _rule(state, now=EVENT_START, by_admin=True).allowed is True
+    assert _rule(state, now=EVENT_START - timedelta(days=9)).refund is False
+
+
+@pytest.mark.parametrize("state", sorted(TERMINAL))
+def test_over_registrations_cannot_be_cancelled_even_by_an_admin(state):
+    early = EVENT_START - timedelta(days=9)
+    rule = _rule(state, now=early, by_admin=True)
+    assert rule.allowed is False and rule.live is False and rule.refund is False
+
+
+def test_refund_only_for_a_paid_confirmed_seat():
+    early = EVENT_START - timedelta(days=9)
+    assert _rule(S.CONFIRMED, now=early).refund is True
+    assert _rule(S.CONFIRMED, now=early, gross_cents=0).refund is False
+    assert _rule(S.CONFIRMED, now=early, comp=True).refund is False
+    assert _rule("confirmed", now=early, gross_cents=1).refund is True
+
+
+def test_cancellation_refuses_naive_datetimes_and_unknown_states():
+    with pytest.raises(PaymentRuleError):
+        _rule(S.CONFIRMED, now=datetime(2026, 6, 1, 12, 0))
+    with pytest.raises(ValueError):
+        _rule("gone", now=EVENT_START)

@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from core.extensions import db
-from events.gateway import gateway_for
 from events.models import Invoice, Payment, Registration, WebhookEvent
+from events.providers import gateway_for
 from events.services.checkout import start_checkout
 from tests.events_admin_support import make_registration
 from tests.payment_fixtures import (  # noqa: F401  (fixtures)
@@ -299,7 +299,7 @@ def _hold(engine, event_id, ready, release):
 def test_a_lock_timeout_answers_503_and_the_retry_succeeds(
     app, client, checkout, stripe_api, monkeypatch
 ):
-    from events.services import refunds
+    from events.services import seats
 
     registration, payment = checkout()
     stripe_api.mark_paid(payment.session_id)
@@ -315,7 +315,7 @@ def test_a_lock_timeout_answers_503_and_the_retry_succeeds(
         db.session.remove()
         engine.dispose()
     else:
-        monkeypatch.setattr(refunds, "LOCK_TIMEOUT_MS", 200)
+        monkeypatch.setattr(seats, "LOCK_TIMEOUT_MS", 200)
     ready, release = threading.Event(), threading.Event()
     holder = threading.Thread(target=_hold_the_lock, args=(app, event_id, ready, release))
     holder.start()
