@@ -104,7 +104,9 @@ def _holds_write_lock(conn: sa.Connection) -> bool:
         return True
     changes_at_begin = conn.info.get(_INFO_CHANGES)
     dbapi_connection = conn.connection.dbapi_connection
-    return changes_at_begin is not None and dbapi_connection.total_changes > changes_at_begin
+    if changes_at_begin is None or dbapi_connection is None:
+        return False
+    return bool(dbapi_connection.total_changes > changes_at_begin)
 
 
 def write_transaction() -> None:
@@ -121,7 +123,7 @@ def write_transaction() -> None:
     engine = session.get_bind()
     if engine.dialect.name != "sqlite":
         return
-    if not sqlite_locking_installed(engine):
+    if not sqlite_locking_installed(engine.engine):
         raise RuntimeError("install_sqlite_locking(engine) has not been called for this engine")
     if session.in_transaction():
         if _holds_write_lock(session.connection()):

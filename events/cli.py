@@ -1,4 +1,5 @@
-"""`flask events ...`: scheduled jobs for seats and reminders (plus the admin commands).
+"""`flask events ...`: scheduled jobs for seats and reminders, and the admin commands
+`load FILE.json` (events and member organisations) and `attendees EVENT`.
 
 `expire-holds` and `send-reminders` are meant for a scheduler (cron, a systemd timer) every
 few minutes, on several hosts at once if need be: both are idempotent and claim their work
@@ -14,16 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from core.clock import now
+from core.errors import InvalidInput, NotFound
 from core.extensions import db
-from events.cli_admin import register as register_admin_commands
-from events.services import mailings, waitlist
+from events.services import attendees, loader, mailings, waitlist
 
 events_cli = AppGroup("events", help="Events: seat holds, waiting-list offers, reminders.")
 
@@ -94,4 +97,53 @@ def send_reminders_command(base_url: str | None) -> None:
     click.echo(f"Queued {sent} reminder(s).")
 
 
-register_admin_commands(events_cli)
+@events_cli.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_command(file: Path) -> None:
+    """Create or update events (by slug) and member organisations (by name) from FILE.json.
+
+    Every problem is printed with its JSON path and nothing is changed (exit status 1);
+    otherwise everything is written in one transaction and a summary is printed.
+    """
+    try:
+        with force_locale("en"):  # messages in English; there is no request to choose from
+            doc = loader.read_json(file.read_text(encoding="utf-8"))
+            summary = loader.load_document(doc, now=now())
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file}: not UTF-8 text; nothing was changed.") from None
+    except InvalidInput as e:
+        db.session.rollback()
+        for line in e.messages():
+            click.echo(line, err=True)
+        raise click.ClickException(
+            f"{file}: {len(e.messages())} problem(s); nothing was changed."
+        ) from None
+    db.session.commit()
+    click.echo(f"Loaded {file.name}: {summary}.")
+
+
+@events_cli.command("attendees")
+@click.argument("event")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv"]),
+    default="table",
+    show_default=True,
+    help="A text table or CSV (with a header line).",
+)
+@click.option(
+    "--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
+    help="How amounts are written.",
+)  # fmt: skip
+def attendees_command(event: str, fmt: str, lang: str) -> None:
+    """List the registrations of EVENT (its slug or id): name, e-mail, organisation, state,
+    audience, amount paid and invoice numbers. An unknown event exits with status 1."""
+    with force_locale(lang):  # there is no request to choose a language from
+        try:
+            found = attendees.find_event(event)
+        except NotFound:
+            raise click.ClickException(f"no event with slug or id {event!r}.") from None
+        rows = attendees.attendee_rows(found)
+        render = attendees.to_csv if fmt == "csv" else attendees.to_table
+        click.echo(render(rows, locale=lang), nl=False)

@@ -135,7 +135,7 @@ class PaymentGateway(Protocol):
 
 def is_live_key(key: str | None) -> bool:
     """Whether `key` is a live Stripe secret (or restricted) key: real money moves."""
-    return bool(key) and key.startswith(("sk_live_", "rk_live_"))
+    return key is not None and key.startswith(("sk_live_", "rk_live_"))
 
 
 def dev_webhook_secret(app: Flask) -> str:

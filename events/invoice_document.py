@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 
 from core.clock import local
 from core.extensions import db
+from core.money import format_eur
 from events.models import Invoice
-from events.pricing import format_eur
 from events.services.invoices import CREDIT_NOTE, vat_breakdown
 
 #: the legal reverse-charge statement, in both languages whatever the document language

@@ -10,6 +10,7 @@ The text comes from `events.invoice_document.document`, so the PDF says what the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from flask import current_app
 from fpdf import FPDF
@@ -63,7 +64,7 @@ class _Pdf(FPDF):
         self.set_font(self.family, "B" if bold else "", 9)
         texts = [self.text_of(value) for value in cells]
         lines = max(
-            len(self.multi_cell(width, 5, text, dry_run=True, output="LINES"))
+            len(cast("list[str]", self.multi_cell(width, 5, text, dry_run=True, output="LINES")))
             for width, text in zip(WIDTHS, texts, strict=True)
         )
         if self.will_page_break(5 * lines + 2):

@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import FixedDecimal, UTCDateTime
-from core.extensions import db
+from core.extensions import Model
 from events.payments import Cancellation, cancellation
 
 
-class MemberOrganisation(db.Model):
+class MemberOrganisation(Model):
     __tablename__ = "member_organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,7 +31,7 @@ class MemberOrganisation(db.Model):
     )
 
 
-class MemberDomain(db.Model):
+class MemberDomain(Model):
     """An e-mail domain (lower case, no '@') that belongs to a member organisation."""
 
     __tablename__ = "member_domains"
@@ -45,7 +45,7 @@ class MemberDomain(db.Model):
     organisation: Mapped[MemberOrganisation] = relationship(back_populates="domains")
 
 
-class Event(db.Model):
+class Event(Model):
     """A talk. Prices are per audience in cents excl. VAT; `vat_rate` e.g. 0.21."""
 
     __tablename__ = "events"
@@ -91,7 +91,7 @@ class Event(db.Model):
         return self.description_en if locale == "en" else self.description_nl
 
 
-class Speaker(db.Model):
+class Speaker(Model):
     __tablename__ = "speakers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,7 +104,7 @@ class Speaker(db.Model):
     event: Mapped[Event] = relationship(back_populates="speakers")
 
 
-class Registration(db.Model):
+class Registration(Model):
     """One person's registration for one event. `token` is the secret in their e-mail links."""
 
     __tablename__ = "registrations"
@@ -170,7 +170,7 @@ class Registration(db.Model):
         )
 
 
-class Payment(db.Model):
+class Payment(Model):
     """One payment attempt (a Stripe Checkout Session or a local test checkout)."""
 
     __tablename__ = "payments"
@@ -194,7 +194,7 @@ class Payment(db.Model):
     registration: Mapped[Registration] = relationship(back_populates="payments")
 
 
-class WebhookEvent(db.Model):
+class WebhookEvent(Model):
     """A received provider event, recorded once under its unique id (duplicates are ignored)."""
 
     __tablename__ = "webhook_events"
@@ -208,7 +208,7 @@ class WebhookEvent(db.Model):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class DocumentCounter(db.Model):
+class DocumentCounter(Model):
     """The last number used per series ("invoice", "credit_note") and year; locked to number."""
 
     __tablename__ = "document_counters"
@@ -218,7 +218,7 @@ class DocumentCounter(db.Model):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
-class Invoice(db.Model):
+class Invoice(Model):
     """An issued invoice or credit note. Immutable once issued: only new rows, never updates."""
 
     __tablename__ = "invoices"

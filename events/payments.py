@@ -136,7 +136,7 @@ class PaymentRuleError(ValueError):
         self.code = code
 
 
-def next_state(state: RegState, event: RegEvent) -> RegState:
+def next_state(state: RegState | str, event: RegEvent | str) -> RegState:
     """The state after ``event`` happens in ``state``, per ``TRANSITIONS``.
 
     Plain strings with the enum values are accepted. Raises TransitionError for

@@ -4,7 +4,8 @@ Money crosses the module boundary as integer euro cents; arithmetic inside uses
 ``Decimal``. There is exactly ONE rounding rule: the VAT amount of a line is
 ``net_cents * rate`` rounded ROUND_HALF_UP to whole cents, applied once per line.
 Gross is then ``net + vat`` (never rounded separately), so the three numbers on
-an invoice always add up.
+an invoice always add up. Amounts are shown by `core.money.format_eur` (Babel) and
+labelled by `events.services.quotes.price_label`.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class PricingError(ValueError):
     """A price, rate, VAT id or locale was refused; ``code`` is machine readable.
 
     Codes: ``inconsistent``, ``bad_rate``, ``bad_vat_id``, ``vat_id_country_mismatch``,
-    ``bad_country``, ``no_price``, ``bad_price``, ``bad_locale``.
+    ``bad_country``, ``no_price``, ``bad_price``.
     """
 
     def __init__(self, code: str, message: str | None = None) -> None:
@@ -259,51 +260,3 @@ def price_for(audience: Audience, prices: Mapping[Audience, int]) -> int:
     if not _is_cents(price) or price < 0:
         raise PricingError("bad_price", f"price must be non-negative int cents, got {price!r}")
     return price
-
-
-_SEPARATORS = {"nl": (".", ","), "en": (",", ".")}  # (thousands, decimal)
-_WORDS = {
-    "nl": ("Gratis", "excl. btw", "incl. btw"),
-    "en": ("Free", "excl. VAT", "incl. VAT"),
-}
-
-
-def _language(locale: str) -> str:
-    language = re.split(r"[_-]", locale.strip().lower(), maxsplit=1)[0]
-    if language not in _SEPARATORS:
-        raise PricingError("bad_locale", f"unsupported locale {locale!r}")
-    return language
-
-
-def format_eur(cents: int, locale: str = "nl") -> str:
-    """Format cents as euros; whole euros drop the decimals.
-
-    nl: "€50", "€60,50", "€1.234,56"; en: "€50", "€60.50", "€1,234.56".
-    Negative amounts get a leading "-". Locales like "nl_NL"/"en-GB" use their
-    language part. Raises PricingError("bad_locale") for other languages and
-    PricingError("bad_price") for non-int cents.
-    """
-    if not _is_cents(cents):
-        raise PricingError("bad_price", f"amount must be int cents, got {cents!r}")
-    thousands, decimal = _SEPARATORS[_language(locale)]
-    sign = "-" if cents < 0 else ""
-    euros, rest = divmod(abs(cents), 100)
-    text = f"{euros:,}".replace(",", thousands)
-    if rest:
-        text += f"{decimal}{rest:02d}"
-    return f"{sign}€{text}"
-
-
-def price_label(net_cents: int, rate: Decimal, locale: str) -> str:
-    """Label a net price with its VAT-inclusive amount.
-
-    nl: "€50 excl. btw (€60,50 incl. btw)", en: "€50 excl. VAT (€60.50 incl. VAT)";
-    a zero price is "Gratis" / "Free". Raises PricingError as ``taxed`` and
-    ``format_eur`` do.
-    """
-    free, excl, incl = _WORDS[_language(locale)]
-    price = taxed(net_cents, rate)
-    if price.gross_cents == 0:
-        return free
-    net, gross = format_eur(price.net_cents, locale), format_eur(price.gross_cents, locale)
-    return f"{net} {excl} ({gross} {incl})"

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import stripe
+from stripe._base_address import BaseAddresses
 
 from events.gateway import (
     GatewayError,
@@ -86,7 +87,7 @@ class StripeGateway:
     def __init__(
         self, *, api_key: str, webhook_secret: str, api_base: str = "", max_network_retries: int = 2
     ) -> None:
-        bases = {"api": api_base.rstrip("/")} if api_base else None
+        bases: BaseAddresses | None = {"api": api_base.rstrip("/")} if api_base else None
         self._client = stripe.StripeClient(
             api_key, base_addresses=bases, max_network_retries=max_network_retries
         )

@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from core.clock import from_local, local
-from events.pricing import format_eur
+from core.money import format_eur
 from events.services.admin import EventData, SpeakerData
 
 _AMOUNT = re.compile(r"-?\d+(?:[.,]\d+)?")

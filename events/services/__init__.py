@@ -1,8 +1,11 @@
 """Events services: one module per concern; they flush, never commit, and raise DomainErrors.
 
-Registration core: `registrations` (register, verify, billing, payment hooks), `input`
-(accepted form data and its checks), `membership` (member or not, from a verified address),
-`seats` (counting, state changes, allocation, offers), `waitlist` (accepting offers,
-cancelling, expiring holds and offers), `mailings` (link resend, reminders), `notices`
-(the registrant's e-mails), `errors`.
+Imports run one way (a module imports only those listed before it; no imports inside
+functions): `errors`, `input` (accepted form data and its checks), `membership` (member or
+not, from a verified address), `members` (member organisations), `quotes` (the price and its
+label), `notices` (the registrant's e-mails), `seats` (THE event lock `lock_event`, counting,
+state changes, allocation, offers), `invoices`, `refunds`, `waitlist` (accepting offers,
+cancelling, expiring holds and offers), `registrations` (register, verify, billing, payment
+hooks), `checkout` (sessions, fulfilment, provider events), `webhooks`, `mailings` (link
+resend, reminders), `attendees`, `admin`, `admin_registrations`, `loader`.
 """

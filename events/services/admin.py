@@ -61,9 +61,9 @@ class EventData:
     location: str = ""
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
-    hold_minutes: int = 30
-    offer_hours: int = 24
-    cancel_until_hours: int = 24
+    hold_minutes: int | None = 30
+    offer_hours: int | None = 24
+    cancel_until_hours: int | None = 24
     published: bool = True
     speakers: list[SpeakerData] = field(default_factory=list)
 
@@ -154,14 +154,15 @@ def validate_event(data: EventData, *, event: Event | None = None) -> dict[str, 
         value = getattr(data, key)
         if value is None or value.tzinfo is None:
             add(key, _l("Enter a date and time."))
-    if not errors.get("starts_at") and not errors.get("ends_at"):
-        if data.ends_at <= data.starts_at:
+    starts, ends = data.starts_at, data.ends_at
+    if starts and ends and not errors.get("starts_at") and not errors.get("ends_at"):
+        if ends <= starts:
             add("ends_at", _l("The end must be after the start."))
         opens, closes = data.registration_opens_at, data.registration_closes_at
         if opens and closes and opens.tzinfo and closes.tzinfo:
             if closes <= opens:
                 add("registration_closes_at", _l("Registration must close after it opens."))
-            elif closes > data.ends_at:
+            elif closes > ends:
                 add("registration_closes_at", _l("Registration must close by the end."))
     if data.online:
         if data.location.strip():
@@ -182,14 +183,14 @@ def validate_event(data: EventData, *, event: Event | None = None) -> dict[str, 
            _l("Capacity must be between 0 and %(n)s.", n=MAX_CAPACITY))  # fmt: skip
     if event is not None and "capacity" not in errors:
         held = seats_held(event.id)
-        if data.capacity < held:
+        if data.capacity is not None and data.capacity < held:
             add("capacity", _l("%(n)s seats are already taken; capacity cannot be lower.", n=held))
     for key in ("price_member_cents", "price_non_member_cents"):
         _range(errors, key, getattr(data, key), 0, 10**9, _l("A price cannot be negative."))
     rate = data.vat_rate
     if not isinstance(rate, Decimal) or not rate.is_finite() or not 0 <= rate < 1:
         add("vat_rate", _l("The VAT rate must be at least 0% and below 100%."))
-    elif rate.as_tuple().exponent < -4:
+    elif not isinstance(exponent := rate.as_tuple().exponent, int) or exponent < -4:
         add("vat_rate", _l("The VAT rate has too many decimals."))
     _range(errors, "hold_minutes", data.hold_minutes, MIN_HOLD_MINUTES, MAX_HOLD_MINUTES,
            _l("Hold seats between %(a)s and %(b)s minutes.", a=MIN_HOLD_MINUTES,
@@ -227,10 +228,10 @@ def save_event(data: EventData, *, event: Event | None = None, now: datetime, ac
     if errors:
         raise InvalidInput(errors)
     created = event is None
-    if created:
+    if event is None:
         event = Event(created_at=now)
         db.session.add(event)
-    changed = {}
+    changed: dict[str, object] = {}
     for key in _FIELDS:
         value = getattr(data, key)
         if key in ("join_url", "location"):

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.audit.services import record
+from core.emails import email_domain, normalise_email
 from core.errors import DomainError, InvalidInput, NotFound
 from core.extensions import db
 from events.models import Event, Registration
@@ -64,13 +65,13 @@ def set_checked_in(registration: Registration, *, checked_in: bool, now: datetim
 
 def _clean_comp_input(name: str, email: str, organisation: str) -> tuple[str, str, str]:
     errors: dict[str, list[str]] = {}
-    name, email, organisation = name.strip(), email.strip().lower(), organisation.strip()
+    name, email, organisation = name.strip(), normalise_email(email), organisation.strip()
     if not name or len(name) > 200:
         errors["name"] = [str(_l("Enter a name (at most 200 characters)."))]
     valid = bool(_EMAIL.fullmatch(email)) and len(email) <= 254
     if valid:
         try:
-            normalise_domain(email.rsplit("@", 1)[1])
+            normalise_domain(email_domain(email))
         except ValueError:
             valid = False
     if not valid:

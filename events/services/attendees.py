@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from core.clock import local
 from core.errors import NotFound
 from core.extensions import db
+from core.money import format_eur
 from events.models import Event, Invoice, Payment, Registration
 from events.payments import cancellable_state
-from events.pricing import format_eur
 
 CSV_FIELDS = (
     "name", "email", "organisation", "state", "audience", "comp", "amount_paid",

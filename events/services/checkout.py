@@ -16,6 +16,7 @@ the registration service takes the same event lock. Services flush, never commit
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import url_for
@@ -24,13 +25,14 @@ from flask_babel import lazy_gettext as _l
 from core.audit.services import record
 from core.errors import DomainError
 from core.extensions import db
+from core.money import format_eur
 from events.gateway import IdempotencyConflict, PaymentGateway
 from events.invoice_document import REVERSE_CHARGE
 from events.models import Payment, Registration
 from events.payments import MAX_HOLD_MINUTES, MIN_HOLD_MINUTES, RegState, TransitionError
-from events.pricing import format_eur, price_label
 from events.services import registrations
 from events.services.invoices import event_label, issue_invoice
+from events.services.quotes import price_label
 from events.services.refunds import (
     charge_refunded,
     mail_invoice,
@@ -63,11 +65,14 @@ class CheckoutRefused(DomainError):
 
 def _move(payment: Payment, *, to: str, allowed: tuple[str, ...], **values) -> bool:
     """Conditionally set `payment.status`; True if this call made the change (refreshes it)."""
-    result = db.session.execute(
-        sa.update(Payment)
-        .where(Payment.id == payment.id, Payment.status.in_(allowed))
-        .values(status=to, **values)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        "sa.CursorResult[Any]",
+        db.session.execute(
+            sa.update(Payment)
+            .where(Payment.id == payment.id, Payment.status.in_(allowed))
+            .values(status=to, **values)
+            .execution_options(synchronize_session=False)
+        ),
     )
     db.session.refresh(payment)
     return result.rowcount == 1
@@ -76,7 +81,8 @@ def _move(payment: Payment, *, to: str, allowed: tuple[str, ...], **values) -> b
 def _session_expiry(registration: Registration, now: datetime) -> datetime:
     earliest = now + timedelta(minutes=MIN_HOLD_MINUTES) + SESSION_MARGIN
     latest = now + timedelta(minutes=MAX_HOLD_MINUTES) - SESSION_MARGIN
-    return min(max(registration.hold_expires_at, earliest), latest)
+    hold = registration.hold_expires_at or earliest  # start_checkout refuses a missing hold
+    return min(max(hold, earliest), latest)
 
 
 def _labels(registration: Registration) -> tuple[str, str]:
@@ -139,7 +145,7 @@ def start_checkout(
     db.session.flush()
     name, description = _labels(registration)
     token = registration.token
-    request = {
+    request: dict[str, Any] = {
         "amount_cents": payment.amount_cents,
         "currency": payment.currency,
         "name": name,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
+from core.emails import normalise_email
 from core.errors import InvalidInput
 from events import pricing
 
@@ -57,7 +58,7 @@ def _text(value) -> str:
 
 def clean_email(email: str) -> str:
     """The address, trimmed and lower-cased. Raises InvalidInput("bad_email") when invalid."""
-    email = (email or "").strip().lower()
+    email = normalise_email(email)
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:

@@ -89,12 +89,12 @@ def next_sequence(series: str, year: int) -> int:
         .values(series=series, year=year, last_number=0)
         .on_conflict_do_nothing(index_elements=["series", "year"])
     )
-    counter = db.session.scalar(
+    counter = db.session.scalars(
         sa.select(DocumentCounter)
         .where(DocumentCounter.series == series, DocumentCounter.year == year)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
+    ).one()
     counter.last_number += 1
     db.session.flush()
     return counter.last_number

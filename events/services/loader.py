@@ -86,7 +86,8 @@ class _Event:
     """Reads one event object, collecting type problems by EventData field name."""
 
     def __init__(self, raw: dict):
-        self.raw, self.errors = raw, {}
+        self.raw = raw
+        self.errors: dict[str, list[str]] = {}
 
     def fail(self, key: str, message) -> None:
         self.errors.setdefault(key, []).append(str(message))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -77,15 +78,18 @@ def send_reminders(now: datetime) -> int:
     ).all()
     sent = 0
     for registration in candidates:
-        claimed = db.session.execute(
-            sa.update(Registration)
-            .where(
-                Registration.id == registration.id,
-                Registration.state == RegState.CONFIRMED.value,
-                Registration.reminder_sent_at.is_(None),
-            )
-            .values(reminder_sent_at=now)
-            .execution_options(synchronize_session=False)
+        claimed = cast(
+            "sa.CursorResult[Any]",
+            db.session.execute(
+                sa.update(Registration)
+                .where(
+                    Registration.id == registration.id,
+                    Registration.state == RegState.CONFIRMED.value,
+                    Registration.reminder_sent_at.is_(None),
+                )
+                .values(reminder_sent_at=now)
+                .execution_options(synchronize_session=False)
+            ),
         )
         if claimed.rowcount != 1:
             continue

@@ -143,8 +143,8 @@ def plan(items: list[OrgItem], *, match_by_name: bool) -> list[OrgPlan]:
     }
     for p in plans:
         for domain in p.domains:
-            other = owner.get(domain)
-            if other is not None and other != p.name:
+            owner_name = owner.get(domain)
+            if owner_name is not None and owner_name != p.name:
                 p.errors.append(
                     (
                         "domains",
@@ -152,7 +152,7 @@ def plan(items: list[OrgItem], *, match_by_name: bool) -> list[OrgPlan]:
                             _l(
                                 "%(domain)s already belongs to %(other)s.",
                                 domain=domain,
-                                other=other,
+                                other=owner_name,
                             )
                         ),
                     )
@@ -216,8 +216,11 @@ def save_organisation(
             errors.setdefault("name" if key == "name" else "domains", []).append(message)
         raise InvalidInput(errors)
     apply([p], now=now, actor=actor)
-    return p.target or db.session.scalar(
-        sa.select(MemberOrganisation).where(MemberOrganisation.name == p.name)
+    return (
+        p.target
+        or db.session.scalars(
+            sa.select(MemberOrganisation).where(MemberOrganisation.name == p.name)
+        ).one()
     )
 
 

@@ -1,7 +1,7 @@
 """Who is a member: decided on the server from a verified e-mail address, never from a form.
 
-An address belongs to a member organisation when its domain (the part after the last "@",
-lower case) is one of the organisation's `MemberDomain`s, or a subdomain of one
+An address belongs to a member organisation when its domain (`core.emails.email_domain`: the
+part after the last "@", lower case) is one of the organisation's `MemberDomain`s, or a subdomain of one
 ("jan@marketing.ddma.nl" matches "ddma.nl"). Subdomains count because only the owner of a
 domain can hand out addresses under its subdomains; a look-alike such as "ddma.nl.evil.com"
 or "notddma.nl" does not match. When several domains match, the longest (most specific) wins.
@@ -14,24 +14,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from core.emails import candidate_domains, email_domain, normalise_email
 from core.extensions import db
 from events.models import MemberDomain, MemberOrganisation
 from events.pricing import Audience
-
-
-def email_domain(email: str) -> str:
-    """The lower-case domain of `email` ("" when there is no "@" or nothing after it)."""
-    _, at, domain = (email or "").strip().rpartition("@")
-    return domain.strip().rstrip(".").lower() if at else ""
-
-
-def candidate_domains(domain: str) -> list[str]:
-    """`domain` and its parent domains with at least two labels, most specific first.
-
-    "a.b.ddma.nl" -> ["a.b.ddma.nl", "b.ddma.nl", "ddma.nl"]; a bare "nl" gives [].
-    """
-    labels = [label for label in domain.split(".") if label]
-    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
 
 
 def member_organisation_for(email: str) -> MemberOrganisation | None:
@@ -58,7 +44,7 @@ def audience_for(email: str, *, user=None) -> tuple[Audience, MemberOrganisation
     if user is not None:
         if getattr(user, "email_verified_at", None) is None:
             raise ValueError("membership needs a verified account e-mail address")
-        if (user.email or "").strip().lower() != (email or "").strip().lower():
+        if normalise_email(user.email) != normalise_email(email):
             raise ValueError("membership of a logged-in user is decided on the account address")
     organisation = member_organisation_for(email)
     if organisation is None:

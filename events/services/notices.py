@@ -14,12 +14,14 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
 from core.accounts.services import make_token
+from core.emails import email_domain
 from core.errors import NotFound
+from core.money import format_eur
 from core.outbox.services import queue_mail
 from core.tokens import BadToken, read_token
-from events import pricing
 from events.calendar import attendee_join_url, event_calendar
 from events.invoice_document import REVERSE_CHARGE
+from events.services.quotes import price_label
 
 VERIFY_PURPOSE = "event_verify"
 VERIFY_MAX_AGE = 48 * 3600  # the verification link is valid for 48 hours
@@ -56,8 +58,7 @@ def expired_verification_token(token: str, *, now: datetime) -> str:
 
 def uid_domain() -> str:
     """The domain for calendar UIDs: that of MAIL_FROM ("podium.local" if it has none)."""
-    address = parseaddr(current_app.config.get("MAIL_FROM", ""))[1]
-    return address.rpartition("@")[2] or "podium.local"
+    return email_domain(parseaddr(current_app.config.get("MAIL_FROM", ""))[1]) or "podium.local"
 
 
 def calendar_file(event, *, locale: str, now: datetime, registration=None) -> bytes:
@@ -81,8 +82,8 @@ def price_text(registration) -> str:
     (€60,50 incl. btw)", or for reverse charge "€50 (Btw verlegd / VAT reverse-charged)"."""
     locale = _language(registration)
     if registration.reverse_charge:
-        return f"{pricing.format_eur(registration.net_cents, locale)} ({REVERSE_CHARGE})"
-    return pricing.price_label(registration.net_cents, registration.vat_rate, locale)
+        return f"{format_eur(registration.net_cents, locale)} ({REVERSE_CHARGE})"
+    return price_label(registration.net_cents, registration.vat_rate, locale)
 
 
 def _queue(registration, template: str, *, now: datetime, attachments=(), **context):
@@ -98,7 +99,7 @@ def _queue(registration, template: str, *, now: datetime, attachments=(), **cont
         title=event.title(registration.locale),
         manage_url=url_for("events.manage", token=registration.token, _external=True),
         price=price_text(registration),
-        paid=pricing.format_eur(registration.gross_cents, _language(registration)),
+        paid=format_eur(registration.gross_cents, _language(registration)),
         **context,
     )
 

@@ -1,14 +1,38 @@
 """The price a registrant pays: audience price list, VAT treatment, and whether billing
-details are still needed. Uses `events.pricing` only; stores the quote on the registration."""
+details are still needed, and the price label shown for it. Uses `events.pricing` for the
+arithmetic; stores the quote on the registration."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
 from core.errors import InvalidInput
+from core.money import format_eur, language
 from events import pricing
 from events.models import Event, Registration
 from events.services.input import Billing
+
+_WORDS = {
+    "nl": ("Gratis", "excl. btw", "incl. btw"),
+    "en": ("Free", "excl. VAT", "incl. VAT"),
+}
+
+
+def price_label(net_cents: int, rate: Decimal, locale: str) -> str:
+    """Label a net price with its VAT-inclusive amount (`events.pricing.taxed`).
+
+    nl: "€50 excl. btw (€60,50 incl. btw)", en: "€50 excl. VAT (€60.50 incl. VAT)";
+    a zero price is "Gratis" / "Free". Raises PricingError as ``taxed`` does and
+    MoneyError as `core.money.format_eur` does.
+    """
+    free, excl, incl = _WORDS[language(locale)]
+    price = pricing.taxed(net_cents, rate)
+    if price.gross_cents == 0:
+        return free
+    net, gross = format_eur(price.net_cents, locale), format_eur(price.gross_cents, locale)
+    return f"{net} {excl} ({gross} {incl})"
 
 
 def billing_of(registration: Registration) -> Billing:
@@ -31,6 +55,8 @@ def net_price(registration: Registration, event: Event) -> int:
         pricing.Audience.MEMBER: event.price_member_cents,
         pricing.Audience.NON_MEMBER: event.price_non_member_cents,
     }
+    if registration.audience is None:
+        raise ValueError("net_price needs a registration whose audience is decided")
     return pricing.price_for(pricing.Audience(registration.audience), prices)
 
 

@@ -8,6 +8,7 @@ request never refunds twice. Services flush, never commit.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -16,12 +17,12 @@ from flask_babel import lazy_gettext as _l
 from core.audit.services import record
 from core.errors import DomainError
 from core.extensions import db
+from core.money import format_eur
 from core.outbox.services import queue_mail
 from events.gateway import PaymentGateway
 from events.invoice_pdf import invoice_pdf
 from events.models import Invoice, Payment, Registration
 from events.payments import RegEvent, RegState, TransitionError, next_state
-from events.pricing import format_eur
 from events.providers import gateway_for, gateway_for_payment
 from events.services import seats
 from events.services.invoices import credit_note_for, invoice_for, issue_credit_note
@@ -70,6 +71,7 @@ def _mail_refund(
     now: datetime,
     reason: str,
 ) -> None:
+    credited = invoice_for(registration) if note is not None else None
     queue_mail(
         registration.email,
         "event_refund",
@@ -81,7 +83,7 @@ def _mail_refund(
         payment=payment,
         credit_note=note,
         credit_note_url=_document_url(registration, note) if note is not None else None,
-        credited_number=invoice_for(registration).number if note is not None else None,
+        credited_number=credited.number if note is not None and credited is not None else None,
         amount=format_eur(payment.amount_cents, registration.locale),
         reason=reason,
     )
@@ -114,11 +116,14 @@ def refund_payment(
     """
     remaining = payment.amount_cents - payment.refunded_cents
     provider = _gateway_for_payment(payment, gateway)
-    result = db.session.execute(
-        sa.update(Payment)
-        .where(Payment.id == payment.id, Payment.status == "paid")
-        .values(status="refunded", refunded_cents=payment.amount_cents)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        "sa.CursorResult[Any]",
+        db.session.execute(
+            sa.update(Payment)
+            .where(Payment.id == payment.id, Payment.status == "paid")
+            .values(status="refunded", refunded_cents=payment.amount_cents)
+            .execution_options(synchronize_session=False)
+        ),
     )
     db.session.refresh(payment)
     if result.rowcount != 1 or remaining <= 0:

@@ -14,10 +14,10 @@ from flask_login import current_user
 from core.accounts.auth import admin_required
 from core.clock import now
 from core.i18n import current_locale
+from core.money import format_eur
 from core.unit_of_work import refusal
 from events.forms.admin import CompForm
 from events.payments import RegState, seats_left
-from events.pricing import format_eur
 from events.services import admin, attendees
 from events.services import admin_registrations as regs
 

@@ -43,12 +43,12 @@ from core.clock import now
 from core.errors import DomainError, NotAllowed
 from core.extensions import csrf, db
 from core.i18n import current_locale
+from core.money import format_eur
 from core.unit_of_work import refusal
 from events.gateway import GatewayError, WebhookRejected, is_live_key
 from events.invoice_document import REVERSE_CHARGE, document, percent
 from events.invoice_pdf import invoice_pdf
 from events.models import Payment, Registration
-from events.pricing import format_eur
 from events.providers import gateway_for
 from events.services.checkout import fulfil_session, payment_for_session, start_checkout
 from events.services.invoices import credit_note_for, get_document, invoice_for

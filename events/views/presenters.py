@@ -1,4 +1,4 @@
-"""What the public event pages show, computed from the models and `events.pricing`:
+"""What the public event pages show, computed from the models and `events.services.quotes`:
 price lines, the billing note, the seat signal, share links, the upcoming events (also on the
 home page) and the links to a registration's payment and invoice pages. Needs a request
 context (translations, URLs).
@@ -14,9 +14,10 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from core.extensions import db
-from events import payments, pricing
+from events import payments
 from events.models import Event, Invoice, Registration
 from events.services import seats
+from events.services.quotes import price_label
 
 
 def pay_url(registration: Registration) -> str:
@@ -38,9 +39,9 @@ def invoice_url(registration: Registration) -> str | None:
 
 def price_lines(event: Event, locale: str) -> list[str]:
     """Price lines such as "Free for members" and "€50 excl. VAT (€60.50 incl. VAT) for
-    non-members"; one line when both audiences pay the same. Amounts from `events.pricing`."""
-    member = pricing.price_label(event.price_member_cents, event.vat_rate, locale)
-    other = pricing.price_label(event.price_non_member_cents, event.vat_rate, locale)
+    non-members"; one line when both audiences pay the same. Amounts from `events.services.quotes`."""
+    member = price_label(event.price_member_cents, event.vat_rate, locale)
+    other = price_label(event.price_non_member_cents, event.vat_rate, locale)
     if member == other:
         return [member]
     return [_("%(price)s for members", price=member), _("%(price)s for non-members", price=other)]
@@ -51,7 +52,7 @@ def billing_note(event: Event, locale: str) -> str | None:
     if event.price_member_cents == 0 and event.price_non_member_cents == 0:
         return None
     if event.price_member_cents == 0:
-        label = pricing.price_label(event.price_non_member_cents, event.vat_rate, locale)
+        label = price_label(event.price_non_member_cents, event.vat_rate, locale)
         return _("Only needed if you are not a member: non-members pay %(price)s. "
                  "Membership follows from your confirmed e-mail address.", price=label)  # fmt: skip
     return _("Needed for the invoice.")

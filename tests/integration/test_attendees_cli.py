@@ -6,9 +6,9 @@ import csv
 import io
 
 import pytest
-from flask.cli import AppGroup
 
 from core.extensions import db
+from events.cli import events_cli
 from events.models import Payment
 from events.services.attendees import attendee_rows
 from tests.events_admin_support import NOW, make_event, make_invoice, make_registration
@@ -16,10 +16,7 @@ from tests.events_admin_support import NOW, make_event, make_invoice, make_regis
 
 @pytest.fixture
 def run(app):
-    group = AppGroup("events")
-    from events.cli_admin import register
-
-    register(group)
+    group = events_cli
     runner = app.test_cli_runner()
     return lambda *args: runner.invoke(group, ["attendees", *args])
 

@@ -9,12 +9,11 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from flask.cli import AppGroup
 
 from core.clock import local
 from core.extensions import db
 from demo.events_demo import DEMO_SEATS_TAKEN, FEW_LEFT_EVENT, load_demo_events
-from events.cli_admin import register
+from events.cli import events_cli
 from events.models import Event, MemberDomain, MemberOrganisation, Registration, Speaker
 from events.payments import few_left, seats_left
 from tests.events_admin_support import make_registration
@@ -63,9 +62,8 @@ DOC = {
 
 @pytest.fixture
 def run(app, tmp_path):
-    """run(doc or text) -> click result of `events load FILE` through the `register` hook."""
-    group = AppGroup("events")
-    register(group)
+    """run(doc or text) -> click result of `events load FILE` through the events CLI group."""
+    group = events_cli
     runner = app.test_cli_runner()
 
     def _run(doc):

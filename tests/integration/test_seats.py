@@ -9,13 +9,14 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from core.emails import candidate_domains, email_domain
 from core.errors import NotFound
 from core.extensions import db
 from core.locking import lock_row, write_transaction
 from events.models import Event, Registration
 from events.pricing import Audience
 from events.services import registrations, seats, waitlist
-from events.services.membership import audience_for, candidate_domains, email_domain
+from events.services.membership import audience_for
 from events.services.seats import lock_event
 from tests.events_registration_support import (
     NOW,

@@ -16,14 +16,13 @@ from events.pricing import (
     PricingError,
     TaxedPrice,
     check_vat_id_format,
-    format_eur,
     normalise_vat_id,
     price_for,
-    price_label,
     taxed,
     vat_prefix,
     vat_treatment,
 )
+from events.services.quotes import price_label
 
 ZERO = Decimal(0)
 
@@ -271,36 +270,6 @@ def test_price_for() -> None:
     assert exc.value.code == "no_price"
     with pytest.raises(PricingError) as exc:
         price_for(Audience.MEMBER, {Audience.MEMBER: -1})
-    assert exc.value.code == "bad_price"
-
-
-@pytest.mark.parametrize(
-    ("cents", "nl", "en"),
-    [
-        (0, "€0", "€0"),
-        (5, "€0,05", "€0.05"),
-        (5000, "€50", "€50"),
-        (6050, "€60,50", "€60.50"),
-        (100000, "€1.000", "€1,000"),
-        (123456, "€1.234,56", "€1,234.56"),
-        (123456789, "€1.234.567,89", "€1,234,567.89"),
-        (-6050, "-€60,50", "-€60.50"),
-    ],
-)
-def test_format_eur(cents: int, nl: str, en: str) -> None:
-    assert format_eur(cents) == nl
-    assert format_eur(cents, "nl") == nl
-    assert format_eur(cents, "nl_NL") == nl
-    assert format_eur(cents, "en") == en
-    assert format_eur(cents, "en-GB") == en
-
-
-def test_format_eur_refuses() -> None:
-    with pytest.raises(PricingError) as exc:
-        format_eur(100, "de")
-    assert exc.value.code == "bad_locale"
-    with pytest.raises(PricingError) as exc:
-        format_eur(1.5)  # type: ignore[arg-type]
     assert exc.value.code == "bad_price"
 
 
