@@ -26,10 +26,12 @@ from core.locking import install_sqlite_locking
 from core.outbox import views as outbox
 from core.outbox.cli import outbox_cli
 from demo.cli import demo_cli
-from events import views as events
-from events import views_admin as events_admin
-from events import views_payments as events_payments
 from events.cli import events_cli
+from events.views import admin as events_admin
+from events.views import admin_attendees as events_attendees
+from events.views import admin_members as events_members
+from events.views import payments as events_payments
+from events.views import public as events
 from podium import views as site
 
 BLUEPRINTS = (
@@ -46,6 +48,8 @@ BLUEPRINTS = (
     public,
     events,
     events_admin,
+    events_attendees,
+    events_members,
     events_payments,
 )
 COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli)

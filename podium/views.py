@@ -9,7 +9,7 @@ from awards.timeline import Timeline
 from core.clock import now
 from core.extensions import db
 from core.i18n import current_locale
-from events.presenters import upcoming_rows
+from events.views.presenters import upcoming_rows
 
 bp = Blueprint("site", __name__)
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from events.forms_admin import parse_euros, parse_percent, parse_speakers
+from events.forms.admin import parse_euros, parse_percent, parse_speakers
 from events.services.admin import SpeakerData
 from events.services.members import normalise_domain, split_domains
 

@@ -1,40 +1,31 @@
-"""What the public event pages show, computed from the models and `events.pricing`:
-price lines, the billing note, the seat signal, share links, and links into the payments
-engineer's blueprint when it provides them. Needs a request context (translations, URLs).
+"""What the public event pages show, computed from the models and `events.services.quotes`:
+price lines, the billing note, the seat signal, share links, the upcoming events (also on the
+home page) and the links to a registration's payment and invoice pages. Needs a request
+context (translations, URLs).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
-from werkzeug.routing import BuildError
 
 from core.extensions import db
 from events import payments
-from events.models import Event, Invoice
+from events.models import Event, Invoice, Registration
+from events.services import seats
 from events.services.quotes import price_label
 
 
-def endpoint_url(*endpoints: str, **values) -> str | None:
-    """url_for the first of `endpoints` that another module provides, else None."""
-    for endpoint in endpoints:
-        if endpoint in current_app.view_functions:
-            try:
-                return url_for(endpoint, **values)
-            except BuildError:
-                continue
-    return None
+def pay_url(registration: Registration) -> str:
+    """The registration's payment page (`payments.pay`)."""
+    return url_for("payments.pay", token=registration.token)
 
 
-def pay_url(registration) -> str | None:
-    """The payment page of the payments engineer's blueprint (`events.pay`/`payments.pay`)."""
-    return endpoint_url("events.pay", "payments.pay", token=registration.token)
-
-
-def invoice_url(registration) -> str | None:
+def invoice_url(registration: Registration) -> str | None:
     """The registration's invoice page, once an invoice was issued."""
     issued = db.session.scalar(
         sa.select(Invoice.id)
@@ -43,12 +34,12 @@ def invoice_url(registration) -> str | None:
     )
     if issued is None:
         return None
-    return endpoint_url("events.invoice", "payments.registration_invoice", token=registration.token)
+    return url_for("payments.registration_invoice", token=registration.token)
 
 
 def price_lines(event: Event, locale: str) -> list[str]:
     """Price lines such as "Free for members" and "€50 excl. VAT (€60.50 incl. VAT) for
-    non-members"; one line when both audiences pay the same. Amounts from `events.pricing`."""
+    non-members"; one line when both audiences pay the same. Amounts from `events.services.quotes`."""
     member = price_label(event.price_member_cents, event.vat_rate, locale)
     other = price_label(event.price_non_member_cents, event.vat_rate, locale)
     if member == other:
@@ -83,11 +74,9 @@ def share_links(event: Event, page_url: str, locale: str) -> list[tuple[str, str
     ]
 
 
-def upcoming_rows(at, locale: str, *, limit: int | None = None) -> list[dict]:
+def upcoming_rows(at: datetime, locale: str, *, limit: int | None = None) -> list[dict]:
     """Published events that have not ended at `at`, soonest first, each with its price lines
     and seat signal; two queries whatever the number of events."""
-    from events.services import seats
-
     query = (
         sa.select(Event)
         .where(Event.published.is_(True), Event.ends_at > at)

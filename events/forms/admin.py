@@ -13,6 +13,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    Field,
     IntegerField,
     StringField,
     TextAreaField,
@@ -31,6 +32,12 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def _decimals(value: Decimal) -> int:
+    """The number of decimals of a finite `value` as typed ("5,50" has two)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
 def parse_euros(text: str) -> int:
     """Euros as typed ("50", "50,00", "60.5") as integer cents. Raises ValueError (a message)
     for anything else: negatives, more than two decimals, thousands separators, letters."""
@@ -40,7 +47,7 @@ def parse_euros(text: str) -> int:
     amount = Decimal(text.replace(",", "."))
     if amount < 0:
         raise ValueError(str(_l("An amount cannot be negative.")))
-    if amount.as_tuple().exponent < -2:
+    if _decimals(amount) > 2:
         raise ValueError(str(_l("Use at most two decimals (whole cents).")))
     return int(amount * 100)
 
@@ -55,7 +62,7 @@ def parse_percent(text: str) -> Decimal:
         percent = Decimal("NaN")
     if not _AMOUNT.fullmatch(text) or not 0 <= percent < 100:
         raise ValueError(str(_l("Enter a percentage from 0 to below 100, like 21.")))
-    if percent.as_tuple().exponent < -2:
+    if _decimals(percent) > 2:
         raise ValueError(str(_l("Use at most two decimals.")))
     return percent / 100
 
@@ -223,12 +230,13 @@ class EventForm(FlaskForm):
             speakers=parse_speakers(self.speakers.data),
         )
 
-    def show_errors(self, errors: dict[str, list[str]]) -> None:
-        """Attach a service's {field: [messages]} to the form fields (speakers[i].x -> speakers)."""
-        for key, messages in errors.items():
-            name = self.FIELD_FOR.get(key, key.split("[")[0])
-            target = getattr(self, name, None) or self.slug
-            target.errors = [*target.errors, *messages]
+    def __getattr__(self, name: str) -> Field:
+        """The field showing the service's `name` (an `EventData` key such as `vat_rate` or
+        `speakers[0].name`), so `core.forms.bind_errors` puts its messages there."""
+        target = self.FIELD_FOR.get(name) or (name.split("[")[0] if "[" in name else None)
+        if target is None:
+            raise AttributeError(name)
+        return getattr(self, target)
 
     @classmethod
     def for_event(cls, event) -> EventForm:

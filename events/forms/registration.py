@@ -7,13 +7,13 @@ There is deliberately no "I am a member" field: membership comes from a verified
 from __future__ import annotations
 
 from babel import Locale
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from core.errors import InvalidInput
+from core.i18n import current_locale
 from events.services.input import Applicant, Billing, clean_vat_id
 
 
@@ -23,7 +23,7 @@ def _strip(value):
 
 def country_choices() -> list[tuple[str, str]]:
     """ISO country codes with names in the current language, the Netherlands first."""
-    locale = Locale.parse(str(get_locale() or "nl"))
+    locale = Locale.parse(current_locale())
     names = {
         code: name
         for code, name in locale.territories.items()

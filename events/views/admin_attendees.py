@@ -1,25 +1,27 @@
-"""Attendee views of the events admin: list, CSV, printable check-in list, check-in, comp, cancel.
+"""Attendee views of the events admin (blueprint `events_attendees`, /admin/events/<id>/...):
+list, CSV, printable check-in list, check-in, comp, cancel.
 
-Routed (admin-only) by `events/views_admin.py`. A registration is always looked up within its
-event: another event's registration id gives 404.
+Every view is admin-only (`admin_required`). A registration is always looked up within its
+event: another event's registration id gives 404. A refusal is flashed (`refusal`).
 """
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.accounts.auth import admin_required
 from core.clock import now
-from core.errors import DomainError, InvalidInput
-from core.extensions import db
+from core.i18n import current_locale
 from core.money import format_eur
-from events.forms_admin import CompForm
+from core.unit_of_work import refusal
+from events.forms.admin import CompForm
 from events.payments import RegState, seats_left
 from events.services import admin, attendees
 from events.services import admin_registrations as regs
 
+bp = Blueprint("events_attendees", __name__, url_prefix="/admin/events")
 STATES = [s.value for s in RegState]
 
 
@@ -27,6 +29,8 @@ def _filter_states() -> list[str]:
     return [s for s in request.args.getlist("state") if s in STATES]
 
 
+@bp.get("/<int:event_id>/attendees")
+@admin_required
 def attendee_list(event_id: int):
     """The registrations of an event, filtered by `?state=` (repeatable; unknown ones ignored)."""
     event = admin.get_event(event_id)
@@ -43,11 +47,13 @@ def attendee_list(event_id: int):
     )
 
 
+@bp.get("/<int:event_id>/attendees.csv")
+@admin_required
 def attendee_csv(event_id: int):
     """The (filtered) attendee list as a UTF-8 CSV download with a header line."""
     event = admin.get_event(event_id)
     rows = attendees.attendee_rows(event, states=_filter_states())
-    body = attendees.to_csv(rows, locale=str(get_locale()))
+    body = attendees.to_csv(rows, locale=current_locale())
     return Response(
         body.encode("utf-8"),
         mimetype="text/csv",
@@ -58,6 +64,8 @@ def attendee_csv(event_id: int):
     )
 
 
+@bp.get("/<int:event_id>/check-in")
+@admin_required
 def checkin_list(event_id: int):
     """A printable list of the confirmed attendees with a check-in / undo button each."""
     event = admin.get_event(event_id)
@@ -70,34 +78,35 @@ def checkin_list(event_id: int):
     )
 
 
+@bp.post("/<int:event_id>/registrations/<int:registration_id>/check-in")
+@admin_required
 def check_in(event_id: int, registration_id: int):
     """POST `checked_in=1` marks the attendee as arrived, `checked_in=0` undoes it."""
     event = admin.get_event(event_id)
     registration = regs.get_registration(event, registration_id)
     arrived = request.form.get("checked_in", "1") == "1"
-    try:
+    with refusal() as refused:
         regs.set_checked_in(registration, checked_in=arrived, now=now(), actor=current_user)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "error")
-        return redirect(url_for("events_admin.checkin_list", event_id=event_id))
-    db.session.commit()
+    if refused:
+        return redirect(url_for("events_attendees.checkin_list", event_id=event_id))
     if arrived:
         flash(_("%(name)s checked in.", name=registration.name), "success")
     else:
         flash(_("Check-in of %(name)s undone.", name=registration.name), "info")
     return redirect(
-        url_for("events_admin.checkin_list", event_id=event_id) + f"#r{registration.id}"
+        url_for("events_attendees.checkin_list", event_id=event_id) + f"#r{registration.id}"
     )
 
 
+@bp.route("/<int:event_id>/comp", methods=["GET", "POST"])
+@admin_required
 def comp(event_id: int):
     """Give someone a free complimentary seat; refused (409) when the event is full."""
     event = admin.get_event(event_id)
     form = CompForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with refusal(form) as refused:
             registration = regs.add_comp(
                 event,
                 name=form.name.data,
@@ -106,19 +115,9 @@ def comp(event_id: int):
                 now=now(),
                 actor=current_user,
             )
-        except InvalidInput as e:
-            db.session.rollback()
-            for key, messages in e.errors.items():
-                getattr(form, key).errors = [*getattr(form, key).errors, *messages]
-            status = 400
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e.message), "error")
-            status = e.status
-        else:
-            db.session.commit()
             flash(_("Complimentary seat given to %(name)s.", name=registration.name), "success")
-            return redirect(url_for("events_admin.attendee_list", event_id=event_id))
+            return redirect(url_for("events_attendees.attendee_list", event_id=event_id))
+        status = refused.status
     elif form.is_submitted():
         status = 400
     held = admin.seats_held(event.id)
@@ -127,16 +126,13 @@ def comp(event_id: int):
     ), status
 
 
+@bp.post("/<int:event_id>/registrations/<int:registration_id>/cancel")
+@admin_required
 def cancel(event_id: int, registration_id: int):
     """Cancel a registration through the registration service (which refunds where it does)."""
     event = admin.get_event(event_id)
     registration = regs.get_registration(event, registration_id)
-    try:
+    with refusal():
         regs.admin_cancel(registration, now=now(), actor=current_user)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "error")
-        return redirect(url_for("events_admin.attendee_list", event_id=event_id))
-    db.session.commit()
-    flash(_("Registration of %(name)s cancelled.", name=registration.name), "success")
-    return redirect(url_for("events_admin.attendee_list", event_id=event_id))
+        flash(_("Registration of %(name)s cancelled.", name=registration.name), "success")
+    return redirect(url_for("events_attendees.attendee_list", event_id=event_id))

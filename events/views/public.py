@@ -5,25 +5,27 @@ share links that load nothing from third parties, the public .ics (`ics`). Regis
 `register` -> e-mail link `verify` -> (`billing`) -> confirmed, payment (`events.pay`, the
 payments engineer's endpoint) or the waiting list. A registrant's own pages are reached with
 the secret token from their e-mails: `manage`, `attendee_ics`, `cancel`, `offer`; an unknown
-token is a 404. Views read the clock once, commit once on success and show DomainErrors.
+token is a 404. Views read the clock once; the request is one unit of work
+(`core.unit_of_work`): a refusal the page answers itself is caught with `refusal`, any other
+DomainError shows the error page with its status.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request
-from flask import url_for as _url_for
-from flask_babel import get_locale
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.clock import now
-from core.errors import DomainError
-from core.extensions import db, limiter
+from core.extensions import limiter
+from core.i18n import current_locale
 from core.tokens import BadToken
+from core.unit_of_work import refusal
 from events.calendar import attendee_join_url
-from events.forms import BillingForm, RegistrationForm, ResendForm
+from events.forms.registration import BillingForm, RegistrationForm, ResendForm
 from events.payments import RegState
-from events.presenters import (
+from events.services import mailings, notices, registrations, seats, waitlist
+from events.views.presenters import (
     availability,
     billing_note,
     invoice_url,
@@ -32,13 +34,8 @@ from events.presenters import (
     share_links,
     upcoming_rows,
 )
-from events.services import mailings, notices, registrations, seats, waitlist
 
 bp = Blueprint("events", __name__, url_prefix="/events")
-
-
-def _locale() -> str:
-    return "en" if str(get_locale()) == "en" else "nl"
 
 
 def _status(form) -> int:
@@ -55,7 +52,7 @@ def _verified_user():
 @bp.get("/")
 def index():
     """Upcoming published events (not yet ended), soonest first, with prices and seat signal."""
-    rows = upcoming_rows(now(), _locale())
+    rows = upcoming_rows(now(), current_locale())
     return render_template("events/index.html", rows=rows)
 
 
@@ -64,8 +61,8 @@ def show(slug: str):
     """One published event (404 otherwise): text, speakers, practical info, prices, seats."""
     event = registrations.get_event(slug)
     at = now()
-    locale = _locale()
-    page_url = _url_for("events.show", slug=event.slug, _external=True)
+    locale = current_locale()
+    page_url = url_for("events.show", slug=event.slug, _external=True)
     return render_template(
         "events/show.html",
         event=event,
@@ -81,7 +78,7 @@ def show(slug: str):
 def ics(slug: str):
     """The public calendar file (no join link)."""
     event = registrations.get_event(slug)
-    body = notices.calendar_file(event, locale=_locale(), now=now())
+    body = notices.calendar_file(event, locale=current_locale(), now=now())
     return _ics_response(body, f"{event.slug}.ics")
 
 
@@ -99,17 +96,15 @@ def _next_page(registration):
         if registration.verified_at is None:
             flash(_("We sent a link to %(email)s. Open it to confirm your registration.",
                     email=registration.email), "success")  # fmt: skip
-            return redirect(_url_for("events.registered", slug=registration.event.slug))
-        return redirect(_url_for("events.billing", token=registration.token))
+            return redirect(url_for("events.registered", slug=registration.event.slug))
+        return redirect(url_for("events.billing", token=registration.token))
     if registration.state == RegState.PENDING_PAYMENT.value:
-        pay = pay_url(registration)
-        if pay:
-            return redirect(pay)
-    elif registration.state == RegState.CONFIRMED.value:
+        return redirect(pay_url(registration))
+    if registration.state == RegState.CONFIRMED.value:
         flash(_("You are registered. The confirmation is on its way to your inbox."), "success")
-    elif registration.state == RegState.WAITLISTED.value:
+    if registration.state == RegState.WAITLISTED.value:
         flash(_("The event is full: you are on the waiting list."), "info")
-    return redirect(_url_for("events.manage", token=registration.token))
+    return redirect(url_for("events.manage", token=registration.token))
 
 
 @bp.route("/<slug>/register", methods=["GET", "POST"])
@@ -128,24 +123,21 @@ def register(slug: str):
             form.name.data = user.name
     page = {"event": event, "form": form, "window": window, "user": user, "resend": resend,
             "seats": availability(event, seats.counts(event.id)[0]),
-            "billing_note": billing_note(event, _locale())}  # fmt: skip
+            "billing_note": billing_note(event, current_locale())}  # fmt: skip
     if not window.is_open:
         if form.is_submitted():
             flash(_("Registration for this event is closed."), "error")
             return render_template("events/register.html", **page), 400
         return render_template("events/register.html", **page)
     if form.validate_on_submit():
-        try:
+        with refusal(form) as refused:
             registration = registrations.start_registration(
-                event, form.applicant(locale=_locale()), now=at, user=user
+                event, form.applicant(locale=current_locale()), now=at, user=user
             )
-        except DomainError as e:
-            flash(str(e.message), "error")
-            resend.email.data = form.email.data
-            page["already"] = e.code == "already_registered"
-            return render_template("events/register.html", **page), e.status
-        db.session.commit()
-        return _next_page(registration)
+            return _next_page(registration)
+        resend.email.data = form.email.data
+        page["already"] = refused.error is not None and refused.error.code == "already_registered"
+        return render_template("events/register.html", **page), refused.status
     return render_template("events/register.html", **page), _status(form)
 
 
@@ -163,16 +155,14 @@ def resend(slug: str):
     form = ResendForm()
     if not form.validate_on_submit():
         flash(_("Enter a valid e-mail address."), "error")
-        return redirect(_url_for("events.register", slug=event.slug))
-    try:
+        return redirect(url_for("events.register", slug=event.slug))
+    with refusal() as refused:
         mailings.resend_link(event, form.email.data, now=now())
-    except DomainError as e:
-        flash(str(e.message), "error")
-        return redirect(_url_for("events.registered", slug=event.slug))
-    db.session.commit()
+    if refused:
+        return redirect(url_for("events.registered", slug=event.slug))
     flash(_("If %(email)s is registered for this event, we have sent the link again.",
             email=form.email.data), "success")  # fmt: skip
-    return redirect(_url_for("events.registered", slug=event.slug))
+    return redirect(url_for("events.registered", slug=event.slug))
 
 
 @bp.get("/r/<token>/verify")
@@ -192,13 +182,10 @@ def verify(token: str):
             "events/link_invalid.html", message=e.message, registration=registration, resend=form
         ), 400
     registration = registrations.get_registration(reg_token)
-    try:
+    with refusal():
         registrations.verify_registration(registration, now=at)
-    except DomainError as e:
-        flash(str(e.message), "error")
-        return redirect(_url_for("events.manage", token=registration.token))
-    db.session.commit()
-    return _next_page(registration)
+        return _next_page(registration)
+    return redirect(url_for("events.manage", token=registration.token))
 
 
 @bp.route("/r/<token>/billing", methods=["GET", "POST"])
@@ -206,18 +193,15 @@ def billing(token: str):
     """The billing step for a verified non-member of a paid event."""
     registration = registrations.get_registration(token)
     if not registrations.needs_billing(registration):
-        return redirect(_url_for("events.manage", token=registration.token))
+        return redirect(url_for("events.manage", token=registration.token))
     form = BillingForm()
     if form.validate_on_submit():
-        try:
+        with refusal(form) as refused:
             registrations.submit_billing(registration, form.billing(), now=now())
-        except DomainError as e:
-            flash(str(e.message), "error")
-            return render_template(
-                "events/billing.html", registration=registration, form=form
-            ), e.status
-        db.session.commit()
-        return _next_page(registration)
+            return _next_page(registration)
+        return render_template(
+            "events/billing.html", registration=registration, form=form
+        ), refused.status
     return render_template("events/billing.html", registration=registration, form=form), _status(
         form
     )
@@ -233,8 +217,7 @@ def manage(token: str):
         registration=registration,
         event=registration.event,
         now=at,
-        can_cancel=waitlist.can_cancel(registration, at),
-        deadline=waitlist.cancel_deadline(registration.event),
+        cancellation=registration.cancellation(at),
         offer_state=waitlist.offer_state(registration, at),
         price=notices.price_text(registration),
         join_url=attendee_join_url(registration.event, registration),
@@ -261,18 +244,16 @@ def cancel(token: str):
     registration = registrations.get_registration(token)
     at = now()
     page = {"registration": registration, "event": registration.event}
+    status = 200
     if request.method == "POST":
-        try:
+        with refusal() as refused:
             waitlist.cancel_registration(registration, now=at)
-        except DomainError as e:
-            flash(str(e.message), "error")
-            return render_template(
-                "events/cancel.html", **page, cancellation=registration.cancellation(at)
-            ), e.status
-        db.session.commit()
-        flash(_("Your registration is cancelled."), "success")
-        return redirect(_url_for("events.manage", token=registration.token))
-    return render_template("events/cancel.html", **page, cancellation=registration.cancellation(at))
+            flash(_("Your registration is cancelled."), "success")
+            return redirect(url_for("events.manage", token=registration.token))
+        status = refused.status
+    return render_template(
+        "events/cancel.html", **page, cancellation=registration.cancellation(at)
+    ), status
 
 
 @bp.route("/r/<token>/offer", methods=["GET", "POST"])
@@ -282,15 +263,12 @@ def offer(token: str):
     at = now()
     page = {"registration": registration, "event": registration.event,
             "price": notices.price_text(registration)}  # fmt: skip
+    status = 200
     if request.method == "POST":
-        try:
+        with refusal() as refused:
             waitlist.accept_offer(registration, now=at)
-        except DomainError as e:
-            flash(str(e.message), "error")
-            status = waitlist.offer_state(registration, at)
-            return render_template("events/offer.html", **page, status=status), e.status
-        db.session.commit()
-        return _next_page(registration)
+            return _next_page(registration)
+        status = refused.status
     return render_template(
         "events/offer.html", **page, status=waitlist.offer_state(registration, at)
-    )
+    ), status

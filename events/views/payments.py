@@ -1,8 +1,9 @@
 """Paying for a registration, the payment webhook, the local test checkout and invoices.
 
 Blueprint `payments` under /events. Registrants are identified by the secret token in their
-e-mail links (`/events/r/<token>/...`); an unknown token is a 404. Views read the clock once,
-call services, commit once on success and roll back on any refusal.
+e-mail links (`/events/r/<token>/...`); an unknown token is a 404. Views read the clock once
+and call services; the request is one unit of work (`core.unit_of_work`), and a part that may
+fail while the request still answers (a webhook, a concurrent checkout) runs in a savepoint.
 
 - `payments.pay` (GET/POST /r/<token>/pay): the amount and a Pay button; POST opens the
   checkout session and redirects to it (Stripe, or the local test checkout).
@@ -34,7 +35,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -42,11 +42,13 @@ from core import locking
 from core.clock import now
 from core.errors import DomainError, NotAllowed
 from core.extensions import csrf, db
+from core.i18n import current_locale
 from core.money import format_eur
+from core.unit_of_work import refusal
 from events.gateway import GatewayError, WebhookRejected, is_live_key
 from events.invoice_document import REVERSE_CHARGE, document, percent
 from events.invoice_pdf import invoice_pdf
-from events.models import Registration
+from events.models import Payment, Registration
 from events.providers import gateway_for
 from events.services.checkout import fulfil_session, payment_for_session, start_checkout
 from events.services.invoices import credit_note_for, get_document, invoice_for
@@ -59,21 +61,13 @@ MAX_WEBHOOK_BYTES = 256 * 1024
 
 @bp.context_processor
 def _helpers() -> dict:
-    locale = "en" if str(get_locale()) == "en" else "nl"
+    locale = current_locale()
     return {
         "eur": lambda cents: format_eur(int(cents), locale),
         "percent": percent,
         "reverse_charge": REVERSE_CHARGE,
-        "manage_url": _manage_url,
         "test_mode": gateway_for(current_app).provider == "test",
     }
-
-
-def _manage_url(registration: Registration) -> str | None:
-    """The registrant's own page (`events.manage`) when that endpoint exists."""
-    if "events.manage" not in current_app.view_functions:
-        return None
-    return url_for("events.manage", token=registration.token)
 
 
 def _registration(token: str) -> Registration:
@@ -88,7 +82,7 @@ def _registration(token: str) -> Registration:
 
 def _write_lock() -> None:
     """Start the request's transaction with the database write lock (SQLite; no-op elsewhere)."""
-    engine = db.session.get_bind()
+    engine = db.engine
     if engine.dialect.name != "sqlite" or locking.sqlite_locking_installed(engine):
         locking.write_transaction()
 
@@ -114,22 +108,21 @@ def pay(token: str):
         return _pay_page(_registration(token))
     _write_lock()
     registration = _registration(token)
+    with refusal() as refused:
+        payment = _start_checkout(registration)
+        return redirect(payment.checkout_url, 303)
+    return _pay_page(_registration(token), refused.status)
+
+
+def _start_checkout(registration: Registration) -> Payment:
+    """`start_checkout` in a savepoint; when a concurrent request opened the same attempt
+    first (IntegrityError), only the savepoint is undone and that attempt's session is used."""
     moment, gateway = now(), gateway_for(current_app)
     try:
-        try:
-            payment = start_checkout(registration, now=moment, gateway=gateway)
-        except sa.exc.IntegrityError:
-            # a concurrent request opened this attempt first: use its session
-            db.session.rollback()
-            _write_lock()
-            registration = _registration(token)
-            payment = start_checkout(registration, now=moment, gateway=gateway)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "error")
-        return _pay_page(_registration(token), e.status)
-    db.session.commit()
-    return redirect(payment.checkout_url, 303)
+        with db.session.begin_nested():
+            return start_checkout(registration, now=moment, gateway=gateway)
+    except sa.exc.IntegrityError:
+        return start_checkout(registration, now=moment, gateway=gateway)
 
 
 @bp.get("/r/<token>/paid")
@@ -143,13 +136,12 @@ def success(token: str):
     if payment is None or payment.registration_id != registration.id:
         abort(404)
     try:
-        outcome = fulfil_session(session_id, now=now(), gateway=gateway_for(current_app))
+        _write_lock()  # before the savepoint: taking it later would restart the transaction
+        with db.session.begin_nested():
+            outcome = fulfil_session(session_id, now=now(), gateway=gateway_for(current_app))
     except (DomainError, sa.exc.OperationalError) as exc:
-        db.session.rollback()
         log.warning("fulfilment of %s postponed: %r", session_id, exc)
         outcome = "pending"
-    else:
-        db.session.commit()
     registration = _registration(token)
     invoice = invoice_for(registration)
     return render_template(
@@ -169,27 +161,24 @@ def webhook():
         return {"error": "too_large"}, 413
     payload = request.get_data(cache=False)
     try:
-        outcome = receive_webhook(
-            payload,
-            request.headers.get("Stripe-Signature"),
-            now=now(),
-            gateway=gateway_for(current_app),
-        )
+        _write_lock()  # before the savepoint: taking it later would restart the transaction
+        with db.session.begin_nested():  # undone on any error below; nothing is kept then
+            outcome = receive_webhook(
+                payload,
+                request.headers.get("Stripe-Signature"),
+                now=now(),
+                gateway=gateway_for(current_app),
+            )
     except WebhookRejected as e:
-        db.session.rollback()
         return {"error": e.code}, 400
     except DuplicateEvent:
-        db.session.rollback()
         return {"status": "duplicate"}, 200
     except (GatewayError, sa.exc.OperationalError) as e:
-        db.session.rollback()
         log.warning("webhook postponed: %r", e)
         return {"error": "unavailable"}, 503, {"Retry-After": "30"}
     except DomainError as e:
-        db.session.rollback()
         log.error("webhook failed: %s", e.code)
         return {"error": e.code}, 500
-    db.session.commit()
     return {"status": outcome}, 200
 
 
@@ -228,17 +217,11 @@ def test_checkout(session_id: str):
             flash(_("Choose Pay, Fail or Cancel."), "error")
             status = 400
         else:
-            try:
+            with refusal() as refused:
                 body, signature = (
                     gateway.pay(session_id) if action == "pay" else gateway.fail(session_id)
                 )
                 receive_webhook(body, signature, now=now(), gateway=gateway)
-            except DomainError as e:
-                db.session.rollback()
-                flash(str(e.message), "error")
-                status = e.status if e.status >= 400 else 409
-            else:
-                db.session.commit()
                 if action == "pay":
                     target = url_for(
                         "payments.success", token=registration.token, session_id=session_id
@@ -246,6 +229,7 @@ def test_checkout(session_id: str):
                 else:
                     target = url_for("payments.pay", token=registration.token)
                 return redirect(target, 303)
+            status = refused.status if refused.status >= 400 else 409
             payment = payment_for_session(session_id)
             registration = payment.registration
     session = gateway.retrieve_session(session_id)
@@ -274,7 +258,7 @@ def invoice(token: str, number: str):
     doc = get_document(number) if len(number) <= 32 else None
     if doc is None:
         abort(404)
-    if not getattr(current_user, "is_admin", False):
+    if not (current_user.is_authenticated and current_user.is_admin):
         registration = _registration(token)
         if doc.registration_id != registration.id:
             abort(404)

@@ -1,0 +1,1 @@
+"""Events forms (Flask-WTF): registration and billing, and the admin screens."""

@@ -1,0 +1,1 @@
+"""Events views: one blueprint per module (public pages, payments, admin screens)."""
