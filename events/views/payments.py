@@ -82,9 +82,7 @@ def _registration(token: str) -> Registration:
 
 def _write_lock() -> None:
     """Start the request's transaction with the database write lock (SQLite; no-op elsewhere)."""
-    engine = db.engine
-    if engine.dialect.name != "sqlite" or locking.sqlite_locking_installed(engine):
-        locking.write_transaction()
+    locking.write_transaction()
 
 
 def _pay_page(registration: Registration, status: int = 200):
@@ -182,7 +180,7 @@ def webhook():
     return {"status": outcome}, 200
 
 
-def _test_gateway():
+def _local_gateway():
     """The local test gateway; 403 with a live Stripe key, 404 when Stripe is configured."""
     if is_live_key(current_app.config.get("STRIPE_SECRET_KEY")):
         raise NotAllowed(
@@ -201,7 +199,7 @@ def test_checkout(session_id: str):
     `checkout.session.completed` through the webhook code and goes to the success page;
     Fail sends `checkout.session.async_payment_failed`; Cancel returns to the pay page
     (like Stripe, the session stays open). A session that is no longer open: 409."""
-    gateway = _test_gateway()
+    gateway = _local_gateway()
     if request.method == "POST":
         _write_lock()
     payment = payment_for_session(session_id) if len(session_id) <= 255 else None
