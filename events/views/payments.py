@@ -140,6 +140,9 @@ def success(token: str):
     except (DomainError, sa.exc.OperationalError) as exc:
         log.warning("fulfilment of %s postponed: %r", session_id, exc)
         outcome = "pending"
+    # a concurrent webhook may have fulfilled it ("already_fulfilled"): show what is
+    # committed now, not the registration as this request first read it
+    db.session.expire_all()
     registration = _registration(token)
     invoice = invoice_for(registration)
     return render_template(
