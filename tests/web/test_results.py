@@ -410,13 +410,7 @@ def test_a_conflicted_chair_sees_no_result_of_that_entry_and_leaves_decisions_to
 ):
     programme, cat, jurors, e = board
     chair = jurors[0]
-    db.session.add(
-        Conflict(
-            jury_member=chair, entry=e["B"], source="declared", status="upheld",
-            created_at=DELIBERATION,
-        )
-    )  # fmt: skip
-    db.session.commit()
+    _uphold_conflict(chair, e["B"])
     browser = as_user(chair.user)
     html = browser.get(url(programme)).get_data(as_text=True)
     assert 'data-ref="B"' not in html and 'data-ref="A"' in html
@@ -601,13 +595,7 @@ def test_the_results_service_leaves_a_chairs_conflicted_entries_out(board, make_
 
     programme, cat, jurors, e = board
     chair = jurors[0]
-    db.session.add(
-        Conflict(
-            jury_member=chair, entry=e["B"], source="declared", status="upheld",
-            created_at=DELIBERATION,
-        )
-    )  # fmt: skip
-    db.session.commit()
+    _uphold_conflict(chair, e["B"])
     rows, hidden = visible_board(programme, cat, chair.user, now=DELIBERATION)
     refs = [row.entry.ref for row in rows]
     assert "B" not in refs and "A" in refs and hidden == 1
@@ -636,3 +624,14 @@ def test_a_concurrent_ratification_of_the_category_is_refused_as_ratified(
     assert response.status_code == 409
     db.session.expire_all()
     assert [r.winner_entry_id for r in db.session.scalars(sa.select(Ratification))] == [e["B"].id]
+
+
+def _uphold_conflict(member, entry) -> None:
+    """`member` declared a conflict with `entry` and it was upheld."""
+    db.session.add(
+        Conflict(
+            jury_member=member, entry=entry, source="declared", status="upheld",
+            created_at=DELIBERATION,
+        )
+    )  # fmt: skip
+    db.session.commit()
