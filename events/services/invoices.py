@@ -12,6 +12,7 @@ bulk statement) raises `ImmutableDocument`. A mistake is corrected with a credit
 
 from __future__ import annotations
 
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from core import locking
 from core.audit.services import record
 from core.clock import local
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.extensions import db
 from events.models import DocumentCounter, Event, Invoice, Registration
 from events.pricing import TaxedPrice
@@ -282,3 +283,18 @@ def vat_breakdown(invoice: Invoice) -> list[VatRow]:
 def get_document(number: str) -> Invoice | None:
     """The invoice or credit note numbered `number`, or None."""
     return db.session.scalar(sa.select(Invoice).where(Invoice.number == number))
+
+
+def document_for(number: str, *, token: str, viewer) -> Invoice:
+    """The invoice or credit note `number` as `viewer` may see it: an admin sees any; anyone
+    else only one of the registration whose link `token` they hold. Raises NotFound otherwise
+    (never telling whether the number exists)."""
+    doc = get_document(number) if 0 < len(number) <= 32 else None
+    if doc is None:
+        raise NotFound()
+    if getattr(viewer, "is_admin", False):
+        return doc
+    registration = doc.registration
+    if not token or registration is None or not hmac.compare_digest(registration.token, token):
+        raise NotFound()
+    return doc

@@ -51,7 +51,7 @@ from events.invoice_pdf import invoice_pdf
 from events.models import Payment, Registration
 from events.providers import gateway_for
 from events.services.checkout import fulfil_session, payment_for_session, start_checkout
-from events.services.invoices import credit_note_for, get_document, invoice_for
+from events.services.invoices import credit_note_for, document_for, invoice_for
 from events.services.webhooks import DuplicateEvent, receive_webhook
 
 bp = Blueprint("payments", __name__, url_prefix="/events")
@@ -256,13 +256,7 @@ def registration_invoice(token: str):
 def invoice(token: str, number: str):
     """An invoice or credit note as HTML, or `?format=pdf`. Only for the registration it
     belongs to (by its link token) or an admin; 404 for anyone else."""
-    doc = get_document(number) if len(number) <= 32 else None
-    if doc is None:
-        abort(404)
-    if not (current_user.is_authenticated and current_user.is_admin):
-        registration = _registration(token)
-        if doc.registration_id != registration.id:
-            abort(404)
+    doc = document_for(number, token=token, viewer=current_user)
     if request.args.get("format") == "pdf":
         return Response(
             invoice_pdf(doc),
