@@ -9,7 +9,7 @@ Functions take the acting admin and `now`, flush, audit, and raise NotAllowed, I
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from awards.models import Criterion, Entry, Programme, Scorecard
-from awards.services.programmes import require_admin, taken, unique_writes
+from awards.services.programmes import require_admin, taken, write_fields
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput
 from core.extensions import db
@@ -106,13 +106,7 @@ def save_criterion(
     ):
         raise CriteriaLocked()
     action = "criterion.updated" if criterion else "criterion.created"
-    with unique_writes():
-        if criterion is None:
-            criterion = Criterion(programme=programme)
-            db.session.add(criterion)
-        for name, value in asdict(data).items():
-            setattr(criterion, name, value.strip() if isinstance(value, str) else value)
-        db.session.flush()
+    criterion = write_fields(criterion, data, lambda: Criterion(programme=programme))
     if not audit:
         return criterion
     record(

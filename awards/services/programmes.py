@@ -8,11 +8,12 @@ values. Criteria are in `awards.services.criteria`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -53,6 +54,8 @@ TIMELINE_PROBLEMS = {  # Timeline.problems() code -> (field, message)
     ),
 }
 
+_Row = TypeVar("_Row")
+
 
 class ConcurrentChange(DomainError):
     """A unique slug or key was taken by a concurrent request between the check and the write."""
@@ -60,6 +63,20 @@ class ConcurrentChange(DomainError):
     code = "concurrent_change"
     status = 409
     message = _l("Someone else changed this at the same time. Check the values and save again.")
+
+
+def write_fields(row: _Row | None, data, create: Callable[[], _Row]) -> _Row:
+    """Copy the dataclass `data` onto `row` (text stripped), or onto a new row from `create`
+    added to the session, and flush, all in `unique_writes`. Returns the row; raises
+    ConcurrentChange as that does."""
+    with unique_writes():
+        if row is None:
+            row = create()
+            db.session.add(row)
+        for name, value in asdict(data).items():
+            setattr(row, name, value.strip() if isinstance(value, str) else value)
+        db.session.flush()
+    return row
 
 
 @contextmanager
@@ -214,13 +231,7 @@ def save_category(
     if errors:
         raise InvalidInput(errors, code="invalid_category")
     action = "category.updated" if category else "category.created"
-    with unique_writes():
-        if category is None:
-            category = Category(programme=programme)
-            db.session.add(category)
-        for name, value in asdict(data).items():
-            setattr(category, name, value.strip() if isinstance(value, str) else value)
-        db.session.flush()
+    category = write_fields(category, data, lambda: Category(programme=programme))
     if audit:
         record(action, category, now=now, actor=actor, scope=programme, slug=data.slug)
     return category
