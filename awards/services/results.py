@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -165,16 +166,7 @@ def _aggregate(
 
 def _with_entry(result: EntryResult[Hashable], entry: Entry) -> EntryResult[Entry]:
     """`result` for the `Entry` itself (scoring works on refs)."""
-    return EntryResult(
-        entry=entry,
-        rank=result.rank,
-        total=result.total,
-        criteria=result.criteria,
-        scorecards=result.scorecards,
-        sufficient=result.sufficient,
-        disagreement=result.disagreement,
-        tie_break=result.tie_break,
-    )
+    return cast("EntryResult[Entry]", replace(result, entry=entry))
 
 
 def leaderboard(
