@@ -108,9 +108,28 @@ def start_checkout(
     hold, but at least 31 minutes and at most 24 hours from now (Stripe's limits). The URLs
     default to the success and pay pages (needs a request context). Flushes; records
     "payment.started". Raises CheckoutRefused ("not_payable", "hold_expired",
-    "nothing_to_pay"), GatewayError, and IntegrityError when a concurrent request took the
-    same attempt (the view retries once and then reuses that one).
+    "nothing_to_pay") and GatewayError. When a concurrent request opened the same attempt
+    first (a unique-key conflict), only this attempt's savepoint is undone and that one is
+    reused.
     """
+
+    def attempt() -> Payment:
+        return _open_checkout(registration, now, gateway, success_url, cancel_url)
+
+    try:
+        with db.session.begin_nested():
+            return attempt()
+    except sa.exc.IntegrityError:
+        return attempt()
+
+
+def _open_checkout(
+    registration: Registration,
+    now: datetime,
+    gateway: PaymentGateway,
+    success_url: str | None,
+    cancel_url: str | None,
+) -> Payment:
     if registration.state != RegState.PENDING_PAYMENT:
         raise CheckoutRefused()
     if registration.hold_expires_at is None or registration.hold_expires_at <= now:

@@ -48,7 +48,7 @@ from core.unit_of_work import refusal
 from events.gateway import GatewayError, WebhookRejected, is_live_key
 from events.invoice_document import REVERSE_CHARGE, document, percent
 from events.invoice_pdf import invoice_pdf
-from events.models import Payment, Registration
+from events.models import Registration
 from events.providers import gateway_for
 from events.services.checkout import fulfil_session, payment_for_session, start_checkout
 from events.services.invoices import credit_note_for, document_for, invoice_for
@@ -80,11 +80,6 @@ def _registration(token: str) -> Registration:
     return registration
 
 
-def _write_lock() -> None:
-    """Start the request's transaction with the database write lock (SQLite; no-op elsewhere)."""
-    locking.write_transaction()
-
-
 def _pay_page(registration: Registration, status: int = 200):
     invoice = invoice_for(registration)
     return render_template(
@@ -104,23 +99,12 @@ def pay(token: str):
     (409); an unreachable provider 503."""
     if request.method == "GET":
         return _pay_page(_registration(token))
-    _write_lock()
+    locking.write_transaction()
     registration = _registration(token)
     with refusal() as refused:
-        payment = _start_checkout(registration)
+        payment = start_checkout(registration, now=now(), gateway=gateway_for(current_app))
         return redirect(payment.checkout_url, 303)
     return _pay_page(_registration(token), refused.status)
-
-
-def _start_checkout(registration: Registration) -> Payment:
-    """`start_checkout` in a savepoint; when a concurrent request opened the same attempt
-    first (IntegrityError), only the savepoint is undone and that attempt's session is used."""
-    moment, gateway = now(), gateway_for(current_app)
-    try:
-        with db.session.begin_nested():
-            return start_checkout(registration, now=moment, gateway=gateway)
-    except sa.exc.IntegrityError:
-        return start_checkout(registration, now=moment, gateway=gateway)
 
 
 @bp.get("/r/<token>/paid")
@@ -134,7 +118,7 @@ def success(token: str):
     if payment is None or payment.registration_id != registration.id:
         abort(404)
     try:
-        _write_lock()  # before the savepoint: taking it later would restart the transaction
+        locking.write_transaction()  # before the savepoint: taking it later would restart the transaction
         with db.session.begin_nested():
             outcome = fulfil_session(session_id, now=now(), gateway=gateway_for(current_app))
     except (DomainError, sa.exc.OperationalError) as exc:
@@ -162,7 +146,7 @@ def webhook():
         return {"error": "too_large"}, 413
     payload = request.get_data(cache=False)
     try:
-        _write_lock()  # before the savepoint: taking it later would restart the transaction
+        locking.write_transaction()  # before the savepoint: taking it later would restart the transaction
         with db.session.begin_nested():  # undone on any error below; nothing is kept then
             outcome = receive_webhook(
                 payload,
@@ -204,7 +188,7 @@ def test_checkout(session_id: str):
     (like Stripe, the session stays open). A session that is no longer open: 409."""
     gateway = _local_gateway()
     if request.method == "POST":
-        _write_lock()
+        locking.write_transaction()
     payment = payment_for_session(session_id) if len(session_id) <= 255 else None
     if payment is None or payment.provider != "test":
         abort(404)
