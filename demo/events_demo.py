@@ -105,7 +105,7 @@ def load_demo_events(now: datetime) -> list[str]:
     """Load `events.json` (dates moved into the future of `now`, see the module doc) and fill
     the Afternoon Update to 37 of 40 seats. Returns lines to print. Flushes; the caller commits.
 
-    Raises InvalidData if the file breaks a rule (nothing is written then).
+    Raises InvalidInput if the file breaks a rule (nothing is written then).
     """
     doc = json.loads(EVENTS_FILE.read_text(encoding="utf-8"))
     days = shift_days(doc, now)

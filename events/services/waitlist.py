@@ -59,25 +59,13 @@ def accept_offer(registration: Registration, *, now: datetime) -> str:
     return registration.state
 
 
-def cancel_deadline(event: Event) -> datetime:
-    """Confirmed attendees may cancel until `cancel_until_hours` before the start
-    (`events.payments.cancel_deadline`)."""
-    return payments.cancel_deadline(event.starts_at, event.cancel_until_hours)
-
-
-def can_cancel(registration: Registration, now: datetime) -> bool:
-    """Whether `cancel_registration` would accept the registrant's own cancellation at `now`
-    (`Registration.cancellation`)."""
-    return registration.cancellation(now).allowed
-
-
 def cancel_registration(registration: Registration, *, now: datetime, actor=None) -> Registration:
     """Cancel (the attendee through the e-mail link, or an admin); a freed seat is offered to
     the next in line.
 
     The rule is `Registration.cancellation` (`events.payments.cancellation`): a confirmed
-    attendee can cancel until `cancel_deadline`; anyone else (still verifying, paying,
-    waiting, or offered) until the start. An admin `actor` is not bound by these deadlines
+    attendee can cancel until `cancel_until_hours` before the start; anyone else (still
+    verifying, paying, waiting, or offered) until the start. An admin `actor` is not bound by these deadlines
     (the audit entry names them). A paid confirmed registration is refunded via
     `events.services.refunds.refund_registration` (refund and credit note; it moves the
     registration on to refunded). `event_cancelled` is queued. Raises RefundError and
