@@ -43,19 +43,30 @@ def require_chair_or_admin(programme: Programme, user) -> JuryMember | None:
     raise NotAllowed(_l("Only the jury chair or an admin may do this."), code="not_chair")
 
 
+def conflicted_entry_ids(programme: Programme, user) -> set[int]:
+    """Entries of `programme` that bind `user` through a conflict of interest: those their
+    jury membership is barred from (`barred_entry_ids`); none when they are not on the jury.
+
+    Conflicts bind everyone on the jury — the chair, and an admin who is also a juror: they
+    neither see such an entry on the jury and results pages nor act on it; an admin who is
+    not conflicted does. Admin-only pages (screening, the entries list) are not jury pages."""
+    member = membership(programme, user)
+    return barred_entry_ids(member) if member is not None else set()
+
+
 def results_hidden_from(programme: Programme, user, *, now) -> set[int]:
     """Entry ids the results pages must leave out for `user`; NotAllowed when they may not
     see results at all.
 
-    Admins see everything, at any time. The chair sees results only once scoring has closed
-    (before that, a leaderboard with few scorecards would show single jurors' scores), and
-    never the entries they are barred from by a conflict of interest. Everyone else:
-    NotAllowed.
+    Admins see results at any time, the chair once scoring has closed (before that, a
+    leaderboard with few scorecards would show single jurors' scores); neither sees the
+    entries they are barred from by a conflict of interest (`conflicted_entry_ids`: an
+    admin only when also on the jury). Everyone else: NotAllowed.
     """
     member = require_chair_or_admin(programme, user)
-    if getattr(user, "is_admin", False) or member is None:  # None: an admin off the jury
+    if member is None:  # an admin off the jury
         return set()
-    if not Timeline.of(programme).scoring_closed(now):
+    if not getattr(user, "is_admin", False) and not Timeline.of(programme).scoring_closed(now):
         raise NotAllowed(
             _l(
                 "The chair sees the results once scoring has closed; until then, follow the progress page."
@@ -65,17 +76,43 @@ def results_hidden_from(programme: Programme, user, *, now) -> set[int]:
     return barred_entry_ids(member)
 
 
+def conflicted_decision(programme: Programme, user, entry_ids: set[int]) -> bool:
+    """Whether `user` has a conflict with any of `entry_ids` (a category's entries), so that
+    a decision on them is not theirs to take (`require_unconflicted_decision`)."""
+    return bool(conflicted_entry_ids(programme, user) & set(entry_ids))
+
+
 def require_unconflicted_decision(programme: Programme, user, entry_ids: set[int]) -> None:
-    """NotAllowed when a non-admin chair has a conflict with any of `entry_ids` (the
-    category's entries): a conflicted chair leaves that category's decisions to an admin."""
+    """NotAllowed when `user` — the chair, or an admin on the jury — has a conflict with any
+    of `entry_ids` (the category's entries): they leave that category's decisions to an
+    admin without one."""
+    if conflicted_decision(programme, user, entry_ids):
+        raise NotAllowed(_conflicted_message(user, category=True), code="chair_conflicted")
+
+
+def require_unconflicted(
+    programme: Programme, user, entry_id: int, *, conflicted: set[int] | None = None
+) -> None:
+    """NotAllowed (code `conflicted`) when `user` is barred from the entry by a conflict of
+    interest (`conflicted_entry_ids`, or `conflicted` when the caller has it already): the
+    chair — or an admin on the jury — then leaves every action on it (reopening a
+    scorecard, ruling on a conflict) to an admin."""
+    if conflicted is None:
+        conflicted = conflicted_entry_ids(programme, user)
+    if entry_id in conflicted:
+        raise NotAllowed(_conflicted_message(user, category=False), code="conflicted")
+
+
+def _conflicted_message(user, *, category: bool):
     if getattr(user, "is_admin", False):
-        return
-    member = membership(programme, user)
-    if member is not None and barred_entry_ids(member) & entry_ids:
-        raise NotAllowed(
-            _l("You have a conflict of interest in this category; an admin takes this decision."),
-            code="chair_conflicted",
-        )
+        if category:
+            return _l(
+                "You have a conflict of interest in this category; another admin takes this decision."
+            )
+        return _l("You have a conflict of interest with this entry; another admin must do this.")
+    if category:
+        return _l("You have a conflict of interest in this category; an admin takes this decision.")
+    return _l("You have a conflict of interest with this entry; an admin must do this.")
 
 
 def barred_entry_ids(member: JuryMember) -> set[int]:

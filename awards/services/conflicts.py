@@ -1,7 +1,11 @@
 """Conflicts of interest: declared by a juror, detected from names and e-mail domains, ruled.
 
 A conflict bars its juror from the entry (cannot see it, cannot score it) until the chair
-dismisses it. Services flush only; the request commits.
+dismisses it, and binds the chair too: a chair (or an admin on the jury) barred from an entry
+neither sees its conflicts nor rules on them (`access.conflicted_entry_ids`). A conflict that
+changes which scorecards count after the entry's category was ratified is flagged
+(`conflict.after_ratification` in the audit log, an e-mail to the admins): the frozen result
+stands, the live leaderboard no longer matches it. Services flush only; the request commits.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from awards.matching import find_link
-from awards.models import Conflict, Entry, JuryMember, Programme, Scorecard
+from awards.models import Conflict, Entry, JuryMember, Programme, Ratification, Scorecard
+from awards.services.access import conflicted_entry_ids, require_unconflicted
 from core.accounts.models import User
 from core.audit.services import record
 from core.errors import DomainError, NotAllowed, NotFound
 from core.extensions import db
+from core.outbox.services import queue_mail
 
 DETECTABLE_STATES = ("submitted", "eligible")
 RULINGS = {"uphold": "upheld", "dismiss": "dismissed"}
@@ -103,6 +109,7 @@ def _detect(members: Iterable[JuryMember], entries: Iterable[Entry], *, now, act
                 reason=reason,
             )
             created.append(conflict)
+    flag_after_ratification(created, "detected", now=now, actor=actor)
     return created
 
 
@@ -194,6 +201,7 @@ def declare_conflict(member: JuryMember, entry: Entry, reason: str, *, now: date
         reason=reason,
         draft_deleted=draft is not None,
     )
+    flag_after_ratification([conflict], "declared", now=now, actor=member.user)
     return conflict
 
 
@@ -205,23 +213,46 @@ def get_conflict(programme: Programme, conflict_id: int) -> Conflict:
     return conflict
 
 
+def ruling_refusal(
+    conflict: Conflict, actor: User, conflicted: set[int] | None = None
+) -> NotAllowed | None:
+    """Why `actor` may not rule on `conflict`, or None. Nobody rules on their own conflict,
+    an admin neither; nobody rules on a conflict about an entry they are barred from
+    themselves (`access.require_unconflicted`; `conflicted`: the actor's
+    `access.conflicted_entry_ids`, when the caller has them): an admin without a conflict
+    does."""
+    if conflict.jury_member.user_id == actor.id:
+        return NotAllowed(
+            _l("You cannot rule on your own conflict of interest; an admin must."),
+            code="own_conflict",
+        )
+    try:
+        require_unconflicted(
+            conflict.jury_member.programme, actor, conflict.entry_id, conflicted=conflicted
+        )
+    except NotAllowed as refused:
+        return refused
+    return None
+
+
 def rule_conflict(
     conflict: Conflict, decision: str, note: str, *, actor: User, now: datetime
 ) -> Conflict:
     """Uphold (the bar stays) or dismiss (the bar is lifted) a conflict, with a note.
 
-    The chair may not rule on a conflict of their own; an admin may rule on any. Raises
-    NotAllowed for that, ConflictError("bad_decision" / "note_required") for bad input."""
+    Raises NotAllowed when the actor may not rule on it (`ruling_refusal`: their own, or on
+    an entry they have a conflict with), ConflictError("bad_decision" / "note_required") for
+    bad input. A ruling that lifts or restores the bar after ratification is flagged
+    (`flag_after_ratification`)."""
     if decision not in RULINGS:
         raise ConflictError(_l("Choose uphold or dismiss."), code="bad_decision")
     note = (note or "").strip()
     if not note:
         raise ConflictError(_l("Add a note explaining the ruling."), code="note_required")
-    if conflict.jury_member.user_id == actor.id and not actor.is_admin:
-        raise NotAllowed(
-            _l("You cannot rule on your own conflict of interest; an admin must."),
-            code="own_conflict",
-        )
+    refused = ruling_refusal(conflict, actor)
+    if refused is not None:
+        raise refused
+    barred_before = conflict.bars
     conflict.status = RULINGS[decision]
     conflict.ruling_note = note
     conflict.ruled_by_id = actor.id
@@ -238,22 +269,104 @@ def rule_conflict(
         decision=conflict.status,
         note=note,
     )
+    if conflict.bars != barred_before:
+        flag_after_ratification([conflict], conflict.status, now=now, actor=actor)
     return conflict
 
 
-def programme_conflicts(programme: Programme) -> list[Conflict]:
-    """Every conflict of the programme with juror, user and entry loaded (one query),
-    pending first, then by entry reference."""
-    return list(
-        db.session.scalars(
-            sa.select(Conflict)
-            .join(Conflict.jury_member)
-            .join(Conflict.entry)
-            .options(
-                joinedload(Conflict.jury_member).joinedload(JuryMember.user),
-                joinedload(Conflict.entry),
+# --- after ratification ---------------------------------------------------------------------
+
+
+def flag_after_ratification(
+    changed: list[Conflict], change: str, *, now: datetime, actor=None
+) -> list[Conflict]:
+    """Flag each of `changed` — a conflict just recorded (`change` "declared"/"detected") or
+    whose ruling lifted or restored the bar ("dismissed"/"upheld") — whose entry's category
+    is already ratified: it changes which scorecards count, so the live leaderboard may no
+    longer match the frozen result, which stands. Audits `conflict.after_ratification` on the
+    ratification (the leaderboard reads it, `ratification.late_conflicts`) and e-mails every
+    admin who is not barred from the entry themselves. Returns the flagged conflicts; three
+    queries, however many conflicts."""
+    if not changed:
+        return []
+    ratified = {
+        r.category_id: r
+        for r in db.session.scalars(
+            sa.select(Ratification).where(
+                Ratification.category_id.in_({c.entry.category_id for c in changed})
             )
-            .where(JuryMember.programme_id == programme.id)
-            .order_by((Conflict.status != "pending"), Entry.ref, Conflict.id)
-        ).unique()
+        )
+    }
+    flagged = [c for c in changed if c.entry.category_id in ratified]
+    if not flagged:
+        return []
+    entry_ids = {c.entry_id for c in flagged}
+    admins = db.session.scalars(
+        sa.select(User).where(User.is_admin.is_(True)).order_by(User.id)
+    ).all()
+    barred_admins = set(
+        db.session.execute(
+            sa.select(JuryMember.user_id, Conflict.entry_id)
+            .join(Conflict, Conflict.jury_member_id == JuryMember.id)
+            .where(
+                JuryMember.user_id.in_([a.id for a in admins]),
+                Conflict.entry_id.in_(entry_ids),
+                Conflict.status != "dismissed",
+            )
+        ).all()
     )
+    for conflict in flagged:
+        entry, juror = conflict.entry, conflict.jury_member
+        ratification = ratified[entry.category_id]
+        record(
+            "conflict.after_ratification",
+            ratification,
+            now=now,
+            actor=actor,
+            scope=entry.programme,
+            conflict_id=conflict.id,
+            entry_id=entry.id,
+            ref=entry.ref,
+            category=entry.category.slug,
+            member_id=juror.id,
+            juror=juror.user.name,
+            change=change,
+        )
+        for admin in admins:
+            if (admin.id, entry.id) in barred_admins:
+                continue
+            queue_mail(
+                admin.email,
+                "awards_conflict_after_ratification",
+                now=now,
+                locale=admin.locale,
+                user=admin,
+                programme=entry.programme,
+                category=entry.category,
+                entry=entry,
+                juror=juror.user,
+                change=change,
+            )
+    return flagged
+
+
+def programme_conflicts(programme: Programme, viewer=None) -> tuple[list[Conflict], int]:
+    """Every conflict of the programme with juror, user and entry loaded (one query),
+    pending first, then by entry reference — for `viewer`, without the conflicts on entries
+    they are barred from (`access.conflicted_entry_ids`: a conflicted chair's, their own
+    among them). Returns (conflicts, how many were left out)."""
+    found = db.session.scalars(
+        sa.select(Conflict)
+        .join(Conflict.jury_member)
+        .join(Conflict.entry)
+        .options(
+            joinedload(Conflict.jury_member).joinedload(JuryMember.user),
+            joinedload(Conflict.entry),
+        )
+        .where(JuryMember.programme_id == programme.id)
+        .order_by((Conflict.status != "pending"), Entry.ref, Conflict.id)
+    ).unique()
+    hidden = conflicted_entry_ids(programme, viewer) if viewer is not None else set()
+    everything = list(found)
+    shown = [c for c in everything if c.entry_id not in hidden]
+    return shown, len(everything) - len(shown)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
 from awards.models import Category, Conflict, Entry, JuryMember, Programme, Scorecard
+from awards.services.access import conflicted_entry_ids
 from awards.services.scorecards import barring_conflict_exists, counted_scorecards_query
 from core.accounts.models import User
 from core.extensions import db
@@ -57,17 +58,22 @@ class Progress:
     jurors: list[JurorProgress]
     entries: list[EntryProgress]
     submitted: list[SubmittedCard]
+    hidden: int = 0  # eligible entries left out: the viewer has a conflict with them
 
     @property
     def below_quorum(self) -> int:
         return sum(1 for row in self.entries if row.below_quorum)
 
 
-def _member_counts(member_ids: Sequence[int]) -> tuple[dict, dict]:
+def _member_counts(
+    member_ids: Sequence[int], hidden: set[int] | frozenset[int] = frozenset()
+) -> tuple[dict, dict]:
     """({member_id: (conflicts, barring on eligible, pending)}, {(member_id, status): n} for
-    scorecards on eligible entries the juror is not barred from) — two GROUP BY queries."""
+    scorecards on eligible entries the juror is not barred from), leaving the `hidden`
+    entries out of every count — two GROUP BY queries."""
     if not member_ids:
         return {}, {}
+    shown = Entry.id.not_in(hidden) if hidden else sa.true()
     barring_eligible = sa.and_(Conflict.status != "dismissed", Entry.status == "eligible")
     conflicts = {
         member_id: (total, int(barring or 0), int(pending or 0))
@@ -79,7 +85,7 @@ def _member_counts(member_ids: Sequence[int]) -> tuple[dict, dict]:
                 sa.func.sum(sa.case((Conflict.status == "pending", 1), else_=0)),
             )
             .join(Entry, Entry.id == Conflict.entry_id)
-            .where(Conflict.jury_member_id.in_(member_ids))
+            .where(Conflict.jury_member_id.in_(member_ids), shown)
             .group_by(Conflict.jury_member_id)
         )
     }
@@ -92,6 +98,7 @@ def _member_counts(member_ids: Sequence[int]) -> tuple[dict, dict]:
                 Scorecard.jury_member_id.in_(member_ids),
                 Entry.status == "eligible",
                 ~barring_conflict_exists(),
+                shown,
             )
             .group_by(Scorecard.jury_member_id, Scorecard.status)
         )
@@ -111,10 +118,15 @@ def _juror_row(member: JuryMember, eligible: int, conflicts: dict, cards: dict) 
     )
 
 
-def programme_progress(programme: Programme) -> Progress:
+def programme_progress(programme: Programme, viewer=None) -> Progress:
     """Counts for the chair: per juror (assigned, drafts, submitted, conflicts), per eligible
     entry (counted scorecards vs the quorum, barring conflicts) and the submitted scorecards
-    that can be reopened. Seven queries, however many jurors and entries."""
+    that can be reopened. For a `viewer` with a conflict (`access.conflicted_entry_ids`: the
+    chair, an admin on the jury) those entries are left out everywhere — no row, no
+    scorecard, not in any juror's counts — and counted in `Progress.hidden`. Nine queries,
+    however many jurors and entries."""
+    hidden = conflicted_entry_ids(programme, viewer) if viewer is not None else set()
+    shown = Entry.id.not_in(hidden) if hidden else sa.true()
     members = db.session.scalars(
         sa.select(JuryMember)
         .join(JuryMember.user)
@@ -122,14 +134,15 @@ def programme_progress(programme: Programme) -> Progress:
         .where(JuryMember.programme_id == programme.id)
         .order_by(JuryMember.role != "chair", User.name, JuryMember.id)
     ).all()
-    entries = db.session.scalars(
+    everything = db.session.scalars(
         sa.select(Entry)
         .join(Entry.category)
         .options(contains_eager(Entry.category))
         .where(Entry.programme_id == programme.id, Entry.status == "eligible")
         .order_by(Category.position, Category.id, Entry.ref)
     ).all()
-    conflicts, cards = _member_counts([m.id for m in members])
+    entries = [e for e in everything if e.id not in hidden]
+    conflicts, cards = _member_counts([m.id for m in members], hidden)
     counted = counted_scorecards_query(programme).subquery()
     per_entry: dict[int, int] = dict(
         db.session.execute(
@@ -151,7 +164,7 @@ def programme_progress(programme: Programme) -> Progress:
             .join(JuryMember, JuryMember.id == Scorecard.jury_member_id)
             .join(User, User.id == JuryMember.user_id)
             .join(Entry, Entry.id == Scorecard.entry_id)
-            .where(JuryMember.programme_id == programme.id, Scorecard.status == "submitted")
+            .where(JuryMember.programme_id == programme.id, Scorecard.status == "submitted", shown)
             .order_by(User.name, Entry.ref)
         )
     ]
@@ -167,6 +180,7 @@ def programme_progress(programme: Programme) -> Progress:
             for e in entries
         ],
         submitted=submitted,
+        hidden=len(everything) - len(entries),
     )
 
 

@@ -13,6 +13,10 @@ Rules:
   (`snapshot`), the method, trim, quorum and the tie-break rule that separated the winner from
   the entry ranked directly below it ("" when their rounded totals differ).
 * Results are public from `publish_at` on, and only for ratified categories.
+* A ratified result stands. A conflict recorded (or a bar lifted) after ratification changes
+  which scorecards count, so the live ranking may differ from the frozen one: the conflict is
+  flagged (`awards.services.conflicts.flag_after_ratification`) and `ratified_result` says
+  which entries moved and why, next to the frozen snapshot.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from awards.services.results import (
     snapshot_row,
 )
 from awards.timeline import Timeline
+from core.audit.models import AuditEntry
 from core.audit.services import record
 from core.errors import DomainError, NotFound
 from core.extensions import db
@@ -116,13 +121,15 @@ def _prepare(programme: Programme, category: Category, actor, now: datetime) -> 
     write_transaction()
     db.session.execute(sa.select(Category.id).where(Category.id == category.id).with_for_update())
     require_chair_or_admin(programme, actor)
-    category_entries = set(
-        db.session.scalars(sa.select(Entry.id).where(Entry.category_id == category.id))
-    )
-    require_unconflicted_decision(programme, actor, category_entries)
+    require_unconflicted_decision(programme, actor, category_entry_ids(category))
     require_results_window(programme, now)
     if ratification_of(category) is not None:
         raise CategoryRatified()
+
+
+def category_entry_ids(category: Category) -> set[int]:
+    """Every entry of the category, whatever its state (whose conflicts bar a decision)."""
+    return set(db.session.scalars(sa.select(Entry.id).where(Entry.category_id == category.id)))
 
 
 def _unranked(entry: Entry) -> ShortlistError:
@@ -249,6 +256,99 @@ def ratify(
         tie_break=tie_break,
     )
     return ratification
+
+
+# --- after ratification ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankChange:
+    """An entry whose live rank or total differs from the ratified snapshot (None: unranked,
+    or not on that board at all)."""
+
+    entry_id: int
+    ref: str
+    organisation: str
+    ratified_rank: int | None
+    ratified_total: str | None
+    live_rank: int | None
+    live_total: str | None
+
+
+@dataclass(frozen=True)
+class RatifiedResult:
+    """A ratified category as its leaderboard shows it: the frozen snapshot (the result),
+    the entries the live ranking — same method, trim and quorum — now places differently,
+    and the conflicts flagged after ratification (`conflict.after_ratification` audit
+    entries, oldest first)."""
+
+    ratification: Ratification
+    snapshot: list[dict]
+    changes: list[RankChange]
+    late_conflicts: list[AuditEntry]
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.changes or self.late_conflicts)
+
+
+def late_conflicts(programme: Programme) -> dict[int, list[AuditEntry]]:
+    """Ratification id -> the conflicts flagged after it (`conflict.after_ratification`),
+    oldest first; one query."""
+    rows = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.action == "conflict.after_ratification",
+            AuditEntry.scope_type == "Programme",
+            AuditEntry.scope_id == programme.id,
+        )
+        .order_by(AuditEntry.at, AuditEntry.id)
+    )
+    out: dict[int, list[AuditEntry]] = {}
+    for row in rows:
+        if row.object_id is not None:
+            out.setdefault(row.object_id, []).append(row)
+    return out
+
+
+def ratified_result(
+    programme: Programme,
+    ratification: Ratification,
+    *,
+    hidden: set[int] | frozenset[int] = frozenset(),
+    data: BoardData | None = None,
+    late: dict[int, list[AuditEntry]] | None = None,
+) -> RatifiedResult:
+    """The ratified category's frozen result next to today's live ranking under the
+    ratification's method, trim and quorum, leaving out the `hidden` entries (a conflicted
+    viewer's, `access.results_hidden_from`). `late` is `late_conflicts(programme)` when the
+    caller has it. Raises BadResultsOption only for corrupt stored options."""
+    live = leaderboard(
+        programme,
+        ratification.category,
+        method=ratification.method,
+        trim=ratification.trim,
+        quorum=ratification.quorum,
+        data=data or load_board_data(programme),
+    )
+    frozen = {row["entry_id"]: row for row in ratification.snapshot}
+    current = {r.entry.id: snapshot_row(r) for r in live}
+    changes = []
+    for entry_id in [*frozen, *(i for i in current if i not in frozen)]:
+        before, after = frozen.get(entry_id, {}), current.get(entry_id, {})
+        was = (before.get("rank"), before.get("total"))
+        is_ = (after.get("rank"), after.get("total"))
+        if entry_id in hidden or (before and after and was == is_):
+            continue
+        named = before or after
+        changes.append(RankChange(entry_id, named["ref"], named["organisation"], *was, *is_))
+    flagged = (late if late is not None else late_conflicts(programme)).get(ratification.id, [])
+    return RatifiedResult(
+        ratification,
+        [row for row in ratification.snapshot if row["entry_id"] not in hidden],
+        changes,
+        [row for row in flagged if row.data.get("entry_id") not in hidden],
+    )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, selectinload
 
 from awards.models import Conflict, Entry, JuryMember, Programme, Score, Scorecard
-from awards.services.access import barred_entry_ids
+from awards.services.access import barred_entry_ids, require_unconflicted
 from awards.services.scales import parse_score
 from awards.timeline import PhaseClosed, Timeline
 from core.audit.services import record
@@ -207,8 +207,10 @@ def reopen_scorecard(card: Scorecard, reason: str, *, actor, now: datetime) -> S
     """The chair or an admin sends a submitted scorecard back to draft so the juror can change
     it; the juror gets an e-mail with the reason. Audits `scorecard.reopened`.
 
-    Raises DomainError "reason_required", "not_submitted", or ScoringClosed when the juror
-    could not resubmit it."""
+    Raises NotAllowed (`access.require_unconflicted`) when the actor has a conflict with the
+    entry — a conflicted chair leaves it to an admin —, DomainError "reason_required",
+    "not_submitted", or ScoringClosed when the juror could not resubmit it."""
+    require_unconflicted(card.jury_member.programme, actor, card.entry_id)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_l("Give a reason for reopening."), code="reason_required")

@@ -17,6 +17,7 @@ from awards.forms.programmes import METHOD_LABELS
 from awards.models import ENTRY_STATES, Programme
 from awards.services import access, criteria, programmes, screening
 from awards.services import entries as entry_rules
+from awards.services import ratification as decisions
 from awards.timeline import Timeline
 from core.accounts.auth import admin_required
 from core.audit.services import record
@@ -48,7 +49,8 @@ def dashboard():
 @bp.get("/programmes/<slug>")
 @admin_required
 def programme(slug):
-    """One programme: timeline and phase, categories with entry counts, criteria, tools."""
+    """One programme: timeline and phase, categories with entry counts, criteria, tools, and a
+    flag when conflicts were recorded after a category's ratification."""
     programme = access.get_programme(slug)
     links = {
         _l("Jury"): url_for("jury_admin.members", slug=slug),
@@ -64,6 +66,7 @@ def programme(slug):
         counts=programmes.entry_counts(programme),
         locked=criteria.scoring_started(programme),
         links=links,
+        late_conflicts=sum(len(found) for found in decisions.late_conflicts(programme).values()),
     )
 
 

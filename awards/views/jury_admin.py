@@ -103,10 +103,16 @@ def _chair_programme(slug: str):
 
 
 def _conflicts_page(programme, status=200):
+    shown, hidden = conflicts.programme_conflicts(programme, current_user)
+    conflicted = access.conflicted_entry_ids(programme, current_user)
     return render_template(
         "awards/admin/jury_conflicts.html",
         programme=programme,
-        conflicts=conflicts.programme_conflicts(programme),
+        conflicts=shown,
+        hidden_count=hidden,
+        rulable={
+            c.id for c in shown if conflicts.ruling_refusal(c, current_user, conflicted) is None
+        },
         form=RuleConflictForm(formdata=None),
     ), status
 
@@ -115,7 +121,7 @@ def _conflicts_page(programme, status=200):
 @login_required
 def conflicts_page(slug: str):
     """Every conflict of the programme, pending first, with a ruling form for each one the
-    viewer may rule on (never the chair's own)."""
+    viewer may rule on (never their own); none on an entry the viewer has a conflict with."""
     programme = _chair_programme(slug)
     return _conflicts_page(programme)
 
@@ -140,9 +146,13 @@ def detect(slug: str):
 @bp.post("/conflicts/<int:conflict_id>/rule")
 @login_required
 def rule_conflict(slug: str, conflict_id: int):
-    """Uphold or dismiss a conflict with a note; the chair cannot rule on their own."""
+    """Uphold or dismiss a conflict with a note; nobody rules on their own, nor on a conflict
+    about an entry they have a conflict with (403: an admin must)."""
     programme = _chair_programme(slug)
     conflict = conflicts.get_conflict(programme, conflict_id)
+    refused_ruling = conflicts.ruling_refusal(conflict, current_user)
+    if refused_ruling is not None:
+        raise refused_ruling
     form = RuleConflictForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -165,7 +175,7 @@ def _progress_page(programme, status=200):
     return render_template(
         "awards/admin/jury_progress.html",
         programme=programme,
-        progress=progress.programme_progress(programme),
+        progress=progress.programme_progress(programme, current_user),
         form=ReopenForm(formdata=None),
     ), status
 
@@ -174,7 +184,8 @@ def _progress_page(programme, status=200):
 @login_required
 def progress_page(slug: str):
     """Counts per juror and per entry (no scores), entries below quorum flagged, and the
-    submitted scorecards with a reopen form."""
+    submitted scorecards with a reopen form; nothing of an entry the viewer has a conflict
+    with."""
     programme = _chair_programme(slug)
     return _progress_page(programme)
 
@@ -182,9 +193,11 @@ def progress_page(slug: str):
 @bp.post("/scorecards/<int:scorecard_id>/reopen")
 @login_required
 def reopen_scorecard(slug: str, scorecard_id: int):
-    """Send a submitted scorecard back to draft with a reason; the juror is e-mailed."""
+    """Send a submitted scorecard back to draft with a reason; the juror is e-mailed. 403
+    when the viewer has a conflict with its entry: an admin must."""
     programme = _chair_programme(slug)
     card = scorecards.get_scorecard(programme, scorecard_id)
+    access.require_unconflicted(programme, current_user, card.entry_id)
     form = ReopenForm()
     if not form.validate_on_submit():
         flash(_("Give a reason for reopening."), "error")

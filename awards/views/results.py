@@ -16,7 +16,7 @@ from awards.forms.results import RatifyForm, ShortlistForm
 from awards.models import Category, Programme
 from awards.scoring import METHODS
 from awards.services import ratification as decisions
-from awards.services.access import get_programme, results_hidden_from
+from awards.services.access import conflicted_decision, get_programme, results_hidden_from
 from awards.services.results import load_board_data, resolve_options, visible_board
 from awards.services.results_export import export_rows, to_csv
 from core.clock import now
@@ -73,8 +73,14 @@ def tie_break_label(code: str | None, criteria) -> str:
 def _render(
     programme, category, method, trim, *, status=200, shortlist_form=None, ratify_form=None
 ):
+    """The leaderboard page. A ratified category shows its frozen snapshot as the result and,
+    when the live ranking no longer matches it (a conflict flagged after ratification), says
+    which entries moved and why. A viewer with a conflict (`access.results_hidden_from`)
+    sees none of those entries anywhere on the page, and no decision forms for a category
+    where they have one (`access.conflicted_decision`: an admin decides)."""
     moment = now()
     method, trim, quorum = resolve_options(programme, method, trim)
+    hidden = results_hidden_from(programme, current_user, now=moment)
     data = load_board_data(programme)
     rows, hidden_count = (
         visible_board(
@@ -85,8 +91,21 @@ def _render(
     )
     nominations = decisions.nominations_by_category(programme)
     ratified = decisions.ratifications_by_category(programme)
-    nominees = [n.entry for n in nominations.get(category.id, [])] if category else []
+    ratification = ratified.get(category.id) if category else None
+    nominees = [
+        n.entry
+        for n in (nominations.get(category.id, []) if category else [])
+        if n.entry_id not in hidden
+    ]
     window_problem = decisions.results_window_problem(programme, moment)
+    conflicted = category is not None and conflicted_decision(
+        programme, current_user, decisions.category_entry_ids(category)
+    )
+    result = (
+        decisions.ratified_result(programme, ratification, hidden=hidden, data=data)
+        if ratification is not None
+        else None
+    )
     shortlist_form = shortlist_form or ShortlistForm(
         formdata=None, entries=[e.id for e in nominees], method=method, trim=trim
     )
@@ -110,9 +129,12 @@ def _render(
             methods=METHODS,
             method_labels=METHOD_LABELS,
             nominee_ids={e.id for e in nominees},
-            ratification=ratified.get(category.id) if category else None,
+            ratification=ratification,
+            ratified=result,
+            winner_hidden=ratification is not None and ratification.winner_entry_id in hidden,
             ratified_ids=set(ratified),
             window_problem=window_problem,
+            conflicted=conflicted,
             hidden_count=hidden_count,
             shortlist_form=shortlist_form,
             ratify_form=ratify_form,
