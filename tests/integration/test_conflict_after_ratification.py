@@ -88,6 +88,16 @@ def test_a_ratified_result_without_later_conflicts_does_not_differ(ratified, out
     assert flags() == [] and outbox(kind="awards_conflict_after_ratification") == []
 
 
+def test_a_late_conflict_that_changes_no_scorecard_is_flagged_without_rank_changes(
+    ratified, make_juror
+):
+    programme, _category, _jurors, a, _b, _admin, frozen = ratified
+    newcomer = make_juror(programme)  # scored nothing
+    conflicts.declare_conflict(newcomer, a, "Former client.", now=DELIBERATION)
+    result = ratification.ratified_result(programme, frozen)
+    assert result.differs and result.changes == [] and len(result.late_conflicts) == 1
+
+
 def test_a_conflict_before_ratification_is_not_flagged(
     app, clock, make_programme, make_entry, make_juror
 ):
