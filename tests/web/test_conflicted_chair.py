@@ -259,3 +259,30 @@ def test_an_admin_on_the_jury_is_bound_by_their_conflict_too(jury, as_user, make
             assert marker not in page.text
     other_admin = as_user(make_user(admin=True))
     assert other_admin.post(reopen, data={"reason": "Recheck"}).status_code == 302
+
+
+def test_an_admin_on_the_jury_leaves_the_results_of_that_category_to_another_admin(
+    jury, as_user, make_user, make_juror, clock
+):
+    programme, _chair, _coen, _dana, kpn, other, *_ = jury
+    admin_juror = make_juror(programme, make_user(admin=True))
+    db.session.add(
+        Conflict(
+            jury_member=admin_juror, entry=kpn, source="declared", status="upheld",
+            created_at=SCORING,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    clock.set(DELIBERATION)
+    browser = as_user(admin_juror.user)
+    results = f"/admin/awards/{programme.slug}/results"
+    page = browser.get(f"{results}?lang=en")
+    for marker in MARKERS:
+        assert marker not in page.text
+    assert "KPN-7" not in browser.get(f"{results}.csv").text
+    shortlist = f"{results}/{kpn.category.slug}/shortlist?lang=en"
+    refused = browser.post(shortlist, data={"entries": [other.id]})
+    assert refused.status_code == 403 and "another admin takes this decision" in refused.text
+    assert db.session.scalar(sa.select(sa.func.count(Nomination.id))) == 0
+    other_admin = as_user(make_user(admin=True))
+    assert other_admin.post(shortlist, data={"entries": [other.id]}).status_code == 302
