@@ -101,11 +101,17 @@ def _render(
     conflicted = category is not None and conflicted_decision(
         programme, current_user, decisions.category_entry_ids(category)
     )
+    late = decisions.late_conflicts(programme)
     result = (
-        decisions.ratified_result(programme, ratification, hidden=hidden, data=data)
+        decisions.ratified_result(programme, ratification, hidden=hidden, data=data, late=late)
         if ratification is not None
         else None
     )
+    flagged_ids = {
+        r.category_id
+        for r in ratified.values()
+        if any(flag.data.get("entry_id") not in hidden for flag in late.get(r.id, []))
+    }
     shortlist_form = shortlist_form or ShortlistForm(
         formdata=None, entries=[e.id for e in nominees], method=method, trim=trim
     )
@@ -133,6 +139,7 @@ def _render(
             ratified=result,
             winner_hidden=ratification is not None and ratification.winner_entry_id in hidden,
             ratified_ids=set(ratified),
+            flagged_ids=flagged_ids,
             window_problem=window_problem,
             conflicted=conflicted,
             hidden_count=hidden_count,

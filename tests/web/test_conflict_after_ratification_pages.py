@@ -58,7 +58,7 @@ def test_the_leaderboard_keeps_the_ratified_result_and_says_how_the_live_one_dif
     programme, chair, jurors, a = ratified
     results = f"/admin/awards/{programme.slug}/results"
     calm = page(app, login, chair.user, results).text
-    assert "data-ratified-differs" not in calm
+    assert "data-ratified-differs" not in calm and "data-flagged-category" not in calm
     clock.advance(days=1)
     conflicts.declare_conflict(
         jurors[2], a, "I advised Org A.", now=DELIBERATION + timedelta(days=1)
@@ -67,6 +67,7 @@ def test_the_leaderboard_keeps_the_ratified_result_and_says_how_the_live_one_dif
     for viewer in (chair.user, make_user(admin=True)):
         html = page(app, login, viewer, results).text
         assert "The live ranking differs from the ratified result" in html
+        assert f'data-flagged-category="{a.category.slug}"' in html  # also seen from elsewhere
         assert 'data-late-conflict="A"' in html
         assert "Juror 3 declared a conflict of interest with A" in html
         assert row(html, "data-changed-ref", "A") == ["1", "7.67", "2", "6.50"]
