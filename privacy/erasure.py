@@ -10,7 +10,8 @@ What happens per table (the privacy page says the same to the public):
 - jury memberships and scorecards: they stay, so rankings and ratified results do not
   change; the juror is the anonymised account and the affiliation is cleared. This is done
   at once, not only after publication: a juror who asks to be erased has left the jury.
-- registrations: anonymised (address, name, organisation, job title, billing details and
+- registrations: refused while one still holds, wants or waits for a seat at an event that
+  has not ended (cancel it first, with its refund); otherwise anonymised (address, name, organisation, job title, billing details and
   VAT id cleared; link to the account cut). Seats, prices and states stay for the event's
   accounting. Invoices and credit notes are not touched: Dutch fiscal law (art. 52 AWR)
   keeps them, with the name and address they were issued to, for 7 years; their PDFs are
@@ -42,10 +43,11 @@ from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.audit.services import record
 from core.emails import normalise_email
-from core.errors import InvalidInput, NotAllowed
+from core.errors import DomainError, InvalidInput, NotAllowed
 from core.extensions import db
 from core.outbox.models import MailMessage
 from events.models import Registration, WebhookEvent
+from events.payments import TERMINAL, RegState
 from privacy import people
 from privacy.people import ERASED_DOMAIN, Person, mentions
 
@@ -55,6 +57,19 @@ ERASED = "[erased]"
 class CannotEraseSelf(NotAllowed):
     code = "erase_self"
     message = _l("You cannot erase your own account; ask another admin.")
+
+
+class UpcomingRegistrations(DomainError):
+    code = "upcoming_registrations"
+    status = 409
+    message = _l(
+        "This person is registered for an event that has not ended yet: cancel that "
+        "registration first (on the event's attendee page), then erase them."
+    )
+
+
+# registrations that no longer hold, want or wait for a seat (or never verified their address)
+SETTLED = {*TERMINAL, RegState.PENDING_VERIFICATION}
 
 
 @dataclass
@@ -114,7 +129,9 @@ def erase_person(person: Person, *, actor: User, confirm: str, now: datetime) ->
 
     `confirm` must be the person's address as typed by the admin. Raises NotAllowed unless
     `actor` is an admin, CannotEraseSelf for the admin's own account, InvalidInput
-    (field "confirm") when the typed address differs. Flushes; records "privacy.erased".
+    (field "confirm") when the typed address differs, UpcomingRegistrations while the
+    person still has (or waits for) a seat at an event that has not ended: erasing them
+    would leave a seat, offers and reminders to nobody. Flushes; records "privacy.erased".
     """
     if not actor.is_admin:
         raise NotAllowed()
@@ -125,6 +142,8 @@ def erase_person(person: Person, *, actor: User, confirm: str, now: datetime) ->
             errors={"confirm": [_l("Type the person's e-mail address exactly to confirm.")]},
             code="confirm_mismatch",
         )
+    if any(r.state not in SETTLED and r.event.ends_at > now for r in people.registrations(person)):
+        raise UpcomingRegistrations()
     needles = person.needles()
     done = Erasure()
     subject = person.user if person.user is not None else person

@@ -9,6 +9,7 @@ only the invoice tables may still hold them.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from core.outbox.models import MailMessage
 from events.invoice_pdf import invoice_pdf
 from events.models import Invoice, Payment, Registration, WebhookEvent
 from events.services.invoices import issue_invoice
-from tests.factories import make_event, make_registration, make_scorecard
+from tests.factories import START, make_event, make_registration, make_scorecard
 
 EMAIL = "noor.unal@example.org"
 NAME = "Noor Ünal"
@@ -174,9 +175,8 @@ def test_the_download_takes_one_query_per_table_however_much_data(client, login,
 
     login(person["user"])
     before = queries()
-    event = make_event("digital-talk-3")
     for n in range(4):
-        make_registration(event, email=EMAIL, name=f"Noor {n}")
+        make_registration(make_event(f"digital-talk-{n + 3}"), email=EMAIL, name=f"Noor {n}")
     assert queries() == before
 
 
@@ -255,7 +255,7 @@ def test_erasing_asks_for_the_address_typed_again(client, login, admin, person):
 
 
 def test_erasure_keeps_the_invoices_and_anonymises_everything_else(
-    client, login, make_user, admin, person
+    client, clock, login, admin, person
 ):
     invoice_id = person["invoice"].id
     invoice_before = dict(db.session.execute(sa.select(Invoice.__table__)).mappings().one())
@@ -269,6 +269,7 @@ def test_erasure_keeps_the_invoices_and_anonymises_everything_else(
     }  # fmt: skip
 
     login(admin)
+    clock.set(START + timedelta(days=1))  # after the events Noor registered for
     response = client.post(
         "/admin/privacy/erase", data={"email": EMAIL, "confirm": " Noor.Unal@Example.org "}
     )
@@ -317,3 +318,19 @@ def test_an_admin_cannot_erase_their_own_account(client, login, admin):
     )
     assert response.status_code == 403
     assert db.session.get(User, admin.id).erased_at is None
+
+
+def test_erasing_without_the_csrf_token_is_refused(app, client, login, admin, person):
+    app.config["WTF_CSRF_ENABLED"] = True
+    login(admin)
+    response = client.post("/admin/privacy/erase", data={"email": EMAIL, "confirm": EMAIL})
+    assert response.status_code == 400
+    assert db.session.get(User, person["user"].id).erased_at is None
+
+
+def test_a_person_with_a_seat_at_an_upcoming_event_is_not_erased(client, login, admin, person):
+    login(admin)
+    response = client.post("/admin/privacy/erase", data={"email": EMAIL, "confirm": EMAIL})
+    assert response.status_code == 409
+    assert b"cancel that registration first" in response.data
+    assert db.session.get(User, person["user"].id).erased_at is None
