@@ -7,9 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from core.forms import one_line
 
 
 class LookupForm(FlaskForm):
@@ -20,7 +18,7 @@ class LookupForm(FlaskForm):
 
     email = StringField(
         _l("E-mail address"),
-        filters=[_strip],
+        filters=[one_line],
         validators=[DataRequired(_l("Enter an e-mail address.")), Length(max=254)],
     )
 
@@ -31,6 +29,6 @@ class EraseForm(FlaskForm):
     email = HiddenField(validators=[DataRequired(), Length(max=254)])
     confirm = StringField(
         _l("Type the person's e-mail address to confirm"),
-        filters=[_strip],
+        filters=[one_line],
         validators=[DataRequired(_l("Type the e-mail address to confirm.")), Length(max=254)],
     )
