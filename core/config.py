@@ -59,6 +59,10 @@ def from_env(instance: Path) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "podium",
+        # privacy: days after an event its registrations are anonymised (`flask privacy purge`)
+        "PRIVACY_REGISTRATION_RETENTION_DAYS": int(
+            os.environ.get("PRIVACY_REGISTRATION_RETENTION_DAYS", "365")
+        ),
         "CLOCK": system_clock,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

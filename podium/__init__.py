@@ -33,6 +33,8 @@ from events.views import admin_members as events_members
 from events.views import payments as events_payments
 from events.views import public as events
 from podium import views as site
+from privacy import views as privacy
+from privacy.cli import privacy_cli
 
 BLUEPRINTS = (
     site,
@@ -51,8 +53,9 @@ BLUEPRINTS = (
     events_attendees,
     events_members,
     events_payments,
+    privacy,
 )
-COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli)
+COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -24,12 +24,20 @@ class User(UserMixin, Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str] = mapped_column(sa.String(5), default="nl")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # set when the person was erased on request (privacy/erasure.py): anonymised, inactive
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:
+        """False once erased: Flask-Login then refuses to log it in and treats an existing
+        session or remember cookie of it as signed out."""
+        return self.erased_at is None
 
     @property
     def is_verified(self) -> bool:

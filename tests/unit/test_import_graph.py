@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "awards", "events", "demo", "podium")
-DOMAINS = ("awards", "events", "demo", "podium")
+PACKAGES = ("core", "awards", "events", "demo", "podium", "privacy")
+DOMAINS = ("awards", "events", "demo", "podium", "privacy")
 
 
 def _module_name(path: Path) -> str:
@@ -141,3 +141,11 @@ def test_core_imports_no_domain(module):
 def test_the_cycle_finder_finds_a_cycle():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(graph) == [["a", "b", "c"]]
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in MODULES if m.split(".")[0] in ("core", "awards", "events", "demo"))
+)
+def test_no_domain_imports_privacy(module):
+    """privacy sits above the domains: only podium (the composition root) imports it."""
+    assert sorted(t for t in GRAPH[module] if t.split(".")[0] == "privacy") == []
