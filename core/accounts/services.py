@@ -193,15 +193,17 @@ def request_password_reset(email: str, *, now: datetime) -> MailMessage | None:
     """Queue a reset link when an account has this address; otherwise send nothing.
 
     Never raises for an unknown address (no account enumeration), and does the same work
-    for it: the same look-ups, a token, and the reset mail rendered (for a stand-in account)
-    but not queued. A repeat within MAIL_INTERVAL is silently dropped (after the same work).
-    Returns the queued message or None.
+    for it: the same look-ups, a token, the reset mail rendered (for a stand-in account) but
+    not queued, and the same write: an `account.reset_requested` audit entry (for no account,
+    and without the address, when there is none). A repeat within MAIL_INTERVAL queues no
+    mail (after the same work). Returns the queued message or None.
     """
     address = normalise_email(email)
     user = find_user(address)
     recent = _recent_mail(address, "account_reset", now)
-    target = user or User(id=0, email=address, name="", locale="nl", password_hash="")
-    token = make_token("reset", {"uid": target.id, "fp": _fingerprint(target)}, now=now)
+    target = user or User(email=address, name="", locale="nl", password_hash="")
+    token = make_token("reset", {"uid": target.id or 0, "fp": _fingerprint(target)}, now=now)
+    record("account.reset_requested", target, now=now, actor=user)  # no account: no id
     if user is None or recent:
         render_mail("account_reset", locale=target.locale, user=target, token=token)
         return None

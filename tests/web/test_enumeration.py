@@ -14,6 +14,7 @@ from werkzeug import security
 
 from core.accounts import models as account_models
 from core.accounts.models import User
+from core.audit.models import AuditEntry
 from core.extensions import db
 from core.outbox.models import MailMessage
 from events.models import Registration
@@ -25,17 +26,19 @@ KNOWN, UNKNOWN = "known@example.org", "unknown@example.org"
 
 @dataclass
 class Work:
-    """What one request did: password hashes made, mail templates rendered, mails queued."""
+    """What one request did: password hashes made, mail templates rendered, mails queued,
+    audit entries written."""
 
     hashes: int = 0
     mails_rendered: list[str] = field(default_factory=list)
     mails_queued: list[str] = field(default_factory=list)
+    audited: list[str] = field(default_factory=list)
 
 
 @contextmanager
 def counting(app, monkeypatch):
     """Count the work of the requests made inside: every password hash (the real one runs),
-    every rendered template under mail/, every outbox row written."""
+    every rendered template under mail/, every outbox row and audit entry written."""
     work = Work()
 
     def hash_and_count(password, *args, **kwargs):
@@ -48,11 +51,15 @@ def counting(app, monkeypatch):
 
     monkeypatch.setattr(account_models, "generate_password_hash", hash_and_count)
     before = db.session.scalar(sa.select(sa.func.max(MailMessage.id))) or 0
+    audit_before = db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0
     with template_rendered.connected_to(rendered, app):
         yield work
     db.session.rollback()
     work.mails_queued = db.session.scalars(
         sa.select(MailMessage.kind).where(MailMessage.id > before).order_by(MailMessage.id)
+    ).all()
+    work.audited = db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.id > audit_before).order_by(AuditEntry.id)
     ).all()
 
 
@@ -123,7 +130,7 @@ def test_a_repeated_signup_does_the_same_work_for_both(app, make_user, monkeypat
     with counting(app, monkeypatch) as unknown_work:
         unknown = _signup(client, UNKNOWN)
     _same_page(known, unknown)
-    assert known_work == unknown_work == Work(hashes=1)
+    assert known_work == unknown_work == Work(hashes=1)  # no mail, no write
 
 
 # password reset
@@ -151,9 +158,18 @@ def test_forgot_password_answers_the_same_and_does_the_same_work(
     assert known.status_code == 200
     _same_session(known_client, unknown_client)
     assert known_work.mails_rendered == unknown_work.mails_rendered == ["mail/account_reset.txt"]
+    # both write (a committed write costs the same on both paths): the request is audited
+    assert known_work.audited == unknown_work.audited == ["account.reset_requested"]
     # the reset mail itself goes only to an account's address
     assert known_work.mails_queued == ([] if repeat else ["account_reset"])
     assert unknown_work.mails_queued == []
+    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert (entry.object_type, entry.object_id, entry.actor_id, entry.data) == (
+        "User",
+        None,
+        None,
+        {},
+    )
     assert (
         db.session.scalar(sa.select(MailMessage.to_addr).where(MailMessage.to_addr == UNKNOWN))
         is None
