@@ -8,8 +8,7 @@ Links in e-mails carry signed tokens (`core.tokens`): purpose "verify" (3 days) 
 No enumeration: sign-up and the reset request answer the same whether or not the address has
 an account, and do the same work (sign-up hashes the password and queues one mail either
 way; a reset request renders the reset mail and writes one audit entry either way); the
-e-mail tells the address's
-owner what happened. Every new password and every log-out ends all sessions of the account
+e-mail tells the address's owner what happened. Every new password and every log-out ends all sessions of the account
 (`User.end_sessions`).
 """
 
