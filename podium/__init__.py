@@ -16,8 +16,8 @@ from awards.views import admin_setup as awards_setup
 from awards.views import entrant, jury, jury_admin, public, results
 from core import config, templating, unit_of_work
 from core.accounts import views as accounts
+from core.accounts.auth import load_user
 from core.accounts.cli import users_cli
-from core.accounts.models import User
 from core.audit import views as audit
 from core.errors import register_errorhandlers
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -89,7 +89,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
-    login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
+    login_manager.user_loader(load_user)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():

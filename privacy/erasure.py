@@ -175,6 +175,7 @@ def _account_rows(user: User, done: Erasure, *, now: datetime) -> None:
     user.email_verified_at = None
     user.is_admin = False
     user.erased_at = now
+    user.end_sessions()  # every session and remember cookie of the account stops working
     db.session.flush()
     done.add("users", 1)
 

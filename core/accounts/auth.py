@@ -1,12 +1,33 @@
-"""View guards. Object-level checks live in each domain's services."""
+"""Who is logged in (Flask-Login's user loader) and the view guards. Object-level checks live
+in each domain's services."""
 
 from __future__ import annotations
 
+import hmac
 from functools import wraps
 
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+
+from core.accounts.models import User
+from core.extensions import db
+
+
+def load_user(user_id: str) -> User | None:
+    """The user a session or remember cookie names, as "<id>:<session token>" (`User.get_id`).
+
+    None (so the visitor is anonymous) when the account is gone, when its session token has
+    changed since the cookie was made (log-out, password change or reset: `User.end_sessions`),
+    or for any other value, such as the bare ids of cookies made before session tokens.
+    """
+    uid, sep, token = (user_id or "").partition(":")
+    if not sep or not token or not (uid.isascii() and uid.isdigit()) or len(uid) > 18:
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
 
 
 def admin_required(view):

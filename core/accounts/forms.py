@@ -36,9 +36,9 @@ def _email_field():
     )
 
 
-def _new_password_fields():
+def _new_password_fields(label=None):
     password = PasswordField(
-        _l("Password"),
+        label or _l("Password"),
         description=_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
         validators=[
             DataRequired(_l("Choose a password.")),
@@ -100,3 +100,13 @@ class ResetPasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = _name_field()
     language = _language_field()
+
+
+class ChangePasswordForm(FlaskForm):
+    """The account page's password change: the current password, then the new one twice."""
+
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
+    )
+    password, confirm = _new_password_fields(_l("New password"))

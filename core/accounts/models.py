@@ -1,7 +1,14 @@
-"""People who sign in. Roles: `is_admin` site-wide; juror and chair are per programme (awards)."""
+"""People who sign in. Roles: `is_admin` site-wide; juror and chair are per programme (awards).
+
+Sessions: Flask-Login keeps `get_id()` ("<id>:<session token>") in the session cookie and in
+the remember cookie, and `core.accounts.auth.load_user` accepts it only while the token is the
+account's current one. A new token (`end_sessions`: log-out, and every new password) therefore
+ends every session and remember cookie of the account at once.
+"""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,6 +18,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.db import UTCDateTime
 from core.extensions import Model
+
+
+def new_session_token() -> str:
+    """A fresh random session token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, Model):
@@ -26,9 +38,20 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # set when the person was erased on request (privacy/erasure.py): anonymised, inactive
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+
+    def get_id(self) -> str:
+        """The id Flask-Login stores in the session and remember cookies: "<id>:<token>"."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember cookie of this account (a new token)."""
+        self.session_token = new_session_token()
 
     def set_password(self, password: str) -> None:
+        """Store a hash of `password`; a new password also ends every session."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return self.password_hash is not None and check_password_hash(self.password_hash, password)

@@ -1,8 +1,15 @@
-"""Accounts: sign-up, e-mail verification, log-in checks, password reset, profile, admins.
+"""Accounts: sign-up, e-mail verification, log-in checks, password reset and change, log-out
+everywhere, profile, admins.
 
 Services take `now`, flush only and raise `DomainError` subclasses; the caller commits.
 Links in e-mails carry signed tokens (`core.tokens`): purpose "verify" (3 days) and
 "reset" (1 hour, single-use because it carries a fingerprint of the current password hash).
+
+No enumeration: sign-up and the reset request answer the same whether or not the address has
+an account, and do the same work (sign-up hashes the password and queues one mail either
+way; a reset request renders the reset mail and writes one audit entry either way); the
+e-mail tells the address's owner what happened. Every new password and every log-out ends all sessions of the account
+(`User.end_sessions`).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from core.emails import normalise_email
 from core.errors import DomainError, InvalidInput
 from core.extensions import db
 from core.outbox.models import MailMessage
-from core.outbox.services import queue_mail
+from core.outbox.services import queue_mail, render_mail
 from core.tokens import BadToken, make_token, read_token
 
 MIN_PASSWORD_LENGTH = 10
@@ -33,14 +40,6 @@ VERIFY_MAX_AGE = int(timedelta(days=3).total_seconds())
 RESET_MAX_AGE = int(timedelta(hours=1).total_seconds())
 # at most one verification / reset mail per address per interval (the outbox is the record)
 MAIL_INTERVAL = timedelta(minutes=1)
-
-
-class EmailTaken(DomainError):
-    code = "email_taken"
-    status = 409
-    message = _l(
-        "An account with this e-mail address already exists. Log in, or reset your password."
-    )
 
 
 class WeakPassword(DomainError):
@@ -80,35 +79,56 @@ def _clean_profile(name: str, locale: str) -> tuple[str, str]:
     return name, locale
 
 
-def sign_up(*, name: str, email: str, password: str, locale: str, now: datetime) -> User:
-    """Create an unverified account and queue the verification e-mail.
+def sign_up(*, name: str, email: str, password: str, locale: str, now: datetime) -> User | None:
+    """Create an unverified account and queue the verification e-mail; returns it.
 
-    Raises EmailTaken when the (normalised) address is in use (also when a concurrent
-    sign-up wins the unique index; only the new account is undone), WeakPassword, InvalidInput.
+    When the (normalised) address already has an account (also when a concurrent sign-up wins
+    the unique index; only the new account is undone), nothing is created: the owner gets
+    `account_signup_exists` ("log in or reset your password") and None is returned. Both
+    paths hash the password and queue one mail, so neither the answer nor its time tells
+    whether the address is registered. A repeat within MAIL_INTERVAL of an earlier sign-up
+    mail to the address queues nothing, on both paths. Raises WeakPassword, InvalidInput.
     """
     name, locale = _clean_profile(name, locale)
     check_password_rules(password)
     email = normalise_email(email)
-    if find_user(email) is not None:
-        raise EmailTaken()
     user = User(email=email, name=name, locale=locale, is_admin=False, created_at=now)
-    user.set_password(password)
-    try:
-        with db.session.begin_nested():  # a savepoint: only the new user is undone
-            db.session.add(user)
-    except sa.exc.IntegrityError as exc:
-        # a concurrent sign-up with the same address won the unique index
-        raise EmailTaken() from exc
+    user.set_password(password)  # before the look-up: the known path does the same work
+    created = False
+    existing = find_user(email)
+    if existing is None:
+        try:
+            with db.session.begin_nested():  # a savepoint: only the new user is undone
+                db.session.add(user)
+            created = True
+        except sa.exc.IntegrityError:
+            # a concurrent sign-up with the same address won the unique index
+            existing = find_user(email)
+    if not created:
+        _signup_attempted(existing, email, now=now)
+        return None
     record("account.signed_up", user, now=now, actor=user)
     send_verification(user, now=now, force=True)
     return user
 
 
-def _recent_mail(to: str, kind: str, now: datetime) -> bool:
+_SIGNUP_MAILS = ("account_verify", "account_signup_exists")
+
+
+def _signup_attempted(existing: User | None, email: str, *, now: datetime) -> None:
+    """Tell the owner of `email` that someone tried to sign up with it (once per interval)."""
+    if existing is None or _recent_mail(email, _SIGNUP_MAILS, now):
+        return
+    queue_mail(email, "account_signup_exists", now=now, locale=existing.locale, user=existing)
+
+
+def _recent_mail(to: str, kinds: str | tuple[str, ...], now: datetime) -> bool:
+    """Whether a mail of `kinds` went to `to` less than MAIL_INTERVAL before `now`."""
+    kinds = (kinds,) if isinstance(kinds, str) else kinds
     recent = db.session.scalar(
         sa.select(sa.func.count(MailMessage.id)).where(
             MailMessage.to_addr == to,
-            MailMessage.kind == kind,
+            MailMessage.kind.in_(kinds),
             MailMessage.created_at > now - MAIL_INTERVAL,
         )
     )
@@ -170,15 +190,23 @@ def _fingerprint(user: User) -> str:
 
 
 def request_password_reset(email: str, *, now: datetime) -> MailMessage | None:
-    """Queue a reset link when an account has this address; otherwise do nothing.
+    """Queue a reset link when an account has this address; otherwise send nothing.
 
-    Never raises for an unknown address (no account enumeration); a repeat within
-    MAIL_INTERVAL is silently dropped. Returns the queued message or None.
+    Never raises for an unknown address (no account enumeration), and does the same work
+    for it: the same look-ups, a token, the reset mail rendered (for a stand-in account) but
+    not queued, and the same write: an `account.reset_requested` audit entry (for no account,
+    and without the address, when there is none). A repeat within MAIL_INTERVAL queues no
+    mail (after the same work). Returns the queued message or None.
     """
-    user = find_user(email)
-    if user is None or _recent_mail(user.email, "account_reset", now):
+    address = normalise_email(email)
+    user = find_user(address)
+    recent = _recent_mail(address, "account_reset", now)
+    target = user or User(email=address, name="", locale="nl", password_hash="")
+    token = make_token("reset", {"uid": target.id or 0, "fp": _fingerprint(target)}, now=now)
+    record("account.reset_requested", target, now=now, actor=user)  # no account: no id
+    if user is None or recent:
+        render_mail("account_reset", locale=target.locale, user=target, token=token)
         return None
-    token = make_token("reset", {"uid": user.id, "fp": _fingerprint(user)}, now=now)
     return queue_mail(
         user.email, "account_reset", now=now, locale=user.locale, user=user, token=token
     )
@@ -201,12 +229,37 @@ def reset_password(token: str, password: str, *, now: datetime) -> User:
     """
     user = user_for_reset(token, now=now)
     check_password_rules(password)
-    user.set_password(password)
+    user.set_password(password)  # also ends every session of the account
     if not user.is_verified:
         user.email_verified_at = now
     record("account.password_reset", user, now=now, actor=user)
     db.session.flush()
     return user
+
+
+def change_password(user: User, *, current: str, new: str, now: datetime) -> User:
+    """Replace the password of a logged-in user who knows the current one.
+
+    Ends every session and remember cookie of the account (the caller logs the current
+    browser in again). Raises InvalidInput on `current_password` when the current password is
+    wrong, WeakPassword for a new one outside the length rules.
+    """
+    if not user.check_password(current or ""):
+        raise InvalidInput(
+            {"current_password": _l("That is not your current password.")},
+            code="wrong_password",
+        )
+    check_password_rules(new)
+    user.set_password(new)
+    record("account.password_changed", user, now=now, actor=user)
+    db.session.flush()
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Log `user` out everywhere: every session and remember cookie stops working."""
+    user.end_sessions()
+    db.session.flush()
 
 
 def update_profile(user: User, *, name: str, locale: str, now: datetime) -> User:

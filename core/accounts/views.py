@@ -1,19 +1,31 @@
-"""Sign-up, log-in/out, e-mail verification, password reset and the profile page.
+"""Sign-up, log-in/out, e-mail verification, password reset and change, and the profile page.
 
 Every POST here is CSRF-protected (CSRFProtect is global). Views read the clock once and call
 services; the request's unit of work commits, and `refusal` turns a DomainError into a message.
+Sign-up and the reset request answer the same page whether or not the address has an account.
+Log-out, a password change and a reset end every session of the account (`User.end_sessions`).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core.accounts import services
 from core.accounts.forms import (
+    ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     ProfileForm,
@@ -86,7 +98,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Log out (POST only, with the CSRF token) and go home."""
+    """Log out everywhere (POST only, with the CSRF token): every session and remember cookie
+    of the account stops working, on this device and all others. Then go home."""
+    if current_user.is_authenticated:
+        services.end_sessions(current_user._get_current_object())
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(_home())
@@ -95,7 +110,10 @@ def logout():
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("5 per minute;30 per hour", methods=["POST"])
 def signup():
-    """Create an account, log it in (unverified) and send the verification link."""
+    """Create an account and send the verification link; the visitor then logs in.
+
+    The answer ("check your inbox") is the same when the address already has an account:
+    its owner gets an e-mail saying so instead (see `services.sign_up`)."""
     if current_user.is_authenticated:
         return redirect(_home())
     form = SignupForm()
@@ -103,23 +121,15 @@ def signup():
         form.language.data = current_locale()
     if form.validate_on_submit():
         with refusal(form) as refused:
-            user = services.sign_up(
+            services.sign_up(
                 name=form.name.data,
                 email=form.email.data,
                 password=form.password.data,
                 locale=form.language.data,
                 now=now(),
             )
-            login_user(user)
-            session["lang"] = user.locale
-            flash(
-                _(
-                    "Welcome! We sent a link to %(email)s: open it to confirm your e-mail address.",
-                    email=user.email,
-                ),
-                "success",
-            )
-            return redirect(_home())
+            session["lang"] = form.language.data
+            return render_template("accounts/signup_sent.html", email=form.email.data)
         return render_template("accounts/signup.html", form=form), refused.status
     return render_template("accounts/signup.html", form=form), _status(form)
 
@@ -187,7 +197,8 @@ def reset_password(token: str):
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def profile():
-    """Show the account (address, verification state) and change name and language."""
+    """Show the account (address, verification state), change name and language; the page
+    also holds the password change form (`change_password`)."""
     user = current_user._get_current_object()
     form = ProfileForm(data={"name": user.name, "language": user.locale})
     if form.validate_on_submit():
@@ -196,5 +207,36 @@ def profile():
             session["lang"] = user.locale
             flash(_("Your account has been updated."), "success")
             return redirect(url_for("accounts.profile"))
-        return render_template("accounts/profile.html", form=form), refused.status
-    return render_template("accounts/profile.html", form=form), _status(form)
+        return _profile_page(form=form, status=refused.status)
+    return _profile_page(form=form, status=_status(form))
+
+
+@bp.post("/account/password")
+@login_required
+@limiter.limit("10 per minute;50 per hour")
+def change_password():
+    """Change the password (the current one first). Every other session and remember cookie
+    of the account ends; this browser stays logged in (with a remember cookie if it had one)."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        with refusal(form) as refused:
+            services.change_password(
+                user, current=form.current_password.data, new=form.password.data, now=now()
+            )
+            remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(user, remember=remember in request.cookies)
+            flash(
+                _("Your password has been changed. You are logged out on every other device."),
+                "success",
+            )
+            return redirect(url_for("accounts.profile"))
+        return _profile_page(password_form=form, status=refused.status)
+    return _profile_page(password_form=form, status=_status(form))
+
+
+def _profile_page(*, form=None, password_form=None, status: int = 200):
+    user = current_user._get_current_object()
+    form = form or ProfileForm(formdata=None, data={"name": user.name, "language": user.locale})
+    password_form = password_form or ChangePasswordForm(formdata=None)
+    return render_template("accounts/profile.html", form=form, password_form=password_form), status

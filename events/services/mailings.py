@@ -9,17 +9,14 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from core.locking import write_transaction
-from core.outbox.models import MailMessage
 from events.models import Event, Registration
 from events.payments import RegState
 from events.services import notices
 from events.services.errors import TooSoon
 from events.services.input import clean_email
-from events.services.registrations import active_registration
+from events.services.registrations import active_registration, link_mailed_recently, send_link
 
-RESEND_INTERVAL = timedelta(minutes=1)
 REMINDER_WINDOW = timedelta(hours=24)
-_LINK_MAILS = ("event_verify", "event_manage_link")
 
 
 def resend_link(event: Event, email: str, *, now: datetime) -> Registration | None:
@@ -35,21 +32,9 @@ def resend_link(event: Event, email: str, *, now: datetime) -> Registration | No
     registration = active_registration(event.id, email)
     if registration is None:
         return None
-    recent = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(MailMessage)
-        .where(
-            MailMessage.to_addr == email,
-            MailMessage.kind.in_(_LINK_MAILS),
-            MailMessage.created_at > now - RESEND_INTERVAL,
-        )
-    )
-    if recent:
+    if link_mailed_recently(email, now=now):
         raise TooSoon()
-    if registration.state == RegState.PENDING_VERIFICATION.value and not registration.verified_at:
-        notices.send_verification(registration, now=now)
-    else:
-        notices.send_manage_link(registration, now=now)
+    send_link(registration, now=now)
     return registration
 
 

@@ -4,7 +4,9 @@ Flow (public, no account needed):
 
 1. `start_registration` stores a `pending_verification` registration and queues the
    verification link (`event_verify`, valid 48 h). A logged-in user with a verified e-mail
-   skips that step: their account address is used and verified at once.
+   skips that step: their account address is used and verified at once. An address that is
+   already registered gets the link to its registration by e-mail instead, and the page
+   answers the same as for a new one (no enumeration of who registered).
 2. `verify_registration` (the link) decides membership from the now-proven address
    (`membership.audience_for`), never from anything the registrant typed.
 3. If the registrant must pay (the price for their audience is above zero) and did not give
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
@@ -34,6 +36,7 @@ from flask_babel import lazy_gettext as _l
 from core.audit.services import record
 from core.errors import NotFound
 from core.extensions import db
+from core.outbox.models import MailMessage
 from events import payments
 from events.models import Event, Registration
 from events.payments import RegEvent, RegState
@@ -54,11 +57,13 @@ __all__ = [
     "checkout_expired",
     "get_event",
     "get_registration",
+    "link_mailed_recently",
     "needs_billing",
     "offer_next_seat",
     "payment_failed",
     "payment_succeeded",
     "registration_window",
+    "send_link",
     "start_registration",
     "submit_billing",
     "verify_registration",
@@ -126,15 +131,48 @@ def active_registration(event_id: int, email: str) -> Registration | None:
     )
 
 
-def start_registration(event: Event, applicant: Applicant, *, now: datetime, user=None):
-    """Create a registration from the form's data and start verification.
+LINK_MAILS = ("event_verify", "event_manage_link")
+LINK_MAIL_INTERVAL = timedelta(minutes=1)  # at most one link mail per address per interval
+
+
+def link_mailed_recently(email: str, *, now: datetime) -> bool:
+    """Whether a registration link (`LINK_MAILS`) went to `email` within LINK_MAIL_INTERVAL."""
+    recent = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(MailMessage)
+        .where(
+            MailMessage.to_addr == email,
+            MailMessage.kind.in_(LINK_MAILS),
+            MailMessage.created_at > now - LINK_MAIL_INTERVAL,
+        )
+    )
+    return bool(recent)
+
+
+def send_link(registration: Registration, *, now: datetime):
+    """Mail the link a registrant needs now: a fresh `event_verify` link (48 h from now) while
+    the address is unverified, else `event_manage_link` (status, cancel). Returns the mail."""
+    if registration.state == RegState.PENDING_VERIFICATION.value and not registration.verified_at:
+        return notices.send_verification(registration, now=now)
+    return notices.send_manage_link(registration, now=now)
+
+
+def start_registration(
+    event: Event, applicant: Applicant, *, now: datetime, user=None
+) -> Registration | None:
+    """Create a registration from the form's data and start verification; returns it.
 
     With `user` (logged in, verified e-mail) the account's address replaces the typed one
     and the registration is verified at once (see `verify_registration`). Otherwise the
     `event_verify` mail is queued. Takes the event lock (duplicates serialise).
-    Raises NotFound (unpublished), RegistrationClosed (outside the window), InvalidInput
-    (bad e-mail, name, consent missing, bad billing / VAT id) and AlreadyRegistered (an
-    active registration for this address and event exists).
+
+    When the typed address already has an active registration for the event, nothing is
+    created and None is returned: its owner gets the link to it by e-mail (`send_link`; not
+    again within LINK_MAIL_INTERVAL of an earlier link), so the caller can answer exactly as
+    for a new registration ("check your inbox") and no one learns who registered. For a
+    logged-in `user` (their own address) it raises AlreadyRegistered instead.
+    Raises NotFound (unpublished), RegistrationClosed (outside the window) and InvalidInput
+    (bad e-mail, name, consent missing, bad billing / VAT id), for either kind of address.
     """
     if user is not None and not getattr(user, "is_verified", False):
         user = None
@@ -145,8 +183,13 @@ def start_registration(event: Event, applicant: Applicant, *, now: datetime, use
     if not event.published:
         raise NotFound()
     _require_open(event, now)
-    if active_registration(event.id, applicant.email) is not None:
-        raise AlreadyRegistered()
+    existing = active_registration(event.id, applicant.email)
+    if existing is not None:
+        if user is not None:
+            raise AlreadyRegistered()
+        if not link_mailed_recently(existing.email, now=now):
+            send_link(existing, now=now)
+        return None
     billing = applicant.billing
     registration = Registration(
         event_id=event.id,

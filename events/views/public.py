@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.clock import now
+from core.emails import normalise_email
 from core.extensions import limiter
 from core.i18n import current_locale
 from core.tokens import BadToken
@@ -90,13 +91,18 @@ def _ics_response(body: bytes, filename: str) -> Response:
     )
 
 
+def _check_inbox(event, email: str):
+    """The answer to a registration that waits for its e-mail: "check your inbox"."""
+    flash(_("We sent a link to %(email)s. Open it to confirm your registration.",
+            email=email), "success")  # fmt: skip
+    return redirect(url_for("events.registered", slug=event.slug))
+
+
 def _next_page(registration):
     """Where the browser goes once a registration changed state."""
     if registration.state == RegState.PENDING_VERIFICATION.value:
         if registration.verified_at is None:
-            flash(_("We sent a link to %(email)s. Open it to confirm your registration.",
-                    email=registration.email), "success")  # fmt: skip
-            return redirect(url_for("events.registered", slug=registration.event.slug))
+            return _check_inbox(registration.event, registration.email)
         return redirect(url_for("events.billing", token=registration.token))
     if registration.state == RegState.PENDING_PAYMENT.value:
         return redirect(pay_url(registration))
@@ -110,7 +116,12 @@ def _next_page(registration):
 @bp.route("/<slug>/register", methods=["GET", "POST"])
 @limiter.limit("10 per minute;60 per hour", methods=["POST"])
 def register(slug: str):
-    """The registration form; closed outside the registration window (400 on POST)."""
+    """The registration form; closed outside the registration window (400 on POST).
+
+    Without a verified log-in the answer is always "check your inbox" (the same redirect and
+    message, with the address as normalised): for a new registration the mail has the
+    verification link, for an address already registered the link to that registration.
+    A logged-in user is told about their own existing registration (409)."""
     event = registrations.get_event(slug)
     at = now()
     window = registrations.registration_window(event, at)
@@ -134,6 +145,8 @@ def register(slug: str):
             registration = registrations.start_registration(
                 event, form.applicant(locale=current_locale()), now=at, user=user
             )
+            if registration is None or registration.verified_at is None:
+                return _check_inbox(event, normalise_email(form.email.data))
             return _next_page(registration)
         resend.email.data = form.email.data
         page["already"] = refused.error is not None and refused.error.code == "already_registered"

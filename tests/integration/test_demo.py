@@ -21,6 +21,7 @@ from awards.models import (
 )
 from awards.services.results import leaderboard_all_methods
 from awards.timeline import Timeline
+from core.accounts.auth import load_user
 from core.accounts.models import User
 from core.extensions import db
 from demo.services import ADMIN, CHAIR, DEMO_PASSWORD, ENTRANT, JUROR
@@ -130,7 +131,7 @@ def test_demo_log_ins_work(app, demo, email):
     response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
     assert response.status_code == 302
     with client.session_transaction() as session:
-        user = db.session.get(User, int(session["_user_id"]))
+        user = load_user(session["_user_id"])
     assert user.email == email and user.is_verified
 
 

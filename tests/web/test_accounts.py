@@ -52,26 +52,29 @@ def test_signup_page_renders(client):
     assert b"Create an account" in response.data
 
 
-def test_signup_creates_unverified_user_logs_in_and_mails_link(client, outbox, clock):
+def test_signup_creates_unverified_user_and_mails_link(client, outbox, clock):
     response = _signup(client)
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert b"Check your e-mail" in response.data and b"Ada@Example.org" in response.data
     [user] = _users()
     assert user.email == "ada@example.org"
     assert user.name == "Ada Lovelace" and user.locale == "en"
     assert not user.is_verified and not user.is_admin
     assert user.password_hash.startswith("scrypt:") and user.check_password(PASSWORD)
-    assert _session_user(client) == str(user.id)
+    assert _session_user(client) is None  # the page is the same for a taken address: no log-in
     [mail] = outbox(to="ada@example.org", kind="account_verify")
     assert mail.subject == "Confirm your e-mail address"
     assert "http://localhost/verify/" in mail.body_text
 
     clock.advance(days=2)
     response = client.get(_link(mail, "verify"), headers=EN)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
     db.session.expire_all()
     assert db.session.get(User, user.id).email_verified_at == clock()
     actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["account.signed_up", "account.verified"]
+    login = client.post("/login", data={"email": "ada@example.org", "password": PASSWORD})
+    assert login.status_code == 302 and _session_user(client) == user.get_id()
 
 
 def test_verify_link_is_idempotent(client, outbox):
@@ -82,13 +85,30 @@ def test_verify_link_is_idempotent(client, outbox):
     assert _users()[0].is_verified
 
 
-def test_signup_refuses_a_taken_address_in_any_case(client, make_user, outbox):
+def test_signup_with_a_taken_address_creates_nothing_and_mails_the_owner(client, make_user, outbox):
+    owner = make_user("ada@example.org", name="Ada Original")
+    other = "another password!"
+    response = _signup(client, email="ADA@example.org", password=other, confirm=other)
+    assert response.status_code == 200 and b"Check your e-mail" in response.data
+    assert b"already" not in response.data
+    assert len(_users()) == 1 and _session_user(client) is None
+    db.session.expire_all()
+    assert db.session.get(User, owner.id).check_password(PASSWORD)  # nothing changed
+    [mail] = outbox()
+    assert (mail.to_addr, mail.kind) == ("ada@example.org", "account_signup_exists")
+    assert "Hello Ada Original," in mail.body_text
+    assert "http://localhost/login" in mail.body_text
+    assert "http://localhost/password/forgot" in mail.body_text
+
+
+def test_signup_mails_at_most_once_a_minute_per_address(client, make_user, outbox, clock):
     make_user("ada@example.org")
-    response = _signup(client, email="ADA@example.org")
-    assert response.status_code == 409
-    assert b"already exists" in response.data
-    assert len(_users()) == 1 and outbox() == []
-    assert _session_user(client) is None
+    _signup(client)
+    _signup(client)
+    assert len(outbox(kind="account_signup_exists")) == 1
+    clock.advance(minutes=1, seconds=1)
+    _signup(client)
+    assert len(outbox(kind="account_signup_exists")) == 2
 
 
 @pytest.mark.parametrize(
@@ -125,9 +145,10 @@ def test_tampered_verify_link_gives_clear_page(client, outbox, mangle):
     assert not _users()[0].is_verified
 
 
-def test_expired_verify_link_gives_clear_page_and_resend_button(client, outbox, clock):
+def test_expired_verify_link_gives_clear_page_and_resend_button(client, outbox, clock, login):
     _signup(client)
     link = _link(outbox()[0], "verify")
+    login(_users()[0])
     clock.advance(days=3, seconds=1)
     response = client.get(link, headers=EN)
     assert response.status_code == 400

@@ -33,7 +33,7 @@ def test_login_with_right_password(client, make_user):
     user = make_user("dave@example.org")
     response = client.post("/login", data={"email": " DAVE@example.org", "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/"
-    assert _session_user(client) == str(user.id)
+    assert _session_user(client) == user.get_id()
     assert "remember_token=" not in response.headers.get("Set-Cookie", "")
 
 
@@ -126,7 +126,7 @@ def test_logout_is_post_only(client, make_user, login):
     user = make_user()
     login(user)
     assert client.get("/logout").status_code == 405
-    assert _session_user(client) == str(user.id)
+    assert _session_user(client) == user.get_id()
     response = client.post("/logout")
     assert response.status_code == 302
     assert _session_user(client) is None

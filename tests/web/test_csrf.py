@@ -158,7 +158,7 @@ def test_login_and_logout_with_the_token_from_the_form(csrf_app, client, make_us
     )
     assert response.status_code == 302
     with client.session_transaction() as session:
-        assert session["_user_id"] == str(user.id)
+        assert session["_user_id"] == user.get_id()
 
     token = _token(client.get("/account").data)
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302

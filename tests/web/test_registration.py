@@ -180,23 +180,58 @@ def test_registration_outside_the_window_is_refused(client, clock, outbox):
     assert _registrations() == [] and outbox() == []
 
 
-def test_duplicate_registration_is_refused_with_a_link_resend(client, clock, outbox):
+def test_duplicate_registration_answers_the_same_and_mails_the_link(client, clock, outbox):
+    event = make_event()
+    first = _post(client, event)
+    again = _post(client, event, email="ISA@ddma.nl", name="Someone Else")
+    assert again.status_code == first.status_code == 302
+    assert again.location == first.location
+    assert b"already registered" not in client.get(again.location, headers=EN).data
+    (registration,) = _registrations()
+    assert registration.name == "Isa Nieuwstad"  # the repeat changed nothing
+    # the verification link went out less than a minute ago: no second mail yet
+    assert len(outbox(to="isa@ddma.nl")) == 1
+    clock.advance(minutes=2)
+    _post(client, event)
+    assert len(outbox(kind="event_verify")) == 2  # unverified: a fresh verification link
+    too_soon = client.post(
+        f"/events/{event.slug}/resend", data={"email": "isa@ddma.nl"}, headers=EN
+    )
+    assert too_soon.status_code == 302 and len(outbox(kind="event_verify")) == 2
+    clock.advance(minutes=2)
+    client.post(f"/events/{event.slug}/resend", data={"email": "isa@ddma.nl"}, headers=EN)
+    assert len(outbox(kind="event_verify")) == 3
+    client.post(f"/events/{event.slug}/resend", data={"email": "nobody@ddma.nl"}, headers=EN)
+    assert outbox(to="nobody@ddma.nl") == []
+
+
+def test_duplicate_of_a_confirmed_registration_mails_its_manage_link(client, clock, outbox):
+    make_member_org("DDMA", "ddma.nl")
     event = make_event()
     _post(client, event)
-    response = _post(client, event, email="ISA@ddma.nl")
+    _verify(client, outbox, "isa@ddma.nl")
+    (registration,) = _registrations()
+    assert registration.state == "confirmed"
+    clock.advance(minutes=2)
+    response = _post(client, event)
+    assert response.status_code == 302
+    assert response.location.endswith(f"/events/{event.slug}/registered")
+    (mail,) = outbox(kind="event_manage_link")
+    assert mail.to_addr == "isa@ddma.nl"
+    assert f"/events/r/{registration.token}" in mail.body_text
+    assert len(_registrations()) == 1
+
+
+def test_a_logged_in_user_is_told_about_their_own_registration(client, login, make_user, outbox):
+    user = make_user("isa@ddma.nl")
+    event = make_event()
+    login(user)
+    assert _post(client, event).status_code == 302
+    response = _post(client, event)
     assert response.status_code == 409
     assert b"already registered for this event" in response.data
     assert b"Send the link again" in response.data
     assert len(_registrations()) == 1
-    too_soon = client.post(
-        f"/events/{event.slug}/resend", data={"email": "isa@ddma.nl"}, headers=EN
-    )
-    assert too_soon.status_code == 302 and len(outbox(kind="event_verify")) == 1
-    clock.advance(minutes=2)
-    client.post(f"/events/{event.slug}/resend", data={"email": "isa@ddma.nl"}, headers=EN)
-    assert len(outbox(kind="event_verify")) == 2
-    client.post(f"/events/{event.slug}/resend", data={"email": "nobody@ddma.nl"}, headers=EN)
-    assert outbox(to="nobody@ddma.nl") == []
 
 
 def test_unpublished_event_is_not_found(client):
