@@ -40,7 +40,7 @@ class NoPayments:
 
     provider = "none"
 
-    def _refuse(self, *_args: Any, **_kwargs: Any) -> NoReturn:
+    def _refuse(self) -> NoReturn:
         raise PaymentsOff()
 
     def create_checkout_session(self, **kwargs: Any) -> GatewaySession:

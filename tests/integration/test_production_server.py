@@ -70,11 +70,14 @@ def _wait_healthy(server: subprocess.Popen, port: int) -> tuple[int, bytes] | No
 
 
 def test_gunicorn_serves_the_app_with_the_project_config(tmp_path):
+    """In development it starts without settings, and warns that two workers without Redis
+    count rate limits twice."""
     log: list[bytes] = []
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.sqlite'}", "WEB_CONCURRENCY": "1"}
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.sqlite'}", "WEB_CONCURRENCY": "2"}
     with _gunicorn(env, log) as (server, port):
         assert _wait_healthy(server, port) == (200, b'{"status":"ok"}\n')
     assert b"Booting worker" in log[0]
+    assert b"REDIS_URL is not set: each of the 2 workers keeps its own rate limits" in log[0]
 
 
 def test_production_gunicorn_refuses_rate_limits_kept_per_worker(tmp_path):
