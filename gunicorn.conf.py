@@ -1,6 +1,12 @@
 """gunicorn settings for production: `gunicorn wsgi:app` reads this file from the working
 directory. Every value can be set from the environment; the defaults suit one small host
-behind a reverse proxy (which terminates TLS and forwards to 127.0.0.1)."""
+behind a reverse proxy (which terminates TLS and forwards to 127.0.0.1).
+
+With PODIUM_ENV=production every worker's `create_app` refuses unsafe settings (among them
+rate limits without REDIS_URL, which would be counted per worker), so gunicorn stops with
+"Worker failed to boot" and the reasons in its log. In development it starts and warns.
+Behind the proxy, set PODIUM_PROXIES=1 so the app sees each client's own address (the rate
+limits) and the https scheme; gunicorn's `forwarded_allow_ips` only covers the scheme."""
 
 import multiprocessing
 import os
@@ -20,3 +26,27 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("PODIUM_LOG_LEVEL", "info")
+
+
+def _warnings() -> list[str]:
+    """What this configuration gets wrong without being refused."""
+    found = []
+    if workers > 1 and not os.environ.get("REDIS_URL"):
+        found.append(
+            f"REDIS_URL is not set: each of the {workers} workers keeps its own rate limits, "
+            f"so a client gets {workers} times the configured attempts"
+        )
+    production = os.environ.get("PODIUM_ENV", "").strip().lower() == "production"
+    behind_proxy = bind.startswith(("127.0.0.1:", "localhost:"))
+    if production and behind_proxy and not os.environ.get("PODIUM_PROXIES"):
+        found.append(
+            "PODIUM_PROXIES is not set: behind a reverse proxy every visitor shares the "
+            "proxy's address and so one rate limit"
+        )
+    return found
+
+
+def when_ready(server) -> None:
+    """gunicorn's hook once it listens: log `_warnings()`."""
+    for warning in _warnings():
+        server.log.warning("podium: %s", warning)

@@ -1,13 +1,36 @@
-"""Settings, read from the environment once at start-up."""
+"""Settings, read from the environment once at start-up, and the production mode's checks.
+
+`PODIUM_ENV` is "development" (the default: `make run` and `make test` need no settings) or
+"production". Production makes every cookie Secure and URLs https (`secured`), and
+`create_app` refuses to start while `unsafe_settings` names a problem.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from core.clock import system_clock
 
 ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+ENVIRONMENTS = ("development", "production")
+#: the shortest SECRET_KEY production accepts (`python -c "import secrets; print(secrets.token_hex(32))"`)
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class UnsafeSettings(RuntimeError):
+    """The configuration may not serve; `problems` names each problem (`unsafe_settings`)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            "Podium refuses to start with these settings:\n"
+            + "\n".join(f"- {problem}" for problem in problems)
+        )
 
 
 def _database_url(instance: Path) -> str:
@@ -24,7 +47,8 @@ def _database_url(instance: Path) -> str:
 def from_env(instance: Path) -> dict:
     """The config mapping for `create_app`; every value can be overridden by the caller."""
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-secret-change-me"),
+        "PODIUM_ENV": os.environ.get("PODIUM_ENV", "development").strip().lower(),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "nl",
@@ -41,6 +65,9 @@ def from_env(instance: Path) -> dict:
         "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "") == "1",
         "ORGANISATION_NAME": os.environ.get("PODIUM_ORGANISATION", "DDMA"),
         # payments: Stripe when STRIPE_SECRET_KEY is set, else the local test checkout
+        # (development only; production without a key needs PODIUM_WITHOUT_PAYMENTS=1 and
+        # then takes no payments at all)
+        "WITHOUT_PAYMENTS": os.environ.get("PODIUM_WITHOUT_PAYMENTS", "") == "1",
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
@@ -55,7 +82,8 @@ def from_env(instance: Path) -> dict:
         # the site's address for links in e-mails sent by scheduled commands (no request)
         "BASE_URL": os.environ.get("PODIUM_BASE_URL", ""),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
-        # rate limits: per process in memory, or shared by every host in Redis
+        # rate limits: per process in memory (development: each gunicorn worker and host
+        # counts on its own), or shared by every worker and host in Redis (production)
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "podium",
@@ -63,8 +91,73 @@ def from_env(instance: Path) -> dict:
         "PRIVACY_REGISTRATION_RETENTION_DAYS": int(
             os.environ.get("PRIVACY_REGISTRATION_RETENTION_DAYS", "365")
         ),
+        # the number of reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host
+        # are trusted (werkzeug's ProxyFix); 0: those headers are ignored (cannot be spoofed)
+        "PROXIES": int(os.environ.get("PODIUM_PROXIES", "0") or "0"),
         "CLOCK": system_clock,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # "stay logged in": Flask-Login's remember cookie, never readable by scripts nor sent
+        # on cross-site POSTs; Secure in production (`secured`)
+        "REMEMBER_COOKIE_DURATION": timedelta(
+            days=int(os.environ.get("PODIUM_REMEMBER_DAYS", "30") or "30")
+        ),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+def is_production(config: Mapping[str, Any]) -> bool:
+    """Whether the app runs with PODIUM_ENV=production."""
+    return config.get("PODIUM_ENV") == "production"
+
+
+def secured(config: Mapping[str, Any]) -> dict[str, Any]:
+    """What production sets whatever else was configured: every cookie (session, remember)
+    Secure and https URLs outside requests; nothing in development."""
+    if not is_production(config):
+        return {}
+    return {
+        "SESSION_COOKIE_SECURE": True,
+        "REMEMBER_COOKIE_SECURE": True,
+        "PREFERRED_URL_SCHEME": "https",
+    }
+
+
+def unsafe_settings(config: Mapping[str, Any]) -> list[str]:
+    """Each reason the configuration may not serve (empty: it may). An unknown PODIUM_ENV or
+    a negative PODIUM_PROXIES is a problem in any mode (a typo must not fall back to
+    development); the rest only in production."""
+    problems = []
+    env = config.get("PODIUM_ENV")
+    if env not in ENVIRONMENTS:
+        problems.append(f"PODIUM_ENV is {env!r}: use one of {', '.join(ENVIRONMENTS)}.")
+    proxies = config.get("PROXIES", 0)
+    if not isinstance(proxies, int) or proxies < 0:
+        problems.append(f"PODIUM_PROXIES is {proxies!r}: the number of proxies, 0 or more.")
+    if not is_production(config):
+        return problems
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEV_SECRET_KEY:
+        problems.append("SECRET_KEY is the development default: set a random secret.")
+    elif len(secret) < MIN_SECRET_KEY_LENGTH:
+        problems.append(f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters.")
+    if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
+        problems.append(
+            "REDIS_URL is not set: rate limits kept in each worker's memory multiply by the "
+            "number of workers and hosts."
+        )
+    if config.get("RATELIMIT_ENABLED") is False:
+        problems.append("RATELIMIT_ENABLED is off: log-in and sign-up would have no limits.")
+    if config.get("STRIPE_SECRET_KEY"):
+        if not config.get("STRIPE_WEBHOOK_SECRET"):
+            problems.append(
+                "STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET: webhooks cannot be verified."
+            )
+    elif not config.get("WITHOUT_PAYMENTS"):
+        problems.append(
+            "STRIPE_SECRET_KEY is not set: set the Stripe keys, or PODIUM_WITHOUT_PAYMENTS=1 to "
+            "run without payments (the local test checkout never runs in production)."
+        )
+    return problems

@@ -1,4 +1,5 @@
-"""The local test checkout: a stand-in for Stripe when no Stripe key is configured.
+"""The local test checkout: a stand-in for Stripe when no Stripe key is configured, in
+development only (`enabled`): in production or with Stripe keys its pages answer 404.
 
 Nothing leaves the machine and no money moves. A session lives in its Payment row: the
 session id and amount are the row's, "paid" means the test checkout page set a
@@ -16,6 +17,7 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -24,12 +26,20 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
+from core.config import is_production
 from core.extensions import db
 from events.gateway import GatewayError, GatewayRefund, GatewaySession
 from events.models import Payment
 from events.stripe_gateway import verify_event
 
 SESSION_PREFIX = "cs_test_local_"
+
+
+def enabled(config: Mapping[str, Any]) -> bool:
+    """Whether the local test checkout may take "payments": only in development and without
+    a Stripe key. Production refuses to start without one (`core.config.unsafe_settings`)
+    unless PODIUM_WITHOUT_PAYMENTS=1, and then takes no payments at all."""
+    return not is_production(config) and not config.get("STRIPE_SECRET_KEY")
 
 
 class SessionNotOpen(GatewayError):

@@ -14,7 +14,7 @@ from awards.cli import awards_cli
 from awards.views import admin as awards_admin
 from awards.views import admin_setup as awards_setup
 from awards.views import entrant, jury, jury_admin, public, results
-from core import config, templating, unit_of_work
+from core import config, templating, transport, unit_of_work
 from core.accounts import views as accounts
 from core.accounts.auth import load_user
 from core.accounts.cli import users_cli
@@ -59,7 +59,11 @@ COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    """Build the app; `overrides` (tests, scripts) win over the environment."""
+    """Build the app; `overrides` (tests, scripts) win over the environment, and production's
+    Secure cookies win over both. Raises `core.config.UnsafeSettings`, naming every problem,
+    for settings that may not serve (`core.config.unsafe_settings`: with PODIUM_ENV=production
+    the default SECRET_KEY, rate limits without Redis, Stripe without a webhook secret, no
+    Stripe key unless PODIUM_WITHOUT_PAYMENTS=1)."""
     app = unit_of_work.App(
         "podium",
         root_path=str(config.ROOT),
@@ -69,7 +73,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config.from_env(Path(app.instance_path)))
     app.config.update(overrides or {})
+    app.config.update(config.secured(app.config))
+    problems = config.unsafe_settings(app.config)
+    if problems:
+        raise config.UnsafeSettings(problems)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    transport.register(app)
     register_extensions(app)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)

@@ -13,7 +13,7 @@ fail while the request still answers (a webhook, a concurrent checkout) runs in 
   signature or a bad body (nothing changes), 200 for processed, ignored or duplicate events,
   503 when the provider or a lock is unavailable (the provider retries).
 - `payments.test_checkout` (GET/POST /test-checkout/<session_id>): the local test checkout,
-  only without Stripe keys; refused (403) when a live key is configured.
+  only in development without Stripe keys (404 in production; 403 with a live key).
 - `payments.invoice` (GET /r/<token>/invoices/<number>, `?format=pdf`): the registrant's
   invoice or credit note (admins may open any), HTML or PDF; `payments.registration_invoice`
   (GET /r/<token>/invoice) redirects to the registration's invoice.
@@ -40,6 +40,7 @@ from flask_login import current_user
 
 from core import locking
 from core.clock import now
+from core.config import is_production
 from core.errors import DomainError, NotAllowed
 from core.extensions import csrf, db
 from core.i18n import current_locale
@@ -168,7 +169,10 @@ def webhook():
 
 
 def _local_gateway():
-    """The local test gateway; 403 with a live Stripe key, 404 when Stripe is configured."""
+    """The local test gateway; 404 in production or when Stripe is configured (403 with a
+    live Stripe key in development)."""
+    if is_production(current_app.config):
+        abort(404)
     if is_live_key(current_app.config.get("STRIPE_SECRET_KEY")):
         raise NotAllowed(
             _("The test checkout is switched off: live Stripe keys are configured."),
