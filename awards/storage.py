@@ -276,16 +276,15 @@ def save_pdf(stream: BinaryIO, filename: str | None) -> StoredFile:
 
 
 def send_attachment(path: Path, filename: str | None) -> Response:
-    """A stored PDF as a download: `Content-Disposition: attachment` under a clean name, never
-    content-sniffed, sandboxed (no scripts, no requests) should a browser render it anyway,
-    and never cached."""
+    """A stored PDF as a download: `Content-Disposition: attachment` under a clean name,
+    sandboxed (no scripts, no requests) should a browser render it anyway, and never cached
+    (`nosniff` comes with every response, `core.templating`)."""
     response = send_file(
         path,
         mimetype="application/pdf",
         as_attachment=True,
         download_name=clean_name(filename),
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cache-Control"] = "private, no-store"
     return response

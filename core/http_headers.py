@@ -1,11 +1,11 @@
-"""Response headers that keep personal data out of caches and files from being sniffed.
+"""`Cache-Control` that keeps personal data out of every cache.
 
-The policy (docs/conventions.md, "Headers"): every response carries
-`X-Content-Type-Options: nosniff`; every dynamic response carries `Cache-Control: no-store`
-(neither the browser, nor a proxy, nor the back button keeps a copy) unless an anonymous
-visitor asks for one of the `PUBLIC_PAGES`, which show nothing personal and may be cached.
-Static files keep Flask's caching. A new route is private until it is listed here: forgetting
-to mark a page costs a cache miss, never a leak.
+The policy (docs/conventions.md, "Headers and files"): every dynamic response carries
+`Cache-Control: no-store` (neither the browser, nor a proxy, nor the back button keeps a
+copy) unless an anonymous visitor asks for one of the `PUBLIC_PAGES`, which show nothing
+personal and may be cached. Static files keep Flask's caching. A new route is private until
+it is listed here: forgetting to list a page costs a cache miss, never a leak. (`nosniff`,
+the CSP and the referrer policy on every response are `core.templating`'s.)
 """
 
 from __future__ import annotations
@@ -29,14 +29,13 @@ PUBLIC_PAGES = frozenset(
 
 
 def register(app: Flask) -> None:
-    """Set the headers of the policy above on every response of `app`."""
+    """Apply the policy above to every response of `app`."""
     app.after_request(apply_policy)
 
 
 def apply_policy(response: Response) -> Response:
-    """`nosniff` always; `no-store` on a dynamic response unless it is a public page asked for
-    anonymously. A view that already forbids storing keeps its own `Cache-Control`."""
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    """`no-store` on a dynamic response unless it is a public page asked for anonymously. A
+    view that already forbids storing keeps its own `Cache-Control`."""
     if _may_be_cached() or response.cache_control.no_store:
         return response
     response.headers["Cache-Control"] = "no-store"
