@@ -49,7 +49,7 @@ _KEY = re.compile(r"^[A-Za-z0-9_-]{20,80}$")
 _NAME_MAX = 200
 
 MAX_PDF_PAGES = 1000
-MAX_PDF_OBJECTS = 200_000  # dictionaries and arrays visited, direct or indirect
+MAX_PDF_OBJECTS = 100_000  # dictionaries and arrays visited (900 real pages: under 50,000)
 
 # Flate streams are counted in slices of this many bytes, never held whole.
 _INFLATE_SLICE = 1024 * 1024
@@ -195,10 +195,11 @@ def check_pdf(data: bytes, limits: PdfLimits) -> None:
     Raises AttachmentRefused with code "attachment_not_pdf" (no `%PDF-` header),
     "attachment_unreadable" (a PDF parser cannot read it or it has no pages),
     "attachment_encrypted", "attachment_too_many_pages", "attachment_too_complex" (more
-    objects than the limit), "attachment_inflated_too_large" (its streams inflate past the
-    limit; checked stream by stream, never holding more than the limit), or one of the
-    active-content codes (`JAVASCRIPT`, `LAUNCH`, `EMBEDDED_FILE`, `MULTIMEDIA`,
-    `FORM_ACTION`, `XFA`, `OPENS_WEB_ADDRESS`), whose message tells the entrant what to do.
+    objects than the limit, or past one of pypdf's own bounds while parsing),
+    "attachment_inflated_too_large" (its streams inflate past the limit; counted stream by
+    stream, never holding more than the limit), or one of the active-content codes
+    (`JAVASCRIPT`, `LAUNCH`, `EMBEDDED_FILE`, `MULTIMEDIA`, `FORM_ACTION`, `XFA`,
+    `OPENS_WEB_ADDRESS`), whose message tells the entrant what to do.
     """
     if not data.startswith(b"%PDF-"):
         raise AttachmentRefused(
@@ -223,8 +224,8 @@ def check_pdf(data: bytes, limits: PdfLimits) -> None:
                 found = _scan(reader, limits)
         except AttachmentRefused:
             raise
-        except LimitReachedError as exc:  # pypdf's own bounds, set from `limits` above
-            raise _inflated_too_large(limits) from exc
+        except LimitReachedError as exc:  # pypdf's own bounds, partly set from `limits`
+            raise _too_complex(limits) from exc
         except Exception as exc:  # any parser failure means: not a usable PDF
             raise AttachmentRefused(
                 _l("This PDF is damaged or cannot be read. Please export it again."),
@@ -336,14 +337,7 @@ def _scan(reader: PdfReader, limits: PdfLimits) -> set[str]:
             continue
         visited += 1
         if visited > limits.objects:
-            raise AttachmentRefused(
-                _l(
-                    "This PDF is too complex to check (more than %(objects)s objects). "
-                    "Please export it again as a simpler PDF.",
-                    objects=limits.objects,
-                ),
-                code="attachment_too_complex",
-            )
+            raise _too_complex(limits)
         children = list.__iter__(node) if isinstance(node, ArrayObject) else dict.values(node)
         stack.extend(child for child in children if _is_container(child))
         if isinstance(node, DictionaryObject):
@@ -449,6 +443,18 @@ def _flate_size(data: bytes, budget: int) -> int | None:
     except zlib.error:
         return None
     return total
+
+
+def _too_complex(limits: PdfLimits) -> AttachmentRefused:
+    return AttachmentRefused(
+        _l(
+            "This PDF is too large or too complex to check (more than %(objects)s objects, or "
+            "more than %(mb)s MB unpacked). Please export it again as a simpler PDF.",
+            objects=limits.objects,
+            mb=_megabytes(limits.inflated_bytes),
+        ),
+        code="attachment_too_complex",
+    )
 
 
 def _inflated_too_large(limits: PdfLimits) -> AttachmentRefused:

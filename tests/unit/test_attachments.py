@@ -185,3 +185,12 @@ def test_too_many_objects_are_refused():
     data = build(many)
     assert check(data, PdfLimits(inflated_bytes=MIB, objects=40)) == "attachment_too_complex"
     assert check(data, PdfLimits(inflated_bytes=MIB, objects=100)) == "accepted"
+
+
+def test_past_one_of_pypdfs_own_bounds_is_too_complex():
+    def huge_array(writer):
+        writer.root_object[NameObject("/Junk")] = ArrayObject(
+            NumberObject(0) for _ in range(100_001)
+        )
+
+    assert check(build(huge_array)) == "attachment_too_complex"
