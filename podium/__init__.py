@@ -14,7 +14,7 @@ from awards.cli import awards_cli
 from awards.views import admin as awards_admin
 from awards.views import admin_setup as awards_setup
 from awards.views import entrant, jury, jury_admin, public, results
-from core import config, templating, transport, unit_of_work
+from core import config, http_headers, templating, transport, unit_of_work
 from core.accounts import views as accounts
 from core.accounts.auth import load_user
 from core.accounts.cli import users_cli
@@ -86,6 +86,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for group in COMMANDS:
         app.cli.add_command(group)
     templating.register(app)
+    http_headers.register(app)
     return app
 
 

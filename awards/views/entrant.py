@@ -7,7 +7,7 @@ through `access.get_own_entry`, so another user's entry is a 404. What an entry 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -182,14 +182,7 @@ def attachment(slug, entry_id):
     path = storage.path_for(entry.attachment_key)
     if path is None:
         abort(404)
-    response = send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=entry.attachment_name or f"{entry.ref}.pdf",
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.send_attachment(path, entry.attachment_name or f"{entry.ref}.pdf")
 
 
 def _entry_data(form: EntryForm) -> EntryData:

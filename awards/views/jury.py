@@ -17,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -219,14 +218,7 @@ def attachment(slug: str, entry_id: int):
     path = storage.path_for(item.attachment_key)
     if path is None:
         raise NotFound()
-    response = send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=item.attachment_name or f"{item.ref}.pdf",
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.send_attachment(path, item.attachment_name or f"{item.ref}.pdf")
 
 
 @bp.post("/jury/<slug>/entries/<int:entry_id>/conflict")
