@@ -2,7 +2,7 @@
 no longer sign in.
 
 Revision ID: 5e1a9c3d7b20
-Revises: 7b1d2c9e4a10
+Revises: 5e55101d7a3b
 Create Date: 2026-12-02 01:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e1a9c3d7b20'
-down_revision = '7b1d2c9e4a10'
+down_revision = '5e55101d7a3b'
 branch_labels = None
 depends_on = None
 
