@@ -307,9 +307,8 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
     db.session.add(message)
     db.session.flush()
     record("matrix.checked", p, now=at, actor=admin, scope=p, note="MARKER-AUDIT-NOTE")
-    db.session.commit()
-
-    return World(
+    db.session.flush()
+    world = World(
         p_slug=p.slug,
         q_slug=q.slug,
         p_category_slug=p.categories[0].slug,
@@ -335,3 +334,5 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
         message_id=message.id,
         upload_dir=upload_dir,
     )
+    db.session.commit()  # after reading the ids: no reload opens a transaction that lingers
+    return world
