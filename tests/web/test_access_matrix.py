@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 
@@ -876,8 +877,10 @@ class Walk:
         adapter = self.app.url_map.bind("localhost")
         return adapter.build(endpoint, case.params(self.holder.world, role))
 
-    def request(self, endpoint: str, case: Case, role: str, method: str, expected) -> None:
-        url = self.url(endpoint, case, role)
+    def request(
+        self, endpoint: str, case: Case, role: str, method: str, expected, *, query: str = ""
+    ) -> None:
+        url = self.url(endpoint, case, role) + query
         label = f"{method} {url} ({case.name}) as {role}"
         if method == "POST" and self._baseline is None:
             self._baseline = snapshot()
@@ -954,3 +957,25 @@ def test_route(app, world, login, tables, endpoint):
     assert not walk.failures, f"{len(walk.failures)} of {walk.requests} requests:\n" + "\n".join(
         walk.failures
     )
+
+
+AFTER_SCORING = datetime(2025, 5, 5, 9, 0, tzinfo=UTC)  # P's scoring has closed, not published
+
+
+def test_the_conflicted_chair_reads_results_without_entry_x(app, world, login, tables, clock):
+    """Once P's scoring has closed its chair sees the results, every method and the CSV,
+    still without entry X (the same markers as above); the other roles keep their answers."""
+    clock.set(AFTER_SCORING)
+    walk = Walk(app, login, world, tables)
+    chair_reads = expect(403, anonymous=LOGIN, conflicted_chair=200, admin=200)
+    for endpoint, query in (
+        ("results.leaderboard", ""),
+        ("results.leaderboard", "?method=median"),
+        ("results.leaderboard", "?method=trimmed&trim=1"),
+        ("results.leaderboard", "?method=zscore"),
+        ("results.export", ""),
+    ):
+        case = Case(f"P after scoring{query}", P)
+        for role in ROLES:
+            walk.request(endpoint, case, role, "GET", chair_reads[role], query=query)
+    assert not walk.failures, "\n".join(walk.failures)
