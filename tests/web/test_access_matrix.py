@@ -1,0 +1,981 @@
+"""The access matrix: every route of `app.url_map`, as each of eight roles, with its own and
+other people's objects, answers the status the rules allow, changes nothing when it refuses,
+and never shows a role the marked objects it must not see.
+
+The roles (tests/web/access_world.py builds the world once for the module): anonymous, the
+entrant A, another entrant B, the juror J, the conflicted juror JX (barred from entry X), the
+chair C of another programme, the conflicted chair CC of X's programme and an admin.
+
+`TABLE` lists, for every endpoint, one or more cases: the URL's parameters (taken from the
+world, sometimes per role: a registrant's own token) and the expected outcome per role for
+GET and, where the route takes it, POST. An endpoint or method that `TABLE` does not list
+fails `test_every_route_is_in_the_table` with its name: a new route needs its row here.
+
+Outcomes: a status code; `LOGIN` (a redirect to the log-in page); `REDIRECT` (any other
+redirect); `REFUSED` (403 or 404); `NOT_DONE` (400, 403 or 404: an empty form from a role
+that may not act, refused for its input or for its author; the same case with valid data is
+`REFUSED`); `NO_5XX` for an allowed POST (sent with the case's data, which the view must
+refuse as input or which changes nothing); `Skip(reason)` for an allowed POST that would
+change the world (the reason names where that action is tested). After every POST sent the
+database must be exactly as before (if not, the world is rebuilt and the case fails). A
+method the route does not take answers 405. Every response (pages, error pages, CSV) is
+searched for the markers the role must not see (entry refs, titles, organisations and case
+texts; scorecard comments, sealed; attendees' names and e-mail addresses; invoice numbers;
+outbox and audit rows), except those in the URL it asked for; the conflicted chair must also
+not be offered a form or link acting on entry X.
+
+CSRF is off in the suite; each role's client has its own address, so the rate limits (reset
+for each test) see eight people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+
+from core.accounts.models import User
+from core.extensions import db
+from tests.web.access_world import (
+    ADMIN,
+    ANON,
+    AT,
+    CCHAIR,
+    CHAIR,
+    CJUROR,
+    ENTRANT,
+    ENTRANT2,
+    JUROR,
+    ROLES,
+    World,
+    attendee_email,
+    attendee_name,
+    build_world,
+    entry_markers,
+)
+
+LOGIN = "302 to the log-in page"
+REDIRECT = "a redirect (not to log in)"
+REFUSED = "403 or 404"
+NOT_DONE = "400, 403 or 404"  # an empty form from someone who may not act: either refusal
+NO_5XX = "anything below 500"
+
+
+@dataclass(frozen=True)
+class Skip:
+    """An allowed POST not sent: it would change the world. `reason` names its own test."""
+
+    reason: str
+
+
+def expect(default, **roles) -> dict[str, object]:
+    """Outcome per role: `default` for every role not named (role names as keywords)."""
+    unknown = set(roles) - set(ROLES)
+    assert not unknown, unknown
+    return {role: roles.get(role, default) for role in ROLES}
+
+
+def admin_only(ok=200) -> dict[str, object]:
+    return expect(403, anonymous=LOGIN, admin=ok)
+
+
+def logged_in(ok=200) -> dict[str, object]:
+    return expect(ok, anonymous=LOGIN)
+
+
+def public(ok=200) -> dict[str, object]:
+    return expect(ok)
+
+
+Params = Callable[[World, str], dict]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One URL of an endpoint (its parameters from the world and the role) and the outcome
+    per role of GET and POST (None: that method is not sent in this case)."""
+
+    name: str
+    params: Params
+    get: dict[str, object] | None = None
+    post: dict[str, object] | None = None
+    data: dict = field(default_factory=dict)
+
+
+def fixed(**build: Callable[[World], object]) -> Params:
+    """Parameters that are the same for every role."""
+    return lambda w, _role: {key: fn(w) for key, fn in build.items()}
+
+
+NONE: Params = lambda w, role: {}  # noqa: E731
+P = fixed(slug=lambda w: w.p_slug)
+Q = fixed(slug=lambda w: w.q_slug)
+BOGUS_TOKEN = "not-a-real-token-0123456789"
+
+
+def p_entry(key: str) -> Params:
+    return fixed(slug=lambda w: w.p_slug, entry_id=lambda w: w.entries[key])
+
+
+def q_entry(key: str = "QE") -> Params:
+    return fixed(slug=lambda w: w.q_slug, entry_id=lambda w: w.entries[key])
+
+
+def own_token(w: World, role: str) -> dict:
+    """The registrant's link token: each role holds the one of its own registration."""
+    return {"token": w.tokens[role]}
+
+
+def bogus_token(_w: World, _role: str) -> dict:
+    return {"token": BOGUS_TOKEN}
+
+
+EVENT = fixed(slug=lambda w: w.event_slug)
+EVENT_ID = fixed(event_id=lambda w: w.event_id)
+
+# who may see an entry's page and PDF: its owner and admins; jurors of its programme see it
+# on their pages when it is eligible and they are not barred from it.
+OWNER_A = expect(404, anonymous=LOGIN, entrant=200, admin=200)
+OWNER_B = expect(404, anonymous=LOGIN, entrant2=200, admin=200)
+P_JURY = {JUROR: 200, CJUROR: 200, CCHAIR: 200}  # on P's jury, terms accepted
+NOT_ON_JURY = expect(403, anonymous=LOGIN)  # jury pages for everyone else
+P_JURY_PAGE = {**NOT_ON_JURY, **P_JURY}
+ALLOWED_OWNER_WRITE = Skip("an owner's own change: tests/web/test_entrant.py")
+
+TABLE: dict[str, list[Case]] = {
+    # --- site and accounts -------------------------------------------------------------------
+    "site.home": [Case("home", NONE, get=public())],
+    "site.healthz": [Case("health", NONE, get=public())],
+    "accounts.login": [
+        Case(
+            "log-in form, empty post",
+            NONE,
+            get=expect(REDIRECT, anonymous=200),
+            post=expect(REDIRECT, anonymous=400),
+        )
+    ],
+    "accounts.logout": [
+        Case(
+            "log out",
+            NONE,
+            post=expect(
+                Skip("ends the session: tests/web/test_accounts_login.py"), anonymous=REDIRECT
+            ),
+        )
+    ],
+    "accounts.signup": [
+        Case(
+            "sign-up form, empty post",
+            NONE,
+            get=expect(REDIRECT, anonymous=200),
+            post=expect(REDIRECT, anonymous=400),
+        )
+    ],
+    "accounts.verify": [
+        Case("a bad verification link", fixed(token=lambda w: BOGUS_TOKEN), get=public(400))
+    ],
+    "accounts.resend_verification": [
+        Case("already verified", NONE, post=logged_in(REDIRECT)),
+    ],
+    "accounts.forgot_password": [
+        Case("forgot form, empty post", NONE, get=public(), post=public(400)),
+    ],
+    "accounts.reset_password": [
+        Case(
+            "a bad reset link",
+            fixed(token=lambda w: BOGUS_TOKEN),
+            get=public(400),
+            post=public(400),
+        )
+    ],
+    "accounts.profile": [
+        Case("own account, unchanged", NONE, get=logged_in(), post=logged_in(REDIRECT)),
+    ],
+    # --- admin: audit, outbox ------------------------------------------------------------------
+    "audit.index": [Case("audit log", NONE, get=admin_only())],
+    "outbox.index": [Case("outbox", NONE, get=admin_only())],
+    "outbox.show": [
+        Case("a message", fixed(message_id=lambda w: w.message_id), get=admin_only()),
+        Case("unknown message", fixed(message_id=lambda w: 999999), get=admin_only(404)),
+    ],
+    "outbox.retry": [
+        Case(
+            "a sent message",
+            fixed(message_id=lambda w: w.message_id),
+            post=admin_only(NO_5XX),
+        ),
+        Case("unknown message", fixed(message_id=lambda w: 999999), post=admin_only(404)),
+    ],
+    # --- awards admin ------------------------------------------------------------------------
+    "awards_admin.dashboard": [Case("dashboard", NONE, get=admin_only())],
+    "awards_admin.programme": [Case("P", P, get=admin_only())],
+    "awards_admin.entries": [Case("P", P, get=admin_only())],
+    "awards_admin.entry": [
+        Case("X", p_entry("X"), get=admin_only()),
+        Case("a draft", p_entry("A0"), get=admin_only()),
+        Case("Q's entry under P", p_entry("QE"), get=admin_only(404)),
+    ],
+    "awards_admin.export_entries": [Case("P", P, get=admin_only())],
+    "awards_admin.screen_entry": [
+        Case("X, no decision", p_entry("X"), post=admin_only(400)),
+        Case("Q's entry under P", p_entry("QE"), post=admin_only(404)),
+    ],
+    "awards_setup.new_programme": [
+        Case("new programme, empty post", NONE, get=admin_only(), post=admin_only(400)),
+    ],
+    "awards_setup.edit_programme": [
+        Case("P, empty post", P, get=admin_only(), post=admin_only(400)),
+    ],
+    "awards_setup.new_category": [
+        Case("P, empty post", P, get=admin_only(), post=admin_only(400)),
+    ],
+    "awards_setup.edit_category": [
+        Case(
+            "P's category, empty post",
+            fixed(slug=lambda w: w.p_slug, category_id=lambda w: w.p_category_id),
+            get=admin_only(),
+            post=admin_only(400),
+        ),
+        Case(
+            "Q's category under P",
+            fixed(slug=lambda w: w.p_slug, category_id=lambda w: w.q_category_id),
+            get=admin_only(404),
+            post=admin_only(404),
+        ),
+    ],
+    "awards_setup.delete_category": [
+        Case(
+            "P's category",
+            fixed(slug=lambda w: w.p_slug, category_id=lambda w: w.p_category_id),
+            post=admin_only(NO_5XX),  # it has entries: refused
+        ),
+        Case(
+            "Q's category under P",
+            fixed(slug=lambda w: w.p_slug, category_id=lambda w: w.q_category_id),
+            post=admin_only(404),
+        ),
+    ],
+    "awards_setup.new_criterion": [
+        Case("P, empty post", P, get=admin_only(), post=admin_only(400)),
+    ],
+    "awards_setup.edit_criterion": [
+        Case(
+            "P's criterion, empty post",
+            fixed(slug=lambda w: w.p_slug, criterion_id=lambda w: w.p_criterion_id),
+            get=admin_only(),
+            post=admin_only(400),
+        ),
+        Case(
+            "Q's criterion under P",
+            fixed(slug=lambda w: w.p_slug, criterion_id=lambda w: w.q_criterion_id),
+            get=admin_only(404),
+            post=admin_only(404),
+        ),
+    ],
+    "awards_setup.delete_criterion": [
+        Case(
+            "P's criterion",
+            fixed(slug=lambda w: w.p_slug, criterion_id=lambda w: w.p_criterion_id),
+            post=admin_only(NO_5XX),  # scored: refused
+        ),
+        Case(
+            "Q's criterion under P",
+            fixed(slug=lambda w: w.p_slug, criterion_id=lambda w: w.q_criterion_id),
+            post=admin_only(404),
+        ),
+    ],
+    "awards_public.winners": [
+        Case("P, scoring", P, get=public()),  # "announced on ...", nothing of P's entries
+        Case("Q, before the announcement", Q, get=public()),
+    ],
+    # --- entrants ----------------------------------------------------------------------------
+    "entrant.dashboard": [Case("own entries", NONE, get=logged_in())],
+    "entrant.programme": [Case("P", P, get=public()), Case("Q", Q, get=public())],
+    "entrant.new_entry": [
+        Case(
+            "P, submissions closed",
+            P,
+            get=logged_in(REDIRECT),
+            post=logged_in(400),
+        )
+    ],
+    "entrant.show_entry": [
+        Case("A's draft", p_entry("A0"), get=OWNER_A),
+        Case("A's eligible entry", p_entry("A1"), get=OWNER_A),
+        Case("B's draft", p_entry("B0"), get=OWNER_B),
+        Case("X (B's)", p_entry("X"), get=OWNER_B),
+        Case("Q's entry under P", p_entry("QE"), get=expect(404, anonymous=LOGIN)),
+    ],
+    "entrant.edit_entry": [
+        Case(
+            "A's draft, after the close",
+            p_entry("A0"),
+            get=expect(404, anonymous=LOGIN, entrant=REDIRECT, admin=REDIRECT),
+            post=expect(404, anonymous=LOGIN, entrant=400, admin=400),
+        ),
+        Case(
+            "X, after the close",
+            p_entry("X"),
+            get=expect(404, anonymous=LOGIN, entrant2=REDIRECT, admin=REDIRECT),
+            post=expect(404, anonymous=LOGIN, entrant2=400, admin=400),
+        ),
+    ],
+    "entrant.submit_entry": [
+        Case(
+            "A's draft, after the close",
+            p_entry("A0"),
+            post=expect(404, anonymous=LOGIN, entrant=REDIRECT, admin=REDIRECT),
+        ),
+        Case(
+            "B's draft, after the close",
+            p_entry("B0"),
+            post=expect(404, anonymous=LOGIN, entrant2=REDIRECT, admin=REDIRECT),
+        ),
+    ],
+    "entrant.withdraw_entry": [
+        Case(
+            "A's eligible entry",
+            p_entry("A1"),
+            post=expect(
+                404, anonymous=LOGIN, entrant=ALLOWED_OWNER_WRITE, admin=ALLOWED_OWNER_WRITE
+            ),
+        ),
+        Case(
+            "X (B's)",
+            p_entry("X"),
+            post=expect(
+                404, anonymous=LOGIN, entrant2=ALLOWED_OWNER_WRITE, admin=ALLOWED_OWNER_WRITE
+            ),
+        ),
+    ],
+    "entrant.attachment": [
+        Case("A's draft", p_entry("A0"), get=OWNER_A),
+        Case("A's eligible entry", p_entry("A1"), get={**OWNER_A, **P_JURY}),
+        Case("B's draft", p_entry("B0"), get=OWNER_B),
+        Case("X (B's)", p_entry("X"), get={**OWNER_B, JUROR: 200}),
+        Case("Q's entry under P", p_entry("QE"), get=expect(404, anonymous=LOGIN)),
+        Case("Q's entry", q_entry(), get=expect(404, anonymous=LOGIN, chair=200, admin=200)),
+    ],
+    # --- jurors ------------------------------------------------------------------------------
+    "jury.dashboard": [Case("own programmes", NONE, get=logged_in())],
+    "jury.accept_invite": [
+        Case(
+            "a bad invitation link",
+            fixed(token=lambda w: BOGUS_TOKEN),
+            get=public(400),
+            post=public(400),
+        )
+    ],
+    "jury.terms": [
+        Case(
+            "P, already accepted",
+            P,
+            get=P_JURY_PAGE,
+            post={**P_JURY_PAGE, **dict.fromkeys(P_JURY, NO_5XX)},
+        ),
+        Case(
+            "Q, already accepted",
+            Q,
+            get={**NOT_ON_JURY, CHAIR: 200},
+            post={**NOT_ON_JURY, CHAIR: NO_5XX},
+        ),
+    ],
+    "jury.entries": [
+        Case("P", P, get=P_JURY_PAGE),
+        Case("Q", Q, get={**NOT_ON_JURY, CHAIR: 200}),
+    ],
+    "jury.entry": [
+        Case(
+            "A1: everyone on P's jury; the chair's draft would be saved",
+            p_entry("A1"),
+            get=P_JURY_PAGE,
+            post={
+                **P_JURY_PAGE,
+                JUROR: NO_5XX,
+                CJUROR: NO_5XX,
+                CCHAIR: Skip("saves the chair's draft: tests/web/test_jury_flow.py"),
+            },
+        ),
+        Case(
+            "X: barred for the conflicted juror and chair",
+            p_entry("X"),
+            get={**P_JURY_PAGE, CJUROR: 404, CCHAIR: 404},
+            post={**P_JURY_PAGE, JUROR: NO_5XX, CJUROR: 404, CCHAIR: 404},
+            data={"submit": "x"},
+        ),
+        Case(
+            "a draft",
+            p_entry("A0"),
+            get={**P_JURY_PAGE, **dict.fromkeys(P_JURY, 404)},
+            post={**P_JURY_PAGE, **dict.fromkeys(P_JURY, 404)},
+        ),
+        Case(
+            "Q's entry under P",
+            p_entry("QE"),
+            get={**P_JURY_PAGE, **dict.fromkeys(P_JURY, 404)},
+            post={**P_JURY_PAGE, **dict.fromkeys(P_JURY, 404)},
+        ),
+        Case("Q's entry", q_entry(), get={**NOT_ON_JURY, CHAIR: 200}),
+    ],
+    "jury.attachment": [
+        Case("A1", p_entry("A1"), get=P_JURY_PAGE),
+        Case("X", p_entry("X"), get={**P_JURY_PAGE, CJUROR: 404, CCHAIR: 404}),
+        Case("a draft", p_entry("A0"), get={**P_JURY_PAGE, **dict.fromkeys(P_JURY, 404)}),
+        Case("Q's entry under P", p_entry("QE"), get={**P_JURY_PAGE, **dict.fromkeys(P_JURY, 404)}),
+    ],
+    "jury.declare_conflict": [
+        Case(
+            "A1, no reason",
+            p_entry("A1"),
+            post={**P_JURY_PAGE, **dict.fromkeys(P_JURY, 400)},
+        ),
+        Case(
+            "X, with a reason",
+            p_entry("X"),
+            post={
+                **P_JURY_PAGE,
+                CJUROR: 404,
+                CCHAIR: 404,
+                JUROR: Skip("bars the juror: tests/web/test_jury_flow.py"),
+            },
+            data={"reason": "matrix"},
+        ),
+    ],
+    # --- the chair's and admins' jury pages --------------------------------------------------
+    "jury_admin.members": [Case("P", P, get=admin_only())],
+    "jury_admin.invite": [Case("P, empty post", P, post=admin_only(400))],
+    "jury_admin.resend_invite": [
+        Case(
+            "J, terms accepted",
+            fixed(slug=lambda w: w.p_slug, member_id=lambda w: w.members["J"]),
+            post=admin_only(NO_5XX),
+        ),
+        Case(
+            "Q's juror under P",
+            fixed(slug=lambda w: w.p_slug, member_id=lambda w: w.members["QJ"]),
+            post=admin_only(404),
+        ),
+    ],
+    "jury_admin.remove_member": [
+        Case(
+            "J, who has submitted scorecards",
+            fixed(slug=lambda w: w.p_slug, member_id=lambda w: w.members["J"]),
+            post=admin_only(NO_5XX),
+        ),
+        Case(
+            "Q's juror under P",
+            fixed(slug=lambda w: w.p_slug, member_id=lambda w: w.members["QJ"]),
+            post=admin_only(404),
+        ),
+    ],
+    "jury_admin.conflicts": [
+        Case("P", P, get=expect(403, anonymous=LOGIN, conflicted_chair=200, admin=200)),
+        Case("Q", Q, get=expect(403, anonymous=LOGIN, chair=200, admin=200)),
+    ],
+    "jury_admin.detect": [
+        Case(
+            "P",
+            P,
+            post=expect(
+                403,
+                anonymous=LOGIN,
+                conflicted_chair=Skip("runs detection: tests/web/test_jury_admin.py"),
+                admin=Skip("runs detection: tests/web/test_jury_admin.py"),
+            ),
+        ),
+        Case(
+            "Q",
+            Q,
+            post=expect(
+                403,
+                anonymous=LOGIN,
+                chair=Skip("runs detection: tests/web/test_jury_admin.py"),
+                admin=Skip("runs detection: tests/web/test_jury_admin.py"),
+            ),
+        ),
+    ],
+    "jury_admin.rule_conflict": [
+        Case(
+            "JX's conflict on X, dismissed: not by the chair conflicted on X",
+            fixed(slug=lambda w: w.p_slug, conflict_id=lambda w: w.conflicts["JX-X"]),
+            post=expect(
+                403,
+                anonymous=LOGIN,
+                conflicted_chair=REFUSED,
+                admin=Skip("dismisses it: tests/web/test_jury_chair.py"),
+            ),
+            data={"decision": "dismiss", "note": "matrix"},
+        ),
+        Case(
+            "the chair's own conflict on X, dismissed",
+            fixed(slug=lambda w: w.p_slug, conflict_id=lambda w: w.conflicts["CC-X"]),
+            post=expect(
+                403, anonymous=LOGIN, admin=Skip("dismisses it: tests/web/test_jury_chair.py")
+            ),
+            data={"decision": "dismiss", "note": "matrix"},
+        ),
+        Case(
+            "JX's conflict on X, no decision",
+            fixed(slug=lambda w: w.p_slug, conflict_id=lambda w: w.conflicts["JX-X"]),
+            post=expect(403, anonymous=LOGIN, conflicted_chair=NOT_DONE, admin=400),
+        ),
+        Case(
+            "Q's conflict under P",
+            fixed(slug=lambda w: w.p_slug, conflict_id=lambda w: w.conflicts["QJ-QE"]),
+            post=expect(403, anonymous=LOGIN, conflicted_chair=404, admin=404),
+            data={"decision": "dismiss", "note": "matrix"},
+        ),
+        Case(
+            "Q's conflict, no decision",
+            fixed(slug=lambda w: w.q_slug, conflict_id=lambda w: w.conflicts["QJ-QE"]),
+            post=expect(403, anonymous=LOGIN, chair=400, admin=400),
+        ),
+    ],
+    "jury_admin.progress": [
+        Case("P", P, get=expect(403, anonymous=LOGIN, conflicted_chair=200, admin=200)),
+        Case("Q", Q, get=expect(403, anonymous=LOGIN, chair=200, admin=200)),
+    ],
+    "jury_admin.reopen_scorecard": [
+        Case(
+            "J's scorecard on X: not by the chair conflicted on X",
+            fixed(slug=lambda w: w.p_slug, scorecard_id=lambda w: w.cards["J-X"]),
+            post=expect(
+                403,
+                anonymous=LOGIN,
+                conflicted_chair=REFUSED,
+                admin=Skip("reopens it: tests/web/test_jury_chair.py"),
+            ),
+            data={"reason": "matrix"},
+        ),
+        Case(
+            "J's scorecard on X, no reason",
+            fixed(slug=lambda w: w.p_slug, scorecard_id=lambda w: w.cards["J-X"]),
+            post=expect(403, anonymous=LOGIN, conflicted_chair=NOT_DONE, admin=400),
+        ),
+        Case(
+            "J's scorecard on A1, no reason",
+            fixed(slug=lambda w: w.p_slug, scorecard_id=lambda w: w.cards["J-A1"]),
+            post=expect(403, anonymous=LOGIN, conflicted_chair=400, admin=400),
+        ),
+        Case(
+            "Q's scorecard under P",
+            fixed(slug=lambda w: w.p_slug, scorecard_id=lambda w: w.cards["C-QE"]),
+            post=expect(403, anonymous=LOGIN, conflicted_chair=404, admin=404),
+            data={"reason": "matrix"},
+        ),
+    ],
+    # --- results -----------------------------------------------------------------------------
+    "results.leaderboard": [
+        Case("P, scoring", P, get=admin_only()),
+        Case("Q, scoring closed", Q, get=expect(403, anonymous=LOGIN, chair=200, admin=200)),
+    ],
+    "results.export": [
+        Case("P, scoring", P, get=admin_only()),
+        Case("Q, scoring closed", Q, get=expect(403, anonymous=LOGIN, chair=200, admin=200)),
+    ],
+    "results.shortlist": [
+        Case(
+            "P, scoring, empty post",
+            fixed(slug=lambda w: w.p_slug, category_slug=lambda w: w.p_category_slug),
+            post=admin_only(NO_5XX),
+        ),
+        Case(
+            "Q, scoring closed, empty post",
+            fixed(slug=lambda w: w.q_slug, category_slug=lambda w: w.q_category_slug),
+            post=expect(403, anonymous=LOGIN, chair=NO_5XX, admin=NO_5XX),
+        ),
+    ],
+    "results.ratify": [
+        Case(
+            "P, scoring, empty post",
+            fixed(slug=lambda w: w.p_slug, category_slug=lambda w: w.p_category_slug),
+            post=admin_only(400),
+        ),
+        Case(
+            "Q, scoring closed, empty post",
+            fixed(slug=lambda w: w.q_slug, category_slug=lambda w: w.q_category_slug),
+            post=expect(403, anonymous=LOGIN, chair=400, admin=400),
+        ),
+    ],
+    # --- events: public pages and a registrant's own links -----------------------------------
+    "events.index": [Case("upcoming", NONE, get=public())],
+    "events.show": [Case("E", EVENT, get=public())],
+    "events.ics": [Case("E", EVENT, get=public())],
+    "events.register": [Case("E, empty post", EVENT, get=public(), post=public(400))],
+    "events.registered": [Case("E", EVENT, get=public())],
+    "events.resend": [Case("E, no address", EVENT, post=public(REDIRECT))],
+    "events.verify": [
+        Case("a bad verification link", fixed(token=lambda w: BOGUS_TOKEN), get=public(400))
+    ],
+    "events.manage": [
+        Case("own registration", own_token, get=public()),
+        Case("unknown token", bogus_token, get=public(404)),
+    ],
+    "events.attendee_ics": [
+        Case("own registration", own_token, get=public()),
+        Case("unknown token", bogus_token, get=public(404)),
+    ],
+    "events.billing": [
+        Case("own, confirmed", own_token, get=public(REDIRECT), post=public(REDIRECT)),
+        Case("unknown token", bogus_token, get=public(404), post=public(404)),
+    ],
+    "events.cancel": [
+        Case(
+            "own registration",
+            own_token,
+            get=public(),
+            post=public(Skip("cancels it: tests/web/test_registration.py")),
+        ),
+        Case("unknown token", bogus_token, get=public(404), post=public(404)),
+    ],
+    "events.offer": [
+        Case("own, no offer", own_token, get=public(), post=public(NO_5XX)),
+        Case("unknown token", bogus_token, get=public(404), post=public(404)),
+    ],
+    "payments.pay": [
+        Case("own, confirmed", own_token, get=public(), post=public(NO_5XX)),
+        Case("unknown token", bogus_token, get=public(404), post=public(404)),
+    ],
+    "payments.success": [
+        Case("own, no session", own_token, get=public(404)),
+        Case("unknown token", bogus_token, get=public(404)),
+    ],
+    "payments.registration_invoice": [
+        Case("own", own_token, get=expect(404, entrant=REDIRECT, entrant2=REDIRECT)),
+        Case("unknown token", bogus_token, get=public(404)),
+    ],
+    "payments.invoice": [
+        Case(
+            "A's invoice with one's own token",
+            lambda w, role: {**own_token(w, role), "number": w.invoices[ENTRANT]},
+            get=expect(404, entrant=200, admin=200),
+        ),
+        Case(
+            "B's invoice with one's own token",
+            lambda w, role: {**own_token(w, role), "number": w.invoices[ENTRANT2]},
+            get=expect(404, entrant2=200, admin=200),
+        ),
+        Case(
+            "an unknown number",
+            lambda w, role: {**own_token(w, role), "number": "MXINV-2025-9999"},
+            get=public(404),
+        ),
+    ],
+    "payments.test_checkout": [
+        Case(
+            "unknown session",
+            fixed(session_id=lambda w: "cs_test_unknown"),
+            get=public(404),
+            post=public(404),
+        )
+    ],
+    "payments.webhook": [Case("unsigned", NONE, post=public(400))],
+    # --- events admin ------------------------------------------------------------------------
+    "events_admin.index": [Case("events", NONE, get=admin_only())],
+    "events_admin.create_event": [
+        Case("new, empty post", NONE, get=admin_only(), post=admin_only(400)),
+    ],
+    "events_admin.edit_event": [
+        Case("E, empty post", EVENT_ID, get=admin_only(), post=admin_only(400)),
+        Case("unknown event", fixed(event_id=lambda w: 999999), get=admin_only(404)),
+    ],
+    "events_admin.delete_event": [
+        Case(
+            "E, with registrations",
+            EVENT_ID,
+            post=admin_only(NO_5XX),
+        ),
+        Case("unknown event", fixed(event_id=lambda w: 999999), post=admin_only(404)),
+    ],
+    "events_attendees.attendee_list": [Case("E", EVENT_ID, get=admin_only())],
+    "events_attendees.attendee_csv": [Case("E", EVENT_ID, get=admin_only())],
+    "events_attendees.checkin_list": [Case("E", EVENT_ID, get=admin_only())],
+    "events_attendees.check_in": [
+        Case(
+            "A's registration",
+            fixed(
+                event_id=lambda w: w.event_id, registration_id=lambda w: w.registrations[ENTRANT]
+            ),
+            post=admin_only(Skip("checks in: tests/web/test_events_admin_attendees.py")),
+        ),
+        Case(
+            "E2's registration under E",
+            fixed(event_id=lambda w: w.event_id, registration_id=lambda w: w.other_registration_id),
+            post=admin_only(404),
+        ),
+    ],
+    "events_attendees.cancel": [
+        Case(
+            "A's registration",
+            fixed(
+                event_id=lambda w: w.event_id, registration_id=lambda w: w.registrations[ENTRANT]
+            ),
+            post=admin_only(Skip("cancels: tests/web/test_events_admin_attendees.py")),
+        ),
+        Case(
+            "E2's registration under E",
+            fixed(event_id=lambda w: w.event_id, registration_id=lambda w: w.other_registration_id),
+            post=admin_only(404),
+        ),
+    ],
+    "events_attendees.comp": [
+        Case("E, empty post", EVENT_ID, get=admin_only(), post=admin_only(400)),
+    ],
+    "events_members.organisation_list": [Case("organisations", NONE, get=admin_only())],
+    "events_members.create_organisation": [
+        Case("new, empty post", NONE, get=admin_only(), post=admin_only(400)),
+    ],
+    "events_members.edit_organisation": [
+        Case(
+            "an organisation, empty post",
+            fixed(org_id=lambda w: w.member_org_id),
+            get=admin_only(),
+            post=admin_only(400),
+        ),
+        Case("unknown organisation", fixed(org_id=lambda w: 999999), get=admin_only(404)),
+    ],
+    "events_members.delete_organisation": [
+        Case(
+            "an organisation",
+            fixed(org_id=lambda w: w.member_org_id),
+            post=admin_only(Skip("deletes it: tests/web/test_member_organisations.py")),
+        ),
+        Case("unknown organisation", fixed(org_id=lambda w: 999999), post=admin_only(404)),
+    ],
+    "events_members.import_organisations": [
+        Case("no file", NONE, get=admin_only(), post=admin_only(400)),
+    ],
+}
+
+
+# --- what each role must not see -------------------------------------------------------------
+
+VISIBLE_ENTRIES = {
+    ANON: set(),
+    ENTRANT: {"A0", "A1"},
+    ENTRANT2: {"B0", "X"},
+    JUROR: {"A1", "X"},
+    CJUROR: {"A1"},
+    CHAIR: {"QE"},
+    CCHAIR: {"A1"},
+    ADMIN: {"A0", "A1", "B0", "X", "QE"},
+}
+OWN_CARDS = {JUROR: {"J-X", "J-A1"}, CJUROR: {"JX-A1"}, CCHAIR: {"CC-A1"}, CHAIR: {"C-QE"}}
+OWN_INVOICE = {ENTRANT: ENTRANT, ENTRANT2: ENTRANT2}
+
+
+def forbidden_markers(w: World, role: str) -> dict[str, str]:
+    """marker -> what it stands for, for every marker `role` must not see anywhere."""
+    if role == ADMIN:
+        return {}
+    markers: dict[str, str] = {}
+    for key in w.entries.keys() - VISIBLE_ENTRIES[role]:
+        for name, value in entry_markers(key).items():
+            markers[value] = f"the {name} of entry {key}"
+    for key, comment in w.card_comments.items():
+        if key not in OWN_CARDS.get(role, ()):
+            markers[comment] = f"scorecard {key} (sealed)"
+    for other in ROLES:
+        if other != role:
+            markers[attendee_name(other)] = f"the name of the {other}'s registration"
+            markers[attendee_email(other)] = f"the e-mail address of the {other}'s registration"
+    markers["other-attendee@marker.example"] = "the e-mail address of E2's attendee"
+    for owner, number in w.invoices.items():
+        if OWN_INVOICE.get(role) != owner:
+            markers[number] = f"the {owner}'s invoice number"
+    markers[w.mail_subject] = "an outbox message (admins only)"
+    markers["MARKER-MAIL-BODY"] = "an outbox message (admins only)"
+    markers[w.audit_note] = "the audit log (admins only)"
+    if role in (CJUROR, CCHAIR):
+        markers[f'/jury/{w.p_slug}/entries/{w.entries["X"]}"'] = "a link to entry X"
+    if role == CCHAIR:
+        base = f"/admin/awards/{w.p_slug}/jury"
+        markers[f'{base}/scorecards/{w.cards["J-X"]}/reopen"'] = "a reopen form for X's scorecard"
+        for key in ("JX-X", "CC-X"):
+            markers[f'{base}/conflicts/{w.conflicts[key]}/rule"'] = f"a ruling form for {key}"
+    return markers
+
+
+# --- running the table -----------------------------------------------------------------------
+
+
+class Holder:
+    """The module's world; rebuilt when a request changed it (the test has failed then)."""
+
+    def __init__(self, world: World):
+        self.world = world
+
+    def rebuild(self, tables) -> None:
+        db.session.rollback()  # let go of the snapshot's read before another connection writes
+        tables.empty()
+        self.world = build_world(at=AT, upload_dir=self.world.upload_dir)
+
+
+@pytest.fixture(scope="module")
+def holder(load_once):
+    with load_once(AT) as app:
+        yield Holder(build_world(at=AT, upload_dir=app.config["UPLOAD_DIR"]))
+
+
+@pytest.fixture
+def world(app, clock, holder) -> Holder:
+    clock.set(AT)
+    app.config["UPLOAD_DIR"] = holder.world.upload_dir
+    return holder
+
+
+def snapshot() -> dict[str, list[str]]:
+    """Every row of every table as the driver returns it, to compare before and after."""
+    connection = db.session.connection()
+    return {
+        table.name: sorted(
+            repr(tuple(row)) for row in connection.exec_driver_sql(f'SELECT * FROM "{table.name}"')
+        )
+        for table in db.metadata.sorted_tables
+    }
+
+
+def matches(expected, response) -> bool:
+    status = response.status_code
+    location = response.location or ""
+    if expected == LOGIN:
+        return status == 302 and "/login" in location
+    if expected == REDIRECT:
+        return status in (301, 302, 303) and "/login" not in location
+    if expected == REFUSED:
+        return status in (403, 404)
+    if expected == NOT_DONE:
+        return status in (400, 403, 404)
+    if expected == NO_5XX:
+        return status < 500
+    return status == expected
+
+
+class Walk:
+    """Requests as each role, collecting every mismatch as one line."""
+
+    def __init__(self, app, login, holder: Holder, tables):
+        self.app, self.login, self.holder, self.tables = app, login, holder, tables
+        self.failures: list[str] = []
+        self.requests = 0
+        self._clients: dict[str, object] = {}
+        self._baseline: dict[str, list[str]] | None = None  # the world before any POST
+
+    def client(self, role: str):
+        if role not in self._clients:
+            c = self.app.test_client()
+            c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+            c.environ_base["REMOTE_ADDR"] = f"127.0.0.{ROLES.index(role) + 10}"
+            if role != ANON:
+                self.login(db.session.get(User, self.holder.world.users[role]), c)
+            self._clients[role] = c
+        return self._clients[role]
+
+    def url(self, endpoint: str, case: Case, role: str) -> str:
+        adapter = self.app.url_map.bind("localhost")
+        return adapter.build(endpoint, case.params(self.holder.world, role))
+
+    def request(
+        self, endpoint: str, case: Case, role: str, method: str, expected, *, query: str = ""
+    ) -> None:
+        url = self.url(endpoint, case, role) + query
+        label = f"{method} {url} ({case.name}) as {role}"
+        if method == "POST" and self._baseline is None:
+            self._baseline = snapshot()
+        c = self.client(role)
+        response = c.post(url, data=case.data) if method == "POST" else c.get(url)
+        self.requests += 1
+        try:
+            if not matches(expected, response):
+                where = f" -> {response.location}" if response.location else ""
+                self.failures.append(
+                    f"{label}: expected {expected}, got {response.status_code}{where}"
+                )
+            if response.mimetype != "application/pdf":
+                text = response.get_data(as_text=True)
+                for marker, what in forbidden_markers(self.holder.world, role).items():
+                    if marker in text and marker not in url:  # (pages link to themselves)
+                        self.failures.append(f"{label}: shows {what} ({marker})")
+        finally:
+            response.close()
+        if method == "POST" and snapshot() != self._baseline:
+            self.failures.append(f"{label}: changed the database")
+            self.holder.rebuild(self.tables)
+            self._clients.clear()
+            self._baseline = None
+
+
+def allowed_methods(rule) -> set[str]:
+    return set(rule.methods) - {"HEAD", "OPTIONS"}
+
+
+def test_every_route_is_in_the_table(app):
+    """Every endpoint and method of the app has its row; the table names no route that is gone."""
+    problems = []
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    for endpoint, rule in sorted(rules.items()):
+        if endpoint not in TABLE:
+            problems.append(f"{endpoint} ({rule.rule}) is not in TABLE")
+            continue
+        listed = {
+            m for case in TABLE[endpoint] for m, e in (("GET", case.get), ("POST", case.post)) if e
+        }
+        for method in sorted(allowed_methods(rule) - listed):
+            problems.append(f"{method} {endpoint} ({rule.rule}) has no case in TABLE")
+        for method in sorted(listed - allowed_methods(rule)):
+            problems.append(f"{method} {endpoint} is in TABLE but the route does not take it")
+    for endpoint in sorted(TABLE.keys() - rules.keys()):
+        problems.append(f"{endpoint} is in TABLE but not a route of the app")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("endpoint", sorted(TABLE))
+def test_route(app, world, login, tables, endpoint):
+    """Each case of the endpoint, as every role: the expected status, nothing changed by a
+    POST, no forbidden marker; a method the route does not take answers 405."""
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    assert rules, f"{endpoint} is not a route (see test_every_route_is_in_the_table)"
+    methods = allowed_methods(rules[0])
+    walk = Walk(app, login, world, tables)
+    for case in TABLE[endpoint]:
+        for method, expectations in (("GET", case.get), ("POST", case.post)):
+            if expectations is None or method not in methods:
+                continue
+            for role in ROLES:
+                expected = expectations[role]
+                if isinstance(expected, Skip):
+                    continue
+                walk.request(endpoint, case, role, method, expected)
+    other = "GET" if "GET" not in methods else ("POST" if "POST" not in methods else None)
+    if other:
+        for role in (ANON, ADMIN):  # routing answers before any view: the role is moot
+            walk.request(
+                endpoint, Case("other method", TABLE[endpoint][0].params), role, other, 405
+            )
+    assert not walk.failures, f"{len(walk.failures)} of {walk.requests} requests:\n" + "\n".join(
+        walk.failures
+    )
+
+
+AFTER_SCORING = datetime(2025, 5, 5, 9, 0, tzinfo=UTC)  # P's scoring has closed, not published
+
+
+def test_the_conflicted_chair_reads_results_without_entry_x(app, world, login, tables, clock):
+    """Once P's scoring has closed its chair sees the results, every method and the CSV,
+    still without entry X (the same markers as above); the other roles keep their answers."""
+    clock.set(AFTER_SCORING)
+    walk = Walk(app, login, world, tables)
+    chair_reads = expect(403, anonymous=LOGIN, conflicted_chair=200, admin=200)
+    for endpoint, query in (
+        ("results.leaderboard", ""),
+        ("results.leaderboard", "?method=median"),
+        ("results.leaderboard", "?method=trimmed&trim=1"),
+        ("results.leaderboard", "?method=zscore"),
+        ("results.export", ""),
+    ):
+        case = Case(f"P after scoring{query}", P)
+        for role in ROLES:
+            walk.request(endpoint, case, role, "GET", chair_reads[role], query=query)
+    assert not walk.failures, "\n".join(walk.failures)
