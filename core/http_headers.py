@@ -14,7 +14,8 @@ from flask import Flask, Response, request
 from flask_login import current_user
 
 # Pages that show the same to every anonymous visitor: the home page, event pages and their
-# public calendar file, programme pages and the winners page (after the embargo).
+# public calendar file, programme pages, the winners page (after the embargo) and the
+# privacy page.
 PUBLIC_PAGES = frozenset(
     {
         "site.home",
@@ -24,6 +25,7 @@ PUBLIC_PAGES = frozenset(
         "events.ics",
         "entrant.programme",
         "awards_public.winners",
+        "privacy.page",
     }
 )
 

@@ -145,7 +145,9 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
                 "ruling_note",
                 "ruled_at",
                 "created_at",
-                entry=c.entry.ref,
+                # the entry of a standing conflict stays sealed from the person, as on every
+                # page they see; a dismissed one no longer bars them
+                entry=None if c.bars else c.entry.ref,
             )
             for c in conflicts
         ],

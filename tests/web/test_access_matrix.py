@@ -22,7 +22,9 @@ method the route does not take answers 405. Every response (pages, error pages, 
 searched for the markers the role must not see (entry refs, titles, organisations and case
 texts; scorecard comments, sealed; attendees' names and e-mail addresses; invoice numbers;
 outbox and audit rows), except those in the URL it asked for; the conflicted chair must also
-not be offered a form or link acting on entry X.
+not be offered a form or link acting on entry X. Every response carries `nosniff`, and
+`Cache-Control: no-store` unless an anonymous visitor asked for a public page
+(`core.http_headers.PUBLIC_PAGES`; tests/web/test_cache_control.py shows those stay cacheable).
 
 CSRF is off in the suite; each role's client has its own address, so the rate limits (reset
 for each test) see eight people.
@@ -38,6 +40,7 @@ import pytest
 
 from core.accounts.models import User
 from core.extensions import db
+from core.http_headers import PUBLIC_PAGES
 from tests.web.access_world import (
     ADMIN,
     ANON,
@@ -133,6 +136,8 @@ def bogus_token(_w: World, _role: str) -> dict:
 
 
 EVENT = fixed(slug=lambda w: w.event_slug)
+A_EMAIL = fixed(email=lambda w: "entrant@matrix.example")
+UNKNOWN_EMAIL = fixed(email=lambda w: "nobody@matrix.example")
 EVENT_ID = fixed(event_id=lambda w: w.event_id)
 
 # who may see an entry's page and PDF: its owner and admins; jurors of its programme see it
@@ -192,6 +197,28 @@ TABLE: dict[str, list[Case]] = {
     ],
     "accounts.profile": [
         Case("own account, unchanged", NONE, get=logged_in(), post=logged_in(REDIRECT)),
+    ],
+    "accounts.change_password": [
+        Case("password change, empty post", NONE, post=logged_in(400)),
+    ],
+    # --- privacy -------------------------------------------------------------------------------
+    "privacy.page": [Case("privacy page", NONE, get=public())],
+    "privacy.my_data": [Case("own data as JSON", NONE, get=logged_in())],
+    "privacy.requests": [
+        Case("find no one", NONE, get=admin_only()),
+        Case("find entrant A", A_EMAIL, get=admin_only()),
+    ],
+    "privacy.person_data": [
+        Case("entrant A's data", A_EMAIL, get=admin_only()),
+        Case("an unknown address", UNKNOWN_EMAIL, get=admin_only(404)),
+    ],
+    "privacy.erase": [
+        Case(
+            "erase entrant A, no confirmation",
+            A_EMAIL,
+            get=admin_only(),
+            post=admin_only(400),
+        ),
     ],
     # --- admin: audit, outbox ------------------------------------------------------------------
     "audit.index": [Case("audit log", NONE, get=admin_only())],
@@ -893,6 +920,11 @@ class Walk:
                 self.failures.append(
                     f"{label}: expected {expected}, got {response.status_code}{where}"
                 )
+            public = role == ANON and endpoint in PUBLIC_PAGES
+            if not public and not response.cache_control.no_store:
+                self.failures.append(f"{label}: may be stored (no Cache-Control: no-store)")
+            if response.headers.get("X-Content-Type-Options") != "nosniff":
+                self.failures.append(f"{label}: no X-Content-Type-Options: nosniff")
             if response.mimetype != "application/pdf":
                 text = response.get_data(as_text=True)
                 for marker, what in forbidden_markers(self.holder.world, role).items():
