@@ -113,6 +113,11 @@ class PaymentGateway(Protocol):
         """Close an open session so it can no longer be paid; GatewayError if it is not open."""
         ...
 
+    def session_for_payment_intent(self, payment_intent: str) -> GatewaySession | None:
+        """The checkout session that created `payment_intent`, or None when no session did
+        (a payment made elsewhere with the same account)."""
+        ...
+
     def refund(
         self,
         *,

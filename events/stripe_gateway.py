@@ -162,6 +162,16 @@ class StripeGateway:
             self._call("expire session", self._client.v1.checkout.sessions.expire, session_id)
         )
 
+    def session_for_payment_intent(self, payment_intent: str) -> GatewaySession | None:
+        """GET /v1/checkout/sessions?payment_intent=<id>: the session that created it, if any."""
+        found = self._call(
+            "find session",
+            self._client.v1.checkout.sessions.list,
+            {"payment_intent": payment_intent, "limit": 1},
+        )
+        sessions = found.get("data") or []
+        return _session(sessions[0]) if sessions else None
+
     def refund(
         self,
         *,

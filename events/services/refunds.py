@@ -222,36 +222,30 @@ def refund_registration(
     return _book_refund(registration, payment, now=now, reason=reason)
 
 
-def charge_refunded(obj: dict, *, now: datetime) -> str:
-    """Book a refund made at the provider (a `charge.refunded` event's charge object).
+def charge_refunded(payment: Payment, amount_refunded: int, *, now: datetime) -> str:
+    """Book a refund made at the provider: `amount_refunded` (cents, the charge's total so
+    far) of a placed `payment` (one the provider reported paid, with its payment intent).
 
     Our own refunds come back here too and change nothing ("already_handled"). A partial
     refund only updates the refunded amount and is audited for a human ("partial_refund").
     A full refund marks the Payment refunded and, for a confirmed or cancelled registration,
     refunds it (credit note, state, e-mail); a confirmed one's seat goes to the waiting list:
-    "refunded". Unknown payments: "unknown".
+    "refunded". Takes the event lock. Flushes.
     """
-    intent = obj.get("payment_intent")
-    amount = obj.get("amount_refunded")
-    if not isinstance(intent, str) or not isinstance(amount, int):
-        return "ignored"
-    payment = db.session.scalar(sa.select(Payment).where(Payment.payment_intent_id == intent))
-    if payment is None:
-        return "unknown"
     registration = payment.registration
     lock_event(registration.event_id)
     db.session.refresh(payment)
-    if amount <= payment.refunded_cents:
+    if amount_refunded <= payment.refunded_cents:
         return "already_handled"
-    if amount < payment.amount_cents:
-        payment.refunded_cents = amount
+    if amount_refunded < payment.amount_cents:
+        payment.refunded_cents = amount_refunded
         db.session.flush()
-        record("payment.partially_refunded", payment, now=now, amount_refunded=amount)
+        record("payment.partially_refunded", payment, now=now, amount_refunded=amount_refunded)
         return "partial_refund"
     payment.status = "refunded"
     payment.refunded_cents = payment.amount_cents
     db.session.flush()
-    record("payment.refunded", payment, now=now, amount_cents=amount, reason="provider")
+    record("payment.refunded", payment, now=now, amount_cents=amount_refunded, reason="provider")
     held_a_seat = registration.state == RegState.CONFIRMED
     if registration.state in (RegState.CONFIRMED, RegState.CANCELLED):
         _book_refund(registration, payment, now=now, reason="provider")
