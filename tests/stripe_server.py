@@ -148,6 +148,15 @@ class StripeMock:
         ).start()
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    def reset(self) -> None:
+        """Forget every session, refund, request and idempotency key (a fresh account)."""
+        with self._lock:
+            self.sessions.clear()
+            self.refunds.clear()
+            self.requests.clear()
+            self.fail_next.clear()
+            self._idempotency.clear()
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
