@@ -69,6 +69,13 @@ class IdempotencyConflict(GatewayError):
     code = "idempotency_conflict"
 
 
+class AlreadyRefunded(GatewayError):
+    """The payment was refunded in full at the provider already (e.g. in its dashboard,
+    and the event saying so has not been booked yet): the money is back, nothing to send."""
+
+    code = "already_refunded"
+
+
 class WebhookRejected(DomainError):
     """A webhook body was refused: missing, bad or stale signature, or not a valid event.
 

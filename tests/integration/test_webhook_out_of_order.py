@@ -151,3 +151,35 @@ def test_the_refund_of_a_session_stripe_cannot_be_asked_about_is_retried(
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert fresh(Registration, registration.id).state == "pending_payment"
     assert documents() == []
+
+
+@pytest.mark.parametrize("first", ["refund", "completed"])
+def test_a_late_payment_refunded_in_the_dashboard_first_is_not_refunded_again(
+    client, checkout, stripe_api, make_event, make_registration, outbox, first
+):
+    """The hold ran out and the seat went to someone else; the payer paid anyway and the
+    association refunded it in Stripe's dashboard before Podium booked the payment. Podium
+    would refund it itself (a late payment for a full event), but Stripe says the charge was
+    refunded already: that is booked as the refund, in either order of the two events,
+    instead of a 503 that no retry could ever turn into a 200."""
+    event = make_event(capacity=1)
+    registration, payment = checkout(make_registration(event, paying=True))
+    expired = event_body("checkout.session.expired", {"id": payment.session_id})
+    assert post_webhook(client, expired).json == {"status": "expired"}
+    make_registration(event, state="confirmed", paying=True)  # the freed seat was taken
+    stripe_api.mark_paid(payment.session_id)
+    charge = stripe_api.refund_in_dashboard(payment.session_id, 6050)
+    bodies = {
+        "refund": event_body("charge.refunded", charge),
+        "completed": session_event(stripe_api, payment),
+    }
+    second = "completed" if first == "refund" else "refund"
+    answers = [post_webhook(client, bodies[name]) for name in (first, second)]
+    assert [a.status_code for a in answers] == [200, 200]
+
+    assert fresh(Registration, registration.id).state == "refunded"
+    payment = fresh(Payment, payment.id)
+    assert (payment.status, payment.refunded_cents, payment.refund_id) == ("refunded", 6050, None)
+    assert documents() == []  # never confirmed, so never invoiced
+    assert outbox(to=registration.email, kind="event_late_payment_refunded")
+    assert len(stripe_api.refunds) == 1  # the dashboard's only
