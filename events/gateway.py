@@ -69,6 +69,13 @@ class IdempotencyConflict(GatewayError):
     code = "idempotency_conflict"
 
 
+class AlreadyRefunded(GatewayError):
+    """The payment was refunded in full at the provider already (e.g. in its dashboard,
+    and the event saying so has not been booked yet): the money is back, nothing to send."""
+
+    code = "already_refunded"
+
+
 class WebhookRejected(DomainError):
     """A webhook body was refused: missing, bad or stale signature, or not a valid event.
 
@@ -111,6 +118,11 @@ class PaymentGateway(Protocol):
 
     def expire_session(self, session_id: str) -> GatewaySession:
         """Close an open session so it can no longer be paid; GatewayError if it is not open."""
+        ...
+
+    def session_for_payment_intent(self, payment_intent: str) -> GatewaySession | None:
+        """The checkout session that created `payment_intent`, or None when no session did
+        (a payment made elsewhere with the same account)."""
         ...
 
     def refund(

@@ -167,6 +167,15 @@ class LocalTestGateway:
             raise SessionNotOpen()
         return replace(session, status="expired")
 
+    def session_for_payment_intent(self, payment_intent: str) -> GatewaySession | None:
+        """The session of the test Payment paid with `payment_intent`, or None."""
+        payment = db.session.scalar(
+            sa.select(Payment).where(
+                Payment.payment_intent_id == payment_intent, Payment.provider == self.provider
+            )
+        )
+        return self._session(payment) if payment is not None else None
+
     def refund(
         self,
         *,

@@ -17,6 +17,7 @@ import stripe
 from stripe._base_address import BaseAddresses
 
 from events.gateway import (
+    AlreadyRefunded,
     GatewayError,
     GatewayRefund,
     GatewaySession,
@@ -94,12 +95,18 @@ class StripeGateway:
         self._webhook_secret = webhook_secret
 
     def _call(self, what: str, fn, *args, **kwargs) -> dict[str, Any]:
-        """`fn(...)` as a plain dict; Stripe errors become GatewayError / IdempotencyConflict."""
+        """`fn(...)` as a plain dict; Stripe errors become GatewayError (IdempotencyConflict,
+        AlreadyRefunded for a refund of a charge refunded in full before)."""
         try:
             return fn(*args, **kwargs).to_dict()
         except stripe.IdempotencyError as exc:
             log.warning("stripe %s: idempotency key reused with other parameters", what)
             raise IdempotencyConflict() from exc
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "charge_already_refunded":
+                raise AlreadyRefunded() from exc
+            log.warning("stripe %s failed: %s (%s)", what, exc.user_message or exc, exc.code)
+            raise GatewayError(code=f"stripe_{exc.code or type(exc).__name__}") from exc
         except stripe.StripeError as exc:
             log.warning("stripe %s failed: %s (%s)", what, exc.user_message or exc, exc.code)
             raise GatewayError(code=f"stripe_{exc.code or type(exc).__name__}") from exc
@@ -161,6 +168,16 @@ class StripeGateway:
         return _session(
             self._call("expire session", self._client.v1.checkout.sessions.expire, session_id)
         )
+
+    def session_for_payment_intent(self, payment_intent: str) -> GatewaySession | None:
+        """GET /v1/checkout/sessions?payment_intent=<id>: the session that created it, if any."""
+        found = self._call(
+            "find session",
+            self._client.v1.checkout.sessions.list,
+            {"payment_intent": payment_intent, "limit": 1},
+        )
+        sessions = found.get("data") or []
+        return _session(sessions[0]) if sessions else None
 
     def refund(
         self,

@@ -6,9 +6,11 @@ JSON responses, Stripe's error shape (`{"error": {"type": ..., "code": ..., "mes
 and the Idempotency-Key header (same key and parameters: the first response again, with
 `Idempotent-Replayed: true`; same key, other parameters: 400 `idempotency_error`).
 
-Endpoints: POST /v1/checkout/sessions, GET /v1/checkout/sessions/<id>,
-POST /v1/checkout/sessions/<id>/expire, POST /v1/refunds. Tests drive the customer's side
-with `mark_paid` / `expire` and inspect `requests`, `sessions` and `refunds`.
+Endpoints: POST /v1/checkout/sessions, GET /v1/checkout/sessions (the `payment_intent`
+filter), GET /v1/checkout/sessions/<id>, POST /v1/checkout/sessions/<id>/expire,
+POST /v1/refunds. Tests drive the customer's side with `mark_paid`, `complete_unpaid` +
+`settle` (a delayed payment method), `expire` and the dashboard's `refund_in_dashboard`,
+and inspect `requests`, `sessions` and `refunds`.
 `clock` (a callable returning an aware datetime) is "now" for the expires_at rules.
 `sign`, `event_body` and `post_webhook` make webhook requests signed the way Stripe signs them.
 """
@@ -146,6 +148,15 @@ class StripeMock:
         ).start()
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    def reset(self) -> None:
+        """Forget every session, refund, request and idempotency key (a fresh account)."""
+        with self._lock:
+            self.sessions.clear()
+            self.refunds.clear()
+            self.requests.clear()
+            self.fail_next.clear()
+            self._idempotency.clear()
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
@@ -162,6 +173,58 @@ class StripeMock:
                 payment_intent="pi_test_" + secrets.token_hex(8),
             )
             return dict(session)
+
+    def complete_unpaid(self, session_id: str) -> dict:
+        """The customer chose a delayed method (e.g. SEPA debit): complete, still unpaid."""
+        with self._lock:
+            session = self.sessions[session_id]
+            session.update(
+                status="complete",
+                payment_status="unpaid",
+                payment_intent="pi_test_" + secrets.token_hex(8),
+            )
+            return dict(session)
+
+    def settle(self, session_id: str, *, paid: bool) -> dict:
+        """A delayed payment succeeded (payment_status paid) or failed (it stays unpaid)."""
+        with self._lock:
+            session = self.sessions[session_id]
+            if paid:
+                session["payment_status"] = "paid"
+            return dict(session)
+
+    def refund_in_dashboard(self, session_id: str, amount: int) -> dict:
+        """Someone refunds `amount` of a paid session in Stripe's dashboard; returns the
+        charge object as the `charge.refunded` event carries it."""
+        with self._lock:
+            session = self.sessions[session_id]
+            refund = {
+                "id": "re_test_" + secrets.token_hex(8),
+                "object": "refund",
+                "amount": amount,
+                "currency": session["currency"],
+                "payment_intent": session["payment_intent"],
+                "reason": None,
+                "metadata": {},
+                "status": "succeeded",
+            }
+            self.refunds[refund["id"]] = refund
+            return self.charge(session_id)
+
+    def charge(self, session_id: str) -> dict:
+        """The charge of a paid session as Stripe reports it (its refunds added up)."""
+        session = self.sessions[session_id]
+        intent = session["payment_intent"]
+        refunded = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent)
+        return {
+            "id": "ch_" + intent.removeprefix("pi_"),
+            "object": "charge",
+            "payment_intent": intent,
+            "amount": session["amount_total"],
+            "amount_refunded": refunded,
+            "refunded": refunded >= session["amount_total"],
+            "currency": session["currency"],
+        }
 
     def expire(self, session_id: str) -> dict:
         """The session ran out unpaid."""
@@ -211,6 +274,17 @@ class StripeMock:
     def _route(self, method: str, path: str, params: dict) -> dict:
         if method == "POST" and path == "/v1/checkout/sessions":
             return self._create_session(params)
+        if method == "GET" and path == "/v1/checkout/sessions":
+            intent = params.get("payment_intent")
+            found = [
+                dict(s) for s in self.sessions.values() if intent and s["payment_intent"] == intent
+            ]
+            return {
+                "object": "list",
+                "data": found[: _int(params, "limit", required=False) or 10],
+                "has_more": False,
+                "url": "/v1/checkout/sessions",
+            }
         match = re.fullmatch(r"/v1/checkout/sessions/([^/]+)(/expire)?", path)
         if match:
             session = self.sessions.get(match.group(1))
@@ -304,6 +378,13 @@ class StripeMock:
         remaining = session["amount_total"] - refunded
         amount = _int(params, "amount", required=False)
         amount = remaining if amount is None else amount
+        if remaining <= 0:
+            raise StripeApiError(
+                400,
+                "invalid_request_error",
+                f"Charge for {intent} has already been refunded.",
+                "charge_already_refunded",
+            )
         if amount <= 0 or amount > remaining:
             raise StripeApiError(
                 400, "invalid_request_error", "Refund amount is greater than unrefunded amount"

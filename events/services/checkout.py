@@ -43,6 +43,7 @@ from events.services.seats import lock_event
 
 __all__ = [
     "CheckoutRefused",
+    "EventNotPlaceable",
     "fulfil_session",
     "handle_event",
     "refund_registration",
@@ -53,6 +54,16 @@ __all__ = [
 SESSION_MARGIN = timedelta(minutes=1)
 _PAYABLE = ("open", "expired", "failed")
 MAX_KEY_BUMPS = 3
+
+
+class EventNotPlaceable(DomainError):
+    """A provider event about a payment that cannot be placed yet (the provider says it was
+    not paid yet, while its refund says it was): the webhook answers 409, and the provider
+    delivers it again later, when the state it depends on has caught up."""
+
+    code = "not_placeable_yet"
+    status = 409
+    message = _l("This payment event cannot be placed yet; it will be delivered again.")
 
 
 class CheckoutRefused(DomainError):
@@ -297,15 +308,52 @@ def _session_closed(session_id: str, *, now: datetime, to: str) -> str:
     return to
 
 
+def _payment_for_intent(payment_intent: str) -> Payment | None:
+    return db.session.scalar(sa.select(Payment).where(Payment.payment_intent_id == payment_intent))
+
+
+def _charge_refunded(charge: dict, *, now: datetime, gateway: PaymentGateway) -> str:
+    """Place a `charge.refunded` event's charge on its Payment and book the refund.
+
+    The payment intent is stored at fulfilment, but the provider may deliver the refund
+    first. Then the intent is looked up at the provider: when it belongs to a checkout
+    session of ours, that session is fulfilled now (what its `completed` event, still on
+    its way, would do) and the refund is booked after it, so the end state is that of the
+    natural order (paid, invoiced, refunded with a credit note). An intent that belongs to
+    no session of ours can never be placed: "unknown" (recorded, not retried). A session the
+    provider still reports unpaid raises EventNotPlaceable (the provider retries); one that
+    does not match our Payment answers "mismatch" (audited for a human by `fulfil_session`).
+    """
+    intent = charge.get("payment_intent")
+    amount = charge.get("amount_refunded")
+    if not isinstance(intent, str) or not intent or not isinstance(amount, int):
+        return "ignored"
+    payment = _payment_for_intent(intent)
+    if payment is None:
+        session = gateway.session_for_payment_intent(intent)
+        if session is None or payment_for_session(session.id) is None:
+            return "unknown"
+        outcome = fulfil_session(session.id, now=now, gateway=gateway)
+        payment = _payment_for_intent(intent)
+        if payment is None:
+            if outcome == "unpaid":
+                raise EventNotPlaceable()
+            return outcome
+    return charge_refunded(payment, amount, now=now)
+
+
 def handle_event(event: dict, *, now: datetime, gateway: PaymentGateway) -> str:
     """Act on a verified provider event (a dict as Stripe sends it); returns what happened.
 
     completed / async_payment_succeeded -> `fulfil_session`; async_payment_failed and
     expired -> the Payment is closed ("failed"/"expired") and, when it covered the current
     seat hold, the registration service releases the seat; charge.refunded -> a refund made
-    at the provider is booked (credit note); other types -> "ignored". Safe in any order:
-    a closed or paid Payment is never closed again, and a payment arriving after its
-    session expired is still fulfilled (confirmed or refunded). Raises as `fulfil_session`.
+    at the provider is booked (credit note), fulfilling its session first when the refund
+    came before it (`_charge_refunded`); other types -> "ignored". Safe in any order and
+    any number of times: a closed or paid Payment is never closed again, a payment arriving
+    after its session expired is still fulfilled (confirmed or refunded), and a refund is
+    never dropped for arriving first. Raises as `fulfil_session`, and EventNotPlaceable
+    for a refund whose session the provider does not report paid yet.
     """
     kind = event["type"]
     obj = event["data"]["object"]
@@ -316,5 +364,5 @@ def handle_event(event: dict, *, now: datetime, gateway: PaymentGateway) -> str:
     if kind == "checkout.session.expired":
         return _session_closed(str(obj.get("id")), now=now, to="expired")
     if kind == "charge.refunded":
-        return charge_refunded(obj, now=now)
+        return _charge_refunded(obj, now=now, gateway=gateway)
     return "ignored"

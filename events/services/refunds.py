@@ -19,7 +19,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.money import format_eur
 from core.outbox.services import queue_mail
-from events.gateway import PaymentGateway
+from events.gateway import AlreadyRefunded, PaymentGateway
 from events.invoice_pdf import invoice_pdf
 from events.models import Invoice, Payment, Registration
 from events.payments import RegEvent, RegState, TransitionError, next_state
@@ -111,8 +111,10 @@ def refund_payment(
 
     Marks it refunded first (conditional UPDATE, so concurrent calls refund once), then asks
     the gateway with idempotency key "refund-<payment id>". With `notify`, queues the
-    "event_refund" e-mail (no credit note: used when no invoice was issued). Flushes;
-    records "payment.refunded". Raises GatewayError or RefundError("provider_unavailable").
+    "event_refund" e-mail (no credit note: used when no invoice was issued). A payment the
+    provider says was refunded in full already (AlreadyRefunded: in its dashboard, its event
+    still on the way) is booked as refunded without a refund id. Flushes; records
+    "payment.refunded". Raises GatewayError or RefundError("provider_unavailable").
     """
     remaining = payment.amount_cents - payment.refunded_cents
     provider = _gateway_for_payment(payment, gateway)
@@ -128,17 +130,21 @@ def refund_payment(
     db.session.refresh(payment)
     if result.rowcount != 1 or remaining <= 0:
         return False
-    refund = provider.refund(
-        payment_intent=payment.payment_intent_id or "",
-        amount_cents=remaining,
-        idempotency_key=f"refund-{payment.id}",
-        metadata={
-            "payment_id": str(payment.id),
-            "registration_id": str(payment.registration_id),
-            "reason": reason,
-        },
-    )
-    payment.refund_id = refund.id
+    try:
+        refund_id: str | None = provider.refund(
+            payment_intent=payment.payment_intent_id or "",
+            amount_cents=remaining,
+            idempotency_key=f"refund-{payment.id}",
+            metadata={
+                "payment_id": str(payment.id),
+                "registration_id": str(payment.registration_id),
+                "reason": reason,
+            },
+        ).id
+    except AlreadyRefunded:
+        # refunded at the provider before its event reached us: the money is back already
+        refund_id = None
+    payment.refund_id = refund_id
     db.session.flush()
     record(
         "payment.refunded",
@@ -146,8 +152,9 @@ def refund_payment(
         now=now,
         registration_id=payment.registration_id,
         amount_cents=remaining,
-        refund_id=refund.id,
+        refund_id=refund_id,
         reason=reason,
+        at_provider_already=refund_id is None,
     )
     if notify:
         _mail_refund(payment.registration, payment, None, now=now, reason=reason)
@@ -222,36 +229,30 @@ def refund_registration(
     return _book_refund(registration, payment, now=now, reason=reason)
 
 
-def charge_refunded(obj: dict, *, now: datetime) -> str:
-    """Book a refund made at the provider (a `charge.refunded` event's charge object).
+def charge_refunded(payment: Payment, amount_refunded: int, *, now: datetime) -> str:
+    """Book a refund made at the provider: `amount_refunded` (cents, the charge's total so
+    far) of a placed `payment` (one the provider reported paid, with its payment intent).
 
     Our own refunds come back here too and change nothing ("already_handled"). A partial
     refund only updates the refunded amount and is audited for a human ("partial_refund").
     A full refund marks the Payment refunded and, for a confirmed or cancelled registration,
     refunds it (credit note, state, e-mail); a confirmed one's seat goes to the waiting list:
-    "refunded". Unknown payments: "unknown".
+    "refunded". Takes the event lock. Flushes.
     """
-    intent = obj.get("payment_intent")
-    amount = obj.get("amount_refunded")
-    if not isinstance(intent, str) or not isinstance(amount, int):
-        return "ignored"
-    payment = db.session.scalar(sa.select(Payment).where(Payment.payment_intent_id == intent))
-    if payment is None:
-        return "unknown"
     registration = payment.registration
     lock_event(registration.event_id)
     db.session.refresh(payment)
-    if amount <= payment.refunded_cents:
+    if amount_refunded <= payment.refunded_cents:
         return "already_handled"
-    if amount < payment.amount_cents:
-        payment.refunded_cents = amount
+    if amount_refunded < payment.amount_cents:
+        payment.refunded_cents = amount_refunded
         db.session.flush()
-        record("payment.partially_refunded", payment, now=now, amount_refunded=amount)
+        record("payment.partially_refunded", payment, now=now, amount_refunded=amount_refunded)
         return "partial_refund"
     payment.status = "refunded"
     payment.refunded_cents = payment.amount_cents
     db.session.flush()
-    record("payment.refunded", payment, now=now, amount_cents=amount, reason="provider")
+    record("payment.refunded", payment, now=now, amount_cents=amount_refunded, reason="provider")
     held_a_seat = registration.state == RegState.CONFIRMED
     if registration.state in (RegState.CONFIRMED, RegState.CANCELLED):
         _book_refund(registration, payment, now=now, reason="provider")

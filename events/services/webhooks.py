@@ -35,8 +35,9 @@ def receive_webhook(
     one event exactly one gets past this point (the other waits for it, then fails the
     unique constraint). Flushes. Raises WebhookRejected (bad/missing/stale signature, bad
     JSON) before writing anything, DuplicateEvent for an id seen before (the session then
-    needs a rollback), and whatever `handle_event` raises (GatewayError, OperationalError
-    on a lock timeout); the caller rolls back so the provider retries.
+    needs a rollback), and whatever `handle_event` raises (EventNotPlaceable for an event
+    that cannot be placed yet, GatewayError, OperationalError on a lock timeout); the caller
+    rolls back and answers non-2xx, so the provider delivers the event again.
     """
     event = gateway.construct_event(payload, sig_header)
     row = WebhookEvent(

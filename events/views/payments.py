@@ -9,9 +9,12 @@ fail while the request still answers (a webhook, a concurrent checkout) runs in 
   checkout session and redirects to it (Stripe, or the local test checkout).
 - `payments.success` (GET /r/<token>/paid?session_id=...): re-fetches the session and runs
   the same fulfilment as the webhook, then shows the result.
-- `payments.webhook` (POST /stripe/webhook, CSRF-exempt): 400 for a bad, missing or stale
-  signature or a bad body (nothing changes), 200 for processed, ignored or duplicate events,
-  503 when the provider or a lock is unavailable (the provider retries).
+- `payments.webhook` (POST /stripe/webhook, CSRF-exempt): 200 for a processed, ignored,
+  unknown (not ours: recorded, never placeable) or duplicate event; 400 for a bad, missing
+  or stale signature or a bad body; 413 for an oversized body; 409 for an event that cannot
+  be placed yet (`EventNotPlaceable`); 503 when the provider or a lock is unavailable; 500
+  for a domain error that needs a human (logged). Nothing is kept unless the answer is 200,
+  and Stripe delivers every event that got another answer again (for up to three days).
 - `payments.test_checkout` (GET/POST /test-checkout/<session_id>): the local test checkout,
   only in development without Stripe keys (404 in production; 403 with a live key).
 - `payments.invoice` (GET /r/<token>/invoices/<number>, `?format=pdf`): the registrant's
@@ -51,7 +54,12 @@ from events.invoice_document import REVERSE_CHARGE, document, percent
 from events.invoice_pdf import invoice_pdf
 from events.models import Registration
 from events.providers import gateway_for
-from events.services.checkout import fulfil_session, payment_for_session, start_checkout
+from events.services.checkout import (
+    EventNotPlaceable,
+    fulfil_session,
+    payment_for_session,
+    start_checkout,
+)
 from events.services.invoices import credit_note_for, document_for, invoice_for
 from events.services.webhooks import DuplicateEvent, receive_webhook
 
@@ -159,10 +167,16 @@ def webhook():
         return {"error": e.code}, 400
     except DuplicateEvent:
         return {"status": "duplicate"}, 200
+    except EventNotPlaceable as e:
+        log.info("webhook event not placeable yet: %s", e.code)
+        return {"error": e.code}, 409, {"Retry-After": "60"}
     except (GatewayError, sa.exc.OperationalError) as e:
+        # the provider is unreachable, or a lock timed out (`seats.LOCK_TIMEOUT_MS`)
         log.warning("webhook postponed: %r", e)
         return {"error": "unavailable"}, 503, {"Retry-After": "30"}
     except DomainError as e:
+        # a state no rule covers (e.g. a refund for a provider that is not configured):
+        # not acknowledged, so Stripe retries and warns; a human looks at the log
         log.error("webhook failed: %s", e.code)
         return {"error": e.code}, 500
     return {"status": outcome}, 200
