@@ -8,7 +8,7 @@ test reset empties tables with DELETE. (A later SQLite batch migration that recr
 `invoices` must create the trigger again.)
 
 Revision ID: 5e1f0a7c3b92
-Revises: 7b1d2c9e4a10
+Revises: 5e1a9c3d7b20
 Create Date: 2026-12-02 01:30:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5e1f0a7c3b92'
-down_revision = '7b1d2c9e4a10'
+down_revision = '5e1a9c3d7b20'
 branch_labels = None
 depends_on = None
 
