@@ -1,8 +1,10 @@
 """One request, one unit of work (in the spirit of indico's ``RH.process``).
 
 `App.dispatch_request` runs every view inside the request's transaction: it commits when the
-view returns and rolls back when anything escapes it. An escaped `DomainError` then renders
-its status and message (`core.errors`). Views therefore never call ``commit()`` or
+view returns and rolls back when anything escapes it or the commit fails. An escaped
+`DomainError` then renders its status and message (`core.errors`). A URL whose path or query
+string holds control characters (NUL, a lone surrogate...) is refused with 400 before the
+view runs, so no view passes one to the database. Views therefore never call ``commit()`` or
 ``rollback()``; services only flush.
 
 A view that answers a refusal itself (re-render the form, flash and redirect) wraps the
@@ -24,25 +26,39 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import Flask, flash
+from flask import Flask, flash, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError, InvalidInput
 from core.extensions import db
 from core.forms import bind_errors, unbound_messages
+from core.text import has_control
 
 
 class App(Flask):
     """Flask, with each view dispatched as one unit of work."""
 
     def dispatch_request(self) -> ResponseReturnValue:
+        refuse_hostile_url()
         try:
             response = super().dispatch_request()
+            db.session.commit()
         except BaseException:
             db.session.rollback()
             raise
-        db.session.commit()
         return response
+
+
+def refuse_hostile_url() -> None:
+    """Raise InvalidInput (400) when the request's path parameters or query string (names or
+    values) hold a control character or a line break; see `core.text.has_control`."""
+    texts = [str(v) for v in (request.view_args or {}).values()]
+    texts += [text for key, value in request.args.items(multi=True) for text in (key, value)]
+    if any(has_control(text, multiline=False) for text in texts):
+        raise InvalidInput(
+            message=_l("The address holds characters that are not allowed."), code="bad_url"
+        )
 
 
 @dataclass
