@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -50,11 +50,16 @@ def text_problem(value: object, *, multiline: bool = True):
     return LINE_BREAK_MESSAGE
 
 
-def csv_lines_problems(text: str, *, max_line: int = MAX_CSV_LINE) -> list[tuple[int, str]]:
-    """(line number, message) for every physical line of `text` that is too long or holds a
-    control character (see `has_control`). A file without problems reads safely with `csv`."""
+def csv_lines_problems(
+    lines: Iterable[str], *, max_line: int = MAX_CSV_LINE
+) -> list[tuple[int, str]]:
+    """(line number, message) for every line (as `csv` counts them: `io.StringIO(text,
+    newline="")` gives them) that is too long or holds a control character other than tab
+    (see `has_control`); its line ending is allowed. Lines without problems read with `csv`
+    without hitting its field size limit unless a quoted field spans many of them."""
     problems: list[tuple[int, str]] = []
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(lines, start=1):
+        line = line.removesuffix("\n").removesuffix("\r")
         if len(line) > max_line:
             message = _l("the line is too long (at most %(n)s characters).", n=f"{max_line:,}")
             problems.append((n, str(message)))
@@ -110,7 +115,7 @@ def json_depth_problem(text: str, *, max_depth: int = MAX_JSON_DEPTH):
     return None
 
 
-def load_json(text: str, *, max_depth: int = MAX_JSON_DEPTH, parse_float=Decimal) -> Any:
+def load_json(text: str, *, max_depth: int = MAX_JSON_DEPTH, parse_float: Any = Decimal) -> Any:
     """The decoded JSON document. Raises ValueError with a message for malformed JSON (with
     its line and column), nesting deeper than `max_depth` or a number too long to convert."""
     problem = json_depth_problem(text, max_depth=max_depth)
