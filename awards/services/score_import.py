@@ -24,6 +24,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.orm import selectinload
 
 from awards import scoring
@@ -177,7 +178,8 @@ def _read(lines: Iterable[str], known: _Lookups):
     A line over 10,000 characters or holding a control character (NUL...) is refused before
     the CSV is parsed at all."""
     lines = list(lines)
-    bad_lines = csv_lines_problems(lines)
+    with force_locale("en"):  # like every message of this module
+        bad_lines = csv_lines_problems(lines)
     if bad_lines:
         return [f"line {n}: {message}" for n, message in bad_lines], {}
     reader = csv.DictReader(lines)
