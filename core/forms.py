@@ -19,7 +19,8 @@ from core.text import text_problem
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 #: the largest decimal a form takes (criteria scales and weights stay far below)
 DECIMAL_LIMIT = Decimal(1_000_000)
-_WHOLE = re.compile(r"[+-]?\d{1,12}")
+_WHOLE = re.compile(r"[+-]?\d+")
+_MAX_DIGITS = 12  # more is out of any range; never converted
 _MAX_NUMBER_TEXT = 40
 
 
@@ -112,8 +113,9 @@ class WholeNumberField(IntegerField):
             return
         if not _WHOLE.fullmatch(raw):
             raise ValueError(self.gettext("Not a valid integer value."))
-        value = int(raw)
-        if not self.minimum <= value <= self.maximum:
+        digits = raw.lstrip("+-")
+        value = int(raw) if len(digits) <= _MAX_DIGITS else None
+        if value is None or not self.minimum <= value <= self.maximum:
             raise ValueError(
                 self.gettext("Number must be between %(min)s and %(max)s.")
                 % {"min": self.minimum, "max": self.maximum}
