@@ -145,9 +145,7 @@ def failing_app(app, database_url):
     return fresh
 
 
-def test_a_failed_commit_renders_the_styled_500_page_for_a_signed_in_user(
-    failing_app, make_user
-):
+def test_a_failed_commit_renders_the_styled_500_page_for_a_signed_in_user(failing_app, make_user):
     user = make_user("signed-in@example.org", name="Signed In")
     db.session.commit()
     client = failing_app.test_client()

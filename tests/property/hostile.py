@@ -35,8 +35,9 @@ FIXED = ("a\x00b", HUGE_NUMBER, " ")
 # browser cannot send them either: invalid UTF-8 is decoded as U+FFFD)
 _CHARS = st.characters(blacklist_categories=("Cs",))
 hostile_text = st.one_of(
-    st.tuples(st.text(_CHARS, max_size=12), st.sampled_from(CONTROLS), st.text(_CHARS, max_size=12))
-    .map("".join),
+    st.tuples(
+        st.text(_CHARS, max_size=12), st.sampled_from(CONTROLS), st.text(_CHARS, max_size=12)
+    ).map("".join),
     st.sampled_from(
         [
             "",
@@ -103,7 +104,7 @@ class _FormParser(HTMLParser):
             self.forms.append(PageForm(a.get("action", ""), a.get("method", "get").lower()))
             self._button_taken = False
             return
-        if not self.forms or not a.get("name") and tag != "option":
+        if not self.forms or (not a.get("name") and tag != "option"):
             return
         form, name = self.forms[-1], a.get("name", "")
         if name and name not in form.names:

@@ -93,7 +93,9 @@ ROUTES: dict[str, Route] = {
         base={"name": "N", "email": "new@example.org", "password": "p" * 12, "confirm": "p" * 12},
     ),
     "awards_admin.screen_entry": Route(
-        "admin", page="/admin/programmes/{programme}/entries/{submitted}", args={**P, "entry_id": "submitted"}
+        "admin",
+        page="/admin/programmes/{programme}/entries/{submitted}",
+        args={**P, "entry_id": "submitted"},
     ),
     "awards_setup.delete_category": Route(
         "admin", page="/admin/programmes/{programme}", args={**P, "category_id": "category"}
@@ -117,7 +119,9 @@ ROUTES: dict[str, Route] = {
         "entrant", page="/awards/{programme}/entries/{draft}", args={**P, "entry_id": "draft"}
     ),
     "entrant.withdraw_entry": Route(
-        "entrant", page="/awards/{programme}/entries/{submitted}", args={**P, "entry_id": "submitted"}
+        "entrant",
+        page="/awards/{programme}/entries/{submitted}",
+        args={**P, "entry_id": "submitted"},
     ),
     "events.billing": Route("anonymous", args={"token": "unbilled"}),
     "events.cancel": Route("anonymous", args={"token": "confirmed"}),
@@ -168,7 +172,10 @@ ROUTES: dict[str, Route] = {
     "jury.terms": Route("new_juror", at=SCORING, args=P, base={"accept": "y"}),
     "jury_admin.detect": Route("admin", page="/admin/awards/{programme}/jury/conflicts", args=P),
     "jury_admin.invite": Route(
-        "admin", page="/admin/awards/{programme}/jury", args=P, base={"email": "j@example.org", "name": "J"}
+        "admin",
+        page="/admin/awards/{programme}/jury",
+        args=P,
+        base={"email": "j@example.org", "name": "J"},
     ),
     "jury_admin.remove_member": Route(
         "admin", page="/admin/awards/{programme}/jury", args={**P, "member_id": "new_member"}
@@ -299,9 +306,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
 
 
 def _url(rule: str, route: Route, ids: dict[str, str]) -> str:
-    return re.sub(
-        r"<(?:[a-z]+:)?(\w+)>", lambda m: ids[route.args[m.group(1)]], rule
-    )
+    return re.sub(r"<(?:[a-z]+:)?(\w+)>", lambda m: ids[route.args[m.group(1)]], rule)
 
 
 def _baseline(client, url: str, route: Route, ids: dict[str, str]):

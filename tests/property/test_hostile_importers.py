@@ -109,7 +109,9 @@ def test_hostile_values_anywhere_in_a_programme_file(app, tmp_path, clock):
     @SETTINGS
     @given(path=st.sampled_from(PROGRAMME_PATHS), value=json_value)
     def load(path, value):
-        _run(app, tmp_path, ["awards", "load-programme"], _json(_replace(PROGRAMME_DOC, path, value)))
+        _run(
+            app, tmp_path, ["awards", "load-programme"], _json(_replace(PROGRAMME_DOC, path, value))
+        )
 
     load()
 

@@ -66,9 +66,7 @@ def _json_answer(response) -> dict:
     return answer
 
 
-def test_unsigned_or_badly_signed_bodies_are_refused_and_change_nothing(
-    app, client, stripe_api
-):
+def test_unsigned_or_badly_signed_bodies_are_refused_and_change_nothing(app, client, stripe_api):
     before = snapshot()
     stale = sign(b"{}", timestamp=int(time.time()) - 10 * 24 * 3600)
     for body, header in ((b"", None), (b"{}", stale), (b"\x00" * 10, "t=1,v1=00")):
@@ -99,7 +97,7 @@ def test_signed_hostile_events_never_raise(app, client, stripe_api):
             answer = _json_answer(response)
             if response.status_code >= 500:
                 assert response.status_code in (500, 503) and answer.get("error"), answer
-            if 400 <= response.status_code:
+            if response.status_code >= 400:
                 assert changed(before, snapshot()) == []
 
     signed()
