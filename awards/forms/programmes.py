@@ -44,6 +44,16 @@ def _slug(label=None):
     )
 
 
+def _position():
+    return WholeNumberField(
+        _l("Position"),
+        default=0,
+        minimum=-MAX_POSITION,
+        maximum=MAX_POSITION,
+        validators=[Optional()],
+    )
+
+
 class ProgrammeForm(Form):
     slug = _slug()
     name = StringField(
@@ -100,13 +110,7 @@ class CategoryForm(Form):
         maximum=100,
         validators=[InputRequired(REQUIRED)],
     )
-    position = WholeNumberField(
-        _l("Position"),
-        default=0,
-        minimum=-MAX_POSITION,
-        maximum=MAX_POSITION,
-        validators=[Optional()],
-    )
+    position = _position()
 
 
 class CriterionForm(Form):
@@ -136,10 +140,4 @@ class CriterionForm(Form):
         _l("Maximum score"), default=10, validators=[InputRequired(REQUIRED)]
     )
     step = LocalDecimalField(_l("Step"), default=1, validators=[InputRequired(REQUIRED)])
-    position = WholeNumberField(
-        _l("Position"),
-        default=0,
-        minimum=-MAX_POSITION,
-        maximum=MAX_POSITION,
-        validators=[Optional()],
-    )
+    position = _position()
