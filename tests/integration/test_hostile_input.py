@@ -264,3 +264,14 @@ def test_nul_or_a_lone_surrogate_in_load_programme_names_the_path(app, tmp_path,
     assert result.exit_code == 1
     assert "criteria[0].name.en: must not hold control characters (such as NUL)" in result.stderr
     assert count(Programme) == 0
+
+
+def test_numbers_beyond_the_integer_column_in_a_url_are_404_or_400(admin):
+    event = make_event("digital-talk")
+    response = admin.get("/admin/events/2147483648/edit", headers=EN)
+    assert response.status_code == 404 and "Not found." in response.get_data(as_text=True)
+    response = admin.get(f"/admin/events/{event.id}/attendees?page=1&x=" + "9" * 400, headers=EN)
+    assert response.status_code == 400
+    assert "The address holds a number that is too large." in response.get_data(as_text=True)
+    assert admin.get("/admin/audit/?page=2147483648", headers=EN).status_code == 400
+    assert admin.get("/admin/audit/?page=2", headers=EN).status_code == 200
