@@ -2,9 +2,9 @@
 
 `App.dispatch_request` runs every view inside the request's transaction: it commits when the
 view returns and rolls back when anything escapes it or the commit fails. An escaped
-`DomainError` then renders its status and message (`core.errors`). A URL whose path or query
-string holds control characters (NUL, a lone surrogate...) is refused with 400 before the
-view runs, so no view passes one to the database. Views therefore never call ``commit()`` or
+`DomainError` then renders its status and message (`core.errors`). A URL that could only
+fail in the database (control characters such as NUL, numbers beyond an integer column) is
+refused before the view runs (`refuse_hostile_url`). Views therefore never call ``commit()`` or
 ``rollback()``; services only flush.
 
 A view that answers a refusal itself (re-render the form, flash and redirect) wraps the
