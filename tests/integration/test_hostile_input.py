@@ -142,7 +142,9 @@ def failing_app(app, database_url):
             db.session.add(User(email="dup@example.org", name="D", locale="en", created_at=NOW))
         return "done"
 
-    return fresh
+    yield fresh
+    with fresh.app_context():
+        db.engine.dispose()  # its own pool: close its connections now, not at collection
 
 
 def test_a_failed_commit_renders_the_styled_500_page_for_a_signed_in_user(failing_app, make_user):
