@@ -20,7 +20,7 @@ from core.extensions import db, limiter
 
 #: few examples per form or importer, no deadline (a request on a shared machine varies)
 SETTINGS = settings(
-    max_examples=3,
+    max_examples=2,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
