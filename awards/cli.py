@@ -9,14 +9,13 @@ nothing and exits with status 1 (2 for a bad option, as click does).
 from __future__ import annotations
 
 import io
-import json
-from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
 
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from awards.models import Programme
 from awards.scoring import METHODS
@@ -26,6 +25,7 @@ from awards.services.results_export import FORMATS, export_rows, render
 from awards.services.score_import import ScoreImportError, import_scores
 from core.clock import now
 from core.extensions import db
+from core.text import load_json
 
 awards_cli = AppGroup("awards", help="Awards: load programmes, import scores, results.")
 
@@ -40,11 +40,17 @@ def find_programme(slug: str) -> Programme:
 
 
 def read_json(path: Path):
-    """The decoded JSON document (numbers with a fraction as Decimal); click error if invalid."""
+    """The decoded JSON document (numbers with a fraction as Decimal); a click error (exit
+    status 1, one line) if it is not UTF-8, malformed, nested deeper than 20 levels or holds
+    a number too long to convert."""
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        # ValueError covers malformed JSON and numbers too long to convert
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{path}: not a valid UTF-8 JSON file ({error})") from None
+    try:
+        with force_locale("en"):  # there is no request to choose a language from
+            return load_json(text)
+    except ValueError as error:
         raise click.ClickException(f"{path}: not a valid UTF-8 JSON file ({error})") from None
 
 
@@ -122,7 +128,7 @@ def import_scores_command(programme_slug: str, file: Path) -> None:
     """
     programme = find_programme(programme_slug)
     lines = read_csv_lines(file)
-    with click.progressbar(lines, label="Checking scores") as bar:
+    with click.progressbar(lines, label="Checking scores") as bar, force_locale("en"):
         try:
             summary = import_scores(programme, bar, now=now())
         except ScoreImportError as error:

@@ -9,6 +9,8 @@ from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from core.extensions import db
+
 
 class DomainError(Exception):
     """A rule said no. `code` is stable (tests and logs use it); `message` is shown to the user."""
@@ -68,9 +70,14 @@ class InvalidInput(DomainError):
 
 
 def register_errorhandlers(app: Flask) -> None:
-    """Every HTTP error and every uncaught DomainError renders a page, never a traceback."""
+    """Every HTTP error and every uncaught DomainError renders a page, never a traceback.
+
+    Each handler rolls the session back first: an error raised where the unit of work did not
+    (a failed commit, a before-request hook) leaves it unusable, and the page itself loads
+    the signed-in user."""
 
     def render(status: int, message):
+        db.session.rollback()
         if request.accept_mimetypes.best == "application/json":
             return {"error": str(message)}, status
         return render_template("core/error.html", status=status, message=message), status
@@ -94,4 +101,3 @@ def register_errorhandlers(app: Flask) -> None:
         ),
     )
     app.register_error_handler(DomainError, lambda e: render(e.status, e.message))
-    # the unit of work has rolled back before any of these handlers runs

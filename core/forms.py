@@ -1,14 +1,58 @@
-"""Form helpers every domain shares: text cleaning filters, a decimal field typed the Dutch
-or the English way, and binding a service's `InvalidInput` to a form's fields."""
+"""Form helpers every domain shares: the base class `Form` (every form of Podium derives from
+it), text cleaning filters, bounded number fields (a whole number, a decimal typed the Dutch or
+the English way), and binding a service's `InvalidInput` to a form's fields."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
-from wtforms import DecimalField
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, IntegerField, TextAreaField
 from wtforms.widgets import TextInput
 
 from core.errors import InvalidInput
+from core.text import text_problem
+
+#: PostgreSQL's `integer`: every whole-number column
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+#: the largest decimal a form takes (criteria scales and weights stay far below)
+DECIMAL_LIMIT = Decimal(1_000_000)
+_WHOLE = re.compile(r"[+-]?\d+")
+_MAX_DIGITS = 12  # more is out of any range; never converted
+_MAX_NUMBER_TEXT = 40
+
+
+def _refuse_controls(*, multiline: bool):
+    """A filter refusing (with a field error) text holding control characters, and in a
+    one-line field line breaks; also an uploaded file's name. Lists (multiple selects) are
+    checked item by item."""
+
+    def check(value):
+        items = value if isinstance(value, list | tuple) else [value]
+        for item in items:
+            name = getattr(item, "filename", None)
+            problem = text_problem(item, multiline=multiline) or text_problem(name, multiline=False)
+            if problem is not None:
+                raise ValueError(problem)
+        return value
+
+    return check
+
+
+class Form(FlaskForm):
+    """The base of every form: each field refuses text with C0 control characters (NUL
+    included; tab, and in a text area line breaks, are fine), DEL or lone surrogates, and a
+    one-line field refuses line breaks. The refusal is a field error like any other, checked
+    before the field's own filters run."""
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            multiline = isinstance(field, TextAreaField)
+            field.filters = (_refuse_controls(multiline=multiline), *field.filters)
+            return field
 
 
 def _field(form, name: str):
@@ -50,14 +94,47 @@ def one_line(value):
     return value
 
 
+class WholeNumberField(IntegerField):
+    """A whole number from `minimum` to `maximum` (default: PostgreSQL's integer range), so
+    nothing typed overflows a float comparison (WTForms' NumberRange) or a database column.
+    Empty input leaves None (the field's InputRequired / Optional decides); anything else
+    that is not such a number is a field error (WTForms' own messages)."""
+
+    def __init__(self, label=None, validators=None, *, minimum=INT_MIN, maximum=INT_MAX, **kw):
+        super().__init__(label, validators, **kw)
+        self.minimum, self.maximum = minimum, maximum
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = None
+        raw = valuelist[0].strip() if isinstance(valuelist[0], str) else ""
+        if not raw:
+            return
+        if not _WHOLE.fullmatch(raw):
+            raise ValueError(self.gettext("Not a valid integer value."))
+        digits = raw.lstrip("+-")
+        value = int(raw) if len(digits) <= _MAX_DIGITS else None
+        if value is None or not self.minimum <= value <= self.maximum:
+            raise ValueError(
+                self.gettext("Number must be between %(min)s and %(max)s.")
+                % {"min": self.minimum, "max": self.maximum}
+            )
+        self.data = value
+
+
 class LocalDecimalField(DecimalField):
     """A decimal typed the Dutch or the English way ("1,5" or "1.5"); never a float.
 
     A text box (a number box would send nothing for "1,5" in an English browser), shown
-    without trailing zeros.
+    without trailing zeros. Values beyond ±`limit` (default one million) are a field error.
     """
 
     widget = TextInput()
+
+    def __init__(self, label=None, validators=None, *, limit=DECIMAL_LIMIT, **kw):
+        super().__init__(label, validators, **kw)
+        self.limit = limit
 
     def _value(self):
         if self.raw_data:
@@ -70,15 +147,13 @@ class LocalDecimalField(DecimalField):
         if not valuelist:
             return
         raw = valuelist[0].strip().replace(",", ".")
+        self.data = None
         if not raw:
-            self.data = None
             return
         try:
-            value = Decimal(raw)
+            value = Decimal(raw) if len(raw) <= _MAX_NUMBER_TEXT else None
         except InvalidOperation as exc:
-            self.data = None
             raise ValueError(self.gettext("Not a valid decimal value.")) from exc
-        if not value.is_finite():
-            self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value."))
+        if value is None or not value.is_finite() or abs(value) > self.limit:
+            raise ValueError(_l("Enter a number from -%(n)s to %(n)s.", n=self.limit))
         self.data = value

@@ -16,6 +16,7 @@ from typing import Any
 import stripe
 from stripe._base_address import BaseAddresses
 
+from core.text import json_text_problems
 from events.gateway import (
     AlreadyRefunded,
     GatewayError,
@@ -36,13 +37,14 @@ def verify_event(payload: bytes, sig_header: str | None, secret: str) -> dict[st
 
     Raises WebhookRejected("bad_signature") for a missing, wrong or older-than-5-minutes
     signature or a missing secret, and WebhookRejected("bad_payload") for a body that is not
-    UTF-8 JSON describing an event with an id, a type and a data object.
+    UTF-8 JSON describing an event with an id, a type and a data object, nests too deep, or
+    holds text with control characters (NUL, lone surrogates: no database column takes them).
     """
     try:
         stripe.Webhook.construct_event(payload, sig_header, secret, tolerance=WEBHOOK_TOLERANCE)
     except stripe.SignatureVerificationError as exc:
         raise WebhookRejected(code="bad_signature") from exc
-    except (ValueError, AttributeError, TypeError) as exc:
+    except (ValueError, AttributeError, TypeError, RecursionError) as exc:
         # not UTF-8, not JSON, or JSON that is not an object (the library fails on `[1, 2]`)
         raise WebhookRejected(code="bad_payload") from exc
     event = json.loads(payload)
@@ -53,6 +55,7 @@ def verify_event(payload: bytes, sig_header: str | None, secret: str) -> dict[st
         and isinstance(event.get("type"), str)
         and isinstance(event.get("data"), dict)
         and isinstance(event["data"].get("object"), dict)
+        and not json_text_problems(event)
     ):
         raise WebhookRejected(code="bad_payload")
     return event

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from awards.services.entries import CASE_TEXT_MAX, LINE_MAX, SUMMARY_MAX
-from core.forms import clean_text, one_line
+from core.forms import Form, clean_text, one_line
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     """A case. Summary and case text may stay empty in a draft; submitting needs them."""
 
     category = SelectField(
@@ -59,7 +58,7 @@ class EntryForm(FlaskForm):
         return upload
 
 
-class ScreeningForm(FlaskForm):
+class ScreeningForm(Form):
     outcome = RadioField(
         _l("Outcome"),
         choices=[

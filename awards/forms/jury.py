@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -19,11 +18,12 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from awards.services.jury import MIN_PASSWORD_LENGTH
 from awards.services.scales import grid
+from core.forms import Form
 
 COMMENT_MAX = 5000
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         _l("E-mail address"),
         validators=[
@@ -50,7 +50,7 @@ class InviteForm(FlaskForm):
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(
         _l("Choose a password"),
         validators=[
@@ -70,14 +70,14 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class TermsForm(FlaskForm):
+class TermsForm(Form):
     accept = BooleanField(
         _l("I have read the jury terms and accept them."),
         validators=[DataRequired(_l("Tick the box to accept the jury terms."))],
     )
 
 
-class DeclareConflictForm(FlaskForm):
+class DeclareConflictForm(Form):
     reason = TextAreaField(
         _l("Why do you have a conflict of interest?"),
         validators=[
@@ -87,7 +87,7 @@ class DeclareConflictForm(FlaskForm):
     )
 
 
-class RuleConflictForm(FlaskForm):
+class RuleConflictForm(Form):
     decision = SelectField(
         _l("Ruling"),
         choices=[
@@ -101,14 +101,14 @@ class RuleConflictForm(FlaskForm):
     )
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     reason = TextAreaField(
         _l("Reason for reopening"),
         validators=[DataRequired(_l("Give a reason for reopening.")), Length(max=2000)],
     )
 
 
-class ScorecardBase(FlaskForm):
+class ScorecardBase(Form):
     comment = TextAreaField(_l("Overall comment"), validators=[Optional(), Length(max=COMMENT_MAX)])
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit"))

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from awards.scoring import METHODS
-from core.forms import LocalDecimalField, clean_text, one_line
+from core.forms import Form, LocalDecimalField, WholeNumberField, clean_text, one_line
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 REQUIRED = _l("This field is required.")
+MAX_POSITION = 10_000  # the order of categories and criteria
 METHOD_LABELS = {
     "mean": _l("Mean"),
     "median": _l("Median"),
@@ -45,7 +44,17 @@ def _slug(label=None):
     )
 
 
-class ProgrammeForm(FlaskForm):
+def _position():
+    return WholeNumberField(
+        _l("Position"),
+        default=0,
+        minimum=-MAX_POSITION,
+        maximum=MAX_POSITION,
+        validators=[Optional()],
+    )
+
+
+class ProgrammeForm(Form):
     slug = _slug()
     name = StringField(
         _l("Name"), filters=[one_line], validators=[InputRequired(REQUIRED), Length(max=200)]
@@ -55,16 +64,20 @@ class ProgrammeForm(FlaskForm):
     scoring_open_at = _moment(_l("Scoring opens"))
     scoring_close_at = _moment(_l("Scoring closes"))
     publish_at = _moment(_l("Results published"))
-    quorum = IntegerField(
+    quorum = WholeNumberField(
         _l("Quorum"),
         default=3,
-        validators=[InputRequired(REQUIRED), NumberRange(min=1, max=100)],
+        minimum=1,
+        maximum=100,
+        validators=[InputRequired(REQUIRED)],
         description=_l("Submitted scorecards an entry needs before it is ranked."),
     )
-    trim = IntegerField(
+    trim = WholeNumberField(
         _l("Trim"),
         default=1,
-        validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100)],
+        minimum=0,
+        maximum=100,
+        validators=[InputRequired(REQUIRED)],
         description=_l("Highest and lowest scores dropped by the trimmed mean."),
     )
     method = SelectField(
@@ -76,7 +89,7 @@ class ProgrammeForm(FlaskForm):
     jury_terms_en = TextAreaField(_l("Jury terms (English)"), filters=[clean_text])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     slug = _slug()
     name_nl = StringField(
         _l("Name (Dutch)"),
@@ -90,15 +103,17 @@ class CategoryForm(FlaskForm):
     )
     description_nl = TextAreaField(_l("Description (Dutch)"), filters=[clean_text])
     description_en = TextAreaField(_l("Description (English)"), filters=[clean_text])
-    shortlist_size = IntegerField(
+    shortlist_size = WholeNumberField(
         _l("Shortlist size"),
         default=3,
-        validators=[InputRequired(REQUIRED), NumberRange(min=1, max=100)],
+        minimum=1,
+        maximum=100,
+        validators=[InputRequired(REQUIRED)],
     )
-    position = IntegerField(_l("Position"), default=0, validators=[Optional()])
+    position = _position()
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(Form):
     key = StringField(
         _l("Key"),
         filters=[one_line],
@@ -125,4 +140,4 @@ class CriterionForm(FlaskForm):
         _l("Maximum score"), default=10, validators=[InputRequired(REQUIRED)]
     )
     step = LocalDecimalField(_l("Step"), default=1, validators=[InputRequired(REQUIRED)])
-    position = IntegerField(_l("Position"), default=0, validators=[Optional()])
+    position = _position()

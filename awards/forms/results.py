@@ -5,13 +5,14 @@ ratification service's say (`validate_choice=False`)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.forms import Form
 
-class ShortlistForm(FlaskForm):
+
+class ShortlistForm(Form):
     entries = SelectMultipleField(
         _l("Nominees"),
         coerce=int,
@@ -23,7 +24,7 @@ class ShortlistForm(FlaskForm):
     trim = HiddenField()
 
 
-class RatifyForm(FlaskForm):
+class RatifyForm(Form):
     winner = RadioField(
         _l("Winner"), coerce=int, validate_choice=False, validators=[InputRequired()]
     )

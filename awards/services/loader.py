@@ -38,6 +38,7 @@ from awards.models import ENTRY_STATES, JURY_ROLES
 from awards.scoring import METHODS
 from awards.services.results_export import CSV_FIELDS
 from awards.timeline import Timeline
+from core.text import has_control
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -97,7 +98,17 @@ class Checker:
             self.bad(path, "must be a list")
         return value if isinstance(value, list) else []
 
-    def text(self, parent: dict, key: str, path: str, *, max_len: int, pattern=None, empty=False):
+    def text(
+        self,
+        parent: dict,
+        key: str,
+        path: str,
+        *,
+        max_len: int,
+        pattern=None,
+        empty=False,
+        multiline=False,
+    ):
         value = parent.get(key)
         if key not in parent:
             return None
@@ -105,7 +116,9 @@ class Checker:
             self.bad(path, "must be a string")
             return None
         value = value.strip()
-        if not value and not empty:
+        if has_control(value, multiline=multiline):
+            self.bad(path, "must not hold control characters (such as NUL)")
+        elif not value and not empty:
             self.bad(path, "must not be empty")
         elif len(value) > max_len:
             self.bad(path, f"must be at most {max_len} characters")
@@ -115,12 +128,14 @@ class Checker:
             return value
         return None
 
-    def bilingual(self, parent: dict, key: str, path: str, *, max_len: int, empty=False):
+    def bilingual(
+        self, parent: dict, key: str, path: str, *, max_len: int, empty=False, multiline=False
+    ):
         value = self.obj(parent.get(key), path, ("nl", "en")) if key in parent else None
         if value is None:
             return None
-        nl = self.text(value, "nl", f"{path}.nl", max_len=max_len, empty=empty)
-        en = self.text(value, "en", f"{path}.en", max_len=max_len, empty=empty)
+        nl = self.text(value, "nl", f"{path}.nl", max_len=max_len, empty=empty, multiline=multiline)
+        en = self.text(value, "en", f"{path}.en", max_len=max_len, empty=empty, multiline=multiline)
         return None if nl is None or en is None else (nl, en)
 
     def decimal(self, parent: dict, key: str, path: str, *, places: int, positive: bool):
@@ -250,7 +265,9 @@ def _criterion(check: Checker, raw, path: str) -> dict | None:
     if key in CSV_FIELDS:
         check.bad(f"{path}.key", "is reserved (a results column has that name)")
     name = check.bilingual(item, "name", f"{path}.name", max_len=120)
-    rubric = check.bilingual(item, "rubric", f"{path}.rubric", max_len=5000, empty=True)
+    rubric = check.bilingual(
+        item, "rubric", f"{path}.rubric", max_len=5000, empty=True, multiline=True
+    )
     weight = check.decimal(item, "weight", f"{path}.weight", places=3, positive=True)
     low = check.decimal(item, "min", f"{path}.min", places=2, positive=False)
     high = check.decimal(item, "max", f"{path}.max", places=2, positive=False)
@@ -278,7 +295,7 @@ def _category(check: Checker, raw, path: str) -> dict | None:
         "slug": check.text(item, "slug", f"{path}.slug", max_len=80, pattern=SLUG),
         "name": check.bilingual(item, "name", f"{path}.name", max_len=200),
         "description": check.bilingual(
-            item, "description", f"{path}.description", max_len=5000, empty=True
+            item, "description", f"{path}.description", max_len=5000, empty=True, multiline=True
         )
         or ("", ""),
         "shortlist_size": check.integer(
@@ -328,7 +345,10 @@ def _entry(check: Checker, raw, path: str, slugs: set[str]) -> dict | None:
         "organisation": check.text(item, "organisation", f"{path}.organisation", max_len=200),
         "title": check.text(item, "title", f"{path}.title", max_len=200),
         "status": check.choice(item, "status", f"{path}.status", ENTRY_STATES),
-        "summary": check.text(item, "summary", f"{path}.summary", max_len=5000, empty=True) or "",
+        "summary": check.text(
+            item, "summary", f"{path}.summary", max_len=5000, empty=True, multiline=True
+        )
+        or "",
     }
 
 
@@ -346,7 +366,9 @@ def parse_programme(data) -> ProgrammeSpec:
         timezone=timezone or "",
         timeline=_timeline(check, doc, read_zone(check, timezone)),
         settings={},
-        jury_terms=check.bilingual(doc, "jury_terms", "jury_terms", max_len=20000, empty=True),
+        jury_terms=check.bilingual(
+            doc, "jury_terms", "jury_terms", max_len=20000, empty=True, multiline=True
+        ),
     )
     for key, value in (
         ("method", check.choice(doc, "method", "method", METHODS)),

@@ -7,7 +7,8 @@ All or nothing: every line is checked first and every problem is reported as
 ``line N: reason`` (unknown entry / juror / criterion, a score that is not a number, outside
 the criterion's scale or off its step grid, a juror barred from the entry by a conflict the
 chair has not dismissed, an entry that is not eligible or whose category is ratified, a
-duplicate line, a missing value or column). A scorecard must cover every criterion, so each
+duplicate line, a missing value or column, a line over 10,000 characters or with a control
+character such as NUL). A scorecard must cover every criterion, so each
 entry/juror pair missing criteria is reported too. With any problem `ScoreImportError` is
 raised and nothing is written. Otherwise each entry/juror pair becomes a *submitted*
 scorecard (created, or updated in place), and one `scores.imported` audit entry records the
@@ -23,6 +24,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.orm import selectinload
 
 from awards import scoring
@@ -41,6 +43,7 @@ from awards.services.scales import show_value
 from core.accounts.models import User
 from core.audit.services import record
 from core.extensions import db
+from core.text import csv_lines_problems
 
 REQUIRED = ("entry", "juror", "criterion", "score")
 OPTIONAL = ("comment",)
@@ -170,9 +173,21 @@ def _scale_problem(criterion: Criterion, value: Decimal, raw: str) -> str | None
 
 
 def _read(lines: Iterable[str], known: _Lookups):
-    """Check every line; return (problems, groups {(entry, member): {criterion: (value, comment)}})."""
+    """Check every line; return (problems, groups {(entry, member): {criterion: (value, comment)}}).
+
+    A line over 10,000 characters or holding a control character (NUL...) is refused before
+    the CSV is parsed at all."""
+    lines = list(lines)
+    with force_locale("en"):  # like every message of this module
+        bad_lines = csv_lines_problems(lines)
+    if bad_lines:
+        return [f"line {n}: {message}" for n, message in bad_lines], {}
     reader = csv.DictReader(lines)
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as error:  # e.g. a quoted header field spanning many lines
+        return [f"line {reader.line_num}: {error}"], {}
+    header = [h.strip().lower() for h in fieldnames or []]
     problems: list[str] = []
     if not header:
         return ["line 1: the file is empty (expected the columns entry,juror,criterion,score)"], {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from core.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from core.forms import Form
 
 LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
 
@@ -73,7 +73,7 @@ def _language_field():
     return SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="nl")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = _email_field()
     password = PasswordField(
         _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=1024)]
@@ -82,22 +82,22 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     name = _name_field()
     email = _email_field()
     password, confirm = _new_password_fields()
     language = _language_field()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = _email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password, confirm = _new_password_fields()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = _name_field()
     language = _language_field()
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from core.forms import Form
 
-class AuditFilterForm(FlaskForm):
+
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
+
+from core.forms import Form
 
 STATUS_LABELS = {
     "queued": _l("Queued"),
@@ -14,7 +15,7 @@ STATUS_LABELS = {
 }
 
 
-class OutboxFilterForm(FlaskForm):
+class OutboxFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -7,20 +7,19 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
     Field,
-    IntegerField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from core.clock import from_local, local
+from core.forms import Form, WholeNumberField
 from core.money import format_eur
 from events.services.admin import EventData, SpeakerData
 
@@ -115,7 +114,7 @@ def _euros_text(cents: int) -> str:
     return format_eur(cents, "nl").removeprefix("€").replace(".", "")
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     slug = StringField(
         _l("Slug (web address)"),
         filters=[_strip],
@@ -140,7 +139,7 @@ class EventForm(FlaskForm):
     online = BooleanField(_l("Online"), default=True)
     join_url = StringField(_l("Join URL (online only)"), filters=[_strip])
     location = TextAreaField(_l("Address (in person only)"), filters=[_strip])
-    capacity = IntegerField(
+    capacity = WholeNumberField(
         _l("Capacity (seats)"), validators=[InputRequired(_l("Enter a whole number."))]
     )
     registration_opens_at = DateTimeLocalField(
@@ -158,29 +157,32 @@ class EventForm(FlaskForm):
     price_member = StringField(
         _l("Price for members (euros excl. VAT)"),
         default="0",
-        validators=[InputRequired(_l("Enter an amount.")), _parsed_by(parse_euros)],
+        filters=[_strip],
+        validators=[DataRequired(_l("Enter an amount.")), _parsed_by(parse_euros)],
     )
     price_non_member = StringField(
         _l("Price for non-members (euros excl. VAT)"),
         default="0",
-        validators=[InputRequired(_l("Enter an amount.")), _parsed_by(parse_euros)],
+        filters=[_strip],
+        validators=[DataRequired(_l("Enter an amount.")), _parsed_by(parse_euros)],
     )
     vat_percent = StringField(
         _l("VAT rate (%)"),
         default="21",
-        validators=[InputRequired(_l("Enter a percentage.")), _parsed_by(parse_percent)],
+        filters=[_strip],
+        validators=[DataRequired(_l("Enter a percentage.")), _parsed_by(parse_percent)],
     )
-    hold_minutes = IntegerField(
+    hold_minutes = WholeNumberField(
         _l("Seat hold while paying (minutes, at least 30)"),
         default=30,
         validators=[InputRequired(_l("Enter a whole number."))],
     )
-    offer_hours = IntegerField(
+    offer_hours = WholeNumberField(
         _l("Waiting list offer valid for (hours, at least 1)"),
         default=24,
         validators=[InputRequired(_l("Enter a whole number."))],
     )
-    cancel_until_hours = IntegerField(
+    cancel_until_hours = WholeNumberField(
         _l("Cancelling allowed until (hours before the start)"),
         default=24,
         validators=[InputRequired(_l("Enter a whole number."))],
@@ -273,7 +275,7 @@ class EventForm(FlaskForm):
         )
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(
         _l("Name"),
         filters=[_strip],
@@ -288,7 +290,7 @@ class OrganisationForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("CSV file"),
         description=_l("Columns name,domains; domains separated by spaces or semicolons."),
@@ -296,7 +298,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class CompForm(FlaskForm):
+class CompForm(Form):
     name = StringField(
         _l("Name"),
         filters=[_strip],

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from babel import Locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from core.errors import InvalidInput
+from core.forms import Form
 from core.i18n import current_locale
 from events.services.input import Applicant, Billing, clean_vat_id
 
@@ -33,7 +33,7 @@ def country_choices() -> list[tuple[str, str]]:
     return [("NL", names.get("NL", "Nederland")), *((c, names[c]) for c in rest)]
 
 
-class _BillingFields(FlaskForm):
+class _BillingFields(Form):
     billing_company = StringField(_l("Company"), filters=[_strip], validators=[Length(max=200)])
     billing_address = StringField(_l("Address"), filters=[_strip], validators=[Length(max=300)])
     billing_postcode = StringField(_l("Postcode"), filters=[_strip], validators=[Length(max=20)])
@@ -143,7 +143,7 @@ class BillingForm(_BillingFields):
         return ok
 
 
-class ResendForm(FlaskForm):
+class ResendForm(Form):
     email = EmailField(
         _l("E-mail address"),
         filters=[_strip],

@@ -26,7 +26,6 @@ organisation listed in the file gets exactly the listed domains; others keep the
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -37,6 +36,7 @@ from flask_babel import lazy_gettext as _l
 from core.clock import from_local
 from core.errors import InvalidInput
 from core.extensions import db
+from core.text import json_text_problems, load_json
 from events.models import Event
 from events.services import members
 from events.services.admin import EventData, SpeakerData, save_event, validate_event
@@ -213,9 +213,14 @@ def check_document(
     """Check a whole document: ({"member_organisations": [...], "events": [...]}).
 
     Returns the organisation plans and (event data, existing event or None) pairs. Raises
-    InvalidInput whose errors are keyed by JSON path when anything is wrong.
+    InvalidInput whose errors are keyed by JSON path when anything is wrong (first, alone:
+    text holding control characters such as NUL).
     """
     errors: dict[str, list[str]] = {}
+    for path, message in json_text_problems(doc):
+        errors.setdefault(path, []).append(message)
+    if errors:  # such text would be refused by the database
+        raise InvalidInput(errors)
     if not isinstance(doc, dict):
         raise InvalidInput({"$": [str(_l("The document must be a JSON object."))]})
     for key in sorted(set(doc) - {"events", "member_organisations"}):
@@ -281,21 +286,9 @@ def load_document(doc: object, *, now: datetime, actor=None) -> LoadSummary:
 
 
 def read_json(text: str) -> object:
-    """Parse JSON text; raises InvalidInput({"$": [...]}) with the line and column of an error."""
+    """Parse JSON text; raises InvalidInput({"$": [...]}) with the line and column of an error,
+    for nesting deeper than 20 levels and for a number too long to convert."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InvalidInput(
-            {
-                "$": [
-                    str(
-                        _l(
-                            "Not valid JSON: %(msg)s (line %(line)s, column %(col)s).",
-                            msg=e.msg,
-                            line=e.lineno,
-                            col=e.colno,
-                        )
-                    )
-                ]
-            }
-        ) from None
+        return load_json(text, parse_float=None)
+    except ValueError as e:
+        raise InvalidInput({"$": [str(e)]}) from None

@@ -7,10 +7,9 @@ as a whole against the state it would leave behind, then applied; a refused batc
 
 from __future__ import annotations
 
-import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput, NotFound
 from core.extensions import db
+from core.text import csv_lines_problems, read_csv_rows
 from events.models import MemberDomain, MemberOrganisation
 
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -248,21 +248,32 @@ def import_csv(data: bytes, *, now: datetime, actor) -> tuple[int, int]:
     """Upsert organisations by name from CSV `name,domains` (domains separated by spaces or ';').
 
     All or nothing: raises ImportRefused listing every bad line by its line number (not
-    UTF-8, wrong header, wrong column count, and every `plan` error); otherwise returns
-    (created, updated). Flushes.
+    UTF-8, a line over 10,000 characters or holding a control character such as NUL, a
+    malformed CSV line, wrong header, wrong column count, and every `plan` error); otherwise
+    returns (created, updated). Flushes.
     """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRefused([str(_l("The file is not UTF-8 text."))]) from None
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    bad_lines = csv_lines_problems(io.StringIO(text, newline=""))
+    if bad_lines:
+        raise ImportRefused(
+            [str(_l("Line %(n)s: %(error)s", n=n, error=message)) for n, message in bad_lines]
+        )
+    try:
+        return _import_rows(read_csv_rows(text), now=now, actor=actor)
+    except ValueError as error:  # a malformed line (read_csv_rows names it)
+        raise ImportRefused([str(error)]) from None
+
+
+def _import_rows(rows: Iterator[tuple[int, list[str]]], *, now: datetime, actor) -> tuple[int, int]:
+    _, header = next(rows, (1, None))
     if header is None or [h.strip().lower() for h in header] != ["name", "domains"]:
         raise ImportRefused([str(_l("Line 1: the header must be “name,domains”."))])
     problems: list[tuple[int, str]] = []
     items: list[OrgItem] = []
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != 2:

@@ -1,0 +1,374 @@
+"""Hostile input at every form: no 5xx, a clear message, and nothing changed when refused.
+
+The POST routes are read from the app's url_map; `ROUTES` says for each who sends it, at
+what time, and on which page its form is shown (a route missing from the table fails
+`test_every_post_route_is_covered`). Each test builds one small world with the factories
+(a programme with entries, jurors, a scorecard and a conflict; an event with registrations,
+a member organisation, a queued e-mail), logs in as the route's role, reads the form's fields
+from the page (what a browser would send) and then sends, one field at a time, NUL, a
+400-digit number and a blank, plus a few values hypothesis draws (control characters, 200 KB
+strings, numbers beyond any column, odd Unicode) in a random field or an unexpected one.
+Runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL (where NUL fails on write).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from awards.models import Conflict
+from awards.services.jury import INVITE_PURPOSE
+from core.accounts import services as accounts
+from core.extensions import db
+from core.outbox.models import MailMessage
+from core.tokens import make_token
+from podium import create_app
+from tests.factories import (
+    NOW,
+    make_event,
+    make_member_org,
+    make_registration,
+    make_scorecard,
+)
+from tests.property.hostile import (
+    FIXED,
+    SETTINGS,
+    changed,
+    hostile_text,
+    judge,
+    no_rate_limits,
+    page_forms,
+    snapshot,
+)
+
+SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
+RESULTS = datetime(2025, 5, 10, 9, 0, tzinfo=UTC)
+EN = {"Accept-Language": "en"}
+
+
+@dataclass
+class Route:
+    """Who posts (`role`), when (`at`), the page showing the form ("" = the route itself, GET),
+    and the URL arguments, each a key of `World.ids`."""
+
+    role: str
+    page: str = ""
+    at: datetime = NOW
+    args: dict[str, str] = field(default_factory=dict)
+    base: dict[str, str] = field(default_factory=dict)  # valid values the page leaves empty
+
+
+P = {"slug": "programme"}
+TIMES = {
+    "submissions_open_at": "2026-02-01T10:00",
+    "submissions_close_at": "2026-04-01T23:59",
+    "scoring_open_at": "2026-04-02T09:00",
+    "scoring_close_at": "2026-05-01T17:00",
+    "publish_at": "2026-06-11T18:00",
+}
+EVENT = {
+    "slug": "new-talk",
+    "title_nl": "Talk",
+    "title_en": "Talk",
+    "starts_at": "2025-04-01T12:00",
+    "ends_at": "2025-04-01T13:00",
+    "capacity": "50",
+}
+ROUTES: dict[str, Route] = {
+    "accounts.forgot_password": Route("anonymous", base={"email": "someone@example.org"}),
+    "accounts.login": Route("anonymous", base={"email": "entrant@example.org", "password": "x"}),
+    "accounts.logout": Route("entrant", page="/account"),
+    "accounts.profile": Route("entrant"),
+    "accounts.resend_verification": Route("unverified", page="/account"),
+    "accounts.reset_password": Route("anonymous", args={"token": "reset"}),
+    "accounts.signup": Route(
+        "anonymous",
+        base={"name": "N", "email": "new@example.org", "password": "p" * 12, "confirm": "p" * 12},
+    ),
+    "awards_admin.screen_entry": Route(
+        "admin",
+        page="/admin/programmes/{programme}/entries/{submitted}",
+        args={**P, "entry_id": "submitted"},
+    ),
+    "awards_setup.delete_category": Route(
+        "admin", page="/admin/programmes/{programme}", args={**P, "category_id": "category"}
+    ),
+    "awards_setup.delete_criterion": Route(
+        "admin", page="/admin/programmes/{programme}", args={**P, "criterion_id": "criterion"}
+    ),
+    "awards_setup.edit_category": Route("admin", args={**P, "category_id": "category"}),
+    "awards_setup.edit_criterion": Route("admin", args={**P, "criterion_id": "criterion"}),
+    "awards_setup.edit_programme": Route("admin", args=P),
+    "awards_setup.new_category": Route(
+        "admin", args=P, base={"slug": "new", "name_nl": "N", "name_en": "N"}
+    ),
+    "awards_setup.new_criterion": Route(
+        "admin", args=P, base={"key": "new_one", "name_nl": "N", "name_en": "N"}
+    ),
+    "awards_setup.new_programme": Route("admin", base={"slug": "cda-2026", "name": "N", **TIMES}),
+    "entrant.edit_entry": Route("entrant", args={**P, "entry_id": "draft"}),
+    "entrant.new_entry": Route("entrant", args=P, base={"organisation": "O", "title": "T"}),
+    "entrant.submit_entry": Route(
+        "entrant", page="/awards/{programme}/entries/{draft}", args={**P, "entry_id": "draft"}
+    ),
+    "entrant.withdraw_entry": Route(
+        "entrant",
+        page="/awards/{programme}/entries/{submitted}",
+        args={**P, "entry_id": "submitted"},
+    ),
+    "events.billing": Route("anonymous", args={"token": "unbilled"}),
+    "events.cancel": Route("anonymous", args={"token": "confirmed"}),
+    "events.offer": Route("anonymous", args={"token": "offered"}),
+    "events.register": Route(
+        "anonymous",
+        args={"slug": "event"},
+        base={"name": "N", "email": "new@example.org", "privacy_consent": "y"},
+    ),
+    "events.resend": Route("anonymous", page="/events/{event}/registered", args={"slug": "event"}),
+    "events_admin.create_event": Route("admin", base=EVENT),
+    "events_admin.delete_event": Route(
+        "admin", page="/admin/events/{event_id}/edit", args={"event_id": "event_id"}
+    ),
+    "events_admin.edit_event": Route("admin", args={"event_id": "event_id"}),
+    "events_attendees.cancel": Route(
+        "admin",
+        page="/admin/events/{event_id}/attendees",
+        args={"event_id": "event_id", "registration_id": "confirmed_id"},
+    ),
+    "events_attendees.check_in": Route(
+        "admin",
+        page="/admin/events/{event_id}/check-in",
+        args={"event_id": "event_id", "registration_id": "confirmed_id"},
+    ),
+    "events_attendees.comp": Route(
+        "admin", args={"event_id": "event_id"}, base={"name": "N", "email": "comp@example.org"}
+    ),
+    "events_members.create_organisation": Route(
+        "admin", base={"name": "New org", "domains": "new.example"}
+    ),
+    "events_members.delete_organisation": Route(
+        "admin", page="/admin/events/members/{org}/edit", args={"org_id": "org"}
+    ),
+    "events_members.edit_organisation": Route("admin", args={"org_id": "org"}),
+    "events_members.import_organisations": Route(
+        "admin", base={"file": "name,domains\nAcme,acme.example\n"}
+    ),
+    "jury.accept_invite": Route("anonymous", args={"token": "invite"}),
+    "jury.declare_conflict": Route(
+        "juror",
+        page="/jury/{programme}/entries/{submitted}",
+        at=SCORING,
+        args={**P, "entry_id": "submitted"},
+        base={"reason": "I advised them."},
+    ),
+    "jury.entry": Route("juror", at=SCORING, args={**P, "entry_id": "submitted"}),
+    "jury.terms": Route("new_juror", at=SCORING, args=P, base={"accept": "y"}),
+    "jury_admin.detect": Route("admin", page="/admin/awards/{programme}/jury/conflicts", args=P),
+    "jury_admin.invite": Route(
+        "admin",
+        page="/admin/awards/{programme}/jury",
+        args=P,
+        base={"email": "j@example.org", "name": "J"},
+    ),
+    "jury_admin.remove_member": Route(
+        "admin", page="/admin/awards/{programme}/jury", args={**P, "member_id": "new_member"}
+    ),
+    "jury_admin.reopen_scorecard": Route(
+        "chair",
+        page="/admin/awards/{programme}/jury/progress",
+        at=SCORING,
+        args={**P, "scorecard_id": "scorecard"},
+        base={"reason": "Look again."},
+    ),
+    "jury_admin.resend_invite": Route(
+        "admin", page="/admin/awards/{programme}/jury", args={**P, "member_id": "new_member"}
+    ),
+    "jury_admin.rule_conflict": Route(
+        "chair",
+        page="/admin/awards/{programme}/jury/conflicts",
+        at=SCORING,
+        args={**P, "conflict_id": "conflict"},
+        base={"decision": "uphold", "note": "Upheld."},
+    ),
+    "outbox.retry": Route("admin", page="/admin/outbox/{message}", args={"message_id": "message"}),
+    "payments.pay": Route("anonymous", args={"token": "unpaid"}),
+    "payments.test_checkout": Route("anonymous", args={"session_id": "checkout"}),
+    "results.ratify": Route(
+        "admin",
+        page="/admin/awards/{programme}/results",
+        at=RESULTS,
+        args={**P, "category_slug": "category_slug"},
+    ),
+    "results.shortlist": Route(
+        "admin",
+        page="/admin/awards/{programme}/results",
+        at=RESULTS,
+        args={**P, "category_slug": "category_slug"},
+    ),
+}
+#: tested from outside with its own signatures (tests/property/test_hostile_webhook.py)
+ELSEWHERE = {"payments.webhook"}
+
+
+def _post_rules() -> dict[str, str]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+    return {r.endpoint: r.rule for r in app.url_map.iter_rules() if "POST" in r.methods}
+
+
+RULES = _post_rules()
+
+
+def test_every_post_route_is_covered():
+    assert sorted(set(RULES) - ELSEWHERE) == sorted(ROUTES)
+
+
+@dataclass
+class World:
+    ids: dict[str, str]
+    users: dict[str, object]
+
+
+@pytest.fixture
+def world(app, client, clock, make_user, make_programme, make_entry, make_juror) -> World:
+    admin = make_user("admin@example.org", admin=True)
+    entrant = make_user("entrant@example.org")
+    users = {
+        "admin": admin,
+        "entrant": entrant,
+        "unverified": make_user("unverified@example.org", verified=False),
+        "juror": make_user("juror@example.org"),
+        "new_juror": make_user("newjuror@example.org"),
+        "chair": make_user("chair@example.org"),
+    }
+    programme = make_programme("cda-2025")
+    category, criterion = programme.categories[0], programme.criteria[0]
+    draft = make_entry(programme, owner=entrant, status="draft")
+    submitted = make_entry(programme, owner=entrant, status="eligible")
+    other = make_entry(programme, status="eligible")
+    juror = make_juror(programme, users["juror"])
+    chair = make_juror(programme, users["chair"], role="chair")
+    new_member = make_juror(programme, users["new_juror"], accepted=False)
+    card = make_scorecard(chair, other, 5)
+    conflict = Conflict(
+        jury_member_id=juror.id, entry_id=other.id, source="declared", reason="r", created_at=NOW
+    )
+    db.session.add(conflict)
+    event = make_event("digital-talk")
+    confirmed = make_registration(event)
+    offered = make_registration(event, "offered", offer_expires_at=datetime(2025, 3, 2, tzinfo=UTC))
+    unpaid = make_registration(event, paying=True)
+    unbilled = make_registration(event, "pending_payment", verified_at=NOW, audience="non_member")
+    org = make_member_org("DDMA", "ddma.nl")
+    message = MailMessage(
+        to_addr="x@example.org", subject="s", body_text="b", kind="k", status="failed",
+        next_attempt_at=NOW, created_at=NOW,
+    )  # fmt: skip
+    db.session.add(message)
+    db.session.flush()
+    ids = {
+        "programme": programme.slug,
+        "category": str(category.id),
+        "category_slug": category.slug,
+        "criterion": str(criterion.id),
+        "draft": str(draft.id),
+        "submitted": str(submitted.id),
+        "scorecard": str(card.id),
+        "conflict": str(conflict.id),
+        "new_member": str(new_member.id),
+        "event": event.slug,
+        "event_id": str(event.id),
+        "confirmed": confirmed.token,
+        "confirmed_id": str(confirmed.id),
+        "offered": offered.token,
+        "unpaid": unpaid.token,
+        "unbilled": unbilled.token,
+        "org": str(org.id),
+        "message": str(message.id),
+        "reset": make_token(
+            "reset", {"uid": entrant.id, "fp": accounts._fingerprint(entrant)}, now=NOW
+        ),
+        "invite": make_token(
+            INVITE_PURPOSE, {"mid": new_member.id, "uid": new_member.user_id}, now=NOW
+        ),
+    }
+    db.session.commit()
+    response = client.post(f"/events/r/{unpaid.token}/pay", headers=EN)  # opens a test checkout
+    location = urlsplit(response.headers.get("Location", "")).path
+    ids["checkout"] = location.rsplit("/", 1)[-1] if "/test-checkout/" in location else "none"
+    return World(ids=ids, users=users)
+
+
+def _url(rule: str, route: Route, ids: dict[str, str]) -> str:
+    return re.sub(r"<(?:[a-z]+:)?(\w+)>", lambda m: ids[route.args[m.group(1)]], rule)
+
+
+def _baseline(client, url: str, route: Route, ids: dict[str, str]):
+    """The form's fields as the page fills them in (plus `route.base`), and its file fields."""
+    page = route.page.format(**ids) if route.page else url
+    html = client.get(page, headers=EN).get_data(as_text=True)
+    for form in page_forms(html):
+        action = urlsplit(form.action).path or urlsplit(page).path
+        if action == url and form.method == "post":
+            return {**form.fields, **route.base}, form.names, form.files
+    return dict(route.base), list(route.base), set()
+
+
+def _send(client, url: str, data: dict, files: set[str]):
+    body = {k: v for k, v in data.items() if k not in files}
+    for name in files:  # a file field's value is its content (none chosen: empty)
+        content = data.get(name, "")
+        body[name] = (io.BytesIO(content.encode()), "upload.csv" if content else "")
+    no_rate_limits()
+    return client.post(url, data=body, headers=EN, content_type="multipart/form-data")
+
+
+class Checker:
+    """Posts to one URL and checks each answer; the database is fingerprinted once per request
+    (the state after one request is the state before the next)."""
+
+    def __init__(self, client, url: str, files: set[str]):
+        self.client, self.url, self.files = client, url, files
+        self.state = snapshot()
+
+    def __call__(self, data: dict, where: str) -> None:
+        response = _send(self.client, self.url, data, self.files)
+        assert response.status_code < 500, where
+        rejected, says_why = judge(self.client, response)
+        before, self.state = self.state, snapshot()
+        if rejected:
+            assert says_why, f"{where}: refused without a message ({response.status_code})"
+            assert changed(before, self.state) == [], f"{where}: a refused request changed data"
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_hostile_values_in_every_field_never_reach_a_500(
+    endpoint, app, client, clock, login, world
+):
+    route = ROUTES[endpoint]
+    clock.set(route.at)
+    if route.role != "anonymous":
+        login(world.users[route.role])
+    url = _url(RULES[endpoint], route, world.ids)
+    base, names, files = _baseline(client, url, route, world.ids)
+    targets = [n for n in names if n != "csrf_token"] or ["unexpected"]
+    check = Checker(client, url, files)
+    for name in targets:  # every field gets the values that broke Podium once
+        for value in FIXED:
+            check({**base, name: value}, f"{endpoint} {name}={value[:20]!r}")
+
+    @SETTINGS
+    @given(
+        name=st.sampled_from([*targets, "unexpected"]),
+        value=hostile_text,
+    )
+    def throw(name, value):
+        check({**base, name: value}, f"{endpoint} {name}={value[:30]!r}")
+
+    throw()
