@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
-from core.forms import one_line
+from core.forms import Form, one_line
 
 
-class LookupForm(FlaskForm):
+class LookupForm(Form):
     """A GET form (no CSRF token): the address of the person asking."""
 
     class Meta:
@@ -23,7 +22,7 @@ class LookupForm(FlaskForm):
     )
 
 
-class EraseForm(FlaskForm):
+class EraseForm(Form):
     """Erasing a person: the admin types the person's address again to confirm."""
 
     email = HiddenField(validators=[DataRequired(), Length(max=254)])

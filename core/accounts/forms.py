@@ -102,7 +102,7 @@ class ProfileForm(Form):
     language = _language_field()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     """The account page's password change: the current password, then the new one twice."""
 
     current_password = PasswordField(

@@ -82,6 +82,11 @@ EVENT = {
     "capacity": "50",
 }
 ROUTES: dict[str, Route] = {
+    "accounts.change_password": Route(
+        "entrant",
+        page="/account",
+        base={"current_password": "not-it", "password": "p" * 12, "confirm": "p" * 12},
+    ),
     "accounts.forgot_password": Route("anonymous", base={"email": "someone@example.org"}),
     "accounts.login": Route("anonymous", base={"email": "entrant@example.org", "password": "x"}),
     "accounts.logout": Route("entrant", page="/account"),
@@ -200,6 +205,7 @@ ROUTES: dict[str, Route] = {
     "outbox.retry": Route("admin", page="/admin/outbox/{message}", args={"message_id": "message"}),
     "payments.pay": Route("anonymous", args={"token": "unpaid"}),
     "payments.test_checkout": Route("anonymous", args={"session_id": "checkout"}),
+    "privacy.erase": Route("admin", page="/admin/privacy/erase?email={entrant_email}"),
     "results.ratify": Route(
         "admin",
         page="/admin/awards/{programme}/results",
@@ -274,6 +280,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     db.session.flush()
     ids = {
         "programme": programme.slug,
+        "entrant_email": entrant.email,
         "category": str(category.id),
         "category_slug": category.slug,
         "criterion": str(criterion.id),
