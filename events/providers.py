@@ -52,6 +52,9 @@ class NoPayments:
     def expire_session(self, session_id: str) -> GatewaySession:
         self._refuse()
 
+    def session_for_payment_intent(self, payment_intent: str) -> GatewaySession | None:
+        self._refuse()
+
     def refund(self, **kwargs: Any) -> GatewayRefund:
         self._refuse()
 
