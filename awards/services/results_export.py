@@ -2,7 +2,9 @@
 
 One row per eligible entry: `CSV_FIELDS` plus one column per criterion key (the per-criterion
 aggregates of the chosen method). Decimals are strings with two places; `rank` is empty (None
-in JSON) for entries below quorum. Used by `flask awards results` and the leaderboard's CSV
+in JSON) for entries below quorum. In a ratified category `ratified_rank` and `ratified_total`
+are the frozen result, beside the live figures (a conflict recorded after ratification can
+move the live ones; the ratified result stands). Used by `flask awards results` and the leaderboard's CSV
 download, so both give the same data.
 """
 
@@ -15,6 +17,7 @@ from datetime import datetime
 
 from awards.models import Programme
 from awards.services.access import results_hidden_from
+from awards.services.ratification import ratifications_by_category
 from awards.services.results import decimal_text, leaderboard, load_board_data, resolve_options
 
 CSV_FIELDS = (
@@ -27,6 +30,8 @@ CSV_FIELDS = (
     "scorecards",
     "sufficient",
     "disagreement",
+    "ratified_rank",
+    "ratified_total",
 )
 FORMATS = ("table", "csv", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -52,6 +57,10 @@ def export_rows(
     method, trim, quorum = resolve_options(programme, method, trim)
     data = load_board_data(programme)
     keys = [c.key for c in data.criteria]
+    frozen = {
+        category_id: {row["entry_id"]: row for row in ratification.snapshot}
+        for category_id, ratification in ratifications_by_category(programme).items()
+    }
     rows = []
     for category in sorted(programme.categories, key=lambda c: (c.position, c.id)):
         results = leaderboard(
@@ -61,6 +70,7 @@ def export_rows(
             entry = result.entry
             if entry.id in hidden:
                 continue
+            ratified = frozen.get(category.id, {}).get(entry.id, {})
             row = {
                 "category": category.slug,
                 "rank": result.rank,
@@ -71,6 +81,8 @@ def export_rows(
                 "scorecards": result.scorecards,
                 "sufficient": result.sufficient,
                 "disagreement": decimal_text(result.disagreement),
+                "ratified_rank": ratified.get("rank"),
+                "ratified_total": ratified.get("total"),
             }
             row.update({k: decimal_text(result.criteria.get(k)) for k in keys})
             rows.append(row)
@@ -102,7 +114,15 @@ def to_json(fields: list[str], rows: list[dict]) -> str:
 
 def to_table(fields: list[str], rows: list[dict]) -> str:
     """Columns padded to their widest cell; numbers right-aligned."""
-    numeric = {"rank", "total", "scorecards", "disagreement", *fields[len(CSV_FIELDS) :]}
+    numeric = {
+        "rank",
+        "total",
+        "scorecards",
+        "disagreement",
+        "ratified_rank",
+        "ratified_total",
+        *fields[len(CSV_FIELDS) :],
+    }
     cells = [list(fields)] + [[_cell(row[f], guard=False) for f in fields] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(fields))]
     lines = []

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from awards.models import Conflict
 from awards.services import conflicts, ratification
 from awards.services.results import leaderboard
+from awards.services.results_export import export_rows
 from core.audit.models import AuditEntry
 from core.extensions import db
 from tests.factories import make_scorecard
@@ -79,6 +80,15 @@ def test_a_conflict_declared_after_ratification_is_flagged_and_the_difference_sh
     assert [row["ref"] for row in result.snapshot] == ["A", "B"]  # the result stands
     published = ratification.published_results(programme, PUBLISH)
     assert published is not None and published[0].winner.id == a.id
+
+
+def test_the_export_gives_the_ratified_result_beside_the_live_one(ratified):
+    programme, _category, jurors, a, _b, _admin, _frozen = ratified
+    conflicts.declare_conflict(jurors[2], a, "I advised Org A.", now=DELIBERATION + timedelta(1))
+    _fields, rows = export_rows(programme)
+    assert [
+        (r["entry"], r["rank"], r["total"], r["ratified_rank"], r["ratified_total"]) for r in rows
+    ] == [("B", 1, "7.00", 2, "7.00"), ("A", 2, "6.50", 1, "7.67")]
 
 
 def test_a_ratified_result_without_later_conflicts_does_not_differ(ratified, outbox):

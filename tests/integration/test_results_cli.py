@@ -14,8 +14,8 @@ from core.extensions import db
 
 SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 HEADER = (
-    "category,rank,entry,organisation,title,total,scorecards,sufficient,disagreement,"
-    "impact,innovation,scalability,customer_focus"
+    "category,rank,entry,organisation,title,total,scorecards,sufficient,disagreement,ratified_rank,"
+    "ratified_total,impact,innovation,scalability,customer_focus"
 )
 
 
@@ -91,6 +91,8 @@ def test_json(app, scored):
         "scorecards": 3,
         "sufficient": True,
         "disagreement": "0.00",
+        "ratified_rank": None,
+        "ratified_total": None,
         "impact": "7.00",
         "innovation": "7.00",
         "scalability": "7.00",
