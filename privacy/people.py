@@ -22,11 +22,13 @@ from core.emails import normalise_email
 from core.errors import NotFound
 from core.extensions import db
 from core.outbox.models import MailMessage
+from core.text import has_control
 from events.models import Invoice, Payment, Registration
 
 # A reserved top-level domain (RFC 2606): no real address ends in it, so an address in it
 # marks a row that has been anonymised.
 ERASED_DOMAIN = "erased.invalid"
+MAX_ADDRESS = 254  # the longest address a mailbox can have (RFC 5321)
 
 
 class PersonNotFound(NotFound):
@@ -69,7 +71,12 @@ def find_person(*, email: str | None = None, user_id: int | None = None) -> Pers
         address = user.email
     else:
         address = normalise_email(email or "")
-        if not address or address.endswith("@" + ERASED_DOMAIN):
+        if (
+            not address
+            or len(address) > MAX_ADDRESS
+            or has_control(address, multiline=False)  # (no stored address holds one)
+            or address.endswith("@" + ERASED_DOMAIN)
+        ):
             raise PersonNotFound()
         user = db.session.scalar(sa.select(User).where(User.email == address))
         if user is not None and user.erased_at is not None:
