@@ -25,6 +25,8 @@ from flask import g, request
 from flask_migrate import upgrade
 
 from core.extensions import db, limiter
+from events.providers import gateway_for
+from events.services.checkout import start_checkout
 from podium import create_app
 
 pytest.register_assert_rewrite("tests.factories")  # a plugin (pytest_plugins), imported here
@@ -257,6 +259,20 @@ def stripe_api(app, clock):
     )
     yield mock
     mock.stop()
+
+
+@pytest.fixture
+def checkout(app, clock, stripe_api, make_registration):
+    """checkout(registration=None) -> (registration, payment): a session opened at Stripe."""
+
+    def _checkout(registration=None):
+        registration = registration or make_registration(paying=True)
+        with app.test_request_context():  # (its teardown rolls back: commit inside)
+            payment = start_checkout(registration, now=clock(), gateway=gateway_for(app))
+            db.session.commit()
+        return registration, payment
+
+    return _checkout
 
 
 pytest_plugins = ["tests.factories"]

@@ -415,3 +415,9 @@ def make_registration_fixture(app):
 @pytest.fixture(name="make_scorecard")
 def make_scorecard_fixture(app):
     return make_scorecard
+
+
+def fresh(model, id_):
+    """The row as the requests committed it: ends the test's own transaction first."""
+    db.session.rollback()
+    return db.session.get(model, id_)

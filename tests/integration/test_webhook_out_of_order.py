@@ -13,32 +13,12 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from events.models import Invoice, Payment, Registration, WebhookEvent
-from events.providers import gateway_for
-from events.services.checkout import start_checkout
+from tests.factories import fresh
 from tests.stripe_server import event_body, post_webhook
-
-
-@pytest.fixture
-def checkout(app, clock, stripe_api, make_registration):
-    """checkout(registration=None) -> (registration, payment): a session opened at Stripe."""
-
-    def _checkout(registration=None):
-        registration = registration or make_registration(paying=True)
-        with app.test_request_context():  # (its teardown rolls back: commit inside)
-            payment = start_checkout(registration, now=clock(), gateway=gateway_for(app))
-            db.session.commit()
-        return registration, payment
-
-    return _checkout
 
 
 def session_event(stripe_api, payment, kind="checkout.session.completed") -> bytes:
     return event_body(kind, dict(stripe_api.sessions[payment.session_id]))
-
-
-def fresh(model, id_):
-    db.session.rollback()  # end the test's own transaction: see what the requests committed
-    return db.session.get(model, id_)
 
 
 def documents() -> list[tuple[str, str, int]]:

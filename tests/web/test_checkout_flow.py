@@ -17,11 +17,7 @@ from pypdf import PdfReader
 
 from core.extensions import db
 from events.models import Invoice, Payment, Registration, WebhookEvent
-
-
-def fresh(model, id_):
-    db.session.rollback()
-    return db.session.get(model, id_)
+from tests.factories import fresh
 
 
 def pay_through_test_checkout(client, registration) -> str:

@@ -17,23 +17,8 @@ import sqlalchemy as sa
 from core.extensions import db
 from events.models import Invoice, Payment, Registration, WebhookEvent
 from events.providers import gateway_for
-from events.services.checkout import start_checkout
 from tests.factories import make_registration
 from tests.stripe_server import event_body, post_webhook, sign
-
-
-@pytest.fixture
-def checkout(app, clock, stripe_api, make_registration):
-    """checkout(registration=None) -> (registration, payment): a session opened at Stripe."""
-
-    def _checkout(registration=None):
-        registration = registration or make_registration(paying=True)
-        with app.test_request_context():  # (its teardown rolls back: commit inside)
-            payment = start_checkout(registration, now=clock(), gateway=gateway_for(app))
-            db.session.commit()
-        return registration, payment
-
-    return _checkout
 
 
 def completed(stripe_api, payment, kind="checkout.session.completed", event_id=None) -> bytes:
