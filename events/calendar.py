@@ -10,6 +10,8 @@ the caller passes the clock, the page URL and the domain for the UID.
   calendar includes the matching VTIMEZONE, so clients show the right local time.
 - SUMMARY and DESCRIPTION are in the requested language; LOCATION is the address, or
   "Online" for online events.
+- A cancelled registration gets a file with METHOD:CANCEL, STATUS:CANCELLED and the same UID
+  with SEQUENCE 1 (the published file's is 0), so the calendar removes the meeting it imported.
 - The join link (URL and in the description) is only in an attendee's file, and only when
   that registration is confirmed and the event is online; the public file links the event page.
 """
@@ -24,6 +26,8 @@ from icalendar import Event as VEvent
 
 TZ = ZoneInfo("Europe/Amsterdam")
 PRODID = "-//Podium//Events//NL"
+#: SEQUENCE of the published (and attendee) file, and of the cancellation that replaces it
+PUBLISH_SEQUENCE, CANCEL_SEQUENCE = 0, 1
 
 _WORDS = {
     "nl": {"speakers": "Sprekers", "join": "Deelnemen", "page": "Meer informatie"},
@@ -71,22 +75,25 @@ def event_calendar(
     page_url: str,
     uid_domain: str,
     registration=None,
+    cancelled: bool = False,
 ) -> bytes:
-    """The .ics file for `event` in `locale` (see module doc); attendee version with `registration`.
+    """The .ics file for `event` in `locale` (see module doc); attendee version with `registration`;
+    with `cancelled` the cancellation (METHOD:CANCEL, STATUS:CANCELLED, SEQUENCE 1, no join link).
 
     Raises ValueError for a naive `now` or event time.
     """
     for moment in (now, event.starts_at, event.ends_at):
         if moment.tzinfo is None:
             raise ValueError("calendar times must be timezone-aware")
-    join_url = attendee_join_url(event, registration)
+    join_url = "" if cancelled else attendee_join_url(event, registration)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
+    cal.add("method", "CANCEL" if cancelled else "PUBLISH")
     vevent = VEvent()
     vevent.add("uid", event_uid(event, uid_domain))
+    vevent.add("sequence", CANCEL_SEQUENCE if cancelled else PUBLISH_SEQUENCE)
     vevent.add("dtstamp", now.astimezone(UTC))
     vevent.add("dtstart", event.starts_at.astimezone(TZ))
     vevent.add("dtend", event.ends_at.astimezone(TZ))
@@ -94,7 +101,7 @@ def event_calendar(
     vevent.add("location", "Online" if event.online else (event.location or "").strip())
     vevent.add("description", _description(event, locale, page_url, join_url))
     vevent.add("url", join_url or page_url)
-    vevent.add("status", "CONFIRMED")
+    vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     cal.add_component(vevent)
     cal.add_missing_timezones(
         first_date=date(event.starts_at.year - 1, 1, 1),

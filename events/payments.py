@@ -62,9 +62,10 @@ TRANSITIONS: Mapping[tuple[RegState, RegEvent], RegState] = MappingProxyType(
         # Payment completed after the hold ran out and a seat was still free
         # (see late_payment_decision); when full, LATE_PAYMENT_REFUNDED instead.
         (_S.EXPIRED, _E.PAID): _S.CONFIRMED,
-        # Asynchronous payment (e.g. iDEAL/SEPA) failed, our hold ran out, or the
-        # Stripe Checkout session expired: the seat is released.
-        (_S.PENDING_PAYMENT, _E.PAYMENT_FAILED): _S.EXPIRED,
+        # Asynchronous payment (e.g. iDEAL/SEPA) failed: the seat stays held until the hold
+        # runs out, so the registrant can try again with a new checkout session.
+        (_S.PENDING_PAYMENT, _E.PAYMENT_FAILED): _S.PENDING_PAYMENT,
+        # Our hold ran out, or the Stripe Checkout session expired: the seat is released.
         (_S.PENDING_PAYMENT, _E.HOLD_EXPIRED): _S.EXPIRED,
         (_S.PENDING_PAYMENT, _E.SESSION_EXPIRED): _S.EXPIRED,
         # A seat became free: hold it for the next waitlisted person.

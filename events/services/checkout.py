@@ -347,7 +347,8 @@ def handle_event(event: dict, *, now: datetime, gateway: PaymentGateway) -> str:
 
     completed / async_payment_succeeded -> `fulfil_session`; async_payment_failed and
     expired -> the Payment is closed ("failed"/"expired") and, when it covered the current
-    seat hold, the registration service releases the seat; charge.refunded -> a refund made
+    seat hold, the registration service acts: a failure keeps the seat held and mails the
+    pay link (`registrations.payment_failed`), an expired session releases the seat; charge.refunded -> a refund made
     at the provider is booked (credit note), fulfilling its session first when the refund
     came before it (`_charge_refunded`); other types -> "ignored". Safe in any order and
     any number of times: a closed or paid Payment is never closed again, a payment arriving

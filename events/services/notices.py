@@ -61,8 +61,11 @@ def uid_domain() -> str:
     return email_domain(parseaddr(current_app.config.get("MAIL_FROM", ""))[1]) or "podium.local"
 
 
-def calendar_file(event, *, locale: str, now: datetime, registration=None) -> bytes:
-    """The .ics for `event` (public; the attendee version with `registration`)."""
+def calendar_file(
+    event, *, locale: str, now: datetime, registration=None, cancelled: bool = False
+) -> bytes:
+    """The .ics for `event` (public; the attendee version with `registration`; with
+    `cancelled` the METHOD:CANCEL file that removes it from the attendee's calendar)."""
     return event_calendar(
         event,
         locale=locale,
@@ -70,6 +73,7 @@ def calendar_file(event, *, locale: str, now: datetime, registration=None) -> by
         page_url=url_for("events.show", slug=event.slug, _external=True),
         uid_domain=uid_domain(),
         registration=registration,
+        cancelled=cancelled,
     )
 
 
@@ -142,8 +146,26 @@ def send_offer(registration, *, now: datetime):
 
 
 def send_cancelled(registration, *, now: datetime, refunded: bool):
-    """`event_cancelled`: confirms the cancellation (and the refund when `refunded`)."""
-    return _queue(registration, "event_cancelled", now=now, refunded=refunded)
+    """`event_cancelled`: confirms the cancellation (and the refund when `refunded`), with a
+    cancelling .ics (METHOD:CANCEL, the confirmation's UID, a higher SEQUENCE) attached, so
+    a calendar that imported the confirmation removes the meeting."""
+    ics = calendar_file(
+        registration.event, locale=registration.locale, now=now, cancelled=True
+    )
+    return _queue(
+        registration,
+        "event_cancelled",
+        now=now,
+        attachments=[("cancel.ics", "text/calendar", ics)],
+        refunded=refunded,
+    )
+
+
+def send_payment_failed(registration, *, now: datetime):
+    """`event_payment_failed`: the payment did not go through; the seat stays reserved until
+    the hold ends and the pay link lets them try again."""
+    link = url_for("payments.pay", token=registration.token, _external=True)
+    return _queue(registration, "event_payment_failed", now=now, pay_url=link)
 
 
 def send_late_payment_refunded(registration, *, now: datetime):

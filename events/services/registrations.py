@@ -322,9 +322,24 @@ def _release(registration: Registration, what: RegEvent, *, now: datetime) -> bo
 
 
 def payment_failed(registration: Registration, *, now: datetime) -> bool:
-    """An asynchronous payment failed: pending_payment -> expired, the seat goes to the
-    waiting list. No-op (False) in other states."""
-    return _release(registration, RegEvent.PAYMENT_FAILED, now=now)
+    """A payment failed (an asynchronous one such as iDEAL/SEPA, or the test checkout's Fail):
+    the registration stays payable. Under the event lock, while the hold runs, it keeps its
+    seat in pending_payment (audited "registration.payment_failed") and `event_payment_failed`
+    is queued with the pay link, where a new checkout session can be opened; it expires only
+    when the hold does (`waitlist.expire_holds`). A hold that has already run out is expired
+    now and its seat offered to the waiting list. Returns True when the failure was recorded;
+    no-op (False) in other states."""
+    event = lock_event(registration.event_id)
+    if registration.state != RegState.PENDING_PAYMENT.value:
+        return False
+    hold = registration.hold_expires_at
+    if hold is None or hold <= now:
+        seats.transition(registration, RegEvent.HOLD_EXPIRED, now=now)
+        seats.offer_next_seat(event, now=now)
+        return False
+    seats.transition(registration, RegEvent.PAYMENT_FAILED, now=now)
+    notices.send_payment_failed(registration, now=now)
+    return True
 
 
 def checkout_expired(registration: Registration, *, now: datetime) -> bool:

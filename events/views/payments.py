@@ -5,10 +5,12 @@ e-mail links (`/events/r/<token>/...`); an unknown token is a 404. Views read th
 and call services; the request is one unit of work (`core.unit_of_work`), and a part that may
 fail while the request still answers (a webhook, a concurrent checkout) runs in a savepoint.
 
-- `payments.pay` (GET/POST /r/<token>/pay): the amount and a Pay button; POST opens the
-  checkout session and redirects to it (Stripe, or the local test checkout).
+- `payments.pay` (GET/POST /r/<token>/pay): the amount and a Pay button (after a failed
+  payment: what happened and "Try again"); POST opens the checkout session (a new one after a
+  failure) and redirects to it (Stripe, or the local test checkout).
 - `payments.success` (GET /r/<token>/paid?session_id=...): re-fetches the session and runs
-  the same fulfilment as the webhook, then shows the result.
+  the same fulfilment as the webhook, then shows the result (once confirmed: the event's
+  date and time, the join link of an online event, the calendar file).
 - `payments.webhook` (POST /stripe/webhook, CSRF-exempt): 200 for a processed, ignored,
   unknown (not ours: recorded, never placeable) or duplicate event; 400 for a bad, missing
   or stale signature or a bad body; 413 for an oversized body; 409 for an event that cannot
@@ -49,10 +51,11 @@ from core.extensions import csrf, db
 from core.i18n import current_locale
 from core.money import format_eur
 from core.unit_of_work import refusal
+from events.calendar import attendee_join_url
 from events.gateway import GatewayError, WebhookRejected, is_live_key
 from events.invoice_document import REVERSE_CHARGE, document, percent
 from events.invoice_pdf import invoice_pdf
-from events.models import Registration
+from events.models import Payment, Registration
 from events.providers import gateway_for
 from events.services.checkout import (
     EventNotPlaceable,
@@ -91,12 +94,19 @@ def _registration(token: str) -> Registration:
 
 def _pay_page(registration: Registration, status: int = 200):
     invoice = invoice_for(registration)
+    latest = db.session.scalar(
+        sa.select(Payment.status)
+        .where(Payment.registration_id == registration.id)
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )
     return render_template(
         "events/pay.html",
         registration=registration,
         event=registration.event,
         invoice=invoice,
         credit_note=credit_note_for(invoice) if invoice is not None else None,
+        failed=latest == "failed",
         now=now(),
     ), status
 
@@ -144,6 +154,7 @@ def success(token: str):
         event=registration.event,
         outcome=outcome,
         invoice=invoice,
+        join_url=attendee_join_url(registration.event, registration),
     )
 
 

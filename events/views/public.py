@@ -25,7 +25,7 @@ from core.unit_of_work import refusal
 from events.calendar import attendee_join_url
 from events.forms.registration import BillingForm, RegistrationForm, ResendForm
 from events.payments import RegState
-from events.services import mailings, notices, registrations, seats, waitlist
+from events.services import invoices, mailings, notices, registrations, seats, waitlist
 from events.views.presenters import (
     availability,
     billing_note,
@@ -222,11 +222,16 @@ def billing(token: str):
 
 @bp.get("/r/<token>")
 def manage(token: str):
-    """The registrant's status page: state, price, and the links that fit the state."""
+    """The registrant's status page: state, price, and the links that fit the state (after a
+    refund the credit note, and the invoice it credits labelled as the original)."""
     registration = registrations.get_registration(token)
     at = now()
+    invoice = invoices.invoice_for(registration)
+    credit_note = invoices.credit_note_for(invoice) if invoice is not None else None
     return render_template(
         "events/manage.html",
+        invoice=invoice,
+        credit_note=credit_note,
         registration=registration,
         event=registration.event,
         now=at,

@@ -25,8 +25,9 @@ written out in NATURAL (and checked by `test_the_natural_order_yields`): paid, t
 confirmed with an invoice; refunded in full (in one or two refunds), the registration is
 refunded with a credit note for the invoice and the seat offered to the waiting list; a
 partial refund is only recorded on the payment (a human decides: no credit note, still
-confirmed); a failed or expired checkout releases the seat to the waiting list and bills
-nothing.
+confirmed); a failed payment keeps the seat held (the registration stays payable until its
+hold ends) and mails the payer the pay link once; an expired checkout releases the seat to
+the waiting list; neither bills anything.
 
 The property (`test_any_order_and_redelivery_yields_the_natural_end_state`): hypothesis
 draws a scenario, a delivery order (a permutation plus redeliveries of the same event id)
@@ -137,7 +138,16 @@ NATURAL: dict[str, dict] = {
     "paid_partly_then_fully_refunded": {**_REFUNDED, "refunds_at_stripe": [1000, 5050]},
     "delayed_paid": _PAID,
     "delayed_paid_refunded": _REFUNDED,
-    "delayed_failed": {**_RELEASED, "payment": ("failed", 0, False)},
+    # a failed payment keeps the registration payable: the seat stays held until the hold
+    # ends, and the payer is mailed the pay link to try again
+    "delayed_failed": {
+        "registrations": {PAYER: "pending_payment", NEXT: "waitlisted"},
+        "payment": ("failed", 0, False),
+        "seats_taken": 1,
+        "documents": [],
+        "mails": {(PAYER, "event_payment_failed", 0): 1},
+        "refunds_at_stripe": [],
+    },
     "expired": {**_RELEASED, "payment": ("expired", 0, False)},
 }
 

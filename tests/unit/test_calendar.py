@@ -102,3 +102,20 @@ def test_naive_times_are_refused():
         event_calendar(
             _event(), locale="nl", now=datetime(2025, 3, 1), page_url=PAGE, uid_domain="x"
         )
+
+
+def test_a_cancellation_cancels_the_same_meeting_with_a_higher_sequence():
+    event = _event()
+    confirmed = Registration(state="confirmed")
+    published = event_calendar(
+        event, locale="nl", now=NOW, page_url=PAGE, uid_domain="podium.test", registration=confirmed
+    )
+    cancelled = event_calendar(
+        event, locale="nl", now=NOW, page_url=PAGE, uid_domain="podium.test", cancelled=True
+    )
+    (published_cal, before), (cancel_cal, after) = _vevent(published), _vevent(cancelled)
+    assert (str(published_cal["method"]), str(cancel_cal["method"])) == ("PUBLISH", "CANCEL")
+    assert str(after["uid"]) == str(before["uid"]) == event_uid(event, "podium.test")
+    assert int(after["sequence"]) > int(before["sequence"])
+    assert str(after["status"]) == "CANCELLED"
+    assert "meet.example.org" not in cancelled.decode()  # no join link in a cancellation

@@ -119,15 +119,15 @@ def test_invoices_are_only_shown_to_their_registrant_or_an_admin(
     assert client.get(f"/events/r/{other.token}/invoices/2025-0001").status_code == 200
 
 
-def test_fail_releases_the_seat(client, make_registration):
+def test_fail_keeps_the_seat_and_offers_a_retry(client, make_registration):
     registration = make_registration(paying=True)
     started = client.post(f"/events/r/{registration.token}/pay")
     failed = client.post(started.headers["Location"], data={"action": "fail"})
     assert failed.status_code == 303 and failed.headers["Location"].endswith("/pay")
-    assert fresh(Registration, registration.id).state == "expired"
+    assert fresh(Registration, registration.id).state == "pending_payment"
     assert db.session.scalar(sa.select(Payment.status)) == "failed"
     page = client.get(f"/events/r/{registration.token}/pay?lang=en").get_data(as_text=True)
-    assert "cannot be paid" in page
+    assert "did not go through" in page and "Try again" in page
 
 
 def test_cancel_returns_to_the_pay_page_and_the_session_is_reused(client, make_registration):

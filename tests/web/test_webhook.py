@@ -169,14 +169,14 @@ def test_late_payment_for_a_full_event_is_refunded(
     assert holding == 1
 
 
-def test_failed_async_payment_releases_the_seat(client, checkout, stripe_api):
+def test_failed_async_payment_keeps_the_seat_held(client, checkout, stripe_api):
     registration, payment = checkout()
     body = event_body(
         "checkout.session.async_payment_failed",
         {"id": payment.session_id, "status": "complete", "payment_status": "unpaid"},
     )
     assert post_webhook(client, body).json == {"status": "failed"}
-    assert state(registration) == "expired"
+    assert state(registration) == "pending_payment"
     assert db.session.get(Payment, payment.id).status == "failed"
 
 
