@@ -149,9 +149,7 @@ def send_cancelled(registration, *, now: datetime, refunded: bool):
     """`event_cancelled`: confirms the cancellation (and the refund when `refunded`), with a
     cancelling .ics (METHOD:CANCEL, the confirmation's UID, a higher SEQUENCE) attached, so
     a calendar that imported the confirmation removes the meeting."""
-    ics = calendar_file(
-        registration.event, locale=registration.locale, now=now, cancelled=True
-    )
+    ics = calendar_file(registration.event, locale=registration.locale, now=now, cancelled=True)
     return _queue(
         registration,
         "event_cancelled",

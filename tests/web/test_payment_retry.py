@@ -74,7 +74,9 @@ def test_a_failed_payment_mails_the_pay_link_in_the_registrants_language(client,
 def test_the_hold_still_expires_after_a_failure_and_the_seat_moves_on(app, client, clock, outbox):
     event = make_event(capacity=1)
     registration = make_registration(event, paying=True)
-    waiting = make_registration(event, "waitlisted", email="next@example.org", waitlisted_at=clock())
+    waiting = make_registration(
+        event, "waitlisted", email="next@example.org", waitlisted_at=clock()
+    )
     _fail_through_test_checkout(client, registration)
     assert fresh(Registration, waiting.id).state == "waitlisted"  # the seat stays held
     clock.advance(minutes=31)
@@ -99,9 +101,7 @@ def test_the_success_page_shows_the_date_the_join_link_and_the_calendar_file(cli
     assert f"/events/r/{registration.token}/calendar.ics" in page
 
 
-def test_after_cancelling_the_page_links_the_credit_note_and_the_original_invoice(
-    client, outbox
-):
+def test_after_cancelling_the_page_links_the_credit_note_and_the_original_invoice(client, outbox):
     registration = make_registration(paying=True)
     pay_through_test_checkout(client, registration)
     assert client.post(f"/events/r/{registration.token}/cancel").status_code == 302
