@@ -11,22 +11,30 @@ from core.clock import now
 from core.errors import DomainError
 from core.extensions import db
 from demo.events_demo import load_demo_events
-from demo.services import load_demo, login_lines
+from demo.services import PHASES, load_demo, login_lines
 
 demo_cli = AppGroup("demo", help="Demo data for trying Podium locally.")
 
 
 @demo_cli.command("load")
-def load_command() -> None:
+@click.option(
+    "--phase",
+    type=click.Choice(list(PHASES)),
+    default="submissions",
+    show_default=True,
+    help="The phase Customer Data Awards 2026 is in: its timeline is placed around today.",
+)
+def load_command(phase: str) -> None:
     """Load the demo: Customer Data Awards 2025 (scored, ratified and published) and 2026
-    (open for submissions), the demo events (`demo/events_demo.py`), and demo log-ins,
-    which are printed at the end.
+    (in PHASE: open for submissions by default), the demo events (`demo/events_demo.py`),
+    and demo log-ins, which are printed at the end.
 
-    Safe to run again: nothing is duplicated and ratified results are left alone.
+    Safe to run again: nothing is duplicated and ratified results are left alone; run it
+    again with another --phase to move the 2026 programme to that phase.
     """
     moment = now()
     try:
-        lines = load_demo(now=moment)
+        lines = load_demo(now=moment, phase=phase)
         lines += load_demo_events(moment)
     except (ProgrammeFileError, ScoreImportError) as error:
         db.session.rollback()

@@ -59,8 +59,21 @@ def programme_2025() -> dict:
     return json.loads(PROGRAMME_FILE.read_text(encoding="utf-8"))
 
 
-def programme_2026(now: datetime) -> dict:
-    """The 2025 set-up without entries, submissions open from 30 days ago for 90 days.
+#: phase -> days from today of (submissions open, close, scoring open, close, publish)
+PHASES = {
+    "submissions": (-30, 60, 61, 90, 100),
+    "scoring": (-90, -30, -20, 30, 40),
+    "deliberation": (-120, -60, -50, -5, 10),
+    "published": (-150, -90, -80, -40, -10),
+}
+_HOURS = (9, 17, 9, 17, 18)
+_TIMELINE_KEYS = ("submissions_open", "submissions_close", "scoring_open", "scoring_close")
+
+
+def programme_2026(now: datetime, phase: str = "submissions") -> dict:
+    """The 2025 set-up with its timeline placed so that `now` falls in `phase` (a key of
+    PHASES). From scoring on it holds the 2025 entries that were eligible (refs CDA26-...),
+    so the jury has something to score; in the submissions phase it has no entries.
 
     Times are whole local hours counted from today's date, so loading twice on one day
     changes nothing."""
@@ -70,17 +83,17 @@ def programme_2026(now: datetime) -> dict:
     def at(days: int, hour: int) -> str:
         return (today + timedelta(days=days)).replace(hour=hour, tzinfo=None).isoformat()
 
+    moments = [at(days, hour) for days, hour in zip(PHASES[phase], _HOURS, strict=True)]
+    entries = [
+        {**entry, "ref": entry["ref"].replace("CDA25", "CDA26")}
+        for entry in doc["entries"]
+        if entry["status"] == "eligible"
+    ]
     doc.update(
         slug="cda-2026",
         name="Customer Data Awards 2026",
-        entries=[],
-        timeline={
-            "submissions_open": at(-30, 9),
-            "submissions_close": at(60, 17),
-            "scoring_open": at(61, 9),
-            "scoring_close": at(90, 17),
-            "publish_at": at(100, 18),
-        },
+        entries=[] if phase == "submissions" else entries,
+        timeline={**dict(zip(_TIMELINE_KEYS, moments, strict=False)), "publish_at": moments[4]},
     )
     return doc
 
@@ -129,8 +142,11 @@ def decide_2025(programme: Programme, chair: User) -> list[str]:
     moment = programme.scoring_close_at + timedelta(days=1)
     notes = []
     if not done:
+        # the jury handed in its scorecards the day before scoring closed
         with SCORES_FILE.open(encoding="utf-8", newline="") as lines:
-            summary = import_scores(programme, lines, now=moment, actor=None)
+            summary = import_scores(
+                programme, lines, now=programme.scoring_close_at - timedelta(days=1), actor=None
+            )
         notes.append(f"Imported {summary.lines} demo scores.")
     entries = {e.ref: e for e in _entries(programme)}
     for category in pending:
@@ -154,21 +170,54 @@ def _entries(programme: Programme):
     return db.session.scalars(sa.select(Entry).where(Entry.programme_id == programme.id))
 
 
-def load_demo(*, now: datetime) -> list[str]:
-    """Load or refresh the awards demo; returns lines to print. Raises what the services raise."""
+def date_submissions(programme: Programme, *, now: datetime) -> None:
+    """Give every submitted entry whose `submitted_at` lies outside the programme's submission
+    window (the loader stamps the moment of loading) a moment inside it and not after `now`:
+    a day apart, counted back from a day before the deadline (or before `now` while the
+    window is still open), in the order of the refs."""
+    outside = [
+        entry
+        for entry in sorted(_entries(programme), key=lambda e: e.ref)
+        if entry.submitted_at is not None
+        and not (
+            programme.submissions_open_at <= entry.submitted_at < programme.submissions_close_at
+            and entry.submitted_at <= now
+        )
+    ]
+    for index, entry in enumerate(outside):
+        moment = max(
+            min(programme.submissions_close_at, now) - timedelta(days=1 + index),
+            programme.submissions_open_at,
+        )
+        entry.submitted_at = moment
+        entry.created_at = min(entry.created_at, moment)
+        if entry.updated_at is not None:
+            entry.updated_at = moment
+
+
+def jurors() -> list[tuple[str, str]]:
+    """(e-mail, name) of every juror of the demo programmes, the chair first."""
+    return [(j["email"], j["name"]) for j in programme_2025()["jury"]]
+
+
+def load_demo(*, now: datetime, phase: str = "submissions") -> list[str]:
+    """Load or refresh the awards demo, with Customer Data Awards 2026 in `phase` (a key of
+    PHASES); returns lines to print. Raises what the services raise."""
     lines = []
     summary = load_programme(programme_2025(), now=now)
     p2025 = summary.programme
     lines += summary.lines()
-    summary_2026 = load_programme(programme_2026(now), now=now)
+    summary_2026 = load_programme(programme_2026(now, phase), now=now)
     lines += summary_2026.lines()
     demo_user(*ADMIN, now=now, admin=True)
     demo_user(*ENTRANT, now=now)
-    chair = demo_user(CHAIR, "Arnold van het Nederend", now=now)
-    juror = demo_user(JUROR, "Lisette Gouda", now=now)
+    jury = [demo_user(email, name, now=now) for email, name in jurors()]
+    chair = jury[0]
     for programme in (p2025, summary_2026.programme):
-        for user in (chair, juror):
+        date_submissions(programme, now=now)
+        for user in jury:
             accept_terms(programme, user, now=now)
+    lines.append(f"Customer Data Awards 2026: in the {phase} phase.")
     db.session.flush()
     lines += decide_2025(p2025, chair)
     return lines
@@ -180,7 +229,6 @@ def login_lines() -> list[str]:
         "",
         f"Demo log-ins (password: {DEMO_PASSWORD}):",
         f"  admin    {ADMIN[0]}",
-        f"  chair    {CHAIR}",
-        f"  juror    {JUROR}",
         f"  entrant  {ENTRANT[0]}",
+        *(f"  {'chair' if email == CHAIR else 'juror':<8} {email}" for email, _ in jurors()),
     ]

@@ -12,14 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask_babel import force_locale, format_date
+from babel import Locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from core.clock import local
 from core.extensions import db
 from core.money import format_eur
 from events.models import Invoice
-from events.services.invoices import CREDIT_NOTE, vat_breakdown
+from events.services.invoices import CREDIT_NOTE, invoice_date, vat_breakdown
 
 #: the legal reverse-charge statement, in both languages whatever the document language
 REVERSE_CHARGE = "Btw verlegd / VAT reverse-charged"
@@ -49,14 +50,20 @@ class Document:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-def _customer(customer: dict) -> list[str]:
+def country_name(code: str, locale: str) -> str:
+    """The country `code` ("NL") by its name in `locale` ("Nederland", "Netherlands"); a code
+    Babel does not know is printed as it is."""
+    return Locale.parse(locale).territories.get(code.upper(), code)
+
+
+def _customer(customer: dict, locale: str) -> list[str]:
     lines = [
         customer.get("company") or "",
         customer.get("name") or "",
         customer.get("address") or "",
     ]
     place = " ".join(p for p in (customer.get("postcode"), customer.get("city")) if p)
-    lines += [place, customer.get("country") or ""]
+    lines += [place, country_name(customer.get("country") or "", locale)]
     if customer.get("vat_id"):
         lines.append(_("VAT id: %(vat_id)s", vat_id=customer["vat_id"]))
     return [line for line in lines if line]
@@ -109,7 +116,7 @@ def document(invoice: Invoice) -> Document:
         return Document(
             title=_("Credit note") if is_credit else _("Invoice"),
             number=invoice.number,
-            date=format_date(local(invoice.issued_at).date(), "long"),
+            date=invoice_date(local(invoice.issued_at).date(), locale),
             is_credit_note=is_credit,
             credits_number=_credited(invoice) if is_credit else None,
             supplier=[
@@ -118,7 +125,7 @@ def document(invoice: Invoice) -> Document:
                 _("VAT id: %(vat_id)s", vat_id=supplier["vat_id"]),
                 _("Chamber of Commerce (KvK): %(kvk)s", kvk=supplier["kvk"]),
             ],
-            customer=_customer(invoice.customer),
+            customer=_customer(invoice.customer, locale),
             headers=[
                 _("Description"),
                 _("Quantity"),

@@ -26,7 +26,7 @@ FONT_DIRS = (
     "/Library/Fonts",
 )
 _REGULAR, _BOLD = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
-WIDTHS = (80, 18, 34, 20, 34)  # mm; A4 minus 12 mm margins = 186 mm
+WIDTHS = (80, 18, 34, 20, 34)  # mm, the least per column; A4 minus 12 mm margins = 186 mm
 
 
 def find_font_dir(configured: str | None = None) -> Path | None:
@@ -49,6 +49,28 @@ class _Pdf(FPDF):
             self.family = "helvetica"
         self.set_margins(12, 12, 12)
         self.set_auto_page_break(True, margin=15)
+        self.widths: tuple[float, ...] = WIDTHS
+
+    def size_columns(self, headers: list[str], rows: list[list[str]]) -> None:
+        """Widen each number column to its longest header word and its longest cell (bold,
+        so neither a header word nor an amount is ever broken inside); the description
+        column takes what is left. Headers then wrap only between words."""
+        self.set_font(self.family, "B", 9)
+        padding = 2 * self.c_margin + 1
+
+        def need(text: str, *, whole: bool) -> float:
+            parts = [text] if whole else text.split()
+            return max((self.get_string_width(self.text_of(p)) for p in parts), default=0)
+
+        widths = []
+        for index, least in enumerate(WIDTHS[1:], start=1):
+            longest = max(
+                [need(headers[index], whole=False)]
+                + [need(cells[index], whole=True) for cells in rows]
+            )
+            widths.append(max(least, longest + padding))
+        rest = self.epw - sum(widths)
+        self.widths = (rest, *widths)
 
     def text_of(self, value: str) -> str:
         if self.unicode:
@@ -60,17 +82,17 @@ class _Pdf(FPDF):
         self.multi_cell(0, h, self.text_of(value), new_x="LMARGIN", new_y="NEXT")
 
     def row(self, cells: list[str], *, bold: bool = False) -> None:
-        """One table row of WIDTHS columns (first left-aligned, the rest right), then a rule."""
+        """One table row of the sized columns (first left-aligned, the rest right), then a rule."""
         self.set_font(self.family, "B" if bold else "", 9)
         texts = [self.text_of(value) for value in cells]
         lines = max(
             len(cast("list[str]", self.multi_cell(width, 5, text, dry_run=True, output="LINES")))
-            for width, text in zip(WIDTHS, texts, strict=True)
+            for width, text in zip(self.widths, texts, strict=True)
         )
         if self.will_page_break(5 * lines + 2):
             self.add_page()
         y, x = self.get_y(), self.l_margin
-        for index, (width, text) in enumerate(zip(WIDTHS, texts, strict=True)):
+        for index, (width, text) in enumerate(zip(self.widths, texts, strict=True)):
             self.set_xy(x, y)
             align = "L" if index == 0 else "R"
             self.multi_cell(width, 5, text, align=align, new_x="RIGHT", new_y="TOP")
@@ -103,6 +125,9 @@ def render(doc: Document, *, font_dir: Path | None, issued_at=None) -> bytes:
     if doc.credits_number:
         pdf.write_line(f"{doc.labels['credits']}: {doc.credits_number}")
     pdf.ln(4)
+    pdf.size_columns(
+        doc.headers, [*doc.rows, *([label, "", "", "", amount] for label, amount in doc.totals)]
+    )
     pdf.row(doc.headers, bold=True)
     for cells in doc.rows:
         pdf.row(cells)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from babel.dates import format_date
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
@@ -127,6 +128,11 @@ def customer_details(registration: Registration) -> dict[str, str]:
     }
 
 
+def invoice_date(day: date, locale: str) -> str:
+    """`day` as every date on an invoice is written: "1 december 2026", "1 December 2026"."""
+    return format_date(day, "d MMMM y", locale=locale)
+
+
 def event_label(event: Event, locale: str) -> str:
     """ "Digital Talk: <title>", or just the title when it already names the kind."""
     title = event.title(locale)
@@ -135,7 +141,7 @@ def event_label(event: Event, locale: str) -> str:
 
 def _line(registration: Registration, price: TaxedPrice) -> dict:
     event = registration.event
-    day = local(event.starts_at).strftime("%d-%m-%Y")
+    day = invoice_date(local(event.starts_at).date(), registration.locale)
     return {
         "description": f"{event_label(event, registration.locale)} ({day}), {registration.name}",
         "quantity": 1,
