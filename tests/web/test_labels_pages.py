@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from awards.models import Conflict
 from core.audit.services import record
 from core.extensions import db
 from core.labels import LABELS
@@ -111,3 +112,27 @@ def test_the_billing_country_list_holds_countries_only(client):
         assert {"BE", "DE", "XK"} <= set(codes)
         assert set(codes) & NOT_COUNTRIES == set()
         assert "Pseudo" not in html
+
+
+def test_the_dutch_conflicts_page_names_sources_and_rulings(
+    admin_nl, clock, make_programme, make_entry, make_juror
+):
+    programme = make_programme()
+    juror = make_juror(programme)
+    for source, status in (("detected", "pending"), ("declared", "upheld")):
+        db.session.add(
+            Conflict(
+                jury_member_id=juror.id,
+                entry_id=make_entry(programme).id,
+                source=source,
+                status=status,
+                created_at=clock(),
+            )
+        )
+    db.session.commit()
+
+    page = admin_nl.get(f"/admin/awards/{programme.slug}/jury/conflicts").get_data(as_text=True)
+    text = _text(page)
+
+    assert _codes_in(text, ["detected", "declared", "pending", "upheld"]) == []
+    assert all(word in text for word in ("Gevonden", "Gemeld", "In behandeling", "Gehandhaafd"))
