@@ -9,6 +9,7 @@ from flask import Flask, request
 from flask_babel import format_datetime
 
 from core.i18n import current_locale
+from core.labels import audit_details, label
 
 #: how dates with a time are shown: "12 juni 2025, 18:00" / "12 June 2025, 18:00"
 DATETIME_FORMAT = "d MMMM y, HH:mm"
@@ -23,7 +24,12 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"locale": current_locale(), "lang_url": _lang_url}
+        return {
+            "locale": current_locale(),
+            "lang_url": _lang_url,
+            "code_label": label,
+            "audit_details": audit_details,
+        }
 
     @app.after_request
     def _security_headers(response):

@@ -28,6 +28,7 @@ from awards.timeline import PhaseClosed, Timeline
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput
 from core.extensions import db
+from core.labels import LABELS
 from core.outbox.services import queue_mail
 from core.templating import DATETIME_FORMAT
 
@@ -43,13 +44,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "eligible": (frozenset({"submitted", "eligible", "ineligible"}), "eligible"),
     "ineligible": (frozenset({"submitted", "eligible", "ineligible"}), "ineligible"),
 }
-STATE_LABELS = {
-    "draft": _l("Draft"),
-    "submitted": _l("Submitted"),
-    "eligible": _l("Eligible"),
-    "ineligible": _l("Ineligible"),
-    "withdrawn": _l("Withdrawn"),
-}
+STATE_LABELS = LABELS["entry"]
 
 
 class SubmissionsClosed(DomainError):

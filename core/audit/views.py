@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -50,16 +48,12 @@ def index():
         max_per_page=PER_PAGE,
         error_out=False,
     )
-    rows = [
-        (entry, json.dumps(entry.data or {}, ensure_ascii=False, sort_keys=True, default=str))
-        for entry in page.items
-    ]
     filters = {k: v for k, v in (("action", action), ("scope", scope)) if v}
     return render_template(
         "admin/audit_index.html",
         form=form,
         page=page,
-        rows=rows,
+        rows=page.items,
         scope_labels=scopes,
         filters=filters,
     )

@@ -6,13 +6,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField
 
 from core.forms import Form
+from core.labels import LABELS
 
-STATUS_LABELS = {
-    "queued": _l("Queued"),
-    "sent": _l("Sent"),
-    "logged": _l("Logged (not sent)"),
-    "failed": _l("Failed"),
-}
+STATUS_LABELS = LABELS["outbox_status"]
 
 
 class OutboxFilterForm(Form):

@@ -21,13 +21,24 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+#: two-letter territories in Babel's (CLDR's) list that are no ISO 3166-1 country: the
+#: pseudo-locales' XA/XB ("Pseudo-Accenten", "Pseudo-Bidi"), unions and groupings (EU, EZ,
+#: UN, QO), the unknown region ZZ and the exceptionally reserved codes of places that are part
+#: of a country listed already (AC, CP, CQ, DG, EA, IC, TA). Kosovo's XK stays: it is not in
+#: ISO 3166-1, but the EU, Stripe and VIES use it for a country people are billed in.
+NOT_COUNTRIES = frozenset(
+    ("XA", "XB", "ZZ", "EU", "EZ", "UN", "QO", "AC", "CP", "CQ", "DG", "EA", "IC", "TA")
+)
+
+
 def country_choices() -> list[tuple[str, str]]:
-    """ISO country codes with names in the current language, the Netherlands first."""
+    """ISO 3166-1 country codes (and Kosovo's XK) with names in the current language, the
+    Netherlands first; Babel's pseudo-territories and groupings (`NOT_COUNTRIES`) left out."""
     locale = Locale.parse(current_locale())
     names = {
         code: name
         for code, name in locale.territories.items()
-        if len(code) == 2 and code.isalpha() and code not in ("ZZ", "EU", "EZ", "UN", "QO")
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
     }
     rest = sorted((c for c in names if c != "NL"), key=lambda c: names[c].casefold())
     return [("NL", names.get("NL", "Nederland")), *((c, names[c]) for c in rest)]

@@ -263,7 +263,7 @@ def test_index_lists_upcoming_and_past_with_counts(admin_client, clock):
     for state in ("confirmed", "confirmed", "waitlisted"):
         make_registration(upcoming, state)
     html = admin_client.get("/admin/events/").get_data(as_text=True)
-    assert "confirmed: 2" in html and "waitlisted: 1" in html
+    assert "Confirmed: 2" in html and "On the waiting list: 1" in html
     assert html.index("Upcoming") < html.index("upcoming") < html.index("Past") < html.index("past")
     assert past.slug in html
 

@@ -1,0 +1,293 @@
+"""Human labels (Dutch and English, through `lazy_gettext`) for every code shown to people:
+registration states, audiences, payment statuses, entry and scorecard states, conflict
+statuses and sources, jury roles, outbox statuses and kinds, audit actions and the keys of
+their data. Templates call `code_label(code, kind)` (registered in `core.templating`); an audit
+entry's data is shown through `audit_details(data)`.
+
+`core` knows no domain, so the codes are written out here; `tests/unit/test_labels.py`
+fails when a domain's state tuple, a mail template or a recorded audit action has no label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+LABELS: Mapping[str, Mapping[str, LazyString]] = {
+    # Registration states (`events.payments.RegState`).
+    "registration": {
+        "pending_verification": _l("Awaiting e-mail confirmation"),
+        "pending_payment": _l("Awaiting payment"),
+        "confirmed": _l("Confirmed"),
+        "waitlisted": _l("On the waiting list"),
+        "offered": _l("Seat offered"),
+        "cancelled": _l("Cancelled"),
+        "expired": _l("Expired"),
+        "refunded": _l("Refunded"),
+    },
+    # Who pays which price (`events.pricing.Audience`).
+    "audience": {
+        "member": _l("Member"),
+        "non_member": _l("Non-member"),
+    },
+    # Payment statuses (`events.models.Payment.status`).
+    "payment": {
+        "open": _l("Open"),
+        "paid": _l("Paid"),
+        "failed": _l("Failed"),
+        "expired": _l("Expired"),
+        "refunded": _l("Refunded"),
+    },
+    # Entry states (`awards.models.ENTRY_STATES`).
+    "entry": {
+        "draft": _l("Draft"),
+        "submitted": _l("Submitted"),
+        "eligible": _l("Eligible"),
+        "ineligible": _l("Ineligible"),
+        "withdrawn": _l("Withdrawn"),
+    },
+    # Scorecard states (`awards.models.SCORECARD_STATES`).
+    "scorecard": {
+        "draft": _l("Draft"),
+        "submitted": _l("Submitted"),
+    },
+    # Conflict-of-interest rulings (`awards.models.CONFLICT_STATES`).
+    "conflict_status": {
+        "pending": _l("Pending"),
+        "upheld": _l("Upheld"),
+        "dismissed": _l("Dismissed"),
+    },
+    # How a conflict of interest became known (`awards.models.CONFLICT_SOURCES`).
+    "conflict_source": {
+        "declared": _l("Declared"),
+        "detected": _l("Detected"),
+    },
+    # Jury roles (`awards.models.JURY_ROLES`).
+    "jury_role": {
+        "chair": _l("Chair"),
+        "member": _l("Member"),
+    },
+    # Outbox statuses (`core.outbox.models.MailMessage.status`).
+    "outbox_status": {
+        "queued": _l("Queued"),
+        "sent": _l("Sent"),
+        "logged": _l("Logged (not sent)"),
+        "failed": _l("Failed"),
+    },
+    # Outbox kinds: the mail template a message was rendered from (`templates/mail/`).
+    "outbox_kind": {
+        "account_reset": _l("Password reset"),
+        "account_signup_exists": _l("Sign-up for an existing account"),
+        "account_verify": _l("Confirm e-mail address"),
+        "awards_conflict_after_ratification": _l("Conflict after ratification"),
+        "entry_ineligible": _l("Entry not admitted"),
+        "entry_submitted": _l("Entry submitted"),
+        "event_cancelled": _l("Registration cancelled"),
+        "event_confirmed": _l("Registration confirmed"),
+        "event_invoice": _l("Invoice"),
+        "event_late_payment_refunded": _l("Late payment refunded"),
+        "event_manage_link": _l("Link to manage a registration"),
+        "event_offer": _l("Seat offered"),
+        "event_refund": _l("Refund"),
+        "event_reminder": _l("Event reminder"),
+        "event_verify": _l("Confirm registration"),
+        "event_waitlisted": _l("On the waiting list"),
+        "jury_invite": _l("Jury invitation"),
+        "jury_scorecard_reopened": _l("Scorecard reopened"),
+    },
+    # Audit actions (`core.audit.services.record`), as a short sentence each.
+    "audit": {
+        "account.admin_granted": _l("Made an administrator"),
+        "account.password_changed": _l("Password changed"),
+        "account.password_reset": _l("Password reset"),
+        "account.reset_requested": _l("Password reset requested"),
+        "account.signed_up": _l("Signed up"),
+        "account.verified": _l("E-mail address confirmed"),
+        "category.created": _l("Category created"),
+        "category.updated": _l("Category changed"),
+        "category.deleted": _l("Category deleted"),
+        "conflict.after_ratification": _l("Conflict of interest after ratification"),
+        "conflict.declared": _l("Conflict of interest declared"),
+        "conflict.detected": _l("Conflict of interest detected"),
+        "conflict.ruled": _l("Conflict of interest ruled on"),
+        "credit_note.issued": _l("Credit note issued"),
+        "criterion.created": _l("Criterion created"),
+        "criterion.updated": _l("Criterion changed"),
+        "criterion.deleted": _l("Criterion deleted"),
+        "entries.exported": _l("Entries exported"),
+        "entry.created": _l("Entry created"),
+        "entry.screened": _l("Entry screened"),
+        "entry.submitted": _l("Entry submitted"),
+        "entry.withdrawn": _l("Entry withdrawn"),
+        "event.created": _l("Event created"),
+        "event.updated": _l("Event changed"),
+        "event.deleted": _l("Event deleted"),
+        "invoice.issued": _l("Invoice issued"),
+        "jury.invite_accepted": _l("Jury invitation accepted"),
+        "jury.invited": _l("Invited to the jury"),
+        "jury.reinvited": _l("Jury invitation sent again"),
+        "jury.removed": _l("Removed from the jury"),
+        "jury.terms_accepted": _l("Jury terms accepted"),
+        "mail.retried": _l("E-mail sent again"),
+        "member_organisation.created": _l("Member organisation created"),
+        "member_organisation.updated": _l("Member organisation changed"),
+        "member_organisation.deleted": _l("Member organisation deleted"),
+        "payment.started": _l("Payment started"),
+        "payment.paid": _l("Payment received"),
+        "payment.failed": _l("Payment failed"),
+        "payment.expired": _l("Payment session expired"),
+        "payment.mismatch": _l("Payment does not match"),
+        "payment.refunded": _l("Payment refunded"),
+        "payment.partially_refunded": _l("Payment partly refunded"),
+        "privacy.erased": _l("Personal data erased"),
+        "privacy.exported": _l("Personal data exported"),
+        "privacy.purged": _l("Old personal data purged"),
+        "programme.created": _l("Programme created"),
+        "programme.updated": _l("Programme changed"),
+        "programme.loaded": _l("Programme loaded from a file"),
+        "registration.created": _l("Registration created"),
+        "registration.verified": _l("Registration confirmed by e-mail"),
+        "registration.refunded": _l("Registration refunded"),
+        "registration.checked_in": _l("Checked in"),
+        "registration.check_in_undone": _l("Check-in undone"),
+        "registration.verified_free": _l("Registration confirmed (free)"),
+        "registration.verified_paid": _l("Seat held for payment"),
+        "registration.paid": _l("Registration paid"),
+        "registration.payment_failed": _l("Payment failed"),
+        "registration.hold_expired": _l("Seat hold expired"),
+        "registration.session_expired": _l("Payment session expired"),
+        "registration.waitlist": _l("Put on the waiting list"),
+        "registration.offer": _l("Seat offered"),
+        "registration.offer_accepted_free": _l("Offer accepted (free)"),
+        "registration.offer_accepted_paid": _l("Offer accepted, awaiting payment"),
+        "registration.offer_lapsed": _l("Offer lapsed"),
+        "registration.cancel": _l("Registration cancelled"),
+        "registration.refund": _l("Registration refunded"),
+        "registration.late_payment_refunded": _l("Late payment refunded"),
+        "registration.comp": _l("Complimentary seat given"),
+        "results.publication_scheduled": _l("Publication scheduled"),
+        "results.ratified": _l("Results ratified"),
+        "results.shortlisted": _l("Shortlist set"),
+        "scorecard.reopened": _l("Scorecard reopened"),
+        "scorecard.submitted": _l("Scorecard submitted"),
+        "scores.imported": _l("Scores imported"),
+    },
+    # The keys of an audit entry's data.
+    "audit_key": {
+        "affiliation": _l("Affiliation"),
+        "amount_cents": _l("Amount (cents)"),
+        "amount_refunded": _l("Amount refunded (cents)"),
+        "amount_total": _l("Total amount (cents)"),
+        "at_provider_already": _l("Already refunded at the provider"),
+        "audience": _l("Audience"),
+        "before": _l("Before"),
+        "categories": _l("Categories"),
+        "category": _l("Category"),
+        "change": _l("Change"),
+        "changed": _l("Changed"),
+        "client_reference_id": _l("Client reference"),
+        "conflict_id": _l("Conflict"),
+        "count": _l("Number"),
+        "counts": _l("Numbers"),
+        "created": _l("Created"),
+        "credit_note": _l("Credit note"),
+        "credits": _l("Credits invoice"),
+        "criteria": _l("Criteria"),
+        "currency": _l("Currency"),
+        "cutoff": _l("Cut-off"),
+        "decision": _l("Decision"),
+        "domains": _l("Domains"),
+        "draft_deleted": _l("Draft scorecard deleted"),
+        "email": _l("E-mail"),
+        "entries": _l("Entries"),
+        "entry_id": _l("Entry"),
+        "event_id": _l("Event"),
+        "events": _l("Events"),
+        "from_state": _l("State before"),
+        "gross_cents": _l("Amount incl. VAT (cents)"),
+        "juror": _l("Juror"),
+        "jury": _l("Jury"),
+        "kept": _l("Kept"),
+        "key": _l("Key"),
+        "lines": _l("Lines"),
+        "match": _l("Match"),
+        "member_id": _l("Juror"),
+        "member_organisation_id": _l("Member organisation"),
+        "method": _l("Method"),
+        "name": _l("Name"),
+        "note": _l("Note"),
+        "number": _l("Number"),
+        "outcome": _l("Outcome"),
+        "previous": _l("Previous"),
+        "previous_status": _l("Previous status"),
+        "publish_at": _l("Publish at"),
+        "quorum": _l("Quorum"),
+        "reason": _l("Reason"),
+        "ref": _l("Reference"),
+        "refund_id": _l("Refund"),
+        "registration_id": _l("Registration"),
+        "registrations": _l("Registrations"),
+        "retention_days": _l("Retention (days)"),
+        "role": _l("Role"),
+        "scale": _l("Scale"),
+        "scorecards_created": _l("Scorecards created"),
+        "scorecards_unchanged": _l("Scorecards unchanged"),
+        "scorecards_updated": _l("Scorecards changed"),
+        "session_id": _l("Payment session"),
+        "slug": _l("Short name"),
+        "status": _l("Status"),
+        "tie_break": _l("Tie-break"),
+        "to_state": _l("State after"),
+        "trim": _l("Trim"),
+        "unchanged": _l("Unchanged"),
+        "updated": _l("Changed"),
+        "users_created": _l("Users created"),
+        "weight": _l("Weight"),
+        "winner": _l("Winner"),
+    },
+}
+
+#: audit data keys whose values are themselves codes of a kind above
+_VALUE_KINDS = {
+    "from_state": "registration",
+    "to_state": "registration",
+    "audience": "audience",
+    "decision": "conflict_status",
+    "role": "jury_role",
+    "previous_status": "outbox_status",
+    "status": "entry",
+}
+
+
+def label(code: str | None, kind: str) -> str:
+    """The label of `code` among the codes of `kind` in the current language; an unknown code
+    (or an empty one) is returned as it is. Raises `KeyError` for an unknown `kind`."""
+    if code is None:
+        return ""
+    found = LABELS[kind].get(code)
+    return str(found) if found is not None else code
+
+
+def audit_details(data: Mapping | None) -> list[tuple[str, str]]:
+    """An audit entry's data as (label, value) pairs for people, in the order of the labels'
+    text: keys by their label, codes among the values by theirs, yes/no for booleans, lists
+    joined with commas, nested mappings as "key: value" pairs."""
+    pairs = [(label(key, "audit_key"), _value(key, value)) for key, value in (data or {}).items()]
+    return sorted(pairs, key=lambda pair: pair[0].casefold())
+
+
+def _value(key: str, value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, Mapping):
+        return ", ".join(f"{label(k, 'audit_key')}: {_value(k, v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(key, item) for item in value)
+    if isinstance(value, str) and key in _VALUE_KINDS:
+        return label(value, _VALUE_KINDS[key])
+    return str(value)
