@@ -90,6 +90,7 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "event_invoice": _l("Invoice"),
         "event_late_payment_refunded": _l("Late payment refunded"),
         "event_manage_link": _l("Link to manage a registration"),
+        "event_payment_failed": _l("Payment failed"),
         "event_offer": _l("Seat offered"),
         "event_refund": _l("Refund"),
         "event_reminder": _l("Event reminder"),
