@@ -71,17 +71,20 @@ def waitlist_position(registration: Registration) -> int | None:
     then id). Not under the event lock: a position shown to a person, not a seat decision."""
     if registration.state != RegState.WAITLISTED.value:
         return None
+    at = registration.waitlisted_at
+    before = (
+        Registration.id < registration.id  # rows from before `waitlisted_at` was kept
+        if at is None
+        else sa.or_(
+            Registration.waitlisted_at < at,
+            sa.and_(Registration.waitlisted_at == at, Registration.id < registration.id),
+        )
+    )
     ahead = db.session.scalar(
         sa.select(sa.func.count(Registration.id)).where(
             Registration.event_id == registration.event_id,
             Registration.state == RegState.WAITLISTED.value,
-            sa.or_(
-                Registration.waitlisted_at < registration.waitlisted_at,
-                sa.and_(
-                    Registration.waitlisted_at == registration.waitlisted_at,
-                    Registration.id < registration.id,
-                ),
-            ),
+            before,
         )
     )
     return int(ahead or 0) + 1
