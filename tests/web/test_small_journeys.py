@@ -4,7 +4,9 @@ required fields are marked as required."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+from flask import g
 
 from core.extensions import db
 from events.services.seats import waitlist_position
@@ -30,3 +32,25 @@ def test_the_waiting_list_tells_each_person_their_place(client, outbox):
     db.session.commit()
     assert waitlist_position(third) == 1
     assert waitlist_position(second) is None
+
+
+def test_a_chair_who_is_no_admin_gets_a_link_to_the_results(
+    app, clock, login, make_programme, make_juror, make_user
+):
+    programme = make_programme()
+    chair = make_juror(programme, make_user(), role="chair")
+    member = make_juror(programme, make_user())
+    db.session.commit()
+    results = f'href="/admin/awards/{programme.slug}/results"'
+
+    def dashboard(user) -> str:
+        g.pop("_login_user", None)
+        return login(user, app.test_client()).get("/jury?lang=en").get_data(as_text=True)
+
+    clock.set(datetime(2025, 4, 20, 9, 0, tzinfo=UTC))  # scoring open: not yet for the chair
+    assert results not in dashboard(chair.user)
+    clock.set(datetime(2025, 5, 2, 9, 0, tzinfo=UTC))  # scoring closed
+    assert results in dashboard(chair.user)
+    assert results not in dashboard(member.user)  # a juror never
+    page = login(chair.user, app.test_client()).get(f"/admin/awards/{programme.slug}/results")
+    assert page.status_code == 200  # and the link leads somewhere the chair may go
