@@ -4,13 +4,14 @@ required fields are marked as required."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from flask import g
 
 from core.extensions import db
 from events.services.seats import waitlist_position
-from tests.factories import NOW, make_event, register
+from tests.factories import NOW, PASSWORD, make_event, register
 
 
 def test_the_waiting_list_tells_each_person_their_place(client, outbox):
@@ -54,3 +55,40 @@ def test_a_chair_who_is_no_admin_gets_a_link_to_the_results(
     assert results not in dashboard(member.user)  # a juror never
     page = login(chair.user, app.test_client()).get(f"/admin/awards/{programme.slug}/results")
     assert page.status_code == 200  # and the link leads somewhere the chair may go
+
+
+def test_sign_up_from_the_log_in_page_keeps_next(app, outbox):
+    client = app.test_client()
+    login_page = client.get("/login?next=/jury&lang=en").get_data(as_text=True)
+    assert 'href="/signup?next=/jury"' in login_page
+
+    signup_page = client.get("/signup?next=/jury").get_data(as_text=True)
+    assert 'action="/signup?next=/jury"' in signup_page
+    data = {
+        "name": "Ada Lovelace",
+        "email": "ada@example.org",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+        "language": "en",
+    }
+    sent = client.post("/signup?next=/jury", data=data)
+    assert sent.status_code == 200 and 'href="/login?next=/jury"' in sent.get_data(as_text=True)
+
+    (mail,) = outbox(to="ada@example.org", kind="account_verify")
+    link = re.search(r"http://localhost(/verify/\S+)", mail.body_text).group(1)
+    verified = client.get(link)
+    assert verified.status_code == 302 and verified.headers["Location"] == "/login?next=/jury"
+    g.pop("_login_user", None)
+    logged_in = client.post(
+        "/login?next=/jury", data={"email": "ada@example.org", "password": PASSWORD}
+    )
+    assert logged_in.status_code == 302 and logged_in.headers["Location"] == "/jury"
+
+
+def test_a_foreign_next_is_not_carried_into_sign_up(app):
+    client = app.test_client()
+    page = client.get("/login?next=//evil.example/").get_data(as_text=True)
+    assert "No account yet? Sign up" in page or "Nog geen account" in page
+    assert "/signup?next" not in page
+    page = client.get("/signup?next=https://evil.example/").get_data(as_text=True)
+    assert 'action="/signup"' in page and 'href="/login"' in page
