@@ -92,3 +92,13 @@ def test_a_foreign_next_is_not_carried_into_sign_up(app):
     assert "/signup?next" not in page
     page = client.get("/signup?next=https://evil.example/").get_data(as_text=True)
     assert 'action="/signup"' in page and 'href="/login"' in page
+
+
+def test_required_fields_say_so(app):
+    page = app.test_client().get("/signup?lang=nl").get_data(as_text=True)
+    label = '<label for="email">E-mailadres <span class="hint required">(verplicht)</span></label>'
+    assert label in page
+    email = re.search(r'<input [^>]*id="email"[^>]*>', page).group(0)
+    assert " required" in email and 'aria-required="true"' in email
+    # a field without a required validator has no marker
+    assert '<label for="language">Taal</label>' in page
