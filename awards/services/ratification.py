@@ -406,16 +406,17 @@ def published_results(programme: Programme, now: datetime) -> list[PublishedCate
 
 def jury_for_display(programme: Programme) -> list[JuryMember]:
     """The jurors who took part in the programme, chair first, then in the order they joined
-    (users joined in the same query). Taking part means having accepted the terms and having at
-    least one scorecard submitted (a reopened one that is not resubmitted does not count): an
-    invited juror who never scored is not named on the public winners page."""
+    (users joined in the same query). Taking part means having at least one submitted
+    scorecard in the programme (a reopened one not resubmitted does not count): an invited
+    juror who never scored is not named on the public winners page. Accepted terms are not
+    asked for on top: scoring in the app needs them already, and scores an admin imported
+    (`score_import`, a jury that scored on paper) count as taking part."""
     scored = sa.exists().where(
         Scorecard.jury_member_id == JuryMember.id, Scorecard.status == "submitted"
     )
     members = db.session.scalars(
         sa.select(JuryMember).where(
             JuryMember.programme_id == programme.id,
-            JuryMember.terms_accepted_at.is_not(None),
             scored,
         )
     ).all()

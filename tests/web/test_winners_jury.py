@@ -1,7 +1,7 @@
-"""The public winners page names only the jurors who took part in the programme: terms
-accepted and at least one scorecard submitted. An invited juror who never scored, one who
-never accepted the terms, and one whose only scorecard was reopened and not resubmitted are
-left off (issue 8, item 4)."""
+"""The public winners page names only the jurors who took part in the programme: at least
+one scorecard submitted (in the app or imported by an admin). An invited juror who never
+scored, one who never accepted the terms, and one whose only scorecard is a draft (reopened
+and not resubmitted) are left off (issue 8, item 4)."""
 
 from __future__ import annotations
 
