@@ -10,12 +10,15 @@ from flask_babel import format_datetime
 
 from core.i18n import current_locale
 from core.labels import audit_details, label
+from core.markdown import render_markdown
 
 #: how dates with a time are shown: "12 juni 2025, 18:00" / "12 June 2025, 18:00"
 DATETIME_FORMAT = "d MMMM y, HH:mm"
 
 
 def register(app: Flask) -> None:
+    app.add_template_filter(render_markdown, "markdown")
+
     @app.template_filter("dt")
     def _dt(value: datetime | None, fmt: str = DATETIME_FORMAT) -> str:
         """An aware datetime shown in Europe/Amsterdam in the user's language, by default as

@@ -29,7 +29,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from awards.models import Category, Entry, JuryMember, Nomination, Programme, Ratification
+from awards.models import (
+    Category,
+    Entry,
+    JuryMember,
+    Nomination,
+    Programme,
+    Ratification,
+    Scorecard,
+)
 from awards.services.access import require_chair_or_admin, require_unconflicted_decision
 from awards.services.results import (
     BoardData,
@@ -397,8 +405,19 @@ def published_results(programme: Programme, now: datetime) -> list[PublishedCate
 
 
 def jury_for_display(programme: Programme) -> list[JuryMember]:
-    """The jury, chair first, then in the order they joined (users joined in the same query)."""
+    """The jurors who took part in the programme, chair first, then in the order they joined
+    (users joined in the same query). Taking part means having at least one submitted
+    scorecard in the programme (a reopened one not resubmitted does not count): an invited
+    juror who never scored is not named on the public winners page. Accepted terms are not
+    asked for on top: scoring in the app needs them already, and scores an admin imported
+    (`score_import`, a jury that scored on paper) count as taking part."""
+    scored = sa.exists().where(
+        Scorecard.jury_member_id == JuryMember.id, Scorecard.status == "submitted"
+    )
     members = db.session.scalars(
-        sa.select(JuryMember).where(JuryMember.programme_id == programme.id)
+        sa.select(JuryMember).where(
+            JuryMember.programme_id == programme.id,
+            scored,
+        )
     ).all()
     return sorted(members, key=lambda m: (not m.is_chair, m.id))

@@ -66,9 +66,25 @@ def _not_allowed(e: NotAllowed):
 @bp.get("/jury")
 @login_required
 def dashboard():
-    """The user's programmes as juror or chair: terms status and their own counts."""
+    """The user's programmes as juror or chair: terms status and their own counts; a chair
+    gets a link to the results once they may see them (`access.results_hidden_from`: after
+    scoring closes). One access check per chaired programme."""
     rows = progress.juror_dashboard(current_user)
-    return render_template("awards/jury/dashboard.html", rows=rows)
+    at = now()
+    results_open = {
+        row.member.id
+        for row in rows
+        if row.member.is_chair and _may_see_results(row.member.programme, at)
+    }
+    return render_template("awards/jury/dashboard.html", rows=rows, results_open=results_open)
+
+
+def _may_see_results(programme, at) -> bool:
+    try:
+        access.results_hidden_from(programme, current_user, now=at)
+    except NotAllowed:
+        return False
+    return True
 
 
 @bp.route("/jury/invite/<token>", methods=["GET", "POST"])

@@ -41,6 +41,10 @@ from core.unit_of_work import refusal
 bp = Blueprint("accounts", __name__)
 
 
+#: the session key holding the safe `next` of a sign-up until its address is verified
+AFTER_VERIFY = "after_verify"
+
+
 def safe_next(target: str | None) -> str | None:
     """`target` if it is a path on this site ("/..."), else None.
 
@@ -113,9 +117,12 @@ def signup():
     """Create an account and send the verification link; the visitor then logs in.
 
     The answer ("check your inbox") is the same when the address already has an account:
-    its owner gets an e-mail saying so instead (see `services.sign_up`)."""
+    its owner gets an e-mail saying so instead (see `services.sign_up`). A safe `next` (the
+    page that sent the visitor to log in) is kept: in the links to the log-in page and in the
+    session, so that the verification link, opened in this browser, leads on to it."""
+    next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
-        return redirect(_home())
+        return redirect(next_url or _home())
     form = SignupForm()
     if not form.is_submitted():
         form.language.data = current_locale()
@@ -129,9 +136,13 @@ def signup():
                 now=now(),
             )
             session["lang"] = form.language.data
-            return render_template("accounts/signup_sent.html", email=form.email.data)
-        return render_template("accounts/signup.html", form=form), refused.status
-    return render_template("accounts/signup.html", form=form), _status(form)
+            if next_url:
+                session[AFTER_VERIFY] = next_url
+            return render_template(
+                "accounts/signup_sent.html", email=form.email.data, next_url=next_url
+            )
+        return render_template("accounts/signup.html", form=form, next_url=next_url), refused.status
+    return render_template("accounts/signup.html", form=form, next_url=next_url), _status(form)
 
 
 @bp.get("/verify/<token>")
@@ -144,7 +155,10 @@ def verify(token: str):
             "accounts/token_invalid.html", message=e.message, purpose="verify"
         ), 400
     flash(_("Thank you, your e-mail address is confirmed."), "success")
-    return redirect(_home() if current_user.is_authenticated else url_for("accounts.login"))
+    next_url = safe_next(session.pop(AFTER_VERIFY, None))
+    if current_user.is_authenticated:
+        return redirect(next_url or _home())
+    return redirect(url_for("accounts.login", next=next_url))
 
 
 @bp.post("/account/resend-verification")

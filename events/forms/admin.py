@@ -114,6 +114,12 @@ def _euros_text(cents: int) -> str:
     return format_eur(cents, "nl").removeprefix("€").replace(".", "")
 
 
+#: how event descriptions are written (rendered by the `|markdown` filter, core/markdown.py)
+MARKDOWN_HINT = _l(
+    'Markdown: a blank line between paragraphs, "## " before a heading, "- " before a list item, [text](https://…) for a link.'
+)
+
+
 class EventForm(Form):
     slug = StringField(
         _l("Slug (web address)"),
@@ -124,8 +130,12 @@ class EventForm(Form):
     title_nl = StringField(_l("Title (Dutch)"), filters=[_strip], validators=[Length(max=200)])
     title_en = StringField(_l("Title (English)"), filters=[_strip], validators=[Length(max=200)])
     kind = StringField(_l("Kind"), filters=[_strip], default="Digital Talk")
-    description_nl = TextAreaField(_l("Description (Dutch)"), filters=[_strip])
-    description_en = TextAreaField(_l("Description (English)"), filters=[_strip])
+    description_nl = TextAreaField(
+        _l("Description (Dutch)"), filters=[_strip], description=MARKDOWN_HINT
+    )
+    description_en = TextAreaField(
+        _l("Description (English)"), filters=[_strip], description=MARKDOWN_HINT
+    )
     starts_at = DateTimeLocalField(
         _l("Starts (Amsterdam time)"),
         format=LOCAL_FORMAT,

@@ -134,9 +134,10 @@ def send_confirmation(registration, *, now: datetime):
     )
 
 
-def send_waitlisted(registration, *, now: datetime):
-    """`event_waitlisted`: the event is full; they are on the waiting list."""
-    return _queue(registration, "event_waitlisted", now=now)
+def send_waitlisted(registration, *, now: datetime, position: int | None):
+    """`event_waitlisted`: the event is full; they are on the waiting list at `position`
+    (`seats.waitlist_position`, 1 = next in line)."""
+    return _queue(registration, "event_waitlisted", now=now, position=position)
 
 
 def send_offer(registration, *, now: datetime):

@@ -64,6 +64,32 @@ def counts(event_id: int) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+def waitlist_position(registration: Registration) -> int | None:
+    """Where `registration` stands on its event's waiting list: 1 for the next to be offered a
+    seat, None when it is not waitlisted. One query counting the waitlisted registrations of
+    the same event ahead of it in the queue order `offer_next_seat` uses (`waitlisted_at`,
+    then id). Not under the event lock: a position shown to a person, not a seat decision."""
+    if registration.state != RegState.WAITLISTED.value:
+        return None
+    at = registration.waitlisted_at
+    before = (
+        Registration.id < registration.id  # rows from before `waitlisted_at` was kept
+        if at is None
+        else sa.or_(
+            Registration.waitlisted_at < at,
+            sa.and_(Registration.waitlisted_at == at, Registration.id < registration.id),
+        )
+    )
+    ahead = db.session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(
+            Registration.event_id == registration.event_id,
+            Registration.state == RegState.WAITLISTED.value,
+            before,
+        )
+    )
+    return int(ahead or 0) + 1
+
+
 def seats_free(event: Event) -> int:
     """Free seats right now (0 when full or over-full). Exact only under `lock_event`."""
     return payments.seats_left(event.capacity, counts(event.id)[0])
@@ -175,7 +201,7 @@ def allocate_seat(registration: Registration, event: Event, *, now: datetime) ->
         holding, waiting = counts(event.id)
     if payments.seats_left(event.capacity, holding) == 0:
         transition(registration, RegEvent.WAITLIST, now=now)
-        notices.send_waitlisted(registration, now=now)
+        notices.send_waitlisted(registration, now=now, position=waitlist_position(registration))
     elif registration.gross_cents == 0:
         confirm(registration, RegEvent.VERIFIED_FREE, now=now)
     else:

@@ -237,6 +237,7 @@ def manage(token: str):
         now=at,
         cancellation=registration.cancellation(at),
         offer_state=waitlist.offer_state(registration, at),
+        waitlist_position=seats.waitlist_position(registration),
         price=notices.price_text(registration),
         join_url=attendee_join_url(registration.event, registration),
         pay_url=pay_url(registration),

@@ -71,7 +71,7 @@ def announced(app, clock, make_programme, make_entry, make_juror, make_user):
     chair = make_juror(
         programme, make_user(name="Arnold van het Nederend"), role="chair", affiliation="KPN"
     )
-    make_juror(programme, make_user(name="Lisette Gouda"), affiliation="ANWB")
+    lisette = make_juror(programme, make_user(name="Lisette Gouda"), affiliation="ANWB")
     entrant = make_user("entrant@univé.example", name="Entrant")
     entries = {}
     for org, cat in (
@@ -90,6 +90,12 @@ def announced(app, clock, make_programme, make_entry, make_juror, make_user):
         card = Scorecard(jury_member=chair, entry=entry, status="submitted", updated_at=SCORING)
         card.scores = [Score(criterion=c, value=7) for c in programme.criteria]
         db.session.add(card)
+    # Lisette took part (one scorecard, on an entry of the category left unratified)
+    card = Scorecard(
+        jury_member=lisette, entry=entries["Interpolis"], status="submitted", updated_at=SCORING
+    )
+    card.scores = [Score(criterion=c, value=7) for c in programme.criteria]
+    db.session.add(card)
     db.session.commit()
     user = chair.user
     ids = [entries[o].id for o in ("Univé", "Odido", "Transavia")]
