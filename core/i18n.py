@@ -1,7 +1,11 @@
-"""Locale choice: ?lang= (remembered in the session), the user's setting, the browser, else Dutch."""
+"""Locale choice: ?lang= (remembered in the session), the user's setting, the browser, else Dutch;
+numbers shown in that language (`format_number`)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from babel.numbers import format_decimal
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -31,3 +35,21 @@ def current_locale() -> str:
     """The language of this request (or command) as one of `LOCALES`: "nl" or "en"."""
     locale = str(get_locale() or "")
     return locale if locale in LOCALES else "nl"
+
+
+def format_number(
+    value: Decimal | int | str | None, locale: str | None = None, *, trim: bool = False
+) -> str:
+    """A number as the reader of `locale` (default: this request's) writes it, by Babel:
+    Decimal("7.63") is "7,63" in Dutch and "7.63" in English, 1234.5 "1.234,5" / "1,234.5".
+    It keeps the decimals the value holds ("7.50" stays "7,50": scores are rounded to two);
+    with `trim`, trailing zeros go ("7.50" -> "7,5", "7.00" -> "7"). A string is read as a
+    decimal ("7.63", as results snapshots hold them); None is "–"."""
+    if value is None:
+        return "–"
+    number = Decimal(str(value))
+    if trim:
+        number = number.normalize()
+    places = max(0, -int(number.as_tuple().exponent))
+    pattern = "#,##0." + "0" * places if places else "#,##0"
+    return format_decimal(number, format=pattern, locale=locale or current_locale())

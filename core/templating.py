@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import Flask, request
 from flask_babel import format_datetime
 
-from core.i18n import current_locale
+from core.i18n import current_locale, format_number
 from core.labels import audit_details, label
 from core.markdown import render_markdown
 
@@ -24,6 +24,12 @@ def register(app: Flask) -> None:
         """An aware datetime shown in Europe/Amsterdam in the user's language, by default as
         "12 juni 2025, 18:00" / "12 June 2025, 18:00" (24-hour clock, as Dutch readers expect)."""
         return format_datetime(value, fmt) if value else ""
+
+    @app.template_filter("num")
+    def _num(value, trim: bool = False) -> str:
+        """A number in the reader's language: "7,63" / "7.63"; "–" for None
+        (`core.i18n.format_number`)."""
+        return format_number(value, trim=trim)
 
     @app.context_processor
     def _globals():

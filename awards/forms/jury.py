@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from awards.services.jury import MIN_PASSWORD_LENGTH
 from awards.services.scales import grid
 from core.forms import Form
+from core.i18n import format_number
 
 COMMENT_MAX = 5000
 
@@ -124,7 +125,7 @@ def scorecard_form(criteria, locale: str, **kwargs) -> ScorecardBase:
 
     for criterion in criteria:
         choices = [SelectChoice("", _l("— not scored —"))]
-        choices += [SelectChoice(v, v) for v in grid(criterion)]
+        choices += [SelectChoice(v, format_number(v, locale)) for v in grid(criterion)]
         setattr(
             ScorecardForm,
             f"score_{criterion.id}",

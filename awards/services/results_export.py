@@ -5,20 +5,20 @@ aggregates of the chosen method). Decimals are strings with two places; `rank` i
 in JSON) for entries below quorum. In a ratified category `ratified_rank` and `ratified_total`
 are the frozen result, beside the live figures (a conflict recorded after ratification can
 move the live ones; the ratified result stands). Used by `flask awards results` and the leaderboard's CSV
-download, so both give the same data.
+and XLSX downloads (`spreadsheet`), so all give the same data.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime
+from decimal import Decimal
 
 from awards.models import Programme
 from awards.services.access import results_hidden_from
 from awards.services.ratification import ratifications_by_category
 from awards.services.results import decimal_text, leaderboard, load_board_data, resolve_options
+from core.spreadsheets import Table, Value, csv_text
 
 CSV_FIELDS = (
     "category",
@@ -34,7 +34,8 @@ CSV_FIELDS = (
     "ratified_total",
 )
 FORMATS = ("table", "csv", "json")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: the columns holding decimals (as text in `export_rows`), beside the criterion keys
+_DECIMALS = ("total", "disagreement", "ratified_total")
 
 
 def export_rows(
@@ -89,23 +90,31 @@ def export_rows(
     return [*CSV_FIELDS, *keys], rows
 
 
-def _cell(value, *, guard: bool = True) -> str:
-    """A value as text; with `guard`, text a spreadsheet would run as a formula gets a '."""
+def _cell(value) -> str:
+    """A value as plain text for the terminal table."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = str(value)
-    return "'" + text if guard and text.startswith(_FORMULA_START) else text
+    return str(value)
+
+
+def spreadsheet(fields: list[str], rows: list[dict]) -> Table:
+    """The rows as a `core.spreadsheets.Table` with typed cells (the leaderboard's CSV and
+    XLSX downloads): decimals as `Decimal`, ranks and counts as numbers."""
+    decimals = {*_DECIMALS, *fields[len(CSV_FIELDS) :]}
+
+    def typed(field: str, value) -> Value:
+        return Decimal(value) if field in decimals and value is not None else value
+
+    return Table(fields, [[typed(f, row[f]) for f in fields] for row in rows], title="results")
 
 
 def to_csv(fields: list[str], rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(fields)
-    for row in rows:
-        writer.writerow([_cell(row[f]) for f in fields])
-    return out.getvalue()
+    """Plain comma-separated CSV for scripts (`flask awards results --format csv`): no
+    byte-order mark, decimals with a point, "\r\n" line ends, text guarded against formulas
+    (`core.spreadsheets.csv_text`). The download is `spreadsheet` in the reader's format."""
+    return csv_text(spreadsheet(fields, rows), locale="en")
 
 
 def to_json(fields: list[str], rows: list[dict]) -> str:
@@ -123,7 +132,7 @@ def to_table(fields: list[str], rows: list[dict]) -> str:
         "ratified_total",
         *fields[len(CSV_FIELDS) :],
     }
-    cells = [list(fields)] + [[_cell(row[f], guard=False) for f in fields] for row in rows]
+    cells = [list(fields)] + [[_cell(row[f]) for f in fields] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(fields))]
     lines = []
     for line in cells:

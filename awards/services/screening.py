@@ -1,9 +1,7 @@
-"""The admin's side of entries: the filtered list, screening, and the CSV export."""
+"""The admin's side of entries: the filtered list, screening, and the CSV/XLSX export."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,6 +15,7 @@ from core.audit.services import record
 from core.errors import InvalidInput, NotAllowed
 from core.extensions import db
 from core.outbox.services import queue_mail
+from core.spreadsheets import Table
 
 OUTCOMES = ("eligible", "ineligible")
 CSV_HEADER = (
@@ -29,7 +28,6 @@ CSV_HEADER = (
     "submitted_at",
     "owner_email",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def admin_entries(
@@ -120,30 +118,20 @@ def screenable(entry: Entry) -> bool:
     return entry.status in TRANSITIONS["eligible"][0]
 
 
-def export_csv(entries: list[Entry]) -> str:
-    """CSV text (UTF-8 when encoded) with a header row, one line per entry; `submitted_at` in
-    ISO 8601 UTC. Cells a spreadsheet would run as a formula (starting with = + - @, tab or
-    carriage return) get a leading single quote."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for e in entries:
-        submitted = e.submitted_at.isoformat(timespec="seconds") if e.submitted_at else ""
-        row = (
+def export_table(entries: list[Entry]) -> Table:
+    """The entries as a `core.spreadsheets.Table` of `CSV_HEADER` (the admin's CSV and XLSX
+    downloads): one row per entry, `submitted_at` a time (empty for a draft)."""
+    rows = [
+        (
             e.ref,
             e.category.slug,
             e.organisation,
             e.title,
             e.status,
             e.screening_reason,
-            submitted,
+            e.submitted_at,
             e.owner.email if e.owner is not None else "",
         )
-        writer.writerow([safe_cell(value) for value in row])
-    return out.getvalue()
-
-
-def safe_cell(value: str | None) -> str:
-    """`value`, with a leading quote when a spreadsheet would treat it as a formula."""
-    value = value or ""
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+        for e in entries
+    ]
+    return Table(CSV_HEADER, rows, title="entries")

@@ -1,5 +1,5 @@
 """The admin area for awards (blueprint `awards_admin`): the dashboard, a programme's overview,
-entries with screening, and the CSV export. The set-up forms (programmes, categories,
+entries with screening, and the CSV/XLSX export. The set-up forms (programmes, categories,
 criteria) are on `awards.views.admin_setup`.
 
 Every view is for admins only (`admin_required`: anonymous visitors go to the login page,
@@ -8,7 +8,7 @@ other users get 403). Entries are looked up within their programme.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -19,10 +19,12 @@ from awards.services import access, criteria, programmes, screening
 from awards.services import entries as entry_rules
 from awards.services import ratification as decisions
 from awards.timeline import Timeline
+from core import spreadsheets
 from core.accounts.auth import admin_required
 from core.audit.services import record
 from core.clock import now
 from core.extensions import db
+from core.i18n import current_locale
 from core.unit_of_work import refusal
 
 bp = Blueprint("awards_admin", __name__, url_prefix="/admin")
@@ -122,14 +124,11 @@ def screen_entry(slug, entry_id):
     return _entry_page(programme, entry, form), 400
 
 
-@bp.get("/programmes/<slug>/entries.csv")
-@admin_required
-def export_entries(slug):
-    """The (filtered) entries as CSV; the export is recorded in the audit log."""
+def _export_entries(slug: str, fmt: str):
+    """The (filtered) entries as a `core.spreadsheets` download; recorded in the audit log."""
     programme = access.get_programme(slug)
     status, category_id = _filters(programme)
     found = screening.admin_entries(programme, status=status, category_id=category_id)
-    text = screening.export_csv(found)
     record(
         "entries.exported",
         programme,
@@ -138,15 +137,29 @@ def export_entries(slug):
         scope=programme,
         count=len(found),
         status=status or "",
+        format=fmt,
     )
-    return Response(
-        text.encode("utf-8"),
-        content_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{programme.slug}-entries.csv"',
-            "Cache-Control": "private, no-store",
-        },
+    return spreadsheets.download(
+        screening.export_table(found),
+        fmt,
+        filename=f"{programme.slug}-entries",
+        locale=current_locale(),
     )
+
+
+@bp.get("/programmes/<slug>/entries.csv")
+@admin_required
+def export_entries(slug):
+    """The (filtered) entries as CSV in the reader's spreadsheet format (`core.spreadsheets`);
+    the export is recorded in the audit log."""
+    return _export_entries(slug, "csv")
+
+
+@bp.get("/programmes/<slug>/entries.xlsx")
+@admin_required
+def export_entries_xlsx(slug):
+    """The (filtered) entries as an XLSX workbook; the export is recorded in the audit log."""
+    return _export_entries(slug, "xlsx")
 
 
 def _entry_page(programme, entry, form):

@@ -185,7 +185,6 @@ def _render_entry(programme, member, entry, *, form=None, conflict_form=None, st
         conflict_form=conflict_form or DeclareConflictForm(formdata=None),
         scoring_open=Timeline.of(programme).scoring_open(now()),
         locale=locale,
-        show_value=show_value,
     ), status
 
 

@@ -7,7 +7,7 @@ ratifying follow the rules in `awards.services.ratification`.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,7 +18,8 @@ from awards.scoring import METHODS
 from awards.services import ratification as decisions
 from awards.services.access import conflicted_decision, get_programme, results_hidden_from
 from awards.services.results import load_board_data, resolve_options, visible_board
-from awards.services.results_export import export_rows, to_csv
+from awards.services.results_export import export_rows, spreadsheet
+from core import spreadsheets
 from core.clock import now
 from core.errors import NotFound
 from core.i18n import current_locale
@@ -146,7 +147,6 @@ def _render(
             shortlist_form=shortlist_form,
             ratify_form=ratify_form,
             tie_break_label=lambda code: tie_break_label(code, data.criteria),
-            plain=lambda d: format(d.normalize(), "f"),
             now=moment,
         ),
         status,
@@ -164,10 +164,8 @@ def leaderboard(slug: str):
     return _render(programme, category, request.args.get("method"), request.args.get("trim"))
 
 
-@bp.get("/<slug>/results.csv")
-@login_required
-def export(slug: str):
-    """Every category's leaderboard as CSV (same columns as `flask awards results`)."""
+def _export(slug: str, fmt: str):
+    """Every category's leaderboard (`?method=&trim=`) as a `core.spreadsheets` download."""
     programme = get_programme(slug)
     fields, rows = export_rows(
         programme,
@@ -176,11 +174,27 @@ def export(slug: str):
         viewer=current_user,
         now=now(),
     )
-    return Response(
-        to_csv(fields, rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{programme.slug}-results.csv"'},
+    return spreadsheets.download(
+        spreadsheet(fields, rows),
+        fmt,
+        filename=f"{programme.slug}-results",
+        locale=current_locale(),
     )
+
+
+@bp.get("/<slug>/results.csv")
+@login_required
+def export(slug: str):
+    """Every category's leaderboard as CSV (the columns of `flask awards results`) in the
+    reader's spreadsheet format: ";" and decimal commas in Dutch, "," and points in English."""
+    return _export(slug, "csv")
+
+
+@bp.get("/<slug>/results.xlsx")
+@login_required
+def export_xlsx(slug: str):
+    """Every category's leaderboard as an XLSX workbook (numbers as numbers)."""
+    return _export(slug, "xlsx")
 
 
 def _back(programme, category, form):

@@ -1,40 +1,42 @@
-"""The attendee list of an event, shared by the admin page, its CSV export and the CLI.
+"""The attendee list of an event, shared by the admin page, its CSV/XLSX export and the CLI.
 
-Two queries whatever the size: registrations with their paid amount (one aggregate subquery
-over payments), and the invoice numbers of the event's registrations.
+Two queries whatever the size: registrations with what they paid and what was refunded (one
+aggregate subquery over payments), and the invoice numbers of the event's registrations.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 
-from core.clock import local
 from core.errors import NotFound
 from core.extensions import db
 from core.money import format_eur
+from core.spreadsheets import Euros, Table, Value, csv_text
 from events.models import Event, Invoice, Payment, Registration
 from events.payments import cancellable_state
 
 CSV_FIELDS = (
     "name", "email", "organisation", "state", "audience", "comp", "amount_paid",
-    "invoice_numbers", "checked_in_at", "registered_at",
+    "amount_refunded", "invoice_numbers", "checked_in_at", "registered_at",
 )  # fmt: skip
-TABLE_FIELDS = ("name", "email", "organisation", "state", "audience", "amount_paid", "invoices")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TABLE_FIELDS = (
+    "name", "email", "organisation", "state", "audience", "amount_paid", "amount_refunded",
+    "invoices",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class AttendeeRow:
-    """One registration as listed; `paid_cents` is gross money received minus refunds."""
+    """One registration as listed: `paid_cents` is the money received (gross, of every paid
+    payment), `refunded_cents` what of it was paid back; a refunded attendee paid €60.50 and
+    was refunded €60.50."""
 
     registration: Registration
     paid_cents: int
+    refunded_cents: int
     invoice_numbers: tuple[str, ...]
 
     @property
@@ -59,18 +61,23 @@ def find_event(ref: str) -> Event:
 
 def attendee_rows(event: Event, *, states: Iterable[str] | None = None) -> list[AttendeeRow]:
     """The event's registrations by name (case-insensitive), optionally only in `states`,
-    each with the amount paid (paid payments' amounts less refunds) and invoice numbers."""
+    each with the amounts paid and refunded (over its paid payments) and invoice numbers."""
     paid = (
         sa.select(
             Payment.registration_id.label("registration_id"),
-            sa.func.sum(Payment.amount_cents - Payment.refunded_cents).label("cents"),
+            sa.func.sum(Payment.amount_cents).label("cents"),
+            sa.func.sum(Payment.refunded_cents).label("refunded"),
         )
         .where(Payment.paid_at.is_not(None))
         .group_by(Payment.registration_id)
         .subquery()
     )
     query = (
-        sa.select(Registration, sa.func.coalesce(paid.c.cents, 0))
+        sa.select(
+            Registration,
+            sa.func.coalesce(paid.c.cents, 0),
+            sa.func.coalesce(paid.c.refunded, 0),
+        )
         .outerjoin(paid, paid.c.registration_id == Registration.id)
         .where(Registration.event_id == event.id)
         .order_by(sa.func.lower(Registration.name), Registration.id)
@@ -88,16 +95,14 @@ def attendee_rows(event: Event, *, states: Iterable[str] | None = None) -> list[
     ):
         numbers.setdefault(registration_id, []).append(number)
     return [
-        AttendeeRow(registration, int(cents), tuple(numbers.get(registration.id, ())))
-        for registration, cents in rows
+        AttendeeRow(
+            registration, int(cents), int(refunded), tuple(numbers.get(registration.id, ()))
+        )
+        for registration, cents, refunded in rows
     ]
 
 
-def _when(value: datetime | None) -> str:
-    return local(value).isoformat(timespec="minutes") if value else ""
-
-
-def _values(row: AttendeeRow, locale: str) -> dict[str, str]:
+def _values(row: AttendeeRow) -> dict[str, Value]:
     r = row.registration
     return {
         "name": r.name,
@@ -105,37 +110,39 @@ def _values(row: AttendeeRow, locale: str) -> dict[str, str]:
         "organisation": r.organisation,
         "state": r.state,
         "audience": r.audience or "",
-        "comp": "yes" if r.comp else "no",
-        "amount_paid": format_eur(row.paid_cents, locale),
+        "comp": r.comp,
+        "amount_paid": Euros(row.paid_cents),
+        "amount_refunded": Euros(row.refunded_cents),
         "invoice_numbers": " ".join(row.invoice_numbers),
         "invoices": ", ".join(row.invoice_numbers),
-        "checked_in_at": _when(r.checked_in_at),
-        "registered_at": _when(r.created_at),
+        "checked_in_at": r.checked_in_at,
+        "registered_at": r.created_at,
     }
 
 
-def guard_cell(text: str) -> str:
-    """`text` with a leading ' when a spreadsheet would run it as a formula (= + - @ tab CR)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def spreadsheet(rows: list[AttendeeRow]) -> Table:
+    """The rows as a `core.spreadsheets.Table` of `CSV_FIELDS` (typed: amounts, times)."""
+    values = [_values(row) for row in rows]
+    return Table(CSV_FIELDS, [[v[f] for f in CSV_FIELDS] for v in values], title="attendees")
 
 
 def to_csv(rows: list[AttendeeRow], *, locale: str = "nl") -> str:
-    """CSV with a header line (`CSV_FIELDS`); times in Europe/Amsterdam ISO 8601; every cell
-    guarded against formula injection."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_FIELDS)
-    for row in rows:
-        values = _values(row, locale)
-        writer.writerow([guard_cell(values[f]) for f in CSV_FIELDS])
-    return out.getvalue()
+    """Plain comma-separated CSV for the command line (`core.spreadsheets.csv_text`): a header
+    line (`CSV_FIELDS`), amounts in `locale`, times in Europe/Amsterdam ISO 8601, every text
+    cell guarded against formula injection. The download is `spreadsheet` in the
+    reader's spreadsheet format."""
+    return csv_text(spreadsheet(rows), locale=locale)
 
 
 def to_table(rows: list[AttendeeRow], *, locale: str = "nl") -> str:
     """A plain-text table with aligned columns (`TABLE_FIELDS`) for the terminal."""
-    lines = [list(TABLE_FIELDS)] + [[_values(row, locale)[f] for f in TABLE_FIELDS] for row in rows]
+
+    def text(value: Value) -> str:
+        return format_eur(value.cents, locale) if isinstance(value, Euros) else str(value or "")
+
+    lines = [list(TABLE_FIELDS)] + [[text(_values(row)[f]) for f in TABLE_FIELDS] for row in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(TABLE_FIELDS))]
-    text = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
-            for line in lines]  # fmt: skip
-    text.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(text) + "\n"
+    out = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+           for line in lines]  # fmt: skip
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(out) + "\n"

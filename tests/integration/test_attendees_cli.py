@@ -48,7 +48,8 @@ def test_table_lists_every_registration(run, event):
     assert result.exit_code == 0, result.output
     header, rule, first, second = result.output.splitlines()
     assert header.split() == [
-        "name", "email", "organisation", "state", "audience", "amount_paid", "invoices",
+        "name", "email", "organisation", "state", "audience", "amount_paid", "amount_refunded",
+        "invoices",
     ]  # fmt: skip
     assert set(rule) == {"-", " "}
     assert first.split() == [
@@ -59,10 +60,11 @@ def test_table_lists_every_registration(run, event):
         "waitlisted",
         "member",
         "€0",
+        "€0",
     ]
     assert second.split() == [
         "Bea", "Betaald", "bea@example.org", "Acme", "confirmed", "non_member", "€1.234,56",
-        "2025-0042",
+        "€0", "2025-0042",
     ]  # fmt: skip
 
 

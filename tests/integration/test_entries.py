@@ -16,6 +16,7 @@ from awards.services.programmes import CategoryData, ProgrammeData
 from core.audit.models import AuditEntry
 from core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from core.extensions import db
+from core.spreadsheets import csv_text, guard
 
 
 @pytest.fixture(autouse=True)
@@ -245,17 +246,17 @@ def test_status_label_shows_the_ineligibility_reason(make_entry):
 def test_export_csv_neutralises_formulas(make_programme, make_entry):
     programme = make_programme()
     make_entry(programme, ref="CDA-0001", title='=HYPERLINK("http://x")', organisation="+31 Org")
-    text = screening.export_csv(screening.admin_entries(programme))
-    lines = text.splitlines()
+    table = screening.export_table(screening.admin_entries(programme))
+    lines = csv_text(table, locale="en").splitlines()
     assert (
         lines[0]
         == "ref,category,organisation,title,status,screening_reason,submitted_at,owner_email"
     )
     assert "'+31 Org" in lines[1]
     assert "'=HYPERLINK" in lines[1]
-    assert screening.safe_cell("@SUM(A1)") == "'@SUM(A1)"
-    assert screening.safe_cell("-1") == "'-1"
-    assert screening.safe_cell("Univé") == "Univé"
+    assert guard("@SUM(A1)") == "'@SUM(A1)"
+    assert guard("-1") == "'-1"
+    assert guard("Univé") == "Univé"
 
 
 # --- programme set-up -------------------------------------------------------------------------

@@ -32,6 +32,8 @@ for each test) see eight people.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +43,7 @@ import pytest
 from core.accounts.models import User
 from core.extensions import db
 from core.http_headers import PUBLIC_PAGES
+from core.spreadsheets import MIMETYPES
 from tests.web.access_world import (
     ADMIN,
     ANON,
@@ -245,6 +248,7 @@ TABLE: dict[str, list[Case]] = {
         Case("Q's entry under P", p_entry("QE"), get=admin_only(404)),
     ],
     "awards_admin.export_entries": [Case("P", P, get=admin_only())],
+    "awards_admin.export_entries_xlsx": [Case("P", P, get=admin_only())],
     "awards_admin.screen_entry": [
         Case("X, no decision", p_entry("X"), post=admin_only(400)),
         Case("Q's entry under P", p_entry("QE"), post=admin_only(404)),
@@ -602,6 +606,10 @@ TABLE: dict[str, list[Case]] = {
         Case("P, scoring", P, get=admin_only()),
         Case("Q, scoring closed", Q, get=expect(403, anonymous=LOGIN, chair=200, admin=200)),
     ],
+    "results.export_xlsx": [
+        Case("P, scoring", P, get=admin_only()),
+        Case("Q, scoring closed", Q, get=expect(403, anonymous=LOGIN, chair=200, admin=200)),
+    ],
     "results.shortlist": [
         Case(
             "P, scoring, empty post",
@@ -718,6 +726,7 @@ TABLE: dict[str, list[Case]] = {
     ],
     "events_attendees.attendee_list": [Case("E", EVENT_ID, get=admin_only())],
     "events_attendees.attendee_csv": [Case("E", EVENT_ID, get=admin_only())],
+    "events_attendees.attendee_xlsx": [Case("E", EVENT_ID, get=admin_only())],
     "events_attendees.checkin_list": [Case("E", EVENT_ID, get=admin_only())],
     "events_attendees.check_in": [
         Case(
@@ -825,6 +834,14 @@ def forbidden_markers(w: World, role: str) -> dict[str, str]:
     return markers
 
 
+def response_text(response) -> str:
+    """The body as text; an XLSX workbook (a zip) as the text of its XML parts unpacked."""
+    if response.mimetype != MIMETYPES["xlsx"]:
+        return response.get_data(as_text=True)
+    with zipfile.ZipFile(io.BytesIO(response.get_data())) as book:
+        return "".join(book.read(name).decode("utf-8") for name in book.namelist())
+
+
 # --- running the table -----------------------------------------------------------------------
 
 
@@ -926,7 +943,7 @@ class Walk:
             if response.headers.get("X-Content-Type-Options") != "nosniff":
                 self.failures.append(f"{label}: no X-Content-Type-Options: nosniff")
             if response.mimetype != "application/pdf":
-                text = response.get_data(as_text=True)
+                text = response_text(response)
                 for marker, what in forbidden_markers(self.holder.world, role).items():
                     if marker in text and marker not in url:  # (pages link to themselves)
                         self.failures.append(f"{label}: shows {what} ({marker})")
@@ -1006,6 +1023,7 @@ def test_the_conflicted_chair_reads_results_without_entry_x(app, world, login, t
         ("results.leaderboard", "?method=trimmed&trim=1"),
         ("results.leaderboard", "?method=zscore"),
         ("results.export", ""),
+        ("results.export_xlsx", ""),
     ):
         case = Case(f"P after scoring{query}", P)
         for role in ROLES:

@@ -149,7 +149,7 @@ def test_csv_export(admin, programme, make_entry, make_user, clock):
     assert response.mimetype == "text/csv"
     assert response.mimetype_params["charset"] == "utf-8"
     assert 'filename="cda-2025-entries.csv"' in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))  # English: ","
     assert rows[0] == [
         "ref",
         "category",
@@ -168,7 +168,7 @@ def test_csv_export(admin, programme, make_entry, make_user, clock):
         "Klantprofielen",
         "ineligible",
         "Te laat",
-        "2025-03-01T09:00:00+00:00",
+        "2025-03-01T10:00+01:00",  # Europe/Amsterdam, as every export
         "anna@unive.nl",
     ]
     assert rows[2][1:4] == ["data-innovation", "'=cmd|' /C calc'!A0", "'+SUM(1,2)"]
@@ -177,7 +177,8 @@ def test_csv_export(admin, programme, make_entry, make_user, clock):
     assert len(audits("entries.exported")) == 1
 
     filtered = admin.get("/admin/programmes/cda-2025/entries.csv?status=eligible")
-    assert [r[0] for r in csv.reader(io.StringIO(filtered.data.decode()))] == ["ref", "CDA-0003"]
+    filtered_rows = csv.reader(io.StringIO(filtered.data.decode("utf-8-sig")))
+    assert [r[0] for r in filtered_rows] == ["ref", "CDA-0003"]
 
 
 def test_admin_dashboard_lists_programmes_and_tools(admin, programme):

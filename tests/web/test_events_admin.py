@@ -68,6 +68,7 @@ def _urls(event_id, registration_id, org_id):
         ("POST", f"/admin/events/{e}/delete"),
         ("GET", f"/admin/events/{e}/attendees"),
         ("GET", f"/admin/events/{e}/attendees.csv"),
+        ("GET", f"/admin/events/{e}/attendees.xlsx"),
         ("GET", f"/admin/events/{e}/check-in"),
         ("POST", f"/admin/events/{e}/registrations/{r}/check-in"),
         ("POST", f"/admin/events/{e}/registrations/{r}/cancel"),
@@ -112,7 +113,7 @@ def test_every_route_is_listed(app):
     blueprints = ("events_admin.", "events_attendees.", "events_members.")
     routes = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith(blueprints)}
     listed = {url.replace("/1/", "/<x>/") for _, url in _urls(1, 1, 1)}
-    assert len(routes) == 15 and len(listed) == 15  # a new route must be added to _urls
+    assert len(routes) == 16 and len(listed) == 16  # a new route must be added to _urls
 
 
 def test_anonymous_users_are_sent_to_log_in(client, targets):
