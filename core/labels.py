@@ -192,6 +192,7 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "client_reference_id": _l("Client reference"),
         "conflict_id": _l("Conflict"),
         "count": _l("Number"),
+        "format": _l("Format"),
         "counts": _l("Numbers"),
         "created": _l("Created"),
         "credit_note": _l("Credit note"),
