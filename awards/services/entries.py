@@ -1,4 +1,4 @@
-"""The entrant's path: draft, edit, submit and withdraw an entry; refs, status labels, and
+"""The entrant's path: draft, edit, submit, withdraw and reopen an entry; refs, status labels, and
 the entrant's lists (own entries, programmes open for submission).
 
 What an entrant may do with an entry at a moment is `allowed_actions` (the entry page, its
@@ -41,6 +41,7 @@ EDITABLE = frozenset({"draft", "submitted"})
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "submit": (frozenset({"draft"}), "submitted"),
     "withdraw": (frozenset({"draft", "submitted", "eligible"}), "withdrawn"),
+    "reopen": (frozenset({"withdrawn"}), "draft"),
     "eligible": (frozenset({"submitted", "eligible", "ineligible"}), "eligible"),
     "ineligible": (frozenset({"submitted", "eligible", "ineligible"}), "ineligible"),
 }
@@ -68,7 +69,8 @@ class EntryData:
 def allowed_actions(entry: Entry, now: datetime) -> frozenset[str]:
     """What the entrant may do with `entry` at `now` (ownership aside): "edit" a draft or
     submitted entry and "submit" a draft while submissions are open; "withdraw" a draft,
-    submitted or eligible entry until scoring closes."""
+    submitted or eligible entry until scoring closes; "reopen" a withdrawn entry as a draft
+    while submissions are open (the undo of a withdrawal)."""
     timeline = Timeline.of(entry.programme)
     open_ = timeline.submissions_open(now)
     allowed = set()
@@ -78,6 +80,8 @@ def allowed_actions(entry: Entry, now: datetime) -> frozenset[str]:
         allowed.add("submit")
     if entry.status in TRANSITIONS["withdraw"][0] and not timeline.scoring_closed(now):
         allowed.add("withdraw")
+    if entry.status in TRANSITIONS["reopen"][0] and open_:
+        allowed.add("reopen")
     return frozenset(allowed)
 
 
@@ -257,6 +261,24 @@ def withdraw_entry(entry: Entry, actor, *, now: datetime) -> Entry:
         scope=entry.programme,
         previous=previous,
     )
+    return entry
+
+
+def reopen_entry(entry: Entry, actor, *, now: datetime) -> Entry:
+    """Undo a withdrawal: the withdrawn entry becomes a draft again (to be edited and
+    submitted anew) while submissions are open; audited as "entry.reopened".
+
+    Raises NotFound, WrongState (not withdrawn), SubmissionsClosed.
+    """
+    require_owner(entry, actor)
+    if entry.status not in TRANSITIONS["reopen"][0]:
+        raise WrongState(_l("Only a withdrawn entry can be reopened."), code="not_withdrawn")
+    require_submissions_open(entry.programme, now)
+    transition(entry, "reopen")
+    entry.submitted_at = None
+    entry.updated_at = now
+    db.session.flush()
+    record("entry.reopened", entry, now=now, actor=actor, scope=entry.programme)
     return entry
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -19,10 +20,12 @@ from awards.models import Category, Criterion, Programme
 from awards.services import access, criteria, programmes
 from awards.services.criteria import CriterionData
 from awards.services.programmes import TIMELINE_FIELDS, CategoryData, ProgrammeData
+from core import confirmation
 from core.accounts.auth import admin_required
 from core.clock import from_local, local, now
 from core.errors import NotFound
 from core.extensions import db
+from core.i18n import current_locale
 from core.unit_of_work import refusal
 
 bp = Blueprint("awards_setup", __name__, url_prefix="/admin")
@@ -62,7 +65,10 @@ def delete_category(slug, category_id):
     """Delete a category without entries; one with entries stays (message shown)."""
     programme = access.get_programme(slug)
     category = _owned(Category, category_id, programme)
-    return _delete(programmes.delete_category, category, programme, _l("Category deleted."))
+    question = _("Delete category %(name)s?", name=category.name(current_locale()))
+    return _delete(
+        programmes.delete_category, category, programme, question, _l("Category deleted.")
+    )
 
 
 @bp.route(f"{BASE}/criteria/new", methods=["GET", "POST"])
@@ -84,7 +90,10 @@ def delete_criterion(slug, criterion_id):
     """Delete a criterion; refused once scoring has started."""
     programme = access.get_programme(slug)
     criterion = _owned(Criterion, criterion_id, programme)
-    return _delete(criteria.delete_criterion, criterion, programme, _l("Criterion deleted."))
+    question = _("Delete criterion %(name)s?", name=criterion.name(current_locale()))
+    return _delete(
+        criteria.delete_criterion, criterion, programme, question, _l("Criterion deleted.")
+    )
 
 
 def _programme_form(programme: Programme | None):
@@ -162,11 +171,15 @@ def _render_form(form, template, **context):
     return render_template(template, form=form, **context), status
 
 
-def _delete(delete, obj, programme, done):
+def _delete(delete, obj, programme, question: str, done):
+    """Ask `question` first (core.confirmation); once confirmed, delete and go back."""
+    back = url_for("awards_admin.programme", slug=programme.slug)
+    if not confirmation.confirmed():
+        return confirmation.ask(question, button=_("Delete"), back=back)
     with refusal():
         delete(obj, actor=current_user, now=now())
         flash(done, "success")
-    return redirect(url_for("awards_admin.programme", slug=programme.slug))
+    return redirect(back)
 
 
 def _owned(model, object_id: int, programme: Programme):

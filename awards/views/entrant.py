@@ -8,6 +8,8 @@ through `access.get_own_entry`, so another user's entry is a 404. What an entry 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -16,9 +18,11 @@ from awards.forms.entries import EntryForm
 from awards.services import access, entries
 from awards.services.entries import EntryData
 from awards.timeline import Timeline
+from core import confirmation
 from core.accounts.auth import verified_required
 from core.clock import now
 from core.i18n import current_locale
+from core.templating import DATETIME_FORMAT
 from core.unit_of_work import refusal
 
 bp = Blueprint("entrant", __name__)
@@ -166,9 +170,39 @@ def submit_entry(slug, entry_id):
 def withdraw_entry(slug, entry_id):
     programme = access.get_programme(slug)
     entry = access.get_own_entry(programme, entry_id, current_user)
+    back = url_for(".show_entry", slug=slug, entry_id=entry_id)
+    if not confirmation.confirmed():
+        details = [
+            _("“%(title)s” is withdrawn: the jury will not see or score it.", title=entry.title)
+        ]
+        if Timeline.of(programme).submissions_open(now()):
+            close = format_datetime(programme.submissions_close_at, DATETIME_FORMAT)
+            details.append(
+                _("You can reopen it as a draft and submit it again until %(date)s.", date=close)
+            )
+        else:
+            details.append(_("Submissions are closed: a withdrawal cannot be undone."))
+        return confirmation.ask(
+            _("Withdraw entry %(ref)s?", ref=entry.ref),
+            details=tuple(details),
+            button=_("Withdraw entry"),
+            back=back,
+        )
     with refusal():
         entries.withdraw_entry(entry, current_user, now=now())
         flash(_l("Your entry has been withdrawn. The jury will not see it."), "success")
+    return redirect(back)
+
+
+@bp.post("/awards/<slug>/entries/<int:entry_id>/reopen")
+@verified_required
+def reopen_entry(slug, entry_id):
+    """Undo a withdrawal: the entry is a draft again while submissions are open."""
+    programme = access.get_programme(slug)
+    entry = access.get_own_entry(programme, entry_id, current_user)
+    with refusal():
+        entries.reopen_entry(entry, current_user, now=now())
+        flash(_l("Your entry is a draft again. Submit it before the deadline."), "success")
     return redirect(url_for(".show_entry", slug=slug, entry_id=entry_id))
 
 

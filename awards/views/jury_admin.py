@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from awards.forms.jury import InviteForm, ReopenForm, RuleConflictForm
 from awards.services import access, conflicts, jury, progress, scorecards
+from core import confirmation
 from core.accounts.auth import admin_required
 from core.clock import now
 from core.unit_of_work import refusal
@@ -85,6 +86,20 @@ def remove_member(slug: str, member_id: int):
     programme = access.get_programme(slug)
     member = jury.get_member(programme, member_id)
     email = member.user.email
+    if not confirmation.confirmed():
+        return confirmation.ask(
+            _("Remove juror %(email)s?", email=email),
+            details=(
+                _(
+                    "%(email)s is taken off the jury of %(programme)s and no longer sees its "
+                    "entries.",
+                    email=email,
+                    programme=programme.name,
+                ),
+            ),
+            button=_("Remove juror"),
+            back=url_for(".members", slug=slug),
+        )
     with refusal() as refused:
         jury.remove_member(member, actor=current_user, now=now())
         flash(_("%(email)s is no longer on the jury.", email=email), "success")

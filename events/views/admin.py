@@ -12,8 +12,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core import confirmation
 from core.accounts.auth import admin_required
 from core.clock import now
+from core.i18n import current_locale
 from core.unit_of_work import refusal
 from events.forms.admin import EventForm
 from events.models import Event
@@ -75,6 +77,13 @@ def edit_event(event_id: int):
 def delete_event(event_id: int):
     """Delete an event nobody registered for; otherwise a message and nothing changes."""
     event = admin.get_event(event_id)
+    if not confirmation.confirmed():
+        return confirmation.ask(
+            _("Delete event %(title)s?", title=event.title(current_locale())),
+            details=(_("The event and its texts are deleted for good."),),
+            button=_("Delete event"),
+            back=url_for("events_admin.edit_event", event_id=event_id),
+        )
     with refusal():
         admin.delete_event(event, now=now(), actor=current_user)
         flash(_("Event deleted."), "success")

@@ -11,7 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core import spreadsheets
+from core import confirmation, spreadsheets
 from core.accounts.auth import admin_required
 from core.clock import now
 from core.i18n import current_locale
@@ -142,7 +142,28 @@ def cancel(event_id: int, registration_id: int):
     """Cancel a registration through the registration service (which refunds where it does)."""
     event = admin.get_event(event_id)
     registration = regs.get_registration(event, registration_id)
+    back = url_for("events_attendees.attendee_list", event_id=event_id)
+    if not confirmation.confirmed():
+        if registration.cancellation(now(), by_admin=True).refund:
+            amount = format_eur(registration.gross_cents, current_locale())
+            what = _(
+                "The registration of %(name)s is cancelled and %(amount)s is refunded with a "
+                "credit note.",
+                name=registration.name,
+                amount=amount,
+            )
+        else:
+            what = _("The registration of %(name)s is cancelled.", name=registration.name)
+        return confirmation.ask(
+            _("Cancel the registration of %(name)s?", name=registration.name),
+            details=(
+                what,
+                _("Their seat goes to the next person on the waiting list."),
+            ),
+            button=_("Cancel registration"),
+            back=back,
+        )
     with refusal():
         regs.admin_cancel(registration, now=now(), actor=current_user)
         flash(_("Registration of %(name)s cancelled.", name=registration.name), "success")
-    return redirect(url_for("events_attendees.attendee_list", event_id=event_id))
+    return redirect(back)

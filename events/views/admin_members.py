@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core import confirmation
 from core.accounts.auth import admin_required
 from core.clock import now
 from core.unit_of_work import refusal
@@ -86,6 +87,19 @@ def delete_organisation(org_id: int):
     """Delete an organisation and its domains (404 for an unknown id)."""
     organisation = members.get_organisation(org_id)
     name = organisation.name
+    if not confirmation.confirmed():
+        domains = ", ".join(d.domain for d in organisation.domains)
+        return confirmation.ask(
+            _("Delete organisation %(name)s?", name=name),
+            details=(
+                _(
+                    "Its domains (%(domains)s) no longer give the member price.",
+                    domains=domains or "–",
+                ),
+            ),
+            button=_("Delete organisation"),
+            back=url_for("events_members.organisation_list"),
+        )
     members.delete_organisation(organisation, now=now(), actor=current_user)
     flash(_("%(name)s deleted.", name=name), "success")
     return redirect(url_for("events_members.organisation_list"))

@@ -419,8 +419,10 @@ def test_allowed_actions_follow_the_status_and_the_timeline(make_programme, make
     assert actions(eligible, open_at) == {"withdraw"}
     assert actions(eligible, last) == {"withdraw"}
     assert actions(eligible, programme.scoring_close_at) == set()
-    for status in ("ineligible", "withdrawn"):
-        assert actions(make_entry(programme, status=status), open_at) == set()
+    assert actions(make_entry(programme, status="ineligible"), open_at) == set()
+    withdrawn = make_entry(programme, status="withdrawn")
+    assert actions(withdrawn, open_at) == {"reopen"}
+    assert actions(withdrawn, closed_at) == set()
 
 
 def test_the_services_refuse_what_allowed_actions_does_not_offer(make_programme, make_entry, clock):

@@ -62,7 +62,8 @@ class Route:
     page: str = ""
     at: datetime = NOW
     args: dict[str, str] = field(default_factory=dict)
-    base: dict[str, str] = field(default_factory=dict)  # valid values the page leaves empty
+    # valid values the page leaves empty (confirmed=1: past a destructive action's question)
+    base: dict[str, str] = field(default_factory=dict)
 
 
 P = {"slug": "programme"}
@@ -103,10 +104,16 @@ ROUTES: dict[str, Route] = {
         args={**P, "entry_id": "submitted"},
     ),
     "awards_setup.delete_category": Route(
-        "admin", page="/admin/programmes/{programme}", args={**P, "category_id": "category"}
+        "admin",
+        page="/admin/programmes/{programme}",
+        args={**P, "category_id": "category"},
+        base={"confirmed": "1"},
     ),
     "awards_setup.delete_criterion": Route(
-        "admin", page="/admin/programmes/{programme}", args={**P, "criterion_id": "criterion"}
+        "admin",
+        page="/admin/programmes/{programme}",
+        args={**P, "criterion_id": "criterion"},
+        base={"confirmed": "1"},
     ),
     "awards_setup.edit_category": Route("admin", args={**P, "category_id": "category"}),
     "awards_setup.edit_criterion": Route("admin", args={**P, "criterion_id": "criterion"}),
@@ -127,6 +134,12 @@ ROUTES: dict[str, Route] = {
         "entrant",
         page="/awards/{programme}/entries/{submitted}",
         args={**P, "entry_id": "submitted"},
+        base={"confirmed": "1"},
+    ),
+    "entrant.reopen_entry": Route(
+        "entrant",
+        page="/awards/{programme}/entries/{withdrawn}",
+        args={**P, "entry_id": "withdrawn"},
     ),
     "events.billing": Route("anonymous", args={"token": "unbilled"}),
     "events.cancel": Route("anonymous", args={"token": "confirmed"}),
@@ -139,13 +152,17 @@ ROUTES: dict[str, Route] = {
     "events.resend": Route("anonymous", page="/events/{event}/registered", args={"slug": "event"}),
     "events_admin.create_event": Route("admin", base=EVENT),
     "events_admin.delete_event": Route(
-        "admin", page="/admin/events/{event_id}/edit", args={"event_id": "event_id"}
+        "admin",
+        page="/admin/events/{event_id}/edit",
+        args={"event_id": "event_id"},
+        base={"confirmed": "1"},
     ),
     "events_admin.edit_event": Route("admin", args={"event_id": "event_id"}),
     "events_attendees.cancel": Route(
         "admin",
         page="/admin/events/{event_id}/attendees",
         args={"event_id": "event_id", "registration_id": "confirmed_id"},
+        base={"confirmed": "1"},
     ),
     "events_attendees.check_in": Route(
         "admin",
@@ -159,7 +176,10 @@ ROUTES: dict[str, Route] = {
         "admin", base={"name": "New org", "domains": "new.example"}
     ),
     "events_members.delete_organisation": Route(
-        "admin", page="/admin/events/members/{org}/edit", args={"org_id": "org"}
+        "admin",
+        page="/admin/events/members/{org}/edit",
+        args={"org_id": "org"},
+        base={"confirmed": "1"},
     ),
     "events_members.edit_organisation": Route("admin", args={"org_id": "org"}),
     "events_members.import_organisations": Route(
@@ -183,7 +203,10 @@ ROUTES: dict[str, Route] = {
         base={"email": "j@example.org", "name": "J"},
     ),
     "jury_admin.remove_member": Route(
-        "admin", page="/admin/awards/{programme}/jury", args={**P, "member_id": "new_member"}
+        "admin",
+        page="/admin/awards/{programme}/jury",
+        args={**P, "member_id": "new_member"},
+        base={"confirmed": "1"},
     ),
     "jury_admin.reopen_scorecard": Route(
         "chair",
@@ -258,6 +281,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     draft = make_entry(programme, owner=entrant, status="draft")
     submitted = make_entry(programme, owner=entrant, status="eligible")
     other = make_entry(programme, status="eligible")
+    withdrawn = make_entry(programme, owner=entrant, status="withdrawn")
     juror = make_juror(programme, users["juror"])
     chair = make_juror(programme, users["chair"], role="chair")
     new_member = make_juror(programme, users["new_juror"], accepted=False)
@@ -286,6 +310,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "criterion": str(criterion.id),
         "draft": str(draft.id),
         "submitted": str(submitted.id),
+        "withdrawn": str(withdrawn.id),
         "scorecard": str(card.id),
         "conflict": str(conflict.id),
         "new_member": str(new_member.id),

@@ -154,9 +154,11 @@ def test_categories_create_edit_and_delete(admin, make_programme, make_entry):
 
     used = programme.categories[0]
     make_entry(programme, category=used)
-    response = admin.post(f"{base}/{used.id}/delete", follow_redirects=True)
+    response = admin.post(
+        f"{base}/{used.id}/delete", data={"confirmed": "1"}, follow_redirects=True
+    )
     assert b"has entries and cannot be deleted" in response.data
-    assert admin.post(f"{base}/{new.id}/delete").status_code == 302
+    assert admin.post(f"{base}/{new.id}/delete", data={"confirmed": "1"}).status_code == 302
     assert count(Category) == 2
 
 
@@ -166,7 +168,10 @@ def test_objects_of_another_programme_are_not_found(admin, make_programme):
     category, criterion = other.categories[0], other.criteria[0]
     assert admin.get(f"/admin/programmes/cda-2025/categories/{category.id}/edit").status_code == 404
     assert (
-        admin.post(f"/admin/programmes/cda-2025/criteria/{criterion.id}/delete").status_code == 404
+        admin.post(
+            f"/admin/programmes/cda-2025/criteria/{criterion.id}/delete", data={"confirmed": "1"}
+        ).status_code
+        == 404
     )
     assert count(Criterion) == 8
 
@@ -240,7 +245,7 @@ def test_criteria_are_locked_once_a_scorecard_exists(
         assert response.status_code == 400
         assert b"Scoring has started in this programme" in response.data
     assert admin.post(f"{base}/new", data=CRITERION).status_code == 400
-    admin.post(f"{base}/{impact.id}/delete")
+    admin.post(f"{base}/{impact.id}/delete", data={"confirmed": "1"})
     db.session.expire_all()
     assert (impact.weight, impact.max_score, impact.step) == (Decimal(1), Decimal(10), Decimal(1))
     assert count(Criterion) == 4

@@ -209,9 +209,11 @@ def test_withdraw_until_scoring_closes(entrant, make_entry, clock):
     entry = make_entry(programme, owner=user, status="eligible")
     late = make_entry(programme, owner=user, status="submitted")
     clock.set(programme.scoring_open_at + timedelta(days=1))
-    assert client.post(url(programme, entry, "withdraw")).status_code == 302
+    assert (
+        client.post(url(programme, entry, "withdraw"), data={"confirmed": "1"}).status_code == 302
+    )
     clock.set(programme.scoring_close_at)
-    client.post(url(programme, late, "withdraw"))
+    client.post(url(programme, late, "withdraw"), data={"confirmed": "1"})
     assert [e.status for e in all_entries()] == ["withdrawn", "submitted"]
     assert audit_actions() == ["entry.withdrawn"]
     assert b"Withdrawn" in client.get(url(programme, entry)).data

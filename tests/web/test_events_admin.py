@@ -250,11 +250,14 @@ def test_delete_only_without_registrations(admin_client):
     kept = make_event("kept")
     make_registration(kept, "cancelled")
     gone = make_event("gone")
-    response = admin_client.post(f"/admin/events/{kept.id}/delete")
+    response = admin_client.post(f"/admin/events/{kept.id}/delete", data={"confirmed": "1"})
     assert response.status_code == 302
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "cannot be deleted" in page
-    assert admin_client.post(f"/admin/events/{gone.id}/delete").status_code == 302
+    assert (
+        admin_client.post(f"/admin/events/{gone.id}/delete", data={"confirmed": "1"}).status_code
+        == 302
+    )
     assert [e.slug for e in _events()] == ["kept"]
 
 

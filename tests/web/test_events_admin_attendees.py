@@ -249,7 +249,7 @@ def test_admin_cancel_is_not_bound_by_the_deadline_and_names_the_admin(
     # past the registrant's own deadline (24 hours before the start): only an admin may cancel
     clock.set(event.starts_at - timedelta(hours=1))
     url = f"/admin/events/{event.id}/registrations/{registration.id}/cancel"
-    assert admin_client.post(url).status_code == 302
+    assert admin_client.post(url, data={"confirmed": "1"}).status_code == 302
     (cancelled,) = _registrations(event)
     assert (cancelled.state, cancelled.cancelled_at) == ("cancelled", clock())
     entry = db.session.scalar(
@@ -262,11 +262,11 @@ def test_admin_cancel_uses_the_registration_service(admin_client, sqlite_locking
     event = make_event()
     registration = make_registration(event, name="Carla Cancel")
     url = f"/admin/events/{event.id}/registrations/{registration.id}/cancel"
-    response = admin_client.post(url, follow_redirects=True)
+    response = admin_client.post(url, data={"confirmed": "1"}, follow_redirects=True)
     assert "Registration of Carla Cancel cancelled." in response.get_data(as_text=True)
     (cancelled,) = _registrations(event)
     assert (cancelled.state, cancelled.cancelled_at) == ("cancelled", clock())
-    again = admin_client.post(url, follow_redirects=True)
+    again = admin_client.post(url, data={"confirmed": "1"}, follow_redirects=True)
     assert "already cancelled" in again.get_data(as_text=True)
 
 

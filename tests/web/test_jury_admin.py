@@ -142,7 +142,7 @@ def test_remove_member_refused_once_submitted(
     member = make_juror(programme)
     _card(member, make_entry(programme), "submitted")
     before = counts()
-    response = client.post(members_url(programme, f"/{member.id}/remove"))
+    response = client.post(members_url(programme, f"/{member.id}/remove"), data={"confirmed": "1"})
     assert response.status_code == 400
     assert "cannot be removed" in response.text
     assert counts() == before
@@ -166,11 +166,21 @@ def test_remove_member_with_drafts_and_conflicts(
         )
     )
     db.session.commit()
-    assert client.post(members_url(programme, f"/{member.id}/remove")).status_code == 302
+    assert (
+        client.post(
+            members_url(programme, f"/{member.id}/remove"), data={"confirmed": "1"}
+        ).status_code
+        == 302
+    )
     for model in (JuryMember, Scorecard, Score, Conflict):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
     assert db.session.scalar(sa.select(AuditEntry.action)) == "jury.removed"
     other = make_programme()
     stranger = make_juror(other)
-    assert client.post(members_url(programme, f"/{stranger.id}/remove")).status_code == 404
+    assert (
+        client.post(
+            members_url(programme, f"/{stranger.id}/remove"), data={"confirmed": "1"}
+        ).status_code
+        == 404
+    )
     assert db.session.get(JuryMember, stranger.id) is not None

@@ -60,7 +60,12 @@ def test_create_list_edit_delete(admin_client):
     )
     assert response.status_code == 302
     assert _state() == {"KPN B.V.": ["kpn.com"]}
-    assert admin_client.post(f"/admin/events/members/{org.id}/delete").status_code == 302
+    assert (
+        admin_client.post(
+            f"/admin/events/members/{org.id}/delete", data={"confirmed": "1"}
+        ).status_code
+        == 302
+    )
     assert _state() == {}
     assert db.session.scalar(sa.select(sa.func.count(MemberDomain.id))) == 0
     actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
@@ -74,7 +79,12 @@ def test_create_list_edit_delete(admin_client):
 def test_deleting_keeps_registrations_and_clears_their_link(admin_client):
     org = _org("DDMA", "ddma.nl")
     registration = make_registration(make_event(), audience="member", member_organisation_id=org.id)
-    assert admin_client.post(f"/admin/events/members/{org.id}/delete").status_code == 302
+    assert (
+        admin_client.post(
+            f"/admin/events/members/{org.id}/delete", data={"confirmed": "1"}
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     registration = db.session.get(type(registration), registration.id)
     assert (registration.audience, registration.member_organisation_id) == ("member", None)
@@ -115,7 +125,10 @@ def test_edit_keeps_own_domains_and_unknown_ids_are_404(admin_client):
     assert response.status_code == 302
     assert _state() == {"ANWB": ["anwb.com", "anwb.nl"]}
     assert admin_client.get("/admin/events/members/999/edit").status_code == 404
-    assert admin_client.post("/admin/events/members/999/delete").status_code == 404
+    assert (
+        admin_client.post("/admin/events/members/999/delete", data={"confirmed": "1"}).status_code
+        == 404
+    )
 
 
 def test_csv_import_upserts_by_name(admin_client):
