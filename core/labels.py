@@ -123,6 +123,7 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "entry.screened": _l("Entry screened"),
         "entry.submitted": _l("Entry submitted"),
         "entry.withdrawn": _l("Entry withdrawn"),
+        "entry.reopened": _l("Entry reopened as a draft"),
         "event.created": _l("Event created"),
         "event.updated": _l("Event changed"),
         "event.deleted": _l("Event deleted"),
