@@ -87,6 +87,37 @@ def make_user(app, clock):
     return _make_user
 
 
+SEED_CATEGORIES = (
+    ("data-transformation", "Data Transformation Award"),
+    ("data-innovation", "Data Innovation Award"),
+)
+
+
+def seed_categories(count: int = 2) -> list[Category]:
+    """The seed's first `count` categories (new rows, for a programme being built)."""
+    return [
+        Category(slug=slug, name_nl=name, name_en=name, shortlist_size=3, position=i)
+        for i, (slug, name) in enumerate(SEED_CATEGORIES[:count], start=1)
+    ]
+
+
+def seed_criteria() -> list[Criterion]:
+    """The seed's four equal-weight 1–10 criteria (new rows, for a programme being built)."""
+    return [
+        Criterion(
+            key=key,
+            name_nl=nl,
+            name_en=en,
+            weight=Decimal(1),
+            min_score=Decimal(1),
+            max_score=Decimal(10),
+            step=Decimal(1),
+            position=i,
+        )
+        for i, (key, nl, en) in enumerate(CRITERIA)
+    ]
+
+
 @pytest.fixture
 def make_programme(app, clock):
     """A programme with the seed's two categories and four equal-weight 1–10 criteria."""
@@ -104,35 +135,8 @@ def make_programme(app, clock):
             jury_terms_en="Confidentiality and conflicts of interest.",
             **{**TIMELINE, **timeline},
         )
-        programme.categories = [
-            Category(
-                slug="data-transformation",
-                name_nl="Data Transformation Award",
-                name_en="Data Transformation Award",
-                shortlist_size=3,
-                position=1,
-            ),
-            Category(
-                slug="data-innovation",
-                name_nl="Data Innovation Award",
-                name_en="Data Innovation Award",
-                shortlist_size=3,
-                position=2,
-            ),
-        ]
-        programme.criteria = [
-            Criterion(
-                key=key,
-                name_nl=nl,
-                name_en=en,
-                weight=Decimal(1),
-                min_score=Decimal(1),
-                max_score=Decimal(10),
-                step=Decimal(1),
-                position=i,
-            )
-            for i, (key, nl, en) in enumerate(CRITERIA)
-        ]
+        programme.categories = seed_categories()
+        programme.criteria = seed_criteria()
         db.session.add(programme)
         db.session.flush()
         return programme

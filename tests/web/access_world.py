@@ -24,25 +24,25 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from flask import current_app
 
 from awards import storage
-from awards.models import Category, Conflict, Criterion, Entry, JuryMember, Programme
+from awards.models import Conflict, Entry, JuryMember, Programme
 from core.accounts.models import User
 from core.audit.services import record
 from core.extensions import db
 from core.outbox.models import MailMessage
 from events.services.invoices import issue_invoice
 from tests.factories import (
-    CRITERIA,
     TIMELINE,
     make_event,
     make_member_org,
     make_registration,
     make_scorecard,
     pdf_bytes,
+    seed_categories,
+    seed_criteria,
 )
 
 AT = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)  # P scores, Q's scoring has closed
@@ -141,28 +141,8 @@ def _programme(slug: str, at: datetime, timeline: dict) -> Programme:
         jury_terms_en="Confidentiality.",
         **timeline,
     )
-    programme.categories = [
-        Category(
-            slug="data-transformation",
-            name_nl="Data Transformation Award",
-            name_en="Data Transformation Award",
-            shortlist_size=3,
-            position=1,
-        )
-    ]
-    programme.criteria = [
-        Criterion(
-            key=key,
-            name_nl=nl,
-            name_en=en,
-            weight=Decimal(1),
-            min_score=Decimal(1),
-            max_score=Decimal(10),
-            step=Decimal(1),
-            position=i,
-        )
-        for i, (key, nl, en) in enumerate(CRITERIA)
-    ]
+    programme.categories = seed_categories(1)
+    programme.criteria = seed_criteria()
     db.session.add(programme)
     return programme
 
