@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: install translations run demo test lint format bench clean i18n lock
+.PHONY: install translations browser run demo test lint format bench clean i18n lock
 
 install: $(VENV)/.installed
 
@@ -35,7 +35,23 @@ demo: install translations
 run: demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install translations
+# The browser tests (tests/browser) need Debian's Chromium and axe-core from the npm registry.
+# Playwright never downloads a browser: it drives /usr/bin/chromium.
+CHROMIUM ?= /usr/bin/chromium
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser: $(CHROMIUM) $(AXE)
+
+$(CHROMIUM):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+		|| ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
+
+test: install translations browser
 	$(BIN)/pytest -q
 
 lint: install

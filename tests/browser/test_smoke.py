@@ -1,0 +1,48 @@
+"""The harness itself: a page in each language passes every check, and each check bites."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_home_page_passes_every_check(person):
+    person.goto("/")
+    assert person.page.title()
+    assert person.page.get_attribute("html", "lang") == person.lang
+    assert person.cookie_names() <= {"session", "remember_token"}
+    assert person.audited_urls == ["/"]
+
+
+@pytest.mark.parametrize("lang", ["en"])
+def test_the_page_policy_blocks_a_script_injected_by_a_page(person):
+    person.goto("/")
+    person.page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.x = 1';"
+        " document.body.append(s); }"
+    )
+    person.page.wait_for_timeout(100)
+    assert person.page.evaluate("() => window.x") is None
+    assert any("Content Security Policy" in error for error in person.findings.console_errors)
+    person.findings.console_errors.clear()
+
+
+@pytest.mark.parametrize("lang", ["en"])
+def test_a_request_off_the_host_is_aborted_and_recorded(person):
+    from playwright.sync_api import Error
+
+    person.goto("/")
+    with pytest.raises(Error):
+        person.page.goto("http://198.51.100.7/track")
+    assert person.findings.foreign_requests == ["http://198.51.100.7/track"]
+    person.findings.foreign_requests.clear()
+    person.findings.console_errors.clear()
+    person.page.close()  # (an error page: nothing left to check)
+
+
+@pytest.mark.parametrize("lang", ["en"])
+def test_axe_finds_a_violation_on_a_broken_page(person):
+    person.goto("/")
+    person.page.evaluate("() => { document.querySelector('html').removeAttribute('lang'); }")
+    person.audit()
+    assert any("html-has-lang" in finding for finding in person.findings.accessibility)
+    person.findings.accessibility.clear()
