@@ -17,7 +17,9 @@ the person reaches:
 - no response is a 5xx;
 - every request goes to 127.0.0.1 (anything else is aborted and fails the test);
 - the only cookies are the session cookie and, when asked for, the remember cookie;
-- the console shows no error and the page throws no exception (a CSP violation is one).
+- the console shows no error and the page throws no exception (a CSP violation is one);
+- every link on the page to the app answers, for this person at this moment, without an error
+  (a 4xx or 5xx after redirects is a broken link).
 """
 
 from __future__ import annotations
@@ -78,7 +80,15 @@ def live_server(session_app) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright):
     """Debian's Chromium under Playwright, once per run."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
@@ -87,14 +97,11 @@ def chromium():
         )
     if not AXE_JS.exists():
         pytest.fail(f"{AXE_JS} is missing: `make test` runs npm ci in tests/browser")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -112,6 +119,7 @@ class Findings:
     page_errors: list[str] = field(default_factory=list)
     accessibility: list[str] = field(default_factory=list)
     cookies: list[str] = field(default_factory=list)
+    broken_links: list[str] = field(default_factory=list)
 
     def problems(self) -> dict[str, list[str]]:
         return {name: items for name, items in vars(self).items() if items}
@@ -132,8 +140,11 @@ class Person:
     `page` is the Playwright page for anything else; call `settle()` after it navigates.
     """
 
-    def __init__(self, page, base_url: str, findings: Findings, axe_source: str, lang: str):
+    def __init__(
+        self, page, base_url: str, findings: Findings, axe_source: str, lang: str, requests
+    ):
         self.page = page
+        self._requests = requests
         self.base_url = base_url
         self.findings = findings
         self.lang = lang
@@ -141,6 +152,7 @@ class Person:
         self._loads = 0
         self._audited = 0
         self.audited_urls: list[str] = []
+        self._links_checked: set[str] = set()
         page.on("load", self._on_load)
 
     def _on_load(self, _page) -> None:
@@ -215,6 +227,32 @@ class Person:
                 )
         self._audited = self._loads
         self.audited_urls.append(self.path)
+        self.check_links()
+
+    def check_links(self) -> None:
+        """Every link on the page to the app answers without an error, asked with a copy of
+        this person's cookies (so a link that changes the session, like the language switch,
+        leaves the person's own session alone); each link once per person."""
+        hrefs = self.page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+        links = [
+            target
+            for target in dict.fromkeys(href.split("#", 1)[0] for href in hrefs)
+            if target.startswith(self.base_url + "/") and target not in self._links_checked
+        ]
+        if not links:
+            return
+        asker = self._requests.new_context(storage_state=self.page.context.storage_state())
+        try:
+            for target in links:
+                self._links_checked.add(target)
+                response = asker.get(target, max_redirects=5)
+                if response.status >= 400:
+                    self.findings.broken_links.append(
+                        f"{self.path}: {target} answers {response.status}"
+                    )
+                response.dispose()
+        finally:
+            asker.dispose()
 
     def screenshot(self, name: str, *, full_page: bool = True) -> Path:
         """The current page as `build/screenshots/<name>-<lang>.png`."""
@@ -257,7 +295,7 @@ def browser_app(app):
 
 
 @pytest.fixture
-def new_person(browser_app, live_server, chromium, axe_source) -> Iterator:
+def new_person(browser_app, live_server, playwright, chromium, axe_source) -> Iterator:
     """new_person(lang="nl", width=1280, height=900) -> a Person in a fresh browser profile.
 
     At the end of the test, every person's findings must be empty.
@@ -295,7 +333,7 @@ def new_person(browser_app, live_server, chromium, axe_source) -> Iterator:
             lambda m: m.type == "error" and findings.console_errors.append(f"{page.url}: {m.text}"),
         )
         page.on("pageerror", lambda e: findings.page_errors.append(f"{page.url}: {e}"))
-        person = Person(page, live_server, findings, axe_source, lang)
+        person = Person(page, live_server, findings, axe_source, lang, playwright.request)
         people.append(person)
         return person
 

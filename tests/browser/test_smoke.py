@@ -46,3 +46,15 @@ def test_axe_finds_a_violation_on_a_broken_page(person):
     person.audit()
     assert any("html-has-lang" in finding for finding in person.findings.accessibility)
     person.findings.accessibility.clear()
+
+
+@pytest.mark.parametrize("lang", ["en"])
+def test_a_broken_link_is_found(person):
+    person.goto("/")
+    person.page.evaluate(
+        "() => { const a = document.createElement('a'); a.href = '/no-such-page';"
+        " a.textContent = 'Nowhere'; document.querySelector('main').append(a); }"
+    )
+    person.check_links()
+    assert person.findings.broken_links == [f"/: {person.base_url}/no-such-page answers 404"]
+    person.findings.broken_links.clear()
