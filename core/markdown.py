@@ -110,11 +110,10 @@ class _PlainText:
             owner.number += 1
             self.open.append(_Item(marker))
         elif kind == "list_item_close":
-            item = self.open.pop()
-            if isinstance(item, _Item) and not item.started:  # an empty item
-                self.open.append(item)
+            item = self.open[-1]
+            if isinstance(item, _Item) and not item.started:  # an empty item: its marker alone
                 self.write("")
-                self.open.pop()
+            self.open.pop()
         elif kind in ("bullet_list_close", "ordered_list_close"):
             self.open.pop()
             self.gap = self.gap or not any(isinstance(f, _Item) for f in self.open)
@@ -145,6 +144,9 @@ class _PlainText:
             self.lines.append((self.prefix() + line).rstrip())
 
     def prefix(self, *, blank: bool = False) -> str:
+        """What goes before the next line: an indent per open quote, and per open list item
+        its marker on its first line (which marks the item started), spaces after it. A
+        `blank` line's prefix starts no item."""
         parts = []
         for frame in self.open:
             if isinstance(frame, _Quote):

@@ -408,7 +408,8 @@ def published_results(programme: Programme, now: datetime) -> list[PublishedCate
 def published_outcomes(entries: Iterable[Entry], now: datetime) -> dict[int, str]:
     """Entry id -> "winner" or "nominee" for those of `entries` that the winners page names
     at `now` (`published_results`, the one rule): nothing before a programme's `publish_at`,
-    and only ratified categories. Three queries per published programme among the entries'."""
+    and only ratified categories. A few queries per published programme among the entries'
+    (none for the others)."""
     entries = list(entries)
     programmes = {e.programme_id: e.programme for e in entries}
     wanted = {e.id for e in entries}

@@ -1,20 +1,16 @@
 """`core.markdown.to_plain_text`: an event description's Markdown as the plain text a calendar
 entry or a plain-text e-mail shows: headings as lines, list items as "• " / "1. " lines,
-links as "text (url)", and no Markdown syntax left."""
+links as "text (url)", and no Markdown syntax left. (The .ics file: `test_calendar.py`.)"""
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from icalendar import Calendar
 
 from core.markdown import to_plain_text
-from events.calendar import event_calendar
-from events.models import Event
 
 ROOT = Path(__file__).resolve().parents[2]
 #: what Markdown syntax looks like when it is left in the text
@@ -84,30 +80,5 @@ def test_the_seed_description_reads_as_plain_text(lang):
     assert plain.count("\n• ") == source.count("\n- ")
 
 
-def test_the_calendar_description_is_plain_text():
-    starts = datetime(2025, 11, 27, 15, 0, tzinfo=UTC)
-    event = Event(
-        id=7,
-        slug="digital-talk",
-        title_nl="Digital Talk",
-        title_en="Digital Talk",
-        description_nl="## Wat neem je mee?\n\n- **Urgentie**: de AP handhaaft\n- [Het plan](https://x.example)",
-        description_en="",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=1),
-        online=True,
-        join_url="",
-        location="",
-        speakers=[],
-    )
-    data = event_calendar(
-        event,
-        locale="nl",
-        now=starts,
-        page_url="https://events.example.org/events/digital-talk",
-        uid_domain="podium.test",
-    )
-    (vevent,) = Calendar.from_ical(data).walk("VEVENT")
-    assert str(vevent["description"]).startswith(
-        "Wat neem je mee?\n\n• Urgentie: de AP handhaaft\n• Het plan (https://x.example)\n\n"
-    )
+def test_an_empty_list_item_keeps_its_marker():
+    assert to_plain_text("-\n- b\n\n1.\n2. c") == "•\n• b\n\n1.\n2. c"
