@@ -21,6 +21,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -401,6 +402,23 @@ def published_results(programme: Programme, now: datetime) -> list[PublishedCate
                 sorted(others, key=lambda e: e.organisation.lower()),
             )
         )
+    return out
+
+
+def published_outcomes(entries: Iterable[Entry], now: datetime) -> dict[int, str]:
+    """Entry id -> "winner" or "nominee" for those of `entries` that the winners page names
+    at `now` (`published_results`, the one rule): nothing before a programme's `publish_at`,
+    and only ratified categories. A few queries per published programme among the entries'
+    (none for the others)."""
+    entries = list(entries)
+    programmes = {e.programme_id: e.programme for e in entries}
+    wanted = {e.id for e in entries}
+    out: dict[int, str] = {}
+    for programme in programmes.values():
+        for item in published_results(programme, now) or ():
+            out.update({n.id: "nominee" for n in item.nominees if n.id in wanted})
+            if item.winner.id in wanted:
+                out[item.winner.id] = "winner"
     return out
 
 
