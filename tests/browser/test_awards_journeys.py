@@ -6,14 +6,15 @@ fails on anyway)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from awards.models import Entry
+from awards.models import Conflict, Entry, JuryMember, Ratification, Scorecard
+from core.accounts.models import User
 from core.extensions import db
 from tests.browser.awards_steps import choose_file, error_text, log_in, mail_link, say
-from tests.factories import fresh, pdf_bytes, png_bytes
+from tests.factories import fresh, make_scorecard, pdf_bytes, png_bytes
 
 # --- 1. the entrant -------------------------------------------------------------------------
 
@@ -116,3 +117,175 @@ def test_an_entrant_signs_up_enters_withdraws_reopens_and_meets_the_deadline(
     person.goto(f"/awards/{programme.slug}/entries/{entry_id}/edit")
     assert person.path == f"/awards/{programme.slug}/entries/{entry_id}"
     assert closed.split("|")[0] in error_text(person)
+
+
+# --- 2. the admin, a juror and the chair ----------------------------------------------------
+
+SCREENING = datetime(2025, 4, 2, 6, 0, tzinfo=UTC)  # submissions closed, scoring not open
+SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
+DELIBERATION = datetime(2025, 5, 10, 9, 0, tzinfo=UTC)  # scoring closed, not yet published
+
+
+def scorecards_of(member_id: int) -> list[Scorecard]:
+    db.session.rollback()
+    return list(
+        db.session.scalars(sa.select(Scorecard).where(Scorecard.jury_member_id == member_id))
+    )
+
+
+def test_an_admin_screens_and_invites_a_juror_scores_and_the_chair_ratifies(
+    new_person, lang, make_programme, make_entry, make_user, make_juror, outbox, clock
+):
+    clock.set(SCREENING)
+    programme = make_programme("cda-2025", quorum=1, trim=0)
+    transformation, innovation = programme.categories
+    admin = make_user(f"admin.{lang}@ddma.nl", name="Ada Admin", admin=True, locale=lang)
+    chair = make_juror(
+        programme, make_user(f"chair.{lang}@example.org", name="Cees Voorzitter"), role="chair"
+    )
+    unive = make_entry(programme, category=transformation, ref="CDA-0001", organisation="Univé",
+                       status="submitted")  # fmt: skip
+    bol = make_entry(programme, category=transformation, ref="CDA-0002", organisation="Bol",
+                     title="Bol case")  # fmt: skip
+    spam = make_entry(programme, category=transformation, ref="CDA-0003", organisation="Spam BV",
+                      status="submitted")  # fmt: skip
+    kpn = make_entry(programme, category=innovation, ref="CDA-0004", organisation="KPN")
+
+    # The admin screens: Univé eligible; Spam BV ineligible, which needs a reason.
+    admin_p = new_person(lang)
+    admin_p.goto("/")
+    log_in(admin_p, admin.email)
+    admin_p.follow(say(lang, "Awards admin"))
+    admin_p.follow(programme.name)
+    admin_p.follow(say(lang, "Entries and screening"))
+    admin_p.follow("CDA-0001", exact=True)
+    admin_p.check(say(lang, "Eligible"), exact=True)
+    admin_p.press(say(lang, "Save screening"))
+    assert fresh(Entry, unive.id).status == "eligible"
+    admin_p.follow("CDA-0003", exact=True)
+    admin_p.check(say(lang, "Ineligible"), exact=True)
+    admin_p.press(say(lang, "Save screening"))
+    admin_p.see(say(lang, "Give the reason why the entry is ineligible."))
+    assert fresh(Entry, spam.id).status == "submitted"
+    admin_p.fill(say(lang, "Reason"), "Geen klantdata in deze case.")
+    admin_p.press(say(lang, "Save screening"))
+    assert fresh(Entry, spam.id).status == "ineligible"
+
+    # The admin invites a juror; a mistyped address first.
+    admin_p.follow(programme.name)
+    admin_p.follow(say(lang, "Jury"), exact=True)
+    juror_email = f"jet.{lang}@example.org"
+    admin_p.fill(say(lang, "E-mail address"), "jet@")
+    admin_p.fill(say(lang, "Name"), "Jet Jurylid")
+    admin_p.press(say(lang, "Send invitation"))
+    admin_p.see(say(lang, "Enter a valid e-mail address."))
+    admin_p.fill(say(lang, "E-mail address"), juror_email)
+    admin_p.press(say(lang, "Send invitation"))
+    admin_p.see(say(lang, "Invitation sent to %(email)s.", email=juror_email))
+
+    # The juror follows the link, chooses a password and accepts the terms (after a try
+    # without ticking the box).
+    juror_p = new_person(lang)
+    [invite] = outbox(to=juror_email, kind="jury_invite")
+    juror_p.goto(mail_link(invite, r"/jury/invite/\S+"))
+    juror_p.fill(say(lang, "Choose a password"), "jurywachtwoord 2025")
+    juror_p.fill(say(lang, "Repeat the password"), "jurywachtwoord 2025")
+    juror_p.press(say(lang, "Set password and continue"))
+    juror_p.press(say(lang, "Accept the terms"))
+    juror_p.see(say(lang, "Tick the box to accept the jury terms."))
+    juror_p.check(say(lang, "I have read the jury terms and accept them."))
+    juror_p.press(say(lang, "Accept the terms"))
+    juror_p.see(say(lang, "Thank you. You can now see the entries."))
+    [member_id] = db.session.scalars(
+        sa.select(JuryMember.id).join(JuryMember.user).where(User.email == juror_email)
+    )
+
+    # Scoring opens. A conflict with Bol: declared (a reason is needed), and Bol is gone.
+    clock.set(SCORING)
+    juror_p.goto(f"/jury/{programme.slug}/entries")
+    juror_p.follow("Bol case")
+    juror_p.press(say(lang, "Declare a conflict of interest"))
+    juror_p.see(say(lang, "Say why you have a conflict of interest."))
+    juror_p.fill(say(lang, "Why do you have a conflict of interest?"), "Ik werkte bij Bol.")
+    juror_p.press(say(lang, "Declare a conflict of interest"))
+    juror_p.see(
+        say(lang, "Your conflict of interest is recorded; the entry is no longer on your list.")
+    )
+    assert juror_p.page.get_by_role("link", name="Bol case").count() == 0
+    juror_p.goto(f"/jury/{programme.slug}/entries")
+    assert "Bol case" not in juror_p.text()
+
+    # The scorecard for Univé: a criterion left out, then a score off the scale (a form
+    # changed by hand): clear messages, nothing saved.
+    juror_p.follow(unive.title)
+    names = [criterion.name(lang) for criterion in programme.criteria]
+    scores = dict(zip(names, ("8", "7", "6", "9"), strict=True))
+    for name, value in list(scores.items())[:3]:
+        juror_p.page.get_by_label(name, exact=True).select_option(value)
+    juror_p.press(say(lang, "Submit"), exact=True)
+    juror_p.see(say(lang, "Score this criterion before submitting."))
+    assert scorecards_of(member_id) == []
+    impact = juror_p.page.get_by_label(say(lang, "Impact"), exact=True)
+    impact.evaluate("s => s.add(new Option('11', '11'))")
+    impact.select_option("11")
+    for name, value in list(scores.items())[1:]:
+        juror_p.page.get_by_label(name, exact=True).select_option(value)
+    juror_p.press(say(lang, "Submit"), exact=True)
+    juror_p.see(say(lang, "Choose a score from %(min)s to %(max)s.", min="1", max="10"))
+    assert scorecards_of(member_id) == []
+    for name, value in scores.items():
+        juror_p.page.get_by_label(name, exact=True).select_option(value)
+    juror_p.fill(say(lang, "Overall comment"), "Sterke case.")
+    juror_p.screenshot("scorecard")
+    juror_p.press(say(lang, "Submit"), exact=True)
+    juror_p.see(say(lang, "Your scorecard is submitted. Thank you!"))
+    [card] = scorecards_of(member_id)
+    assert card.status == "submitted" and card.entry_id == unive.id
+
+    # The chair scored too; scoring closes. The chair finds the results from the jury page.
+    for entry in (fresh(Entry, unive.id), fresh(Entry, bol.id), fresh(Entry, kpn.id)):
+        make_scorecard(fresh(JuryMember, chair.id), entry, 6)
+    clock.set(DELIBERATION)
+    chair_p = new_person(lang)
+    chair_p.goto("/")
+    log_in(chair_p, f"chair.{lang}@example.org")
+    chair_p.follow(say(lang, "Jury"), exact=True)
+    chair_p.follow(say(lang, "Results"), exact=True)
+    assert chair_p.path == f"/admin/awards/{programme.slug}/results"
+    chair_p.see("Univé")
+    chair_p.screenshot("leaderboard")
+
+    # Nominees, then the winner, through the confirmation step.
+    chair_p.check("CDA-0001 · Univé")
+    chair_p.check("CDA-0002 · Bol")
+    chair_p.press(say(lang, "Save shortlist"))
+    chair_p.see(say(lang, "The shortlist has been saved."))
+    ratify_form = chair_p.page.locator("form[action$='/ratify']")
+    ratify_form.get_by_label("CDA-0001 · Univé").check()
+    chair_p.press(say(lang, "Ratify"), exact=True)
+    chair_p.see(
+        say(lang, "Ratify %(organisation)s as the winner of %(category)s?",
+            organisation="Univé", category=transformation.name(lang))
+    )  # fmt: skip
+    assert db.session.scalar(sa.select(sa.func.count(Ratification.id))) == 0
+    chair_p.press(say(lang, "Ratify"), exact=True)
+    chair_p.see(say(lang, "The winner has been ratified."))
+    [ratified] = db.session.scalars(sa.select(Ratification))
+    assert ratified.winner_entry_id == unive.id
+
+    # The other category: while the chair has the form open, a conflict of the chair's with
+    # KPN is upheld. Ratifying is refused with a 403 page that says why.
+    chair_p.follow(innovation.name(lang))
+    chair_p.check("CDA-0004 · KPN")
+    chair_p.press(say(lang, "Save shortlist"))
+    chair_p.page.locator("form[action$='/ratify']").get_by_label("CDA-0004 · KPN").check()
+    db.session.add(Conflict(jury_member_id=chair.id, entry_id=kpn.id, source="declared",
+                            status="upheld", reason="Oud-collega", created_at=DELIBERATION))  # fmt: skip
+    response_status = []
+    chair_p.page.once("response", lambda r: response_status.append(r.status))
+    chair_p.press(say(lang, "Ratify"), exact=True)
+    assert response_status == [403]
+    chair_p.see(
+        say(lang, "You have a conflict of interest in this category; an admin takes this decision.")
+    )
+    assert db.session.scalar(sa.select(sa.func.count(Ratification.id))) == 1
