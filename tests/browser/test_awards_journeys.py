@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from awards.models import Conflict, Entry, JuryMember, Ratification, Scorecard
+from awards.services import ratification as decisions
 from core.accounts.models import User
 from core.extensions import db
 from tests.browser.awards_steps import choose_file, error_text, log_in, mail_link, say
@@ -292,3 +293,57 @@ def test_an_admin_screens_and_invites_a_juror_scores_and_the_chair_ratifies(
         say(lang, "You have a conflict of interest in this category; an admin takes this decision.")
     )
     assert db.session.scalar(sa.select(sa.func.count(Ratification.id))) == 1
+
+
+# --- 3. the embargo -------------------------------------------------------------------------
+
+
+def test_the_winners_page_keeps_the_embargo_to_the_second_and_names_only_jurors_who_scored(
+    person, make_programme, make_entry, make_user, make_juror, clock
+):
+    lang = person.lang
+    clock.set(DELIBERATION)
+    programme = make_programme("cda-2025", quorum=1, trim=0)
+    transformation = programme.categories[0]
+    chair = make_juror(programme, make_user(name="Cees Voorzitter"), role="chair",
+                       affiliation="DDMA")  # fmt: skip
+    scorer = make_juror(programme, make_user(name="Sara Scorer"), affiliation="ANWB")
+    idle = make_juror(programme, make_user(name="Ivo Nooitgescoord"), affiliation="KLM")
+    unive = make_entry(programme, category=transformation, organisation="Univé",
+                       title="Klantprofielen")  # fmt: skip
+    bol = make_entry(programme, category=transformation, organisation="Bol")
+    for member in (chair, scorer):
+        make_scorecard(member, unive, 9, at=SCORING)
+        make_scorecard(member, bol, 7, at=SCORING)
+    make_scorecard(idle, bol, 5, status="draft", at=SCORING)  # never submitted
+    decisions.shortlist(programme, transformation, [unive.id, bol.id], actor=chair.user,
+                        now=DELIBERATION)  # fmt: skip
+    decisions.ratify(programme, transformation, unive.id, actor=chair.user, now=DELIBERATION,
+                     citation_nl="Een overtuigende case.", citation_en="A convincing case.")  # fmt: skip
+
+    # One second before the announcement: only when it will be.
+    clock.set(programme.publish_at - timedelta(seconds=1))
+    person.goto("/")
+    assert person.page.get_by_role("link", name=say(lang, "Winners"), exact=True).count() == 0
+    person.goto(f"/awards/{programme.slug}/winners")
+    person.see(say(lang, "The winners will be announced on %(when)s.",
+                   when="12 juni 2025, 18:00" if lang == "nl" else "12 June 2025, 18:00"))  # fmt: skip
+    page = person.text()
+    for secret in ("Univé", "Bol", "Klantprofielen", "overtuigende", "convincing", "Sara"):
+        assert secret not in page, secret
+
+    # At the moment itself: the winner, the other nominee and the jury that scored.
+    clock.set(programme.publish_at)
+    person.goto("/")
+    person.follow(say(lang, "Winners"), exact=True)
+    assert person.path == f"/awards/{programme.slug}/winners"
+    person.see(
+        say(lang, "Winner %(award)s: %(organisation)s", award=transformation.name(lang),
+            organisation="Univé")
+    )  # fmt: skip
+    person.see("Een overtuigende case." if lang == "nl" else "A convincing case.")
+    person.see(say(lang, "The other nominees in this category were %(names)s.", names="Bol"))
+    jury = person.page.locator("ul.jury").inner_text()
+    assert "Cees Voorzitter" in jury and "Sara Scorer (ANWB)" in jury
+    assert "Ivo" not in person.text()
+    person.screenshot("winners-page")
