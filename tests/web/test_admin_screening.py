@@ -217,5 +217,5 @@ def test_the_outcome_radio_buttons_are_a_named_required_radiogroup(admin, progra
     assert group, page
     assert 'aria-required="true"' in group.group(0)
     assert 'aria-labelledby="outcome-label"' in group.group(0)
-    assert not re.search(r'<ul[^>]*aria-required', page)
+    assert not re.search(r"<ul[^>]*aria-required", page)
     assert 'id="outcome-label"' in page
