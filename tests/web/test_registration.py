@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from events.models import Registration
+from events.services import waitlist
 from tests.factories import (
     NOW,
     START,
@@ -315,6 +316,21 @@ def test_accept_an_offer_once_through_the_link(client, outbox):
     twice = client.post(f"/events/r/{waiting.token}/offer", headers=EN)
     assert twice.status_code == 409 and b"already been used" in twice.data
     assert len(outbox(to="w@example.org", kind="event_confirmed")) == 1
+
+
+def test_an_offer_lapsed_by_the_scheduler_says_it_expired(app, client, clock):
+    event = make_event(price_non_member_cents=0, capacity=1, offer_hours=12)
+    attendee = register(event, "a@example.org")
+    waiting = register(event, "w@example.org")
+    client.post(f"/events/r/{attendee.token}/cancel", headers=EN)
+    clock.advance(hours=13)
+    with app.test_request_context():
+        assert waitlist.expire_offers(clock()) == 1
+        db.session.commit()
+    page = client.get(f"/events/r/{waiting.token}/offer", headers=EN)
+    assert b"This offer has expired" in page.data and b"already been used" not in page.data
+    late = client.post(f"/events/r/{waiting.token}/offer", headers=EN)
+    assert late.status_code == 409 and b"This offer has expired" in late.data
 
 
 def test_form_has_an_unticked_newsletter_opt_in_and_no_member_field(client):
