@@ -103,12 +103,9 @@ def calendar(body: bytes) -> Calendar:
 
 
 def pay_on_test_checkout(person: Person, action: str) -> None:
-    """On the pay page: Pay, then on the local test checkout "pay", "fail" or nothing yet
-    ("start")."""
+    """On the pay page: Pay, then on the local test checkout "pay" or "fail"."""
     person.press(say(person, "Pay €", "Betaal €"))
     person.see(say(person, "TEST CHECKOUT", "TESTBETAALPAGINA"))
-    if action == "start":
-        return
     if action == "pay":
         person.press(say(person, "(test)", "(test)"))
     else:

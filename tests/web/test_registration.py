@@ -333,6 +333,22 @@ def test_an_offer_lapsed_by_the_scheduler_says_it_expired(app, client, clock):
     assert late.status_code == 409 and b"This offer has expired" in late.data
 
 
+def test_after_a_hold_ran_out_the_person_can_register_again_before_the_scheduler_runs(
+    client, clock, outbox
+):
+    event = make_event(capacity=1)
+    waiting = make_registration(event, "waitlisted", waitlisted_at=clock())
+    make_registration(event, paying=True, email="tim@laat.example")
+    clock.advance(minutes=31)  # the hold ran out; `flask events expire-holds` has not run
+    assert _post(client, event, email="tim@laat.example", **BILLING).status_code == 302
+    states = {r.id: r.state for r in _registrations()}
+    assert states[waiting.id] == "offered"  # the freed seat goes to the first in line
+    mine = [r.state for r in _registrations() if r.email == "tim@laat.example"]
+    assert mine == ["expired", "pending_verification"]
+    assert outbox(to="tim@laat.example", kind="event_verify")
+    assert not outbox(to="tim@laat.example", kind="event_manage_link")
+
+
 def test_form_has_an_unticked_newsletter_opt_in_and_no_member_field(client):
     event = make_event()
     page = client.get(f"/events/{event.slug}/register", headers=EN).get_data(as_text=True)
