@@ -181,8 +181,7 @@ def test_a_non_member_fails_a_payment_retries_pays_gets_the_invoice_and_cancels(
         person.page.get_by_role("link", name=say(person, "Invoice", "Factuur"), exact=True).count()
         == 0
     )
-    numbers = sorted(fresh_numbers())
-    assert numbers == ["2025-0001", "CN2025-0001"]
+    assert sorted(_invoice_numbers()) == ["2025-0001", "CN2025-0001"]
     # the calendar: the cancellation is offered on the page and sent
     removed = calendar(
         download(person, say(person, "Remove from your calendar", "Verwijderen uit je agenda"))
@@ -193,7 +192,8 @@ def test_a_non_member_fails_a_payment_retries_pays_gets_the_invoice_and_cancels(
     assert attachment["content_type"] == "text/calendar"
 
 
-def fresh_numbers() -> list[str]:
+def _invoice_numbers() -> list[str]:
+    """The numbers of every invoice and credit note issued, as the server committed them."""
     db.session.commit()
     return list(db.session.scalars(sa.select(Invoice.number)))
 
@@ -229,7 +229,7 @@ def test_a_member_registers_free_and_is_confirmed_after_verifying(person, outbox
         "member",
         0,
     )
-    assert fresh_numbers() == []
+    assert _invoice_numbers() == []
     kinds = [m.kind for m in mails(outbox, to=email)]
     assert "event_confirmed" in kinds and "event_invoice" not in kinds
 
