@@ -166,6 +166,9 @@ def start_registration(
     and the registration is verified at once (see `verify_registration`). Otherwise the
     `event_verify` mail is queued. Takes the event lock (duplicates serialise).
 
+    A registration of the address whose payment hold ran out (not yet expired by the
+    scheduler) is expired first, its seat offered on (`waitlist.expire_holds` would do the
+    same), so the person can register again.
     When the typed address already has an active registration for the event, nothing is
     created and None is returned: its owner gets the link to it by e-mail (`send_link`; not
     again within LINK_MAIL_INTERVAL of an earlier link), so the caller can answer exactly as
@@ -184,6 +187,10 @@ def start_registration(
         raise NotFound()
     _require_open(event, now)
     existing = active_registration(event.id, applicant.email)
+    if existing is not None and _hold_ran_out(existing, now):
+        # the scheduler has not expired it yet: do it now, so the person can start again
+        _release(existing, RegEvent.HOLD_EXPIRED, now=now)
+        existing = None
     if existing is not None:
         if user is not None:
             raise AlreadyRegistered()
@@ -221,6 +228,12 @@ def start_registration(
         return verify_registration(registration, now=now, user=user)
     notices.send_verification(registration, now=now)
     return registration
+
+
+def _hold_ran_out(registration: Registration, now: datetime) -> bool:
+    """Whether `registration` still holds a seat for payment whose hold has run out."""
+    hold = registration.hold_expires_at
+    return registration.state == RegState.PENDING_PAYMENT.value and hold is not None and hold <= now
 
 
 def _proceed(registration: Registration, event: Event, *, now: datetime) -> Registration:

@@ -25,8 +25,11 @@ from events.services.seats import lock_event
 
 
 def offer_state(registration: Registration, now: datetime) -> str:
-    """The offer's status at `now`: "open" (can be accepted), "expired" (time ran out) or
-    "used" (accepted, lapsed or never offered)."""
+    """The offer's status at `now`: "open" (can be accepted), "expired" (time ran out, also
+    once `expire_offers` lapsed it) or "used" (accepted, cancelled or never offered)."""
+    if registration.state == RegState.EXPIRED.value:
+        lapsed = registration.offer_expires_at is not None and registration.hold_expires_at is None
+        return "expired" if lapsed else "used"
     if registration.state != RegState.OFFERED.value:
         return "used"
     if registration.offer_expires_at is None or now >= registration.offer_expires_at:

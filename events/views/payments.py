@@ -69,6 +69,9 @@ from events.services.webhooks import DuplicateEvent, receive_webhook
 bp = Blueprint("payments", __name__, url_prefix="/events")
 log = logging.getLogger(__name__)
 MAX_WEBHOOK_BYTES = 256 * 1024
+#: refusals of a payment that the pay page states itself (an expired hold, a registration
+#: that is no longer payable): not flashed as well, so the reason is said once
+SAID_BY_THE_PAGE = frozenset(("hold_expired", "not_payable"))
 
 
 @bp.context_processor
@@ -120,9 +123,11 @@ def pay(token: str):
         return _pay_page(_registration(token))
     locking.write_transaction()
     registration = _registration(token)
-    with refusal() as refused:
+    with refusal(flash_message=False) as refused:
         payment = start_checkout(registration, now=now(), gateway=gateway_for(current_app))
         return redirect(payment.checkout_url, 303)
+    if refused.error is not None and refused.error.code not in SAID_BY_THE_PAGE:
+        flash(str(refused.error.message), "error")
     return _pay_page(_registration(token), refused.status)
 
 

@@ -37,6 +37,8 @@ from events.views.presenters import (
 )
 
 bp = Blueprint("events", __name__, url_prefix="/events")
+#: the states in which an attendee's calendar file removes the meeting again
+CALENDAR_CANCELLED = frozenset((RegState.CANCELLED.value, RegState.REFUNDED.value))
 
 
 def _status(form) -> int:
@@ -248,11 +250,17 @@ def manage(token: str):
 
 @bp.get("/r/<token>/calendar.ics")
 def attendee_ics(token: str):
-    """The attendee's calendar file (with the join link once confirmed)."""
+    """The attendee's calendar file (with the join link once confirmed); once the
+    registration is cancelled (or refunded), the cancellation (METHOD:CANCEL) that removes
+    the meeting from their calendar, as the cancellation e-mail carries it."""
     registration = registrations.get_registration(token)
     event = registration.event
     body = notices.calendar_file(
-        event, locale=registration.locale, now=now(), registration=registration
+        event,
+        locale=registration.locale,
+        now=now(),
+        registration=registration,
+        cancelled=registration.state in CALENDAR_CANCELLED,
     )
     return _ics_response(body, f"{event.slug}.ics")
 

@@ -281,17 +281,6 @@ def _allowed_cookies() -> set[str]:
     }
 
 
-def _page_status_note(message, page_url: str) -> bool:
-    """Whether a console error is Chromium's note that the page itself came with a 4xx status
-    (a refused form answers 400, a forbidden page 403: a page the app meant to show, checked
-    like any other). A 4xx of anything the page loads stays an error; 5xx are findings of
-    their own."""
-    return (
-        message.text.startswith("Failed to load resource: the server responded with a status of 4")
-        and message.location.get("url") == page_url
-    )
-
-
 def _commit_test_data() -> None:
     """What the test built (flushed) exists before the browser asks, and the test's own read
     transaction ends, so the server's writes are neither blocked nor unseen."""
@@ -339,14 +328,7 @@ def new_person(browser_app, live_server, playwright, chromium, axe_source) -> It
             "response",
             lambda r: r.status >= 500 and findings.server_errors.append(f"{r.status} {r.url}"),
         )
-        page.on(
-            "console",
-            lambda m: (
-                m.type == "error"
-                and not _page_status_note(m, page.url)
-                and findings.console_errors.append(f"{page.url}: {m.text}")
-            ),
-        )
+        page.on("console", lambda m: _console(m, page, findings))
         page.on("pageerror", lambda e: findings.page_errors.append(f"{page.url}: {e}"))
         person = Person(page, live_server, findings, axe_source, lang, playwright.request)
         people.append(person)
@@ -366,6 +348,20 @@ def new_person(browser_app, live_server, playwright, chromium, axe_source) -> It
     finally:
         for context in contexts:
             context.close()
+
+
+def _console(message, page, findings: Findings) -> None:
+    """A console error is a finding, except Chromium's note that the page itself came with a
+    4xx status: a refused form (400) or a refused step (409) is an answer the app means,
+    and its page is checked like any other (a 5xx is a server error, recorded apart)."""
+    if message.type != "error":
+        return
+    own_status = (
+        message.text.startswith("Failed to load resource: the server responded with a status of 4")
+        and message.location.get("url") == page.url
+    )
+    if not own_status:
+        findings.console_errors.append(f"{page.url}: {message.text}")
 
 
 @pytest.fixture(params=sorted(LOCALES))

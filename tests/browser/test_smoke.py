@@ -58,3 +58,16 @@ def test_a_broken_link_is_found(person):
     person.check_links()
     assert person.findings.broken_links == [f"/: {person.base_url}/no-such-page answers 404"]
     person.findings.broken_links.clear()
+
+
+@pytest.mark.parametrize("lang", ["en"])
+def test_a_page_answered_4xx_is_no_console_error_but_a_missing_resource_is(person):
+    person.goto("/events/no-such-event")  # the app's own 404 page: checked like any other
+    assert person.findings.console_errors == []
+    person.page.evaluate(
+        "() => { const i = document.createElement('img'); i.alt = '';"
+        " i.src = '/static/no-such-image.png'; document.body.append(i); }"
+    )
+    person.page.wait_for_timeout(300)
+    assert any("404" in error for error in person.findings.console_errors)
+    person.findings.console_errors.clear()

@@ -75,7 +75,7 @@ def test_an_unused_offer_passes_to_the_next_after_expiry(app, clock, outbox):
     assert outbox(to="second@example.org", kind="event_offer")
     with pytest.raises(NotAvailable) as info:
         waitlist.accept_offer(first, now=clock())
-    assert info.value.code == "offer_used"
+    assert info.value.code == "offer_expired"  # lapsed: told it expired, not "already used"
 
 
 def test_an_offer_never_runs_past_the_start_and_none_are_made_after_it(app):

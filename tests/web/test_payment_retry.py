@@ -125,3 +125,32 @@ def test_the_cancellation_mail_cancels_the_confirmed_meeting_in_the_calendar(cli
     assert str(after["uid"]) == str(before["uid"])
     assert int(after.get("sequence", 0)) > int(before.get("sequence", 0))
     assert timedelta(0) == after.decoded("dtstart") - before.decoded("dtstart")
+
+
+def test_after_cancelling_the_page_offers_the_calendar_file_that_removes_the_meeting(client):
+    registration = make_registration(paying=True)
+    pay_through_test_checkout(client, registration)
+    confirmed = Calendar.from_ical(client.get(f"/events/r/{registration.token}/calendar.ics").data)
+    assert str(confirmed["method"]) == "PUBLISH"
+    assert client.post(f"/events/r/{registration.token}/cancel").status_code == 302
+    page = client.get(f"/events/r/{registration.token}?lang=en").get_data(as_text=True)
+    assert "Remove from your calendar (.ics)" in page
+    assert f"/events/r/{registration.token}/calendar.ics" in page
+    cancel = Calendar.from_ical(client.get(f"/events/r/{registration.token}/calendar.ics").data)
+    (before,), (after,) = confirmed.walk("VEVENT"), cancel.walk("VEVENT")
+    assert str(cancel["method"]) == "CANCEL" and str(after["status"]) == "CANCELLED"
+    assert str(after["uid"]) == str(before["uid"])
+
+
+def test_an_expired_hold_is_said_once_and_offers_to_register_again(client, clock):
+    registration = make_registration(paying=True)
+    clock.advance(minutes=31)
+    refused = client.post(f"/events/r/{registration.token}/pay", headers={"Accept-Language": "en"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert page.count("Your reserved seat has expired") == 1
+    register_url = f"/events/{registration.event.slug}/register"
+    assert register_url in page
+    status = client.get(f"/events/r/{registration.token}?lang=en").get_data(as_text=True)
+    assert "Your reserved seat has expired" in status and register_url in status
+    assert "Pay now" not in status

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from events.models import Registration
+from events.services import waitlist
 from tests.factories import (
     NOW,
     START,
@@ -315,6 +316,37 @@ def test_accept_an_offer_once_through_the_link(client, outbox):
     twice = client.post(f"/events/r/{waiting.token}/offer", headers=EN)
     assert twice.status_code == 409 and b"already been used" in twice.data
     assert len(outbox(to="w@example.org", kind="event_confirmed")) == 1
+
+
+def test_an_offer_lapsed_by_the_scheduler_says_it_expired(app, client, clock):
+    event = make_event(price_non_member_cents=0, capacity=1, offer_hours=12)
+    attendee = register(event, "a@example.org")
+    waiting = register(event, "w@example.org")
+    client.post(f"/events/r/{attendee.token}/cancel", headers=EN)
+    clock.advance(hours=13)
+    with app.test_request_context():
+        assert waitlist.expire_offers(clock()) == 1
+        db.session.commit()
+    page = client.get(f"/events/r/{waiting.token}/offer", headers=EN)
+    assert b"This offer has expired" in page.data and b"already been used" not in page.data
+    late = client.post(f"/events/r/{waiting.token}/offer", headers=EN)
+    assert late.status_code == 409 and b"This offer has expired" in late.data
+
+
+def test_after_a_hold_ran_out_the_person_can_register_again_before_the_scheduler_runs(
+    client, clock, outbox
+):
+    event = make_event(capacity=1)
+    waiting = make_registration(event, "waitlisted", waitlisted_at=clock())
+    make_registration(event, paying=True, email="tim@laat.example")
+    clock.advance(minutes=31)  # the hold ran out; `flask events expire-holds` has not run
+    assert _post(client, event, email="tim@laat.example", **BILLING).status_code == 302
+    states = {r.id: r.state for r in _registrations()}
+    assert states[waiting.id] == "offered"  # the freed seat goes to the first in line
+    mine = [r.state for r in _registrations() if r.email == "tim@laat.example"]
+    assert mine == ["expired", "pending_verification"]
+    assert outbox(to="tim@laat.example", kind="event_verify")
+    assert not outbox(to="tim@laat.example", kind="event_manage_link")
 
 
 def test_form_has_an_unticked_newsletter_opt_in_and_no_member_field(client):
