@@ -1,7 +1,9 @@
-"""`flask awards ...`: load a programme from JSON, import scores from CSV, print results.
+"""`flask awards ...`: load a programme from JSON, import scores from CSV, print results, and
+the scheduled `announce` (winners and nominees told at the announcement time).
 
 The commands are thin: the work happens in `awards.services.programme_upsert` /
-`awards.services.loader`, `awards.services.score_import` and `awards.services.results_export`.
+`awards.services.loader`, `awards.services.score_import`, `awards.services.results_export`
+and `awards.services.announcements`.
 Each command commits once on success; on any problem it prints every problem, changes
 nothing and exits with status 1 (2 for a bad option, as click does).
 """
@@ -19,12 +21,14 @@ from flask_babel import force_locale
 
 from awards.models import Programme
 from awards.scoring import METHODS
+from awards.services import announcements
 from awards.services.loader import ProgrammeFileError
 from awards.services.programme_upsert import load_programme
 from awards.services.results_export import FORMATS, export_rows, render
 from awards.services.score_import import ScoreImportError, import_scores
 from core.clock import now
 from core.extensions import db
+from core.jobs import base_url_option, scheduled_run
 from core.text import load_json
 
 awards_cli = AppGroup("awards", help="Awards: load programmes, import scores, results.")
@@ -175,3 +179,19 @@ def results_command(programme_slug: str, method: str | None, trim: int | None, f
     programme = find_programme(programme_slug)
     fields, rows = export_rows(programme, method=method, trim=trim)
     click.echo(render(fields, rows, fmt), nl=False)
+
+
+@awards_cli.command("announce")
+@base_url_option
+def announce_command(base_url: str | None) -> None:
+    """Tell the winners and nominees of every programme whose announcement time has passed.
+
+    Queues one e-mail to the entrant of each winning entry and of each other nominee of a
+    ratified category, in the entrant's language, once per category: running it again (or on
+    several hosts at once) queues nothing more. Before a programme's announcement time it
+    queues nothing for it. Meant for the scheduler, every few minutes (see the README).
+    """
+    at = now()
+    with scheduled_run(base_url):
+        queued = announcements.announce(at)
+    click.echo(f"Queued {queued} announcement(s) to winners and nominees.")

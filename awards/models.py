@@ -19,6 +19,8 @@ JURY_ROLES = ("chair", "member")
 CONFLICT_STATES = ("pending", "upheld", "dismissed")
 CONFLICT_SOURCES = ("declared", "detected")
 SCORECARD_STATES = ("draft", "submitted")
+# what the published results make of an entry (`ratification.published_outcomes`)
+ENTRY_OUTCOMES = ("winner", "nominee")
 
 
 class Programme(Model):
@@ -255,7 +257,16 @@ class Ratification(Model):
     snapshot: Mapped[list] = mapped_column(sa.JSON)
     ratified_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ratified_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # when the winner and the nominees were told (`awards.services.announcements`): set once,
+    # at or after `publish_at`, by the run that queued their e-mails
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     category: Mapped[Category] = relationship()
     winner: Mapped[Entry] = relationship()
     ratified_by = relationship("User")
+
+    def citation(self, locale: str) -> str:
+        """The jury's citation in `locale`, else in the other language ("" when none)."""
+        if locale == "en" and self.citation_en:
+            return self.citation_en
+        return self.citation_nl or self.citation_en

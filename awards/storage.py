@@ -23,6 +23,7 @@ import secrets
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -44,6 +45,7 @@ from pypdf.generic import (
 from werkzeug.utils import secure_filename
 
 from core.errors import InvalidInput
+from core.i18n import format_number
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{20,80}$")
 _NAME_MAX = 200
@@ -450,7 +452,7 @@ def _too_complex(limits: PdfLimits) -> AttachmentRefused:
         _l(
             "This PDF is too large or too complex to check (more than %(objects)s objects, or "
             "more than %(mb)s MB unpacked). Please export it again as a simpler PDF.",
-            objects=limits.objects,
+            objects=format_number(limits.objects),
             mb=_megabytes(limits.inflated_bytes),
         ),
         code="attachment_too_complex",
@@ -502,5 +504,7 @@ def _upload_dir() -> Path:
 
 
 def _megabytes(size: int) -> str:
-    value = size / (1024 * 1024)
-    return f"{value:g}" if value >= 1 else f"{value:.2f}"
+    """`size` bytes in megabytes, to two decimals at most, as the reader writes numbers
+    ("0,5" / "0.5"; `core.i18n.format_number`)."""
+    value = (Decimal(size) / (1024 * 1024)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return format_number(value, trim=True)

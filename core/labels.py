@@ -1,7 +1,7 @@
 """Human labels (Dutch and English, through `lazy_gettext`) for every code shown to people:
-registration states, audiences, payment statuses, entry and scorecard states, conflict
-statuses and sources, jury roles, outbox statuses and kinds, audit actions and the keys of
-their data. Templates call `code_label(code, kind)` (registered in `core.templating`); an audit
+registration states, audiences, payment statuses, entry states and results, scorecard
+states, conflict statuses and sources, jury roles, outbox statuses and kinds, audit actions
+and the keys of their data. Templates call `code_label(code, kind)` (registered in `core.templating`); an audit
 entry's data is shown through `audit_details(data)`.
 
 `core` knows no domain, so the codes are written out here; `tests/unit/test_labels.py`
@@ -49,6 +49,12 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "ineligible": _l("Ineligible"),
         "withdrawn": _l("Withdrawn"),
     },
+    # What the published results make of an entry, shown to its entrant from the
+    # announcement on (`awards.models.ENTRY_OUTCOMES`).
+    "entry_result": {
+        "winner": _l("Winner"),
+        "nominee": _l("Nominee"),
+    },
     # Scorecard states (`awards.models.SCORECARD_STATES`).
     "scorecard": {
         "draft": _l("Draft"),
@@ -84,7 +90,9 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "account_verify": _l("Confirm e-mail address"),
         "awards_conflict_after_ratification": _l("Conflict after ratification"),
         "entry_ineligible": _l("Entry not admitted"),
+        "entry_nominated": _l("Entry nominated"),
         "entry_submitted": _l("Entry submitted"),
+        "entry_won": _l("Entry won"),
         "event_cancelled": _l("Registration cancelled"),
         "event_confirmed": _l("Registration confirmed"),
         "event_invoice": _l("Invoice"),
@@ -170,6 +178,7 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "registration.refund": _l("Registration refunded"),
         "registration.late_payment_refunded": _l("Late payment refunded"),
         "registration.comp": _l("Complimentary seat given"),
+        "results.announced": _l("Winners and nominees told"),
         "results.publication_scheduled": _l("Publication scheduled"),
         "results.ratified": _l("Results ratified"),
         "results.shortlisted": _l("Shortlist set"),
@@ -219,8 +228,10 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "match": _l("Match"),
         "member_id": _l("Juror"),
         "member_organisation_id": _l("Member organisation"),
+        "mails": _l("E-mails"),
         "method": _l("Method"),
         "name": _l("Name"),
+        "nominees": _l("Nominees"),
         "note": _l("Note"),
         "number": _l("Number"),
         "outcome": _l("Outcome"),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Flask, request
+from flask import Flask, request, url_for
 from flask_babel import format_datetime
 
 from core.i18n import current_locale, format_number
@@ -53,6 +53,26 @@ def register(app: Flask) -> None:
 
 
 def _lang_url(lang: str) -> str:
-    args = request.args.to_dict()
+    """This page in `lang`: its path and query with `lang` set. A page that answers a POST to
+    a URL taking no GET (a confirmation step, a refused action) cannot be asked for again, so
+    its switch leads to the page the form was on (a same-site Referer), else home."""
+    path, args = request.path, request.args.to_dict()
+    if request.method not in ("GET", "HEAD") and not _takes_get():
+        path, args = _form_page() or (url_for("site.home"), {})
     args["lang"] = lang
-    return f"{request.path}?{urlencode(args)}"
+    return f"{path}?{urlencode(args)}"
+
+
+def _takes_get() -> bool:
+    rule = request.url_rule
+    return rule is not None and "GET" in (rule.methods or ())
+
+
+def _form_page() -> tuple[str, dict[str, str]] | None:
+    """The path and query of the same-site page that sent this request, or None."""
+    if not request.referrer:
+        return None
+    parts = urlsplit(request.referrer)
+    if parts.netloc != request.host or not parts.path.startswith("/") or parts.path[1:2] == "/":
+        return None
+    return parts.path, dict(parse_qsl(parts.query))

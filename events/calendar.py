@@ -8,8 +8,9 @@ the caller passes the clock, the page URL and the domain for the UID.
   instead of creating two.
 - DTSTART/DTEND carry ``TZID=Europe/Amsterdam`` with the wall-clock time there, and the
   calendar includes the matching VTIMEZONE, so clients show the right local time.
-- SUMMARY and DESCRIPTION are in the requested language; LOCATION is the address, or
-  "Online" for online events.
+- SUMMARY and DESCRIPTION are in the requested language; the description's Markdown is
+  written as plain text (`core.markdown.to_plain_text`: no `##` or `**` in a calendar);
+  LOCATION is the address, or "Online" for online events.
 - A cancelled registration gets a file with METHOD:CANCEL, STATUS:CANCELLED and the same UID
   with SEQUENCE 1 (the published file's is 0), so the calendar removes the meeting it imported.
 - The join link (URL and in the description) is only in an attendee's file, and only when
@@ -23,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from icalendar import Event as VEvent
+
+from core.markdown import to_plain_text
 
 TZ = ZoneInfo("Europe/Amsterdam")
 PRODID = "-//Podium//Events//NL"
@@ -54,7 +57,7 @@ def attendee_join_url(event, registration) -> str:
 
 def _description(event, locale: str, page_url: str, join_url: str) -> str:
     words = _words(locale)
-    parts = [event.description(locale).strip()]
+    parts = [to_plain_text(event.description(locale))]
     if event.speakers:
         lines = []
         for speaker in event.speakers:

@@ -46,6 +46,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "ineligible": (frozenset({"submitted", "eligible", "ineligible"}), "ineligible"),
 }
 STATE_LABELS = LABELS["entry"]
+RESULT_LABELS = LABELS["entry_result"]
 
 
 class SubmissionsClosed(DomainError):
@@ -85,8 +86,12 @@ def allowed_actions(entry: Entry, now: datetime) -> frozenset[str]:
     return frozenset(allowed)
 
 
-def status_label(entry: Entry):
-    """What the entrant sees: Draft, Submitted, Eligible, "Ineligible: <reason>" or Withdrawn."""
+def status_label(entry: Entry, outcome: str | None = None):
+    """What the entrant sees: Draft, Submitted, Eligible, "Ineligible: <reason>" or Withdrawn;
+    Winner or Nominee when `outcome` (from `ratification.published_outcomes`, so only once the
+    results are public) says so."""
+    if outcome is not None:
+        return RESULT_LABELS[outcome]
     if entry.status == "ineligible" and entry.screening_reason:
         return _l("Ineligible: %(reason)s", reason=entry.screening_reason)
     return STATE_LABELS.get(entry.status, entry.status)

@@ -25,6 +25,7 @@ from core.accounts.services import make_token  # signed on the app clock, unlike
 from core.audit.services import record
 from core.errors import DomainError, NotFound
 from core.extensions import db
+from core.i18n import LOCALES
 from core.outbox.services import queue_mail
 from core.tokens import BadToken, read_token
 
@@ -157,9 +158,13 @@ def member_from_token(token: str, *, now: datetime) -> JuryMember:
     return member
 
 
-def set_invite_password(member: JuryMember, password: str, *, now: datetime) -> User:
+def set_invite_password(
+    member: JuryMember, password: str, *, now: datetime, locale: str | None = None
+) -> User:
     """First visit of an invited juror without a password: set it (at least 10 characters),
-    which also verifies the e-mail address (the link proved it). Audits `jury.invite_accepted`.
+    which also verifies the e-mail address (the link proved it), and make `locale` (the
+    language they read the invitation page in, "nl" or "en") the account's language: the
+    admin's invitation could not know it. Audits `jury.invite_accepted`.
 
     Raises JuryError("has_password") when the user already has one, ("weak_password")."""
     user = member.user
@@ -171,6 +176,8 @@ def set_invite_password(member: JuryMember, password: str, *, now: datetime) -> 
             code="weak_password",
         )
     user.set_password(password)
+    if locale in LOCALES:
+        user.locale = locale
     if user.email_verified_at is None:
         user.email_verified_at = now
     db.session.flush()

@@ -21,6 +21,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -128,11 +129,32 @@ def _prepare(programme: Programme, category: Category, actor, now: datetime) -> 
         raise NotFound()
     write_transaction()
     db.session.execute(sa.select(Category.id).where(Category.id == category.id).with_for_update())
+    require_decidable(programme, category, actor, now)
+
+
+def require_decidable(programme: Programme, category: Category, actor, now: datetime) -> None:
+    """Raise what a shortlist or ratification of `category` by `actor` at `now` would be
+    refused with — NotAllowed (not the chair or an admin, or a conflict in the category),
+    ResultsWindowClosed, CategoryRatified — without taking the decision's locks (the
+    confirmation step asks this before the decision itself checks again)."""
     require_chair_or_admin(programme, actor)
     require_unconflicted_decision(programme, actor, category_entry_ids(category))
     require_results_window(programme, now)
     if ratification_of(category) is not None:
         raise CategoryRatified()
+
+
+def nominee(category: Category, entry_id: int) -> Entry:
+    """The category's nominated entry `entry_id`; ShortlistError (`winner_not_nominee`) when
+    it is not on the shortlist."""
+    found = db.session.scalar(
+        sa.select(Entry)
+        .join(Nomination, Nomination.entry_id == Entry.id)
+        .where(Nomination.category_id == category.id, Entry.id == entry_id)
+    )
+    if found is None:
+        raise ShortlistError(_l("The winner must be on the shortlist."), code="winner_not_nominee")
+    return found
 
 
 def category_entry_ids(category: Category) -> set[int]:
@@ -212,13 +234,7 @@ def ratify(
     `winner_not_nominee`)."""
     _prepare(programme, category, actor, now)
     method, trim, quorum = resolve_options(programme, method, trim)
-    nominated = set(
-        db.session.scalars(
-            sa.select(Nomination.entry_id).where(Nomination.category_id == category.id)
-        )
-    )
-    if winner_id not in nominated:
-        raise ShortlistError(_l("The winner must be on the shortlist."), code="winner_not_nominee")
+    nominee(category, winner_id)
     results = leaderboard(
         programme, category, method=method, trim=trim, data=load_board_data(programme)
     )
@@ -401,6 +417,23 @@ def published_results(programme: Programme, now: datetime) -> list[PublishedCate
                 sorted(others, key=lambda e: e.organisation.lower()),
             )
         )
+    return out
+
+
+def published_outcomes(entries: Iterable[Entry], now: datetime) -> dict[int, str]:
+    """Entry id -> "winner" or "nominee" for those of `entries` that the winners page names
+    at `now` (`published_results`, the one rule): nothing before a programme's `publish_at`,
+    and only ratified categories. A few queries per published programme among the entries'
+    (none for the others)."""
+    entries = list(entries)
+    programmes = {e.programme_id: e.programme for e in entries}
+    wanted = {e.id for e in entries}
+    out: dict[int, str] = {}
+    for programme in programmes.values():
+        for item in published_results(programme, now) or ():
+            out.update({n.id: "nominee" for n in item.nominees if n.id in wanted})
+            if item.winner.id in wanted:
+                out[item.winner.id] = "winner"
     return out
 
 

@@ -2,7 +2,8 @@
 
 Creating, editing and submitting need a verified e-mail address; every entry is looked up
 through `access.get_own_entry`, so another user's entry is a 404. What an entry offers is
-`entries.allowed_actions`. Nothing here shows scores, nominations or results.
+`entries.allowed_actions`. Nothing here shows scores; from the announcement on, an entry
+the winners page names reads "Winner" or "Nominee" (`ratification.published_outcomes`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask_login import current_user, login_required
 from awards import storage
 from awards.forms.entries import EntryForm
 from awards.services import access, entries
+from awards.services import ratification as decisions
 from awards.services.entries import EntryData
 from awards.timeline import Timeline
 from core import confirmation
@@ -32,11 +34,13 @@ bp = Blueprint("entrant", __name__)
 @login_required
 def dashboard():
     current = now()
+    mine = entries.entries_of(current_user)
     return render_template(
         "awards/entrant/dashboard.html",
-        entries=entries.entries_of(current_user),
+        entries=mine,
         open_programmes=entries.open_programmes(current),
         label=entries.status_label,
+        outcomes=decisions.published_outcomes(mine, current),
     )
 
 
@@ -54,6 +58,7 @@ def programme(slug):
         phase=Timeline.of(programme).phase(current),
         mine=mine,
         label=entries.status_label,
+        outcomes=decisions.published_outcomes(mine, current),
     )
 
 
@@ -95,12 +100,14 @@ def new_entry(slug):
 def show_entry(slug, entry_id):
     programme = access.get_programme(slug)
     entry = access.get_own_entry(programme, entry_id, current_user)
+    current = now()
     return render_template(
         "awards/entrant/entry.html",
         programme=programme,
         entry=entry,
         label=entries.status_label,
-        actions=entries.allowed_actions(entry, now()),
+        outcomes=decisions.published_outcomes([entry], current),
+        actions=entries.allowed_actions(entry, current),
     )
 
 

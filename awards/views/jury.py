@@ -107,7 +107,7 @@ def accept_invite(token: str):
     status = 200
     if form.validate_on_submit():
         with refusal() as refused:
-            jury.set_invite_password(member, form.password.data, now=at)
+            jury.set_invite_password(member, form.password.data, now=at, locale=current_locale())
             login_user(user)
             flash(_("Your password is set and your e-mail address confirmed."), "success")
             return redirect(url_for(".terms", slug=member.programme.slug))

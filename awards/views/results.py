@@ -19,7 +19,7 @@ from awards.services import ratification as decisions
 from awards.services.access import conflicted_decision, get_programme, results_hidden_from
 from awards.services.results import load_board_data, resolve_options, visible_board
 from awards.services.results_export import export_rows, spreadsheet
-from core import spreadsheets
+from core import confirmation, spreadsheets
 from core.clock import now
 from core.errors import NotFound
 from core.i18n import current_locale
@@ -242,6 +242,12 @@ def ratify(slug: str, category_slug: str):
     if not form.validate_on_submit():
         flash(_("Choose the winner among the nominees."), "error")
         return _render(programme, category, None, None, status=400, ratify_form=form)
+    if not confirmation.confirmed():
+        with refusal() as refused:
+            decisions.require_decidable(programme, category, current_user, now())
+            winner = decisions.nominee(category, form.winner.data)
+            return _ask_ratify(programme, category, winner, form)
+        return _refused(programme, category, form, refused.status, ratify_form=form)
     with refusal() as refused:
         decisions.ratify(
             programme,
@@ -257,3 +263,32 @@ def ratify(slug: str, category_slug: str):
         flash(_("The winner has been ratified."), "success")
         return _back(programme, category, form)
     return _refused(programme, category, form, refused.status, ratify_form=form)
+
+
+def _ask_ratify(programme: Programme, category: Category, winner, form: RatifyForm):
+    """The confirmation step of a ratification: it freezes the category for good."""
+    method, _trim, _quorum = resolve_options(programme, form.method.data, form.trim.data)
+    return confirmation.ask(
+        _(
+            "Ratify %(organisation)s as the winner of %(category)s?",
+            organisation=winner.organisation,
+            category=category.name(current_locale()),
+        ),
+        details=(
+            f"{winner.ref} · {winner.title}",
+            _(
+                "The ranking by %(method)s is frozen with the winner; after ratification this "
+                "category cannot change.",
+                method=METHOD_LABELS[method],
+            ),
+        ),
+        button=_("Ratify"),
+        back=url_for(
+            ".leaderboard",
+            slug=programme.slug,
+            category=category.slug,
+            method=form.method.data or None,
+            trim=form.trim.data or None,
+        ),
+        keep=("winner", "citation_nl", "citation_en", "method", "trim"),
+    )

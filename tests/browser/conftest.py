@@ -281,6 +281,17 @@ def _allowed_cookies() -> set[str]:
     }
 
 
+def _page_status_note(message, page_url: str) -> bool:
+    """Whether a console error is Chromium's note that the page itself came with a 4xx status
+    (a refused form answers 400, a forbidden page 403: a page the app meant to show, checked
+    like any other). A 4xx of anything the page loads stays an error; 5xx are findings of
+    their own."""
+    return (
+        message.text.startswith("Failed to load resource: the server responded with a status of 4")
+        and message.location.get("url") == page_url
+    )
+
+
 def _commit_test_data() -> None:
     """What the test built (flushed) exists before the browser asks, and the test's own read
     transaction ends, so the server's writes are neither blocked nor unseen."""
@@ -330,7 +341,11 @@ def new_person(browser_app, live_server, playwright, chromium, axe_source) -> It
         )
         page.on(
             "console",
-            lambda m: m.type == "error" and findings.console_errors.append(f"{page.url}: {m.text}"),
+            lambda m: (
+                m.type == "error"
+                and not _page_status_note(m, page.url)
+                and findings.console_errors.append(f"{page.url}: {m.text}")
+            ),
         )
         page.on("pageerror", lambda e: findings.page_errors.append(f"{page.url}: {e}"))
         person = Person(page, live_server, findings, axe_source, lang, playwright.request)

@@ -234,6 +234,7 @@ ROUTES: dict[str, Route] = {
         page="/admin/awards/{programme}/results",
         at=RESULTS,
         args={**P, "category_slug": "category_slug"},
+        base={"confirmed": "1"},
     ),
     "results.shortlist": Route(
         "admin",

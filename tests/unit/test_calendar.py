@@ -21,8 +21,8 @@ def _event(**kw) -> Event:
         slug="digital-talk",
         title_nl="DDMA Digital Talk: AP en cookiehandhaving",
         title_en="DDMA Digital Talk: the DPA and cookie enforcement",
-        description_nl="Wat speelt er rond cookiehandhaving?",
-        description_en="What is going on with cookie enforcement?",
+        description_nl=kw.pop("description_nl", "Wat speelt er rond cookiehandhaving?"),
+        description_en=kw.pop("description_en", "What is going on with cookie enforcement?"),
         starts_at=starts,
         ends_at=kw.pop("ends_at", starts + timedelta(hours=1)),
         online=kw.pop("online", True),
@@ -119,3 +119,13 @@ def test_a_cancellation_cancels_the_same_meeting_with_a_higher_sequence():
     assert int(after["sequence"]) > int(before["sequence"])
     assert str(after["status"]) == "CANCELLED"
     assert "meet.example.org" not in cancelled.decode()  # no join link in a cancellation
+
+
+def test_the_description_is_plain_text_not_markdown():
+    markdown = (
+        "## Wat neem je mee?\n\n- **Urgentie**: de AP handhaaft\n- [Het plan](https://x.example)"
+    )
+    _, vevent = _ics(_event(description_nl=markdown))
+    assert str(vevent["description"]).startswith(
+        "Wat neem je mee?\n\n• Urgentie: de AP handhaaft\n• Het plan (https://x.example)\n\n"
+    )

@@ -13,6 +13,7 @@ import pytest
 from awards.models import (
     CONFLICT_SOURCES,
     CONFLICT_STATES,
+    ENTRY_OUTCOMES,
     ENTRY_STATES,
     JURY_ROLES,
     SCORECARD_STATES,
@@ -127,6 +128,7 @@ def _recorded() -> tuple[set[str], set[str], list[str]]:
         ("registration", [s.value for s in RegState]),
         ("audience", [a.value for a in Audience]),
         ("entry", ENTRY_STATES),
+        ("entry_result", ENTRY_OUTCOMES),
         ("scorecard", SCORECARD_STATES),
         ("conflict_status", CONFLICT_STATES),
         ("conflict_source", CONFLICT_SOURCES),

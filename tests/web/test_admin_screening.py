@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -203,3 +204,18 @@ def test_screening_eligible_runs_conflict_detection(admin, programme, make_entry
     assert screen(admin, entry, "eligible").status_code == 302
     found = db.session.scalars(sa.select(Conflict).where(Conflict.entry_id == entry.id)).all()
     assert [(c.jury_member_id, c.source) for c in found] == [(member.id, "detected")]
+
+
+def test_the_outcome_radio_buttons_are_a_named_required_radiogroup(admin, programme, make_entry):
+    """aria-required is not allowed on a plain list (axe: aria-allowed-attr, critical): the
+    list of radio buttons sits in a radiogroup, named by the field's label."""
+    entry = make_entry(programme, status="submitted")
+    page = admin.get(f"/admin/programmes/{programme.slug}/entries/{entry.id}").get_data(
+        as_text=True
+    )
+    group = re.search(r'<div role="radiogroup"[^>]*>\s*<ul[^>]*id="outcome"', page)
+    assert group, page
+    assert 'aria-required="true"' in group.group(0)
+    assert 'aria-labelledby="outcome-label"' in group.group(0)
+    assert not re.search(r"<ul[^>]*aria-required", page)
+    assert 'id="outcome-label"' in page

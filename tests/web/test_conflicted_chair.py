@@ -202,7 +202,10 @@ def test_a_ratified_category_shows_a_conflicted_chair_nothing_of_that_entry(
     results = f"/admin/awards/{programme.slug}/results/{category.slug}"
     assert admin.post(f"{results}/shortlist", data={"entries": [kpn.id]}).status_code == 302
     assert db.session.scalar(sa.select(Nomination.entry_id)) == kpn.id
-    assert admin.post(f"{results}/ratify", data={"winner": kpn.id}).status_code == 302
+    assert (
+        admin.post(f"{results}/ratify", data={"confirmed": "1", "winner": kpn.id}).status_code
+        == 302
+    )
     page = as_user(chair.user).get(f"/admin/awards/{programme.slug}/results?lang=en")
     assert page.status_code == 200
     for marker in MARKERS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -429,3 +430,24 @@ def test_home_page_links_to_the_programme_page(make_programme, client):
     make_programme("cda-2025")
     page = client.get("/", headers=EN).get_data(as_text=True)
     assert 'href="/awards/cda-2025"' in page
+
+
+def test_the_language_switch_of_a_confirmation_step_leads_back_to_the_form_page(
+    entrant, make_entry
+):
+    """The withdrawal's confirmation page answers a POST; its language link must not point at
+    the POST-only URL (a GET there is a 405), but at the page the button was on."""
+    programme, user, client = entrant
+    entry = make_entry(programme, owner=user, status="submitted")
+    page = url(programme, entry)
+    asked = client.post(
+        url(programme, entry, "withdraw"), headers={"Referer": f"http://localhost{page}?x=1"}
+    ).get_data(as_text=True)
+    assert re.search(rf'href="{page}\?x=1&amp;lang=(nl|en)"', asked)
+    assert client.get(f"{page}?lang=nl").status_code == 200
+    # without a same-site Referer: home
+    asked = client.post(
+        url(programme, entry, "withdraw"), headers={"Referer": "http://evil.example/x"}
+    ).get_data(as_text=True)
+    assert re.search(r'href="/\?lang=(nl|en)"', asked)
+    assert "/withdraw?lang=" not in asked

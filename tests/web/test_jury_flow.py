@@ -244,3 +244,26 @@ def test_invite_token_must_name_the_members_own_user(app, clock, make_programme,
     assert "/login" in c.get(f"/jury/invite/{good}").location
     assert c.get(f"/jury/invite/{other}").status_code == 400
     assert c.get(f"/jury/invite/{wrong_purpose}").status_code == 400
+
+
+def test_the_invitee_keeps_the_language_they_accepted_the_invitation_in(
+    app, client, login, outbox, make_user, make_programme
+):
+    """The admin's invitation makes a Dutch account; an invitee whose browser asks for
+    English chooses the password on an English page and must not land on Dutch pages once
+    logged in (the account's language would win over the browser's)."""
+    programme = make_programme()
+    invite(client, login, make_user, programme)
+    link = invite_link(outbox(kind="jury_invite")[0])
+    juror = app.test_client()
+    english_browser = {"Accept-Language": "en-GB,en;q=0.9"}
+    assert "Choose a password" in juror.get(link, headers=english_browser).text
+    response = juror.post(
+        link, data={"password": PASSWORD, "confirm": PASSWORD}, headers=english_browser
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    user = db.session.scalar(sa.select(User).where(User.email == "lisette@anwb.nl"))
+    assert user.locale == "en"
+    terms = juror.get(f"/jury/{programme.slug}/terms", headers=english_browser)
+    assert "Accept the terms" in terms.text

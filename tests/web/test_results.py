@@ -443,6 +443,7 @@ def test_ratify_records_the_frozen_result(board, as_user, clock):
     response = chair.post(
         post_url(programme, cat, "ratify"),
         data={
+            "confirmed": "1",
             "winner": e["A"].id,
             "method": "median",
             "trim": "1",
@@ -473,10 +474,39 @@ def test_ratify_records_the_frozen_result(board, as_user, clock):
     assert "Ratified" in page and "Save shortlist" not in page
 
 
+def test_ratifying_asks_first_and_a_conflicted_chair_is_refused_before_the_question(
+    board, as_user, clock
+):
+    """Ratification freezes the category for good: the first POST only asks (naming the
+    winner, carrying the citations on), the confirmed one ratifies. A chair with a conflict
+    in the category is refused (403) before any question."""
+    programme, cat, jurors, e = shortlisted(board, clock, "A", "B")
+    chair = as_user(jurors[0].user)
+    data = {"winner": e["A"].id, "method": "median", "citation_en": "A convincing case."}
+    asked = chair.post(post_url(programme, cat, "ratify"), data=data)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "Ratify Org A as the winner of Data Transformation Award?" in page
+    assert 'name="citation_en" value="A convincing case."' in page
+    assert 'name="confirmed" value="1"' in page
+    assert db.session.scalar(sa.select(Ratification)) is None
+    assert audits("results.ratified") == []
+
+    db.session.add(
+        Conflict(jury_member=jurors[0], entry=e["B"], source="declared", created_at=SCORING)
+    )
+    db.session.commit()
+    refused = chair.post(post_url(programme, cat, "ratify"), data=data)
+    assert refused.status_code == 403
+    assert "conflict of interest" in refused.get_data(as_text=True)
+    assert "Ratify Org A as the winner" not in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Ratification)) is None
+
+
 def test_winner_must_be_a_nominee(board, as_user, clock):
     programme, cat, jurors, e = shortlisted(board, clock, "B")
     response = as_user(jurors[0].user).post(
-        post_url(programme, cat, "ratify"), data={"winner": e["A"].id}
+        post_url(programme, cat, "ratify"), data={"confirmed": "1", "winner": e["A"].id}
     )
     assert response.status_code == 400
     assert "must be on the shortlist" in response.get_data(as_text=True)
@@ -486,7 +516,7 @@ def test_winner_must_be_a_nominee(board, as_user, clock):
 def test_member_may_not_ratify(board, as_user, clock):
     programme, cat, jurors, e = shortlisted(board, clock, "A")
     response = as_user(jurors[1].user).post(
-        post_url(programme, cat, "ratify"), data={"winner": e["A"].id}
+        post_url(programme, cat, "ratify"), data={"confirmed": "1", "winner": e["A"].id}
     )
     assert response.status_code == 403
     assert db.session.scalar(sa.select(Ratification)) is None
@@ -496,10 +526,14 @@ def test_ratified_category_is_frozen(board, as_user, clock):
     programme, cat, jurors, e = shortlisted(board, clock, "A", "B")
     chair = as_user(jurors[0].user)
     assert (
-        chair.post(post_url(programme, cat, "ratify"), data={"winner": e["A"].id}).status_code
+        chair.post(
+            post_url(programme, cat, "ratify"), data={"confirmed": "1", "winner": e["A"].id}
+        ).status_code
         == 302
     )
-    again = chair.post(post_url(programme, cat, "ratify"), data={"winner": e["B"].id})
+    again = chair.post(
+        post_url(programme, cat, "ratify"), data={"confirmed": "1", "winner": e["B"].id}
+    )
     assert again.status_code == 409
     shortlist = chair.post(post_url(programme, cat, "shortlist"), data={"entries": [e["F"].id]})
     assert shortlist.status_code == 409
@@ -524,7 +558,7 @@ def test_ratify_only_between_scoring_close_and_publish(
     programme, cat, _jurors, e = shortlisted(board, clock, "A")
     clock.set(moment)
     response = as_user(make_user(admin=True)).post(
-        post_url(programme, cat, "ratify"), data={"winner": e["A"].id}
+        post_url(programme, cat, "ratify"), data={"confirmed": "1", "winner": e["A"].id}
     )
     assert response.status_code == status
     assert (db.session.scalar(sa.select(Ratification)) is not None) == (status == 302)
@@ -545,7 +579,9 @@ def test_ratification_records_the_tie_break_that_decided(
     data = {"entries": [g_entry.id, h_entry.id]}
     assert browser.post(post_url(programme, cat, "shortlist"), data=data).status_code == 302
     assert (
-        browser.post(post_url(programme, cat, "ratify"), data={"winner": g_entry.id}).status_code
+        browser.post(
+            post_url(programme, cat, "ratify"), data={"confirmed": "1", "winner": g_entry.id}
+        ).status_code
         == 302
     )
     assert db.session.scalar(sa.select(Ratification)).tie_break == "criterion:impact"
@@ -558,7 +594,7 @@ def test_a_nominee_below_quorum_cannot_be_ratified(board, as_user, clock):
         card.status = "draft"  # reopened by the chair
     db.session.commit()
     response = as_user(jurors[0].user).post(
-        post_url(programme, cat, "ratify"), data={"winner": e["A"].id}
+        post_url(programme, cat, "ratify"), data={"confirmed": "1", "winner": e["A"].id}
     )
     assert response.status_code == 400
     assert "A is not ranked" in response.get_data(as_text=True)
@@ -571,10 +607,14 @@ def test_tampered_forms_are_refused_with_a_message(board, as_user, clock):
     response = chair.post(post_url(programme, cat, "shortlist"), data={"entries": ["abc"]})
     assert response.status_code == 400
     assert "The shortlist could not be read" in response.get_data(as_text=True)
-    response = chair.post(post_url(programme, cat, "ratify"), data={"winner": "x"})
+    response = chair.post(
+        post_url(programme, cat, "ratify"), data={"confirmed": "1", "winner": "x"}
+    )
     assert response.status_code == 400
     assert "Choose the winner among the nominees" in response.get_data(as_text=True)
-    response = chair.post(post_url(programme, cat, "ratify"), data={"winner": 1, "method": "vibes"})
+    response = chair.post(
+        post_url(programme, cat, "ratify"), data={"confirmed": "1", "winner": 1, "method": "vibes"}
+    )
     assert response.status_code == 400
     assert db.session.scalar(sa.select(Ratification)) is None
     assert chair.post(post_url(programme, cat, "nope"), data={}).status_code == 404
@@ -620,7 +660,9 @@ def test_a_concurrent_ratification_of_the_category_is_refused_as_ratified(
     # the race: the other ratification committed after this request's check
     monkeypatch.setattr(decisions, "ratification_of", lambda category: None)
     chair = as_user(jurors[0].user)
-    response = chair.post(post_url(programme, cat, "ratify"), data={"winner": e["A"].id})
+    response = chair.post(
+        post_url(programme, cat, "ratify"), data={"confirmed": "1", "winner": e["A"].id}
+    )
     assert response.status_code == 409
     db.session.expire_all()
     assert [r.winner_entry_id for r in db.session.scalars(sa.select(Ratification))] == [e["B"].id]
