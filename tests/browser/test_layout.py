@@ -1,0 +1,256 @@
+"""The look and layout: every key page fits a phone (390 px) and a laptop (1280 px) without
+the page scrolling sideways, passes axe (contrast included) at both widths, and the check-in
+list prints as a clean list (no navigation or buttons, black on white, rows kept whole).
+
+The data is realistic in size: long names and e-mail addresses, a paying non-member with an
+invoice, a leaderboard with four criteria and every aggregation method (the widest table)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from awards.services import ratification
+from core.extensions import db
+from tests.factories import (
+    PASSWORD,
+    make_event,
+    make_invoice,
+    make_registration,
+    make_scorecard,
+)
+
+SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
+DELIBERATION = datetime(2025, 5, 10, 9, 0, tzinfo=UTC)
+PUBLISH = datetime(2025, 6, 12, 16, 0, tzinfo=UTC)  # make_programme's publish_at
+WIDTHS = {"phone": 390, "laptop": 1280}
+LOGIN = {
+    "nl": ("E-mailadres", "Wachtwoord", "Inloggen"),
+    "en": ("E-mail address", "Password", "Log in"),
+}
+ORGANISATIONS = (
+    "Coöperatieve Rabobank U.A. Klantdata & Analytics",
+    "Odido Nederland",
+    "Transavia Airlines C.V.",
+    "New York Pizza Franchise Nederland",
+)
+
+
+@pytest.fixture(params=sorted(WIDTHS))
+def device(request) -> str:
+    """Once on a phone, once on a laptop."""
+    return request.param
+
+
+@pytest.fixture
+def world(clock, make_user, make_programme, make_entry, make_juror):
+    """An event with a full attendee list, a programme with a scored category, the people."""
+    admin = make_user("beheer@ddma.example", name="Annemiek de Beheerder", admin=True)
+    entrant = make_user("marketing@voorbeeld.example", name="Sanne Inzender")
+    juror = make_user("jurylid@kpn.example", name="Arnold van het Nederend")
+    event = make_event(
+        title_nl="DDMA Digital Talk: AP en cookiehandhaving",
+        description_nl="## Wat neem je mee?\n\n- De stand van zaken\n- Wat de AP verwacht",
+        description_en="## What you take home\n\n- Where things stand\n- What the DPA expects",
+    )
+    people = [
+        ("Maximiliaan van Oldenbarnevelt-Hoogstraten", "maximiliaan.vanoldenbarnevelt"),
+        ("Isa Nieuwstad", "isa.nieuwstad"),
+        ("Bram de Vries", "bram"),
+    ]
+    for n, (name, local) in enumerate(people):
+        make_registration(
+            event,
+            name=name,
+            email=f"{local}@klantdata-en-analytics-afdeling.example",
+            organisation=ORGANISATIONS[n],
+            job_title="Head of Customer Data & Marketing Technology",
+            audience="member",
+            checked_in_at=clock() if n == 1 else None,
+        )
+    paying = make_registration(
+        event,
+        "confirmed",
+        paying=True,
+        name="Pieter Betaalt-Niet-Lid",
+        email="pieter.betaalt@een-heel-lange-bedrijfsnaam-zonder-lidmaatschap.example",
+        organisation="Een Heel Lange Bedrijfsnaam Zonder Lidmaatschap B.V.",
+        vat_id="NL123456789B01",
+    )
+    make_invoice(paying, "2025-0001")
+    make_registration(event, "waitlisted", name="Wim Wachtend", audience="member")
+    pending = make_registration(event, paying=True, name="Petra Nog-Betalen")
+
+    programme = make_programme(quorum=2, trim=1)
+    category = programme.categories[0]
+    chair = make_juror(programme, juror, role="chair", affiliation="KPN")
+    members = [chair, make_juror(programme), make_juror(programme)]
+    entries = [
+        make_entry(
+            programme,
+            category=category,
+            organisation=org,
+            title=f"{org}: één klantbeeld over alle kanalen",
+            owner=entrant if n == 0 else None,
+        )
+        for n, org in enumerate(ORGANISATIONS)
+    ]
+    make_entry(programme, owner=entrant, status="draft", organisation=ORGANISATIONS[0])
+    for n, entry in enumerate(entries[1:]):
+        for k, member in enumerate(members):
+            make_scorecard(member, entry, (9 - n, 8 - k, 7, 6 + n % 2), at=SCORING)
+    db.session.commit()
+    return {
+        "admin": admin,
+        "entrant": entrant,
+        "juror": juror,
+        "event": event,
+        "pending": pending,
+        "programme": programme,
+        "category": category,
+        "entries": entries,
+    }
+
+
+def log_in(person, user) -> None:
+    """Log `user` in through the log-in form, as a person would."""
+    email, password, button = LOGIN[person.lang]
+    person.goto("/login")
+    person.fill(email, user.email)
+    person.fill(password, PASSWORD)
+    person.press(button, exact=True)
+    assert person.path != "/login", person.text()
+
+
+def visit(person, path: str) -> None:
+    """Open `path` and check that the page does not scroll sideways at this width (axe and the
+    other checks run on every page by themselves)."""
+    response = person.goto(path)
+    assert response is not None and response.status == 200, (path, response and response.status)
+    widths = person.page.evaluate(
+        "() => ({page: document.documentElement.scrollWidth, window: window.innerWidth,"
+        " body: document.body.scrollWidth})"
+    )
+    assert widths["page"] <= widths["window"], (path, widths)
+
+
+def test_public_pages_fit_and_pass_axe(new_person, lang, device, world):
+    person = new_person(lang, width=WIDTHS[device], height=900)
+    event = world["event"]
+    visit(person, "/")
+    person.screenshot(f"home-{device}")
+    visit(person, "/events/")
+    visit(person, f"/events/{event.slug}")
+    person.screenshot(f"event-{device}")
+    visit(person, f"/events/{event.slug}/register")
+    visit(person, f"/events/r/{world['pending'].token}/pay")
+    visit(person, f"/awards/{world['programme'].slug}")
+    visit(person, "/login")
+    visit(person, "/signup")
+
+
+def test_entrant_pages_fit_and_pass_axe(new_person, lang, device, world):
+    person = new_person(lang, width=WIDTHS[device], height=900)
+    programme, entry = world["programme"], world["entries"][0]
+    log_in(person, world["entrant"])
+    visit(person, "/awards/mine")
+    visit(person, f"/awards/{programme.slug}/entries/new")
+    visit(person, f"/awards/{programme.slug}/entries/{entry.id}")
+    visit(person, f"/awards/{programme.slug}/entries/{entry.id}/edit")
+
+
+def test_jury_and_results_pages_fit_and_pass_axe(new_person, lang, device, world, clock):
+    programme, entries = world["programme"], world["entries"]
+    clock.set(SCORING)
+    juror = new_person(lang, width=WIDTHS[device], height=900)
+    log_in(juror, world["juror"])
+    visit(juror, "/jury")
+    visit(juror, f"/jury/{programme.slug}/entries")
+    visit(juror, f"/jury/{programme.slug}/entries/{entries[0].id}")  # the form
+    visit(juror, f"/jury/{programme.slug}/entries/{entries[1].id}")  # submitted: a table
+    clock.set(DELIBERATION)
+    admin = new_person(lang, width=WIDTHS[device], height=900)
+    log_in(admin, world["admin"])
+    visit(admin, f"/admin/awards/{programme.slug}/results")
+    visit(admin, f"/admin/awards/{programme.slug}/jury/progress")
+    visit(admin, f"/admin/awards/{programme.slug}/jury")
+
+
+def test_winners_page_fits_and_passes_axe(new_person, lang, device, world, clock):
+    programme, category, entries = world["programme"], world["category"], world["entries"]
+    ids = [entry.id for entry in entries[1:]]
+    ratification.shortlist(programme, category, ids, actor=world["juror"], now=DELIBERATION)
+    ratification.ratify(
+        programme, category, ids[0], actor=world["juror"], now=DELIBERATION,
+        citation_nl="Een overtuigende case.", citation_en="A convincing case.",
+    )  # fmt: skip
+    db.session.commit()
+    admin = new_person(lang, width=WIDTHS[device], height=900)
+    log_in(admin, world["admin"])
+    visit(admin, f"/admin/awards/{programme.slug}/results")  # the ratified snapshot
+    clock.set(PUBLISH + timedelta(minutes=1))
+    visit(admin, f"/awards/{programme.slug}/winners")
+
+
+def test_admin_pages_fit_and_pass_axe(new_person, lang, device, world):
+    person = new_person(lang, width=WIDTHS[device], height=900)
+    event, programme = world["event"], world["programme"]
+    log_in(person, world["admin"])
+    visit(person, f"/admin/events/{event.id}/attendees")
+    person.screenshot(f"attendees-{device}")
+    visit(person, f"/admin/events/{event.id}/check-in")
+    visit(person, "/admin/events/")
+    visit(person, f"/admin/events/{event.id}/edit")
+    visit(person, "/admin")
+    visit(person, f"/admin/programmes/{programme.slug}")
+    visit(person, f"/admin/programmes/{programme.slug}/edit")
+    visit(person, f"/admin/programmes/{programme.slug}/entries")
+
+
+@pytest.mark.parametrize("lang", ["nl"])
+def test_the_check_in_list_prints_as_a_list(new_person, lang, world):
+    person = new_person(lang, width=1280, height=900)
+    event = world["event"]
+    log_in(person, world["admin"])
+    visit(person, f"/admin/events/{event.id}/check-in")
+    person.page.emulate_media(media="print")
+    style = person.page.evaluate(
+        """() => {
+            const css = (selector, property) => {
+                const node = document.querySelector(selector);
+                return node ? getComputedStyle(node)[property] : null;
+            };
+            const visible = selector => [...document.querySelectorAll(selector)]
+                .filter(n => n.offsetParent !== null).length;
+            return {
+                header: css('header.site', 'display'),
+                footer: css('footer.site', 'display'),
+                adminNav: css('main nav', 'display'),
+                buttons: visible('main button, main .button'),
+                row: css('table.checkin tbody tr', 'breakInside'),
+                head: css('table.checkin thead', 'display'),
+                color: css('body', 'color'),
+                background: css('body', 'backgroundColor'),
+                tickBoxes: visible('table.checkin .tickbox'),
+                emptyBoxes: visible('table.checkin .tickbox:not(.checked)'),
+                rows: document.querySelectorAll('table.checkin tbody tr').length,
+                title: document.querySelector('h1').innerText,
+                date: visible('main time'),
+            };
+        }"""
+    )
+    assert style["header"] == "none" and style["footer"] == "none" and style["adminNav"] == "none"
+    assert style["buttons"] == 0
+    assert style["row"] == "avoid"
+    assert style["head"] == "table-header-group"  # repeated on every printed page
+    assert style["color"] == "rgb(0, 0, 0)"
+    assert style["background"] in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)")
+    assert style["rows"] == 4  # the confirmed attendees
+    assert style["tickBoxes"] == 4  # a tick box on every row,
+    assert style["emptyBoxes"] == 3  # empty for each who has not arrived yet
+    assert event.title_nl in style["title"] or event.title_en in style["title"]
+    assert style["date"] == 1
+    person.page.emulate_media(media="screen")
+    header = "() => getComputedStyle(document.querySelector('header.site')).display"
+    assert person.page.evaluate(header) != "none"
