@@ -237,7 +237,10 @@ class Person:
         links = [
             target
             for target in dict.fromkeys(href.split("#", 1)[0] for href in hrefs)
-            if target.startswith(self.base_url + "/") and target not in self._links_checked
+            if target.startswith(self.base_url + "/")
+            and target not in self._links_checked
+            # the page itself (in the other language): its own status was its answer
+            and urlsplit(target).path != urlsplit(self.page.url).path
         ]
         if not links:
             return
