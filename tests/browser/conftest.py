@@ -24,6 +24,7 @@ the person reaches:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Iterator
@@ -55,6 +56,14 @@ CHROMIUM_ARGS = [
     "--disable-default-apps",
     "--disable-extensions",
 ]
+# The markup of a page without its words and values: each element's tag, class, role, type
+# and attribute names, and whether it holds text of its own (see `Person.audit`).
+STRUCTURE_JS = """() => Array.from(document.querySelectorAll('*'), el => [
+    el.tagName, el.getAttribute('class') || '', el.getAttribute('role') || '',
+    el.getAttribute('type') || '', el.getAttributeNames().sort().join(','),
+    Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim()) ? 't' : '',
+].join('|')).join('\\n')"""
+_AUDITED_STRUCTURES: set[str] = set()
 BLOCKING_IMPACTS = {"moderate", "serious", "critical"}
 LOCALES = {"nl": "nl-NL", "en": "en-GB"}
 
@@ -209,7 +218,23 @@ class Person:
 
     def audit(self) -> None:
         """axe-core on the current page: every violation of impact moderate or above is a
-        finding. (Evaluated through the DevTools protocol: the page's CSP stays as it is.)"""
+        finding. (Evaluated through the DevTools protocol: the page's CSP stays as it is.)
+
+        axe runs once per page structure and window width in a run: a page whose markup
+        (elements, their classes, roles and types, which attributes they carry, where text
+        is) equals one already checked at this width is not checked again, whatever its
+        words, numbers and links, so the English run of a journey does not repeat the Dutch
+        one. Anything that differs in markup is checked."""
+        structure = self.page.evaluate(STRUCTURE_JS)
+        key = hashlib.sha256(f"{self.page.viewport_size}|{structure}".encode()).hexdigest()
+        if key not in _AUDITED_STRUCTURES:
+            self._run_axe()
+            _AUDITED_STRUCTURES.add(key)
+        self._audited = self._loads
+        self.audited_urls.append(self.path)
+        self.check_links()
+
+    def _run_axe(self) -> None:
         if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
             self.page.evaluate(self._axe_source)
         result = self.page.evaluate(
@@ -219,15 +244,12 @@ class Person:
                     nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
             }"""
         )
-        for violation in result:
-            if violation["impact"] in BLOCKING_IMPACTS:
-                self.findings.accessibility.append(
-                    f"{self.path}: {violation['id']} ({violation['impact']}): "
-                    f"{violation['help']} at {violation['nodes']}"
-                )
-        self._audited = self._loads
-        self.audited_urls.append(self.path)
-        self.check_links()
+        found = [v for v in result if v["impact"] in BLOCKING_IMPACTS]
+        for violation in found:
+            self.findings.accessibility.append(
+                f"{self.path}: {violation['id']} ({violation['impact']}): "
+                f"{violation['help']} at {violation['nodes']}"
+            )
 
     def check_links(self) -> None:
         """Every link on the page to the app answers without an error, asked with a copy of
