@@ -5,7 +5,6 @@ dropped from the shortlist before ratification."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +18,7 @@ from core.extensions import db
 from core.outbox.delivery import deliver_due
 from podium import create_app
 from tests.factories import make_scorecard
+from tests.threads import run_together
 
 DELIBERATION = datetime(2025, 5, 10, 9, 0, tzinfo=UTC)
 PUBLISH = datetime(2025, 6, 12, 16, 0, tzinfo=UTC)  # make_programme's publish_at
@@ -199,30 +199,9 @@ def test_two_hosts_announcing_at_once_tell_each_person_once(
 ):
     build_results(make_programme, make_entry, make_juror, make_user)
     clock.set(PUBLISH)
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-    counts: list[int] = []
-
-    def run() -> None:
-        with app.test_request_context(base_url=BASE):
-            try:
-                barrier.wait(timeout=10)
-                counts.append(announcements.announce(clock()))
-                db.session.commit()
-            except BaseException as exc:  # collected and asserted below
-                errors.append(exc)
-                db.session.rollback()
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    counts, errors = run_together(app, [lambda: announcements.announce(clock())] * 2, base_url=BASE)
     assert errors == []
     assert sorted(counts) == [0, 2]
-    db.session.rollback()
     assert len(told(outbox)) == 2
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ from tests.factories import (
     make_registration,
     register,
 )
+from tests.threads import run_together
 
 
 @pytest.fixture(autouse=True)
@@ -250,27 +251,11 @@ def test_parallel_verifications_for_the_last_seat_give_one_hold(app, clock):
     pending = [
         register(event, f"t{i}@example.org", verify=False, with_billing=True).id for i in range(4)
     ]
-    barrier = threading.Barrier(len(pending))
-    errors: list[BaseException] = []
 
-    def verify(registration_id: int) -> None:
-        with app.test_request_context():
-            try:
-                registration = db.session.get(Registration, registration_id)
-                barrier.wait(timeout=10)
-                registrations.verify_registration(registration, now=clock())
-                db.session.commit()
-            except BaseException as exc:  # collected and asserted below
-                errors.append(exc)
-                db.session.rollback()
-            finally:
-                db.session.remove()
+    def verify(registration_id: int):
+        registration = db.session.get(Registration, registration_id)
+        return registrations.verify_registration(registration, now=clock())
 
-    threads = [threading.Thread(target=verify, args=(rid,)) for rid in pending]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _, errors = run_together(app, [partial(verify, rid) for rid in pending])
     assert errors == []
-    db.session.rollback()  # end this thread's read transaction to see the others' commits
     assert _states(event) == {"pending_payment": 1, "waitlisted": 3}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from tests.factories import (
     make_registration,
     register,
 )
+from tests.threads import run_together
 
 
 @pytest.fixture(autouse=True)
@@ -243,31 +243,12 @@ def test_parallel_scheduled_runs_expire_each_hold_once(app, clock, outbox):
     for i in range(2):
         register(reminded, f"attendee-{i}@example.org")
     clock.set(START - timedelta(hours=2))
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-    results: list[tuple[int, int]] = []
 
-    def run() -> None:
-        with app.test_request_context():
-            try:
-                barrier.wait(timeout=10)
-                held = waitlist.expire_holds(clock())
-                sent = mailings.send_reminders(clock())
-                db.session.commit()
-                results.append((held, sent))
-            except BaseException as exc:  # collected and asserted below
-                errors.append(exc)
-                db.session.rollback()
-            finally:
-                db.session.remove()
+    def run() -> tuple[int, int]:
+        return waitlist.expire_holds(clock()), mailings.send_reminders(clock())
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results, errors = run_together(app, [run, run])
     assert errors == []
-    db.session.rollback()
     assert sum(held for held, _ in results) == 3
     assert len(outbox(kind="event_offer")) == 3
     assert sum(sent for _, sent in results) == 2
