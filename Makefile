@@ -72,5 +72,5 @@ clean:
 
 # Refresh the Dutch catalog after changing user-facing strings, then translate the new entries.
 i18n: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv instance" -o /tmp/podium.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv instance node_modules build" -o /tmp/podium.pot .
 	$(BIN)/pybabel update -i /tmp/podium.pot -d translations -l nl --no-fuzzy-matching
