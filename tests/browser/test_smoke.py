@@ -71,3 +71,15 @@ def test_a_page_answered_4xx_is_no_console_error_but_a_missing_resource_is(perso
     person.page.wait_for_timeout(300)
     assert any("404" in error for error in person.findings.console_errors)
     person.findings.console_errors.clear()
+
+
+@pytest.mark.parametrize("lang", ["en"])
+def test_a_cookie_other_than_the_session_is_found(person):
+    person.goto("/")
+    person.page.context.add_cookies([{"name": "_ga", "value": "1", "url": person.base_url}])
+    person.goto("/events")
+    assert person.findings.cookies == [
+        "/events/: cookie '_ga' (only ['remember_token', 'session'] are allowed)"
+    ]
+    person.findings.cookies.clear()
+    person.page.context.clear_cookies()

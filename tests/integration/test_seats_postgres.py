@@ -9,7 +9,7 @@ SELECT ... FOR UPDATE must let exactly as many through as there are seats.
 from __future__ import annotations
 
 import os
-import threading
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from core.extensions import db
 from events.models import Registration
 from events.services import registrations
 from tests.factories import make_event, make_registration, register
+from tests.threads import run_together
 
 pytestmark = [
     pytest.mark.postgres,
@@ -31,27 +32,11 @@ N = 8
 
 
 def _verify_all_at_once(app, clock, registration_ids: list[int]) -> list[BaseException]:
-    barrier = threading.Barrier(len(registration_ids))
-    errors: list[BaseException] = []
+    def verify(registration_id: int):
+        registration = db.session.get(Registration, registration_id)
+        return registrations.verify_registration(registration, now=clock())
 
-    def verify(registration_id: int) -> None:
-        with app.test_request_context():
-            try:
-                registration = db.session.get(Registration, registration_id)
-                barrier.wait(timeout=10)
-                registrations.verify_registration(registration, now=clock())
-                db.session.commit()
-            except BaseException as exc:  # collected and asserted by the test
-                errors.append(exc)
-                db.session.rollback()
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=verify, args=(rid,)) for rid in registration_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _, errors = run_together(app, [partial(verify, rid) for rid in registration_ids])
     return errors
 
 
