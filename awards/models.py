@@ -19,6 +19,9 @@ JURY_ROLES = ("chair", "member")
 CONFLICT_STATES = ("pending", "upheld", "dismissed")
 CONFLICT_SOURCES = ("declared", "detected")
 SCORECARD_STATES = ("draft", "submitted")
+# who scores an entry in a round: the whole jury, the panels whose scope holds it, or the
+# jurors an automatic assignment gave it (both of the latter as `Assignment` rows)
+ROUND_ASSIGNMENTS = ("all", "panels", "auto")
 # what the published results make of an entry (`ratification.published_outcomes`)
 ENTRY_OUTCOMES = ("winner", "nominee")
 
@@ -94,6 +97,8 @@ class Criterion(Model):
     max_score: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(10))
     step: Mapped[Decimal] = mapped_column(FixedDecimal(2), default=Decimal(1))
     position: Mapped[int] = mapped_column(default=0)
+    # the round (`Round.position`) whose scorecards ask it; None: every round's
+    round_no: Mapped[int | None]
 
     programme: Mapped[Programme] = relationship(back_populates="criteria")
 
@@ -185,10 +190,11 @@ class Conflict(Model):
 
 
 class Scorecard(Model):
-    """One juror's scores for one entry; locked once submitted until the chair reopens it."""
+    """One juror's scores for one entry in one round; locked once submitted until the chair
+    reopens it."""
 
     __tablename__ = "scorecards"
-    __table_args__ = (sa.UniqueConstraint("jury_member_id", "entry_id"),)
+    __table_args__ = (sa.UniqueConstraint("jury_member_id", "entry_id", "round_no"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     jury_member_id: Mapped[int] = mapped_column(
@@ -197,6 +203,8 @@ class Scorecard(Model):
     entry_id: Mapped[int] = mapped_column(
         sa.ForeignKey("entries.id", ondelete="CASCADE"), index=True
     )
+    # the round (`Round.position`) it scores; 1 in a programme of one round
+    round_no: Mapped[int] = mapped_column(default=1, server_default="1")
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -270,3 +278,138 @@ class Ratification(Model):
         if locale == "en" and self.citation_en:
             return self.citation_en
         return self.citation_nl or self.citation_en
+
+
+class Round(Model):
+    """A judging round of a programme (longlist, shortlist, final), named by its position.
+
+    A programme without rounds is one round made of its own fields (scoring window, quorum,
+    every criterion, the whole jury): nothing needs a row until a second round is added.
+    From then on every round has its row, round 1 included, and `awards.services.rounds`
+    keeps the programme's scoring window and quorum equal to the final round's (so the
+    timeline, ratification and publication read the final round).
+    """
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        sa.UniqueConstraint("programme_id", "position"),
+        sa.CheckConstraint("position >= 1", name="round_position_positive"),
+        sa.CheckConstraint("scoring_open_at < scoring_close_at", name="round_window_order"),
+        sa.CheckConstraint("quorum >= 1", name="round_quorum_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    name_nl: Mapped[str] = mapped_column(sa.String(120))
+    name_en: Mapped[str] = mapped_column(sa.String(120))
+    scoring_open_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    scoring_close_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    quorum: Mapped[int] = mapped_column(default=3)
+    assignment: Mapped[str] = mapped_column(sa.String(8), default="all")
+    # with `assignment == "auto"`: how many jurors each entry gets
+    jurors_per_entry: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    programme: Mapped[Programme] = relationship()
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_nl
+
+
+class Advancement(Model):
+    """An entry the chair moved from round `round_no - 1`'s results into round `round_no`."""
+
+    __tablename__ = "advancements"
+    __table_args__ = (
+        sa.UniqueConstraint("entry_id", "round_no"),
+        sa.CheckConstraint("round_no >= 2", name="advancement_round_after_first"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id", ondelete="CASCADE"))
+    round_no: Mapped[int]
+    advanced_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    entry: Mapped[Entry] = relationship()
+
+
+class Panel(Model):
+    """A group of jurors of a programme, given categories or entries per round (`PanelScope`)."""
+
+    __tablename__ = "panels"
+    __table_args__ = (sa.UniqueConstraint("programme_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    members: Mapped[list[PanelMember]] = relationship(
+        back_populates="panel", cascade="all, delete-orphan"
+    )
+    scopes: Mapped[list[PanelScope]] = relationship(
+        back_populates="panel", cascade="all, delete-orphan"
+    )
+
+
+class PanelMember(Model):
+    __tablename__ = "panel_members"
+    __table_args__ = (sa.UniqueConstraint("panel_id", "jury_member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(sa.ForeignKey("panels.id", ondelete="CASCADE"))
+    jury_member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("jury_members.id", ondelete="CASCADE"), index=True
+    )
+
+    panel: Mapped[Panel] = relationship(back_populates="members")
+    jury_member: Mapped[JuryMember] = relationship()
+
+
+class PanelScope(Model):
+    """What a panel judges in a round: a whole category or one entry."""
+
+    __tablename__ = "panel_scopes"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(category_id IS NULL) <> (entry_id IS NULL)", name="panel_scope_one_target"
+        ),
+        sa.UniqueConstraint("panel_id", "round_no", "category_id", "entry_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(sa.ForeignKey("panels.id", ondelete="CASCADE"))
+    round_no: Mapped[int]
+    category_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("categories.id", ondelete="CASCADE")
+    )
+    entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entries.id", ondelete="CASCADE"))
+
+    panel: Mapped[Panel] = relationship(back_populates="scopes")
+
+
+class Assignment(Model):
+    """A juror given an entry to score in a round, when the round is not scored by the whole
+    jury (`Round.assignment` "panels" or "auto"): the juror's list in that round is these."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (sa.UniqueConstraint("jury_member_id", "entry_id", "round_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jury_member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("jury_members.id", ondelete="CASCADE")
+    )
+    entry_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("entries.id", ondelete="CASCADE"), index=True
+    )
+    round_no: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    jury_member: Mapped[JuryMember] = relationship()
+    entry: Mapped[Entry] = relationship()
