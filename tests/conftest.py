@@ -75,16 +75,31 @@ class Tables:
 
     def __init__(self) -> None:
         self.held = False
+        self._postgres_reset: str | None = None
 
     def empty(self) -> None:
-        tables = list(reversed(db.metadata.sorted_tables))
+        tables = list(reversed(db.metadata.sorted_tables))  # children before their parents
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                # DELETE, then every sequence back to 1, in one round trip: as TRUNCATE ...
+                # RESTART IDENTITY leaves them, at a twentieth of its cost on small tables.
+                # Triggers (the invoices' immutability) stay off for this transaction only,
+                # as TRUNCATE passes them (the suite's user owns the database)
+                conn.exec_driver_sql(self._postgres_script(conn, tables))
             else:
                 for table in tables:
                     conn.execute(table.delete())
+
+    def _postgres_script(self, conn, tables) -> str:
+        if self._postgres_reset is None:
+            sequences = conn.scalars(
+                sa.text("SELECT relname FROM pg_class WHERE relkind = 'S' ORDER BY relname")
+            ).all()
+            deletes = [f'DELETE FROM "{table.name}"' for table in tables]
+            restart = "SELECT " + ", ".join(f"setval('\"{s}\"', 1, false)" for s in sequences)
+            replica = "SET LOCAL session_replication_role = replica"
+            self._postgres_reset = "; ".join([replica, *deletes, restart])
+        return self._postgres_reset
 
     @contextmanager
     def kept(self):
