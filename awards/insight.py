@@ -342,9 +342,8 @@ def _quick(
     if not n:
         return None
     if method == "median":
-        low = values[bisect_right(cumulative, (n - 1) // 2)]
-        high = values[bisect_right(cumulative, n // 2)]
-        return (low + high) / 2
+        middle = values[bisect_right(cumulative, (n - 1) // 2)]
+        return (middle + values[bisect_right(cumulative, n // 2)]) / 2
     total: float = sum(map(mul, counts, values))
     cut = 0
     if method == "trimmed":
@@ -356,7 +355,7 @@ def _quick(
     low: float = sum(map(mul, counts[:lo], values[:lo]))
     low += (cut - (cumulative[lo - 1] if lo else 0)) * values[lo]
     hi = bisect_right(cumulative, n - cut)  # holds the lowest unit dropped at the top
-    high = (cumulative[hi] - (n - cut)) * values[hi]
+    high: float = (cumulative[hi] - (n - cut)) * values[hi]
     high += sum(map(mul, counts[hi + 1 :], values[hi + 1 :]))
     return (total - low - high) / (n - 2 * cut)
 
