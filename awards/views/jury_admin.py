@@ -195,9 +195,7 @@ def _progress_page(programme, status=200):
         "awards/admin/jury_progress.html",
         programme=programme,
         progress=progress.programme_progress(programme, current_user),
-        severity=severity_by_member(
-            programme, load_board_data(programme), current_user, now=now()
-        ),
+        severity=severity_by_member(programme, load_board_data(programme), current_user, now=now()),
         form=ReopenForm(formdata=None),
     ), status
 
