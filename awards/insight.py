@@ -294,6 +294,7 @@ class _Card:
     floats: list[float | None]  # the same as floats, for the quick first pass
     total: Decimal | None  # raw weighted total (disagreement, tie-breaks)
     combined: float | None  # weighted mean of ``floats`` (mean and zscore decompose on it)
+    squares: float  # weighted mean of the squares of ``floats`` (0.0 without values)
     present: list[tuple[int, float]]  # (criterion index, value) of ``floats`` that exist
 
 
@@ -302,6 +303,7 @@ class _Entry:
     cards: list[_Card]
     complete: bool  # every card has every criterion or none: mean/zscore totals decompose
     by_value: list[tuple[list[float], list[int]]]  # per criterion: values ascending, jurors
+    spread: float = 0.0  # weighted mean over the criteria of each one's range of values
 
 
 # An entry whose quick (float) total is this close to the best is re-ranked exactly: rounded
@@ -461,7 +463,13 @@ def _prepare(
         entry = out[entry_index[card.entry]]
         j = juror_index[card.juror]
         pairs = [(c, f) for c, f in enumerate(floats) if f is not None]
-        entry.cards.append(_Card(j, values, floats, num / den if den else None, combined, pairs))
+        squares = 0.0
+        if pairs:
+            squares = sum(fweights[c] * f * f for c, f in pairs)
+            squares /= sum(fweights[c] for c, _ in pairs)
+        entry.cards.append(
+            _Card(j, values, floats, num / den if den else None, combined, squares, pairs)
+        )
         entry.complete = entry.complete and len(present) in (0, len(crits))
         for c, f in pairs:
             columns[entry_index[card.entry]][c].append((f, j))
@@ -469,6 +477,10 @@ def _prepare(
         for column in per_criterion:
             column.sort()
             entry.by_value.append(([f for f, _ in column], [j for _, j in column]))
+        entry.spread = sum(
+            w * (values[-1] - values[0]) if values else 0.0
+            for w, (values, _) in zip(fweights, entry.by_value, strict=True)
+        ) / sum(fweights)
     return out
 
 
@@ -485,28 +497,58 @@ def _draw_winners(
     fweights = [float(c.weight) for c in crits]
     decomposes = method in ("mean", "zscore")
     quick: dict[int, float] = {}
+    pending: list[tuple[float, int]] = []  # (upper bound, entry) for median and trimmed
+    floor = -math.inf  # the best total is at least this
     for e, entry in enumerate(prepared):
-        scored = 0
-        num = den = 0.0
-        if decomposes and entry.complete:
+        scored = valued = 0
+        num = den = squares = 0.0
+        if entry.complete:  # the mean total decomposes over the cards
             for card in entry.cards:
                 m = counts[card.juror]
                 if m:
                     scored += m
                     if card.combined is not None:
                         num += m * card.combined
-                        den += m
-        else:
-            for card in entry.cards:
-                scored += counts[card.juror]
-            if scored >= quorum:
-                for w, column in zip(fweights, entry.by_value, strict=True):
-                    a = _quick(method, trim, column, counts)
-                    if a is not None:
-                        num += w * a
-                        den += w
+                        squares += m * card.squares
+                        valued += m
+            if scored < quorum or not valued:
+                continue
+            mean = num / valued
+            if decomposes:
+                quick[e] = mean
+                continue
+            # per criterion |median - mean| <= sd <= range / 2 and |trimmed - mean| <=
+            # cut * range / n (the range at most the entry's over all its jurors); over the
+            # weighted criteria the sds are at most the sd of all the values pooled
+            if method == "median":
+                pooled = math.sqrt(max(squares / valued - mean * mean, 0.0))
+                bound = min(entry.spread / 2, pooled) + 1e-9
+            else:
+                cut = trim if valued > 2 * trim else (valued - 1) // 2
+                bound = entry.spread * cut / valued
+            pending.append((mean + bound, e))
+            floor = max(floor, mean - bound)
+            continue
+        for card in entry.cards:
+            scored += counts[card.juror]
+        if scored >= quorum:
+            for w, column in zip(fweights, entry.by_value, strict=True):
+                a = _quick(method, trim, column, counts)
+                if a is not None:
+                    num += w * a
+                    den += w
         if scored >= quorum and den:
             quick[e] = num / den
+            floor = max(floor, quick[e])
+    pending.sort(reverse=True)  # highest bound first: the best found early prunes the rest
+    for upper, e in pending:
+        if upper < floor - _MARGIN - 1e-9 * abs(floor):
+            break  # neither this entry nor any after it can come near the best
+        num = 0.0
+        for w, column in zip(fweights, prepared[e].by_value, strict=True):
+            num += w * (_quick(method, trim, column, counts) or 0.0)
+        quick[e] = num / sum(fweights)
+        floor = max(floor, quick[e])
     if not quick:
         return []
     best = max(quick.values())
