@@ -19,6 +19,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from awards import insight, scoring
 from awards.models import Category, Entry, Programme
@@ -110,6 +111,41 @@ class CategoryInsight:
         return value
 
 
+Frozen = tuple[tuple[Hashable, Hashable, tuple[tuple[str, Decimal | None], ...]], ...]
+
+
+def _frozen(cards: list[scoring.Scorecard]) -> Frozen:
+    return tuple((c.entry, c.juror, tuple(sorted(c.scores.items()))) for c in cards)
+
+
+@lru_cache(maxsize=64)
+def _winner_shares(
+    criteria: tuple[scoring.Criterion, ...],
+    cards: Frozen,
+    entries: tuple[str, ...],
+    method: str,
+    trim: int,
+    quorum: int,
+    population: Frozen | None,
+) -> insight.WinnerShares:
+    """`insight.winner_shares`, remembered per process for the same scores and options (the
+    bootstrap is the page's one slow part; it is seeded, so the same input gives the same
+    answer): a leaderboard seen again, or its export, does not redraw."""
+
+    def thawed(frozen: Frozen) -> list[scoring.Scorecard]:
+        return [scoring.Scorecard(e, j, dict(scores)) for e, j, scores in frozen]
+
+    return insight.winner_shares(
+        criteria,
+        thawed(cards),
+        list(entries),
+        method=method,  # type: ignore[arg-type]
+        trim=trim,
+        quorum=quorum,
+        zscore_population=thawed(population) if population is not None else None,
+    )
+
+
 def _visible(data: BoardData, hidden: set[int]) -> tuple[set[str], list[scoring.Scorecard]]:
     """(refs of the hidden entries, the programme's counted scorecards without them)."""
     refs = {e.ref for entries in data.entries.values() for e in entries if e.id in hidden}
@@ -134,14 +170,14 @@ def category_insight(
     cards = [c for c in data.cards.get(category.id, []) if c.entry not in hidden_refs]
     criteria = data.scoring_criteria
     icc, kendall, _block = insight.agreement(insight.totals(criteria, cards))
-    result = insight.winner_shares(
-        criteria,
-        cards,
-        list(by_ref),
-        method=method,  # type: ignore[arg-type]
-        trim=trim,
-        quorum=quorum,
-        zscore_population=population,
+    result = _winner_shares(
+        tuple(criteria),
+        _frozen(cards),
+        tuple(by_ref),
+        method,
+        trim,
+        quorum,
+        _frozen(population) if method == "zscore" else None,
     )
     everything = {  # each method as the leaderboard runs it (z-scores: whole programme)
         m: scoring.aggregate(
