@@ -43,6 +43,14 @@ Rules (this is the specification):
   separated only by the last tie-break (their references: equal on every score), they share
   that draw equally. A draw in which no entry is ranked (all below quorum) has no winner
   (``no_winner``); the shares and ``no_winner`` add up to 1.
+
+  Speed (30 entries x 12 jurors in about a tenth of a second): a draw first totals the
+  entries in floats — the mean and z-score totals decompose over the scorecards; median and
+  trimmed totals are computed only for the entries whose bound around their mean total can
+  reach the best found so far (``|median - mean| <= sd``, ``|trimmed - mean| <= cut * range /
+  n``) — and then ranks the entries within ``_MARGIN`` (0.011) of the best in ``Decimal``
+  with ``awards.ranking``, so the first of a draw is exactly the leaderboard's first.
+  ``tests/unit/test_insight.py`` replays draws through ``scoring.aggregate`` to prove it.
 * Severity (``severity``): for each juror, over the entries they scored that at least one
   other juror scored too, the offset ``d = their total - mean total of the other jurors``.
   ``offset`` is the mean of ``d``; ``se`` its standard error (sample sd of ``d`` over

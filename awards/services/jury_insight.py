@@ -52,8 +52,8 @@ class Agreement:
 
     @property
     def level(self) -> str | None:
-        """The value in words (Koo & Li 2016 for ICC): poor below 0.50, moderate to 0.75,
-        good to 0.90, excellent above; None without a value."""
+        """An ICC in words (Koo & Li 2016): poor below 0.50, moderate to 0.75, good to 0.90,
+        excellent above; None without a value. (The page words only the ICC.)"""
         if self.value is None:
             return None
         if self.value < Decimal("0.5"):
