@@ -11,18 +11,16 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from flask import g
-from flask_babel import refresh
 
 from awards import insight
 from awards.models import Conflict
 from awards.services.jury_insight import rounded
 from core.extensions import db
 from tests.factories import make_scorecard
+from tests.web.test_conflicted_chair import MARKERS, Browser
 
 SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 DELIBERATION = datetime(2025, 5, 10, 9, 0, tzinfo=UTC)
-MARKERS = ("KPN-7", "Confidential KPN case", "KPN Secret Org")
 
 # every criterion gets the juror's one value; the chair chairs and scores nothing
 SCORES = {  # entry -> (J1, J2, J3)
@@ -31,19 +29,6 @@ SCORES = {  # entry -> (J1, J2, J3)
     "C": (3, 5, 3),
     "KPN-7": (10, 10, 9),
 }
-
-
-class Browser:
-    """A test client as one user; the per-request caches of the shared app context are
-    dropped before each request."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def get(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        refresh()
-        return self.client.get(*args, **kwargs)
 
 
 @pytest.fixture
