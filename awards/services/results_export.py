@@ -4,7 +4,13 @@ One row per eligible entry: `CSV_FIELDS` plus one column per criterion key (the 
 aggregates of the chosen method). Decimals are strings with two places; `rank` is empty (None
 in JSON) for entries below quorum. In a ratified category `ratified_rank` and `ratified_total`
 are the frozen result, beside the live figures (a conflict recorded after ratification can
-move the live ones; the ratified result stands). Used by `flask awards results` and the leaderboard's CSV
+move the live ones; the ratified result stands). What the scores say about the jury
+(`awards.services.jury_insight`, computed without the entries hidden from the viewer):
+`win_share` is the fraction of 1,000 redraws of the jury (the chosen method) in which the
+entry ranks first (three decimals); the category's agreement, ICC(2,k) and Kendall's W (two
+decimals; empty without enough data), with the jurors and entries it rests on, and
+`same_winner_all_methods` whether every method ranks the same entry first, repeat on each
+of its rows. Used by `flask awards results` and the leaderboard's CSV
 and XLSX downloads (`spreadsheet`), so all give the same data.
 """
 
@@ -16,6 +22,7 @@ from decimal import Decimal
 
 from awards.models import Programme
 from awards.services.access import results_hidden_from
+from awards.services.jury_insight import category_insight, rounded
 from awards.services.ratification import ratifications_by_category
 from awards.services.results import decimal_text, leaderboard, load_board_data, resolve_options
 from core.spreadsheets import Table, Value, csv_text
@@ -32,10 +39,17 @@ CSV_FIELDS = (
     "disagreement",
     "ratified_rank",
     "ratified_total",
+    "win_share",
+    "agreement_icc",
+    "agreement_kendall_w",
+    "agreement_jurors",
+    "agreement_entries",
+    "same_winner_all_methods",
 )
 FORMATS = ("table", "csv", "json")
 #: the columns holding decimals (as text in `export_rows`), beside the criterion keys
-_DECIMALS = ("total", "disagreement", "ratified_total")
+_DECIMALS = ("total", "disagreement", "ratified_total", "win_share", "agreement_icc",
+             "agreement_kendall_w")  # fmt: skip
 
 
 def export_rows(
@@ -67,6 +81,10 @@ def export_rows(
         results = leaderboard(
             programme, category, method=method, trim=trim, quorum=quorum, data=data
         )
+        figures = category_insight(
+            data, category, method=method, trim=trim, quorum=quorum, hidden=hidden
+        )
+        shares = {s.entry.id: s.share for s in figures.shares}
         for result in results:
             entry = result.entry
             if entry.id in hidden:
@@ -84,6 +102,12 @@ def export_rows(
                 "disagreement": decimal_text(result.disagreement),
                 "ratified_rank": ratified.get("rank"),
                 "ratified_total": ratified.get("total"),
+                "win_share": decimal_text(rounded(shares.get(entry.id), 3)),
+                "agreement_icc": decimal_text(figures.icc.value),
+                "agreement_kendall_w": decimal_text(figures.kendall.value),
+                "agreement_jurors": figures.icc.jurors,
+                "agreement_entries": figures.icc.entries,
+                "same_winner_all_methods": figures.same_winner,
             }
             row.update({k: decimal_text(result.criteria.get(k)) for k in keys})
             rows.append(row)
@@ -130,6 +154,11 @@ def to_table(fields: list[str], rows: list[dict]) -> str:
         "disagreement",
         "ratified_rank",
         "ratified_total",
+        "win_share",
+        "agreement_icc",
+        "agreement_kendall_w",
+        "agreement_jurors",
+        "agreement_entries",
         *fields[len(CSV_FIELDS) :],
     }
     cells = [list(fields)] + [[_cell(row[f]) for f in fields] for row in rows]

@@ -16,6 +16,8 @@ from flask_login import current_user, login_required
 
 from awards.forms.jury import InviteForm, ReopenForm, RuleConflictForm
 from awards.services import access, conflicts, jury, progress, scorecards
+from awards.services.jury_insight import severity_by_member
+from awards.services.results import load_board_data
 from core import confirmation
 from core.accounts.auth import admin_required
 from core.clock import now
@@ -187,10 +189,13 @@ def rule_conflict(slug: str, conflict_id: int):
 
 
 def _progress_page(programme, status=200):
+    """The progress page; each juror's severity only where the viewer may see results
+    (`jury_insight.severity_by_member`: admins, the chair once scoring has closed)."""
     return render_template(
         "awards/admin/jury_progress.html",
         programme=programme,
         progress=progress.programme_progress(programme, current_user),
+        severity=severity_by_member(programme, load_board_data(programme), current_user, now=now()),
         form=ReopenForm(formdata=None),
     ), status
 
@@ -198,9 +203,9 @@ def _progress_page(programme, status=200):
 @bp.get("/progress", endpoint="progress")
 @login_required
 def progress_page(slug: str):
-    """Counts per juror and per entry (no scores), entries below quorum flagged, and the
-    submitted scorecards with a reopen form; nothing of an entry the viewer has a conflict
-    with."""
+    """Counts per juror and per entry, entries below quorum flagged, and the submitted
+    scorecards with a reopen form; once results may be seen, each juror's severity against
+    the panel (no single score); nothing of an entry the viewer has a conflict with."""
     programme = _chair_programme(slug)
     return _progress_page(programme)
 

@@ -17,6 +17,7 @@ from awards.models import Category, Programme
 from awards.scoring import METHODS
 from awards.services import ratification as decisions
 from awards.services.access import conflicted_decision, get_programme, results_hidden_from
+from awards.services.jury_insight import category_insight
 from awards.services.results import load_board_data, resolve_options, visible_board
 from awards.services.results_export import export_rows, spreadsheet
 from core import confirmation, spreadsheets
@@ -76,9 +77,11 @@ def _render(
 ):
     """The leaderboard page. A ratified category shows its frozen snapshot as the result and,
     when the live ranking no longer matches it (a conflict flagged after ratification), says
-    which entries moved and why. A viewer with a conflict (`access.results_hidden_from`)
-    sees none of those entries anywhere on the page, and no decision forms for a category
-    where they have one (`access.conflicted_decision`: an admin decides)."""
+    which entries moved and why. Beside the ranking: agreement between jurors and how sure
+    the winner is (`jury_insight.category_insight`). A viewer with a conflict
+    (`access.results_hidden_from`) sees none of those entries anywhere on the page (the
+    figures are computed without them), and no decision forms for a category where they have
+    one (`access.conflicted_decision`: an admin decides)."""
     moment = now()
     method, trim, quorum = resolve_options(programme, method, trim)
     hidden = results_hidden_from(programme, current_user, now=moment)
@@ -89,6 +92,11 @@ def _render(
         )
         if category
         else ([], 0)
+    )
+    figures = (
+        category_insight(data, category, method=method, trim=trim, quorum=quorum, hidden=hidden)
+        if category
+        else None
     )
     nominations = decisions.nominations_by_category(programme)
     ratified = decisions.ratifications_by_category(programme)
@@ -144,6 +152,7 @@ def _render(
             window_problem=window_problem,
             conflicted=conflicted,
             hidden_count=hidden_count,
+            insight=figures,
             shortlist_form=shortlist_form,
             ratify_form=ratify_form,
             tie_break_label=lambda code: tie_break_label(code, data.criteria),
