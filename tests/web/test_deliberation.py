@@ -373,3 +373,32 @@ def test_the_export_holds_the_comments_with_names_once_scoring_has_closed(panel,
     clock.set(SCORING)  # an admin reads the live results, but the comments stay sealed
     text = admin.get(f"/admin/awards/{programme.slug}/results.csv?lang=en").get_data(as_text=True)
     assert "comments" not in text.splitlines()[0] and "ANNA-ON-A" not in text
+
+
+def test_the_page_loads_in_a_fixed_number_of_queries(panel, as_user, make_entry, make_juror):
+    """No query per entry, scorecard or juror: three more entries scored by three more jurors
+    cost no more queries."""
+    programme, jurors = panel["programme"], panel["jurors"]
+    chair = as_user(jurors["cees"].user)
+
+    def queries() -> int:
+        statements: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert chair.get(page_url(programme)).status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    before = queries()
+    more = [make_juror(programme) for _ in range(3)]
+    for n in range(3):
+        entry = make_entry(programme, category=panel["category"], ref=f"M{n}")
+        for member in (*more, jurors["anna"]):
+            make_scorecard(member, entry, 6, comment=f"More {n}")
+    db.session.commit()
+    assert queries() == before
