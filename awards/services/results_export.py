@@ -104,12 +104,12 @@ def export_rows(
 
 
 def _cell(value) -> str:
-    """A value as plain text for the terminal table."""
+    """A value as plain text for the terminal table, on one line."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return str(value).replace("\n", " / ")  # (one comment a line in the downloads)
 
 
 def spreadsheet(fields: list[str], rows: list[dict]) -> Table:

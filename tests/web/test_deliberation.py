@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -402,3 +403,21 @@ def test_the_page_loads_in_a_fixed_number_of_queries(panel, as_user, make_entry,
             make_scorecard(member, entry, 6, comment=f"More {n}")
     db.session.commit()
     assert queries() == before
+
+
+def test_the_command_line_adds_the_comments_when_asked(panel, app, clock):
+    programme = panel["programme"]
+    runner = app.test_cli_runner()
+    plain = runner.invoke(args=["awards", "results", programme.slug, "--format", "json"])
+    assert plain.exit_code == 0 and "ANNA-ON-A" not in plain.stdout
+    asked = runner.invoke(
+        args=["awards", "results", programme.slug, "--format", "json", "--comments"]
+    )
+    assert asked.exit_code == 0, asked.output
+    [a] = [row for row in json.loads(asked.stdout) if row["entry"] == "A"]
+    assert a["comments"].startswith("Anna Jurylid: ANNA-ON-A")
+    clock.set(SCORING)
+    early = runner.invoke(
+        args=["awards", "results", programme.slug, "--format", "json", "--comments"]
+    )
+    assert "comments" not in json.loads(early.stdout)[0]
