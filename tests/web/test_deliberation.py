@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import g
 from flask_babel import refresh
 
-from awards.models import Conflict, Score, Scorecard
+from awards.models import Advancement, Conflict, Score, Scorecard
 from core.audit.models import AuditEntry
 from core.extensions import db
 from tests.factories import make_scorecard
@@ -249,8 +249,17 @@ def test_scorecards_of_another_round_stay_on_their_own_round(panel, as_user):
     card.scores = [Score(criterion=c, value=2) for c in programme.criteria]
     db.session.add(card)
     db.session.commit()
-    html = as_user(jurors["cees"].user).get(page_url(programme)).get_data(as_text=True)
+    chair = as_user(jurors["cees"].user)
+    html = chair.get(page_url(programme)).get_data(as_text=True)
     assert "ROUND-TWO-NOTE" not in html
+    # round 2 holds the entries advanced into it, with the round's scorecards only
+    db.session.add(Advancement(entry_id=panel["entries"]["C"].id, round_no=2,
+                               advanced_by_id=jurors["cees"].user.id, created_at=SCORING))  # fmt: skip
+    db.session.commit()
+    second = chair.get(page_url(programme, round="2")).get_data(as_text=True)
+    assert "ROUND-TWO-NOTE" in section(second, "C")
+    assert 'data-ref="A"' not in second and "ANNA-ON-A" not in second
+    assert 'data-juror="Bart Jurylid"' not in section(second, "C")
 
 
 def share(browser, panel, entry_key, *, cards=(), scores=(), round_no="1"):
