@@ -166,18 +166,28 @@ def import_scores_command(programme_slug: str, file: Path) -> None:
     show_default=True,
     help="table: aligned text; csv; json: a list of objects.",
 )
-def results_command(programme_slug: str, method: str | None, trim: int | None, fmt: str) -> None:
+@click.option(
+    "--comments",
+    is_flag=True,
+    help="Add the jurors' comments (with their names) once scoring has closed.",
+)
+def results_command(
+    programme_slug: str, method: str | None, trim: int | None, fmt: str, comments: bool
+) -> None:
     """Print the leaderboard of every category of PROGRAMME (slug).
 
     \b
     Columns: category, rank, entry, organisation, title, total, scorecards,
-    sufficient, disagreement, then one column per criterion key.
+    sufficient, disagreement, then one column per criterion key (and, with
+    --comments once scoring has closed, the jurors' comments).
     Totals and aggregates are rounded to two decimals (half up). Only submitted
     scorecards of eligible entries count, not those of jurors barred by a
     conflict; entries below quorum have no rank.
     """
     programme = find_programme(programme_slug)
-    fields, rows = export_rows(programme, method=method, trim=trim)
+    fields, rows = export_rows(
+        programme, method=method, trim=trim, now=now() if comments else None, comments=comments
+    )
     click.echo(render(fields, rows, fmt), nl=False)
 
 

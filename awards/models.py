@@ -207,6 +207,8 @@ class Scorecard(Model):
     round_no: Mapped[int] = mapped_column(default=1, server_default="1")
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")
     comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # the chair shares the overall comment with the entrant (`awards.services.deliberation`)
+    feedback_shared: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -226,6 +228,8 @@ class Score(Model):
     criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("criteria.id", ondelete="CASCADE"))
     value: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))
     comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # the chair shares this criterion's comment with the entrant
+    feedback_shared: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     scorecard: Mapped[Scorecard] = relationship(back_populates="scores")
     criterion: Mapped[Criterion] = relationship()

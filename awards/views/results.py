@@ -17,6 +17,7 @@ from awards.models import Category, Programme
 from awards.scoring import METHODS
 from awards.services import ratification as decisions
 from awards.services.access import conflicted_decision, get_programme, results_hidden_from
+from awards.services.deliberation import deliberation_open
 from awards.services.jury_insight import category_insight
 from awards.services.results import load_board_data, resolve_options, visible_board
 from awards.services.results_export import export_rows, spreadsheet
@@ -153,6 +154,7 @@ def _render(
             conflicted=conflicted,
             hidden_count=hidden_count,
             insight=figures,
+            deliberation_open=deliberation_open(programme, 1, moment),
             shortlist_form=shortlist_form,
             ratify_form=ratify_form,
             tie_break_label=lambda code: tie_break_label(code, data.criteria),
@@ -182,6 +184,7 @@ def _export(slug: str, fmt: str):
         trim=request.args.get("trim"),
         viewer=current_user,
         now=now(),
+        comments=True,
     )
     return spreadsheets.download(
         spreadsheet(fields, rows),

@@ -173,6 +173,7 @@ def test_jury_and_results_pages_fit_and_pass_axe(new_person, lang, device, world
     admin = new_person(lang, width=WIDTHS[device], height=900)
     log_in(admin, world["admin"])
     visit(admin, f"/admin/awards/{programme.slug}/results")
+    visit(admin, f"/admin/awards/{programme.slug}/deliberation")
     visit(admin, f"/admin/awards/{programme.slug}/jury/progress")
     visit(admin, f"/admin/awards/{programme.slug}/jury")
 

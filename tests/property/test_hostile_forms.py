@@ -141,6 +141,12 @@ ROUTES: dict[str, Route] = {
         page="/awards/{programme}/entries/{withdrawn}",
         args={**P, "entry_id": "withdrawn"},
     ),
+    "deliberation.share_feedback": Route(
+        "chair",
+        page="/admin/awards/{programme}/deliberation",
+        at=RESULTS,
+        args={**P, "entry_id": "other"},
+    ),
     "events.billing": Route("anonymous", args={"token": "unbilled"}),
     "events.cancel": Route("anonymous", args={"token": "confirmed"}),
     "events.offer": Route("anonymous", args={"token": "offered"}),
@@ -286,7 +292,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     juror = make_juror(programme, users["juror"])
     chair = make_juror(programme, users["chair"], role="chair")
     new_member = make_juror(programme, users["new_juror"], accepted=False)
-    card = make_scorecard(chair, other, 5)
+    card = make_scorecard(chair, other, 5, comment="A clear case.")  # shared on deliberation
     conflict = Conflict(
         jury_member_id=juror.id, entry_id=other.id, source="declared", reason="r", created_at=NOW
     )
@@ -311,6 +317,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "criterion": str(criterion.id),
         "draft": str(draft.id),
         "submitted": str(submitted.id),
+        "other": str(other.id),
         "withdrawn": str(withdrawn.id),
         "scorecard": str(card.id),
         "conflict": str(conflict.id),

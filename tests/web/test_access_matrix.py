@@ -635,6 +635,30 @@ TABLE: dict[str, list[Case]] = {
             post=expect(403, anonymous=LOGIN, chair=400, admin=400),
         ),
     ],
+    # --- deliberation: chair and admins once scoring has closed (Q), nobody before (P) -------
+    "deliberation.page": [
+        Case("P, scoring", P, get=expect(403, anonymous=LOGIN)),
+        Case("Q, scoring closed", Q, get=expect(403, anonymous=LOGIN, chair=200, admin=200)),
+    ],
+    "deliberation.share_feedback": [
+        Case("X, P scoring", p_entry("X"), post=expect(403, anonymous=LOGIN)),
+        Case(
+            "QE, scoring closed, empty post",
+            q_entry(),
+            post=expect(403, anonymous=LOGIN, chair=400, admin=400),
+        ),
+        Case(
+            "QE, fields without the form's prefix",
+            q_entry(),
+            post=expect(403, anonymous=LOGIN, chair=400, admin=400),
+            data={"cards": "1", "round_no": "1"},
+        ),
+        Case(
+            "P's entry under Q",
+            fixed(slug=lambda w: w.q_slug, entry_id=lambda w: w.entries["A1"]),
+            post=expect(404, anonymous=LOGIN),
+        ),
+    ],
     # --- events: public pages and a registrant's own links -----------------------------------
     "events.index": [Case("upcoming", NONE, get=public())],
     "events.show": [Case("E", EVENT, get=public())],
@@ -803,16 +827,27 @@ OWN_CARDS = {JUROR: {"J-X", "J-A1"}, CJUROR: {"JX-A1"}, CCHAIR: {"CC-A1"}, CHAIR
 OWN_INVOICE = {ENTRANT: ENTRANT, ENTRANT2: ENTRANT2}
 
 
-def forbidden_markers(w: World, role: str) -> dict[str, str]:
-    """marker -> what it stands for, for every marker `role` must not see anywhere."""
+#: once P's scoring has closed its chair deliberates: the counted scorecards of the entries
+#: they are not barred from (not X's; not the draft) are no longer sealed for them
+DELIBERATION_CARDS = {CCHAIR: {"J-A1", "JX-A1"}}
+
+
+def forbidden_markers(w: World, role: str, *, p_closed: bool = False) -> dict[str, str]:
+    """marker -> what it stands for, for every marker `role` must not see anywhere (with
+    `p_closed`: once P's scoring has closed). A juror sees only their own scores until
+    deliberation; Q's chair deliberates, but QJ's card on QE does not count (a pending
+    conflict), so it stays sealed."""
     if role == ADMIN:
         return {}
     markers: dict[str, str] = {}
     for key in w.entries.keys() - VISIBLE_ENTRIES[role]:
         for name, value in entry_markers(key).items():
             markers[value] = f"the {name} of entry {key}"
+    readable = OWN_CARDS.get(role, set()) | (
+        DELIBERATION_CARDS.get(role, set()) if p_closed else set()
+    )
     for key, comment in w.card_comments.items():
-        if key not in OWN_CARDS.get(role, ()):
+        if key not in readable:
             markers[comment] = f"scorecard {key} (sealed)"
     for other in ROLES:
         if other != role:
@@ -832,6 +867,8 @@ def forbidden_markers(w: World, role: str) -> dict[str, str]:
         markers[f'{base}/scorecards/{w.cards["J-X"]}/reopen"'] = "a reopen form for X's scorecard"
         for key in ("JX-X", "CC-X"):
             markers[f'{base}/conflicts/{w.conflicts[key]}/rule"'] = f"a ruling form for {key}"
+        feedback = f'/admin/awards/{w.p_slug}/deliberation/entries/{w.entries["X"]}/feedback"'
+        markers[feedback] = "a feedback form for X"
     return markers
 
 
@@ -907,6 +944,7 @@ class Walk:
         self.requests = 0
         self._clients: dict[str, object] = {}
         self._baseline: dict[str, list[str]] | None = None  # the world before any POST
+        self.p_closed = False  # P's scoring has closed (see `forbidden_markers`)
 
     def client(self, role: str):
         if role not in self._clients:
@@ -945,7 +983,8 @@ class Walk:
                 self.failures.append(f"{label}: no X-Content-Type-Options: nosniff")
             if response.mimetype != "application/pdf":
                 text = response_text(response)
-                for marker, what in forbidden_markers(self.holder.world, role).items():
+                markers = forbidden_markers(self.holder.world, role, p_closed=self.p_closed)
+                for marker, what in markers.items():
                     if marker in text and marker not in url:  # (pages link to themselves)
                         self.failures.append(f"{label}: shows {what} ({marker})")
         finally:
@@ -1013,10 +1052,13 @@ AFTER_SCORING = datetime(2025, 5, 5, 9, 0, tzinfo=UTC)  # P's scoring has closed
 
 
 def test_the_conflicted_chair_reads_results_without_entry_x(app, world, login, tables, clock):
-    """Once P's scoring has closed its chair sees the results, every method and the CSV,
-    still without entry X (the same markers as above); the other roles keep their answers."""
+    """Once P's scoring has closed its chair sees the results, every method, the CSV and the
+    deliberation, still without entry X (the same markers as above, the comments of the
+    other entries' counted scorecards now readable) and may not choose X's feedback; the
+    other roles keep their answers."""
     clock.set(AFTER_SCORING)
     walk = Walk(app, login, world, tables)
+    walk.p_closed = True
     chair_reads = expect(403, anonymous=LOGIN, conflicted_chair=200, admin=200)
     for endpoint, query in (
         ("results.leaderboard", ""),
@@ -1025,8 +1067,12 @@ def test_the_conflicted_chair_reads_results_without_entry_x(app, world, login, t
         ("results.leaderboard", "?method=zscore"),
         ("results.export", ""),
         ("results.export_xlsx", ""),
+        ("deliberation.page", ""),
     ):
         case = Case(f"P after scoring{query}", P)
         for role in ROLES:
             walk.request(endpoint, case, role, "GET", chair_reads[role], query=query)
+    x_feedback = Case("X after scoring, empty post", p_entry("X"))
+    for role, expected in expect(403, anonymous=LOGIN, admin=400).items():
+        walk.request("deliberation.share_feedback", x_feedback, role, "POST", expected)
     assert not walk.failures, "\n".join(walk.failures)
