@@ -66,36 +66,32 @@ def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return element
 
 
-def _document(root: ET.Element, default_namespace: str | None = None) -> bytes:
-    body: bytes = ET.tostring(
-        root, encoding="utf-8", xml_declaration=True, default_namespace=default_namespace
-    )
+def _document(root: ET.Element) -> bytes:
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return body
 
 
 def atom(feed: Feed) -> bytes:
     """The Atom 1.0 document of `feed`: one `entry` per item, text content."""
 
-    def tag(name: str) -> str:
-        return f"{{{ATOM_NS}}}{name}"
-
-    root = ET.Element(tag("feed"), {XML_LANG: feed.language})
-    _add(root, tag("id"), feed.id)
-    _add(root, tag("title"), feed.title)
-    _add(root, tag("updated"), rfc3339(feed.updated))
-    _add(root, tag("link"), rel="alternate", type="text/html", href=feed.link)
-    _add(root, tag("link"), rel="self", type="application/atom+xml", href=feed.self_link)
-    author = _add(root, tag("author"))
-    _add(author, tag("name"), feed.author)
+    # unprefixed names: the root declares Atom the default namespace
+    root = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: feed.language})
+    _add(root, "id", feed.id)
+    _add(root, "title", feed.title)
+    _add(root, "updated", rfc3339(feed.updated))
+    _add(root, "link", rel="alternate", type="text/html", href=feed.link)
+    _add(root, "link", rel="self", type="application/atom+xml", href=feed.self_link)
+    author = _add(root, "author")
+    _add(author, "name", feed.author)
     for item in feed.items:
-        entry = _add(root, tag("entry"))
-        _add(entry, tag("id"), item.id)
-        _add(entry, tag("title"), item.title)
-        _add(entry, tag("updated"), rfc3339(item.updated))
-        _add(entry, tag("published"), rfc3339(item.updated))
-        _add(entry, tag("link"), rel="alternate", type="text/html", href=item.link)
-        _add(entry, tag("summary"), item.summary, type="text")
-    return _document(root, default_namespace=ATOM_NS)
+        entry = _add(root, "entry")
+        _add(entry, "id", item.id)
+        _add(entry, "title", item.title)
+        _add(entry, "updated", rfc3339(item.updated))
+        _add(entry, "published", rfc3339(item.updated))
+        _add(entry, "link", rel="alternate", type="text/html", href=item.link)
+        _add(entry, "summary", item.summary, type="text")
+    return _document(root)
 
 
 def rss(feed: Feed) -> bytes:
