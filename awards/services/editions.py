@@ -51,6 +51,7 @@ from awards.services.programmes import (
     RESERVED_SLUGS,
     SLUG,
     TIMELINE_FIELDS,
+    record_publication,
     require_admin,
     taken,
     unique_writes,
@@ -228,15 +229,7 @@ def copy_programme(
         panels_copied=panels,
         jury=len(members),
     )
-    record(
-        "results.publication_scheduled",
-        copy,
-        now=now,
-        actor=actor,
-        scope=copy,
-        publish_at=copy.publish_at.isoformat(),
-        previous=None,
-    )
+    record_publication(copy, None, actor=actor, now=now)
     return copy
 
 

@@ -68,19 +68,20 @@ def winners_embed(slug: str):
 @bp.get("/<slug>/winners.atom")
 def winners_atom(slug: str):
     """The Atom feed of the winners; 404 before the moment."""
-    programme, results = _published(slug)
-    with force_locale(_lang()):
-        body = feeds.atom(_feed(programme, results, endpoint=".winners_atom"))
-    return current_app.response_class(body, mimetype="application/atom+xml")
+    return _feed_response(slug, feeds.atom, ".winners_atom", "application/atom+xml")
 
 
 @bp.get("/<slug>/winners.rss")
 def winners_rss(slug: str):
     """The RSS 2.0 feed of the winners; 404 before the moment."""
+    return _feed_response(slug, feeds.rss, ".winners_rss", "application/rss+xml")
+
+
+def _feed_response(slug: str, write, endpoint: str, mimetype: str):
     programme, results = _published(slug)
     with force_locale(_lang()):
-        body = feeds.rss(_feed(programme, results, endpoint=".winners_rss"))
-    return current_app.response_class(body, mimetype="application/rss+xml")
+        body = write(_feed(programme, results, endpoint=endpoint))
+    return current_app.response_class(body, mimetype=mimetype)
 
 
 def _lang() -> str:

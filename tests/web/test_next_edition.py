@@ -310,6 +310,12 @@ def test_the_confirmed_copy_copies_every_part_and_invites_the_jury(
         "panels_copied": 1,
         "jury": 2,
     }
+    scheduled = db.session.scalar(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == "results.publication_scheduled", AuditEntry.scope_id == new.id
+        )
+    )
+    assert scheduled.data == {"publish_at": new.publish_at.isoformat(), "previous": None}
     invited = db.session.scalars(
         sa.select(AuditEntry).where(
             AuditEntry.action == "jury.invited", AuditEntry.scope_id == new.id
