@@ -158,6 +158,7 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "programme.created": _l("Programme created"),
         "programme.updated": _l("Programme changed"),
         "programme.loaded": _l("Programme loaded from a file"),
+        "programme.copied": _l("Programme copied to a next edition"),
         "registration.created": _l("Registration created"),
         "registration.verified": _l("Registration confirmed by e-mail"),
         "registration.refunded": _l("Registration refunded"),
@@ -263,6 +264,10 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "users_created": _l("Users created"),
         "weight": _l("Weight"),
         "winner": _l("Winner"),
+        "source": _l("Copied from"),
+        "shift_days": _l("Moved by (days)"),
+        "rounds_copied": _l("Rounds copied"),
+        "panels_copied": _l("Panels copied"),
     },
 }
 

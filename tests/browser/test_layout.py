@@ -207,6 +207,7 @@ def test_admin_pages_fit_and_pass_axe(new_person, lang, device, world):
     visit(person, f"/admin/programmes/{programme.slug}")
     visit(person, f"/admin/programmes/{programme.slug}/edit")
     visit(person, f"/admin/programmes/{programme.slug}/entries")
+    visit(person, f"/admin/programmes/{programme.slug}/next-edition")
 
 
 @pytest.mark.parametrize("lang", ["nl"])

@@ -103,6 +103,8 @@ ROUTES: dict[str, Route] = {
         page="/admin/programmes/{programme}/entries/{submitted}",
         args={**P, "entry_id": "submitted"},
     ),
+    # confirmed: an accepted value copies (the first time; then the slug is taken)
+    "awards_editions.next_edition": Route("admin", args=P, base={"confirmed": "1"}),
     "awards_setup.delete_category": Route(
         "admin",
         page="/admin/programmes/{programme}",

@@ -258,6 +258,11 @@ TABLE: dict[str, list[Case]] = {
     "awards_setup.edit_programme": [
         Case("P, empty post", P, get=admin_only(), post=admin_only(400)),
     ],
+    # the copy itself (a valid, confirmed post): tests/web/test_next_edition.py
+    "awards_editions.next_edition": [
+        Case("P, empty post", P, get=admin_only(), post=admin_only(400)),
+        Case("an unknown programme", fixed(slug=lambda w: "no-such"), get=admin_only(404)),
+    ],
     "awards_setup.new_category": [
         Case("P, empty post", P, get=admin_only(), post=admin_only(400)),
     ],
@@ -319,6 +324,19 @@ TABLE: dict[str, list[Case]] = {
     "awards_public.winners": [
         Case("P, scoring", P, get=public()),  # "announced on ...", nothing of P's entries
         Case("Q, before the announcement", Q, get=public()),
+    ],
+    # before the announcement: nothing of a result, not even that there is one
+    "awards_public.winners_embed": [
+        Case("P, scoring", P, get=public(404)),
+        Case("Q, before the announcement", Q, get=public(404)),
+    ],
+    "awards_public.winners_atom": [
+        Case("P, scoring", P, get=public(404)),
+        Case("Q, before the announcement", Q, get=public(404)),
+    ],
+    "awards_public.winners_rss": [
+        Case("P, scoring", P, get=public(404)),
+        Case("Q, before the announcement", Q, get=public(404)),
     ],
     # --- entrants ----------------------------------------------------------------------------
     "entrant.dashboard": [Case("own entries", NONE, get=logged_in())],
