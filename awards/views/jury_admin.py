@@ -9,13 +9,13 @@ changes then.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from awards.forms.jury import InviteForm, ReopenForm, RuleConflictForm
-from awards.services import access, conflicts, jury, progress, scorecards
+from awards.services import access, conflicts, jury, progress, rounds, scorecards
 from core import confirmation
 from core.accounts.auth import admin_required
 from core.clock import now
@@ -187,11 +187,19 @@ def rule_conflict(slug: str, conflict_id: int):
 
 
 def _progress_page(programme, status=200):
+    """The progress of the round asked for (`?round=`; default the round the jury is in now,
+    `rounds.jury_round`); 404 for a round the programme does not have."""
+    asked = request.args.get("round", type=int)
+    info = (
+        rounds.jury_round(programme, now()) if asked is None else rounds.get_round(programme, asked)
+    )
     return render_template(
         "awards/admin/jury_progress.html",
         programme=programme,
-        progress=progress.programme_progress(programme, current_user),
+        progress=progress.programme_progress(programme, current_user, info.position),
         form=ReopenForm(formdata=None),
+        rounds=rounds.rounds_of(programme),
+        round=info,
     ), status
 
 
