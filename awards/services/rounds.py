@@ -359,6 +359,71 @@ def add_round(
     return row
 
 
+def save_rounds(
+    programme: Programme, sequence: list[RoundData], *, actor, now: datetime
+) -> tuple[int, int, int]:
+    """Make the programme's first rounds `sequence` (the loader): rows are written by position,
+    created or changed where they differ; rounds after them are kept. The whole sequence is
+    checked first (`round_problems`, each problem under its round's index). Returns (created,
+    updated, unchanged); audits `round.added` / `round.updated` per round written.
+
+    Raises NotAllowed, InvalidInput (keys "<index>.<field>")."""
+    require_admin(actor)
+    rows = round_rows(programme)
+    full = [*sequence, *(_data(r) for r in rows[len(sequence) :])]
+    problems = round_problems(programme, full)
+    if problems:
+        raise InvalidInput(
+            {
+                f"{index}.{name}": message
+                for index, errors in problems.items()
+                for name, message in errors.items()
+            },
+            code="invalid_round",
+        )
+    counts = [0, 0, 0]
+    by_position = {r.position: r for r in rows}
+    for index, data in enumerate(sequence):
+        row = by_position.get(index + 1)
+        if row is not None and _data(row) == _normalised(data):
+            counts[2] += 1
+            continue
+        action = "round.updated" if row is not None else "round.added"
+        if row is None:
+            row = Round(programme_id=programme.id, position=index + 1, created_at=now)
+            db.session.add(row)
+            rows.append(row)
+        _write(row, data)
+        counts[0 if action == "round.added" else 1] += 1
+        db.session.flush()
+        record(
+            action,
+            row,
+            now=now,
+            actor=actor,
+            scope=programme,
+            position=row.position,
+            name=row.name_en,
+        )
+    rows.sort(key=lambda r: r.position)
+    _sync_programme(programme, rows)
+    db.session.flush()
+    return counts[0], counts[1], counts[2]
+
+
+def _normalised(data: RoundData) -> RoundData:
+    """`data` as `_write` stores it."""
+    return RoundData(
+        data.name_nl.strip(),
+        data.name_en.strip(),
+        data.scoring_open_at,
+        data.scoring_close_at,
+        data.quorum,
+        data.assignment,
+        data.jurors_per_entry if data.assignment == "auto" else None,
+    )
+
+
 def update_round(
     programme: Programme, round_no: int, data: RoundData, *, actor, now: datetime
 ) -> Round:
