@@ -245,8 +245,8 @@ class ProgrammeSpec:
     categories: list[dict] = field(default_factory=list)
     jury: list[dict] = field(default_factory=list)
     entries: list[dict] = field(default_factory=list)
-    rounds: list[dict] = field(default_factory=list)  # empty: one round of the timeline
-    panels: list[dict] = field(default_factory=list)
+    rounds: list[Any] = field(default_factory=list)  # empty: one round of the timeline
+    panels: list[Any] = field(default_factory=list)
 
 
 def _timeline(check: Checker, doc: dict, tz: ZoneInfo | None) -> dict[str, datetime]:
@@ -350,7 +350,7 @@ def _panel(check: Checker, raw, path: str) -> dict | None:
     }
 
 
-def _rounds_problems(check: Checker, doc: dict, spec: ProgrammeSpec) -> None:
+def _rounds_problems(check: Checker, spec: ProgrammeSpec) -> None:
     """How the rounds, panels and criteria's rounds disagree with each other, the timeline
     and the jury (the rounds' own order is checked when they are saved)."""
     count = len(spec.rounds) or 1
@@ -502,7 +502,7 @@ def parse_programme(data) -> ProgrammeSpec:
         _panel(check, raw, f"panels[{i}]")
         for i, raw in enumerate(check.items(doc, "panels", "panels"))
     ]
-    _rounds_problems(check, doc, spec)
+    _rounds_problems(check, spec)
     slugs = {c["slug"] for c in spec.categories if c and c["slug"]}
     entries = [
         _entry(check, raw, f"entries[{i}]", slugs)

@@ -25,7 +25,7 @@ InvalidInput (field -> message) or RoundInUse.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -422,6 +422,37 @@ def _normalised(data: RoundData) -> RoundData:
         data.assignment,
         data.jurors_per_entry if data.assignment == "auto" else None,
     )
+
+
+def follow_programme(programme: Programme) -> None:
+    """After the programme's own scoring window or quorum were changed (its edit form): the
+    first round opens at `programme.scoring_open_at`, the final one closes at
+    `programme.scoring_close_at` with `programme.quorum`. Nothing to do without stored rounds.
+
+    Raises InvalidInput on the programme's fields (`scoring_open_at`, `scoring_close_at`,
+    `quorum`) when the rounds would break a rule (`round_problems`); the caller rolls back."""
+    rows = round_rows(programme)
+    if not rows:
+        return
+    sequence = [_data(r) for r in rows]
+    sequence[0] = replace(sequence[0], scoring_open_at=programme.scoring_open_at)
+    sequence[-1] = replace(
+        sequence[-1], scoring_close_at=programme.scoring_close_at, quorum=programme.quorum
+    )
+    problems = round_problems(programme, sequence)
+    if problems:
+        raise InvalidInput(
+            {
+                "scoring_open_at": _l(
+                    "The rounds no longer fit: the first round opens when scoring opens, the "
+                    "final round closes when scoring closes. Change the rounds first."
+                )
+            },
+            code="rounds_do_not_fit",
+        )
+    _write(rows[0], sequence[0])
+    _write(rows[-1], sequence[-1])
+    db.session.flush()
 
 
 def update_round(
