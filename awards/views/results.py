@@ -22,7 +22,7 @@ from awards.services.results import load_board_data, resolve_options, visible_bo
 from awards.services.results_export import export_rows, spreadsheet
 from core import confirmation, spreadsheets
 from core.clock import now
-from core.errors import NotFound
+from core.errors import NotAllowed, NotFound
 from core.i18n import current_locale
 from core.unit_of_work import refusal
 
@@ -195,6 +195,7 @@ def _render(
             tie_break_label=lambda code: tie_break_label(code, data.criteria),
             now=moment,
             rounds=all_rounds,
+            readable_rounds=_readable_rounds(programme, all_rounds, moment),
             round=info,
             round_arg=None if info.final else info.position,
             next_round=next_round,
@@ -204,6 +205,21 @@ def _render(
         ),
         status,
     )
+
+
+def _readable_rounds(programme: Programme, all_rounds, moment) -> set[int]:
+    """The rounds whose board the viewer may open now (`access.results_hidden_from`): an
+    admin every one, the chair those whose scoring has closed."""
+    readable = set()
+    for info in all_rounds:
+        try:
+            results_hidden_from(
+                programme, current_user, now=moment, closes_at=info.scoring_close_at
+            )
+        except NotAllowed:
+            continue
+        readable.add(info.position)
+    return readable
 
 
 @bp.get("/<slug>/results")
