@@ -30,7 +30,10 @@ from awards.services.rounds import (
     final_round,
     get_round,
     in_round_clause,
+    jury_round,
     round_entries_query,
+    rounds_of,
+    rows_by_programme,
 )
 from awards.services.scorecards import barring_conflict_exists, counted_scorecards_query
 from core.accounts.models import User
@@ -238,6 +241,12 @@ def _assigned_counts(
     if not info.assigned:
         return None
     shown = Entry.id.not_in(hidden) if hidden else sa.true()
+    return _assignments_per_member(info.position, Entry.programme_id == programme.id, shown)
+
+
+def _assignments_per_member(round_no: int, *where) -> dict[int, int]:
+    """Member id -> their assignments in round `round_no` on eligible entries of the round
+    they are not barred from, among the rows `where` selects; one GROUP BY query."""
     barred = (
         sa.select(Conflict.id)
         .where(
@@ -252,21 +261,23 @@ def _assigned_counts(
             sa.select(Assignment.jury_member_id, sa.func.count(Assignment.id))
             .join(Entry, Entry.id == Assignment.entry_id)
             .where(
-                Entry.programme_id == programme.id,
+                Assignment.round_no == round_no,
                 Entry.status == "eligible",
-                Assignment.round_no == info.position,
-                in_round_clause(info.position),
+                in_round_clause(round_no),
                 ~barred,
-                shown,
+                *where,
             )
             .group_by(Assignment.jury_member_id)
         ).all()
     )
 
 
-def juror_dashboard(user: User) -> list[JurorProgress]:
+def juror_dashboard(user: User, now: datetime | None = None) -> list[JurorProgress]:
     """The user's jury memberships (with programme) and their own counts, newest programme
-    first. Four queries, however many programmes."""
+    first: counts of the round each programme's jury is in at `now` (`rounds.jury_round`;
+    round 1 without `now`) — its entries, or the juror's assignments in a round that has
+    them. Two queries, then four per distinct round number among the programmes (one, for
+    programmes of one round), however many programmes."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     members = db.session.scalars(
@@ -278,18 +289,40 @@ def juror_dashboard(user: User) -> list[JurorProgress]:
     ).all()
     if not members:
         return []
-    eligible = dict(
-        db.session.execute(
-            sa.select(Entry.programme_id, sa.func.count(Entry.id))
-            .where(
-                Entry.programme_id.in_([m.programme_id for m in members]),
-                Entry.status == "eligible",
-            )
-            .group_by(Entry.programme_id)
-        ).all()
-    )
-    conflicts, cards = _member_counts([m.id for m in members])
-    return [_juror_row(m, eligible.get(m.programme_id, 0), conflicts, cards) for m in members]
+    stored = rows_by_programme([m.programme_id for m in members])
+    infos = {}
+    for m in members:
+        all_rounds = rounds_of(m.programme, stored.get(m.programme_id, []))
+        infos[m.id] = all_rounds[0] if now is None else jury_round(m.programme, now, all_rounds)
+    out: dict[int, JurorProgress] = {}
+    for round_no in sorted({info.position for info in infos.values()}):
+        group = [m for m in members if infos[m.id].position == round_no]
+        in_round = dict(
+            db.session.execute(
+                sa.select(Entry.programme_id, sa.func.count(Entry.id))
+                .where(
+                    Entry.programme_id.in_([m.programme_id for m in group]),
+                    Entry.status == "eligible",
+                    in_round_clause(round_no),
+                )
+                .group_by(Entry.programme_id)
+            ).all()
+        )
+        conflicts, cards = _member_counts([m.id for m in group], round_no=round_no)
+        assigned = _own_assignments([m for m in group if infos[m.id].assigned], round_no)
+        for m in group:
+            if infos[m.id].assigned:
+                out[m.id] = _juror_row(m, assigned.get(m.id, 0), {}, cards, conflicts)
+            else:
+                out[m.id] = _juror_row(m, in_round.get(m.programme_id, 0), conflicts, cards)
+    return [out[m.id] for m in members]
+
+
+def _own_assignments(members: Sequence[JuryMember], round_no: int) -> dict[int, int]:
+    """`_assignments_per_member` of `members` (no query without members)."""
+    if not members:
+        return {}
+    return _assignments_per_member(round_no, Assignment.jury_member_id.in_([m.id for m in members]))
 
 
 def is_juror(user) -> bool:

@@ -115,6 +115,18 @@ class RoundData:
 # --- reading --------------------------------------------------------------------------------
 
 
+def rows_by_programme(programme_ids: list[int]) -> dict[int, list[Round]]:
+    """Programme id -> its stored rounds by position, for several programmes in one query."""
+    out: dict[int, list[Round]] = {}
+    for row in db.session.scalars(
+        sa.select(Round)
+        .where(Round.programme_id.in_(programme_ids))
+        .order_by(Round.programme_id, Round.position)
+    ):
+        out.setdefault(row.programme_id, []).append(row)
+    return out
+
+
 def round_rows(programme: Programme) -> list[Round]:
     """The programme's stored rounds by position (empty for a one-round programme)."""
     return list(
@@ -176,10 +188,13 @@ def current_round(programme: Programme, now: datetime) -> RoundInfo | None:
     return next((r for r in rounds_of(programme) if r.is_open(now)), None)
 
 
-def jury_round(programme: Programme, now: datetime) -> RoundInfo:
+def jury_round(
+    programme: Programme, now: datetime, rounds: list[RoundInfo] | None = None
+) -> RoundInfo:
     """The round a juror's pages show at `now`: the open one, else the most recent one whose
-    window has started (to read it back), else round 1."""
-    rounds = rounds_of(programme)
+    window has started (to read it back), else round 1. `rounds` is `rounds_of(programme)`
+    when the caller has it."""
+    rounds = rounds_of(programme) if rounds is None else rounds
     started = [r for r in rounds if r.scoring_open_at <= now]
     return started[-1] if started else rounds[0]
 

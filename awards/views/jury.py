@@ -68,8 +68,8 @@ def dashboard():
     """The user's programmes as juror or chair: terms status and their own counts; a chair
     gets a link to the results once they may see them (`access.results_hidden_from`: after
     scoring closes). One access check per chaired programme."""
-    rows = progress.juror_dashboard(current_user)
     at = now()
+    rows = progress.juror_dashboard(current_user, now=at)
     results_open = {
         row.member.id
         for row in rows

@@ -581,3 +581,19 @@ def test_the_programme_file_takes_rounds_panels_and_a_criterions_round(app, cloc
         "rounds[1].scoring_open: A round cannot open before the round before it closes.",
     ]
     assert db.session.scalar(sa.select(sa.func.count(Programme.id))) == 1
+
+
+def test_the_jurors_dashboard_counts_the_round_the_jury_is_in(season, clock):
+    programme, chair, one, a = season.programme, season.chair, season.one, season.a
+    score_round_1(season)
+    (row,) = progress.juror_dashboard(one.user, now=clock())
+    assert (row.assigned, row.submitted, row.to_do) == (4, 4, 0)
+    clock.set(BETWEEN)
+    rounds.advance(programme, programme.categories[0], 2, [a.id], actor=chair.user, now=clock())
+    clock.set(IN_ROUND_2)
+    (row,) = progress.juror_dashboard(one.user, now=clock())
+    assert (row.assigned, row.submitted, row.to_do) == (1, 0, 1)
+    rounds.round_rows(programme)[1].assignment = "panels"
+    db.session.flush()
+    (row,) = progress.juror_dashboard(one.user, now=clock())
+    assert row.assigned == 0  # nothing assigned to them in the final round
