@@ -247,15 +247,7 @@ def _assigned_counts(
 def _assignments_per_member(round_no: int, *where) -> dict[int, int]:
     """Member id -> their assignments in round `round_no` on eligible entries of the round
     they are not barred from, among the rows `where` selects; one GROUP BY query."""
-    barred = (
-        sa.select(Conflict.id)
-        .where(
-            Conflict.jury_member_id == Assignment.jury_member_id,
-            Conflict.entry_id == Assignment.entry_id,
-            Conflict.status != "dismissed",
-        )
-        .exists()
-    )
+    barred = barring_conflict_exists(Assignment.jury_member_id, Assignment.entry_id)
     return dict(
         db.session.execute(
             sa.select(Assignment.jury_member_id, sa.func.count(Assignment.id))

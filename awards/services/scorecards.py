@@ -297,13 +297,16 @@ def reopen_scorecard(card: Scorecard, reason: str, *, actor, now: datetime) -> S
 # --- results side ---------------------------------------------------------------------------
 
 
-def barring_conflict_exists():
-    """A correlated EXISTS: the scorecard's juror has a non-dismissed conflict on its entry."""
+def barring_conflict_exists(
+    member_column=Scorecard.jury_member_id, entry_column=Scorecard.entry_id
+):
+    """A correlated EXISTS: the scorecard's juror has a non-dismissed conflict on its entry
+    (or, with other columns, the juror and entry they name: an `Assignment`'s)."""
     return (
         sa.select(Conflict.id)
         .where(
-            Conflict.jury_member_id == Scorecard.jury_member_id,
-            Conflict.entry_id == Scorecard.entry_id,
+            Conflict.jury_member_id == member_column,
+            Conflict.entry_id == entry_column,
             Conflict.status != "dismissed",
         )
         .exists()
