@@ -44,7 +44,13 @@ from awards.services.programmes import (
     save_category,
     save_programme,
 )
-from awards.services.rounds import RoundData, round_entries_query, round_rows, save_rounds
+from awards.services.rounds import (
+    RoundData,
+    follow_programme,
+    round_entries_query,
+    round_rows,
+    save_rounds,
+)
 from core.accounts.models import User
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput
@@ -297,8 +303,15 @@ def _criteria(programme: Programme, spec: ProgrammeSpec, summary: LoadSummary, n
 
 def _rounds(programme: Programme, spec: ProgrammeSpec, summary: LoadSummary, now, actor) -> None:
     """The document's rounds through `rounds.save_rounds` (which keeps the programme's window
-    and quorum the rounds'); none in the document: the stored ones are kept."""
+    and quorum the rounds'); none in the document: the stored ones are kept, their first
+    opening and final closing and quorum following the timeline (`rounds.follow_programme`)."""
     stored = len(round_rows(programme))
+    if not spec.rounds and stored:
+        try:
+            follow_programme(programme)
+        except InvalidInput as error:
+            with force_locale("en"):
+                raise ProgrammeFileError([f"timeline: {error.message}"]) from error
     if spec.rounds:
         sequence = [
             RoundData(

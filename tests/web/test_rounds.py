@@ -597,3 +597,66 @@ def test_the_jurors_dashboard_counts_the_round_the_jury_is_in(season, clock):
     db.session.flush()
     (row,) = progress.juror_dashboard(one.user, now=clock())
     assert row.assigned == 0  # nothing assigned to them in the final round
+
+
+def test_the_round_open_now(season, clock):
+    programme = season.programme
+    assert rounds.current_round(programme, clock()).position == 1
+    assert rounds.current_round(programme, BETWEEN) is None
+    assert rounds.jury_round(programme, BETWEEN).position == 1  # read back
+    assert rounds.current_round(programme, IN_ROUND_2).position == 2
+    assert rounds.jury_round(programme, AFTER).position == 2
+
+
+def test_the_programme_form_moves_the_first_and_final_rounds_or_says_why_not(
+    season, app, login, make_user
+):
+    programme = season.programme
+    admin = english(login(make_user("admin@example.org", admin=True), app.test_client()))
+    url = f"/admin/programmes/{programme.slug}/edit"
+    form = {
+        "slug": programme.slug,
+        "name": programme.name,
+        "submissions_open_at": "2025-02-01T10:00",
+        "submissions_close_at": "2025-04-01T23:59",
+        "scoring_open_at": "2025-04-03T09:00",
+        "scoring_close_at": "2025-05-25T23:00",
+        "publish_at": "2025-06-12T18:00",
+        "quorum": "3",
+        "trim": "1",
+        "method": "mean",
+    }
+    assert admin.post(url, data=form).status_code == 302
+    first, final = rounds.rounds_of(fresh(Programme, programme.id))
+    assert first.scoring_open_at == datetime(2025, 4, 3, 7, 0, tzinfo=UTC)
+    assert (final.scoring_close_at, final.quorum) == (datetime(2025, 5, 25, 21, 0, tzinfo=UTC), 3)
+    refused = admin.post(url, data={**form, "scoring_close_at": "2025-05-02T23:00"})
+    assert refused.status_code == 400
+    assert "The rounds no longer fit" in refused.get_data(as_text=True)
+    assert fresh(Programme, programme.id).scoring_close_at == datetime(
+        2025, 5, 25, 21, 0, tzinfo=UTC
+    )
+
+
+def test_the_criterion_form_chooses_the_round_it_is_asked_in(season, app, login, make_user):
+    programme = season.programme
+    criterion = programme.criteria[0]
+    admin = english(login(make_user("admin@example.org", admin=True), app.test_client()))
+    url = f"/admin/programmes/{programme.slug}/criteria/{criterion.id}/edit"
+    page = admin.get(url).get_data(as_text=True)
+    assert "Every round" in page and "Round 2 only" in page
+    form = {
+        "key": criterion.key,
+        "name_nl": criterion.name_nl,
+        "name_en": criterion.name_en,
+        "weight": "1",
+        "min_score": "1",
+        "max_score": "10",
+        "step": "1",
+        "position": "0",
+    }
+    assert admin.post(url, data={**form, "round_no": "2"}).status_code == 302
+    assert fresh(Criterion, criterion.id).round_no == 2
+    assert admin.post(url, data={**form, "round_no": "3"}).status_code == 400
+    assert admin.post(url, data={**form, "round_no": ""}).status_code == 302
+    assert fresh(Criterion, criterion.id).round_no is None
