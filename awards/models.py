@@ -289,9 +289,11 @@ class Round(Model):
 
     A programme without rounds is one round made of its own fields (scoring window, quorum,
     every criterion, the whole jury): nothing needs a row until a second round is added.
-    From then on every round has its row, round 1 included, and `awards.services.rounds`
-    keeps the programme's scoring window and quorum equal to the final round's (so the
-    timeline, ratification and publication read the final round).
+    From then on every round has its row, round 1 included (written from the programme's
+    fields), and `awards.services.rounds` keeps `programme.scoring_open_at` equal to the
+    first round's `scoring_open_at`, and `programme.scoring_close_at` and `programme.quorum`
+    equal to the final round's `scoring_close_at` and `quorum` (so the timeline,
+    ratification and publication read the final round).
     """
 
     __tablename__ = "rounds"

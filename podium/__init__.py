@@ -14,6 +14,7 @@ from sqlalchemy import event
 from awards.cli import awards_cli
 from awards.views import admin as awards_admin
 from awards.views import admin_editions as awards_editions
+from awards.views import admin_rounds as awards_rounds
 from awards.views import admin_setup as awards_setup
 from awards.views import deliberation, entrant, jury, jury_admin, public, results
 from core import config, http_headers, templating, transport, unit_of_work
@@ -49,6 +50,7 @@ BLUEPRINTS = (
     awards_admin,
     awards_setup,
     awards_editions,
+    awards_rounds,
     results,
     deliberation,
     public,

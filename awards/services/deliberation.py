@@ -41,18 +41,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, localcontext
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from awards import scoring
 from awards.models import (
-    Advancement,
     Category,
     Criterion,
     Entry,
     Programme,
-    Round,
     Score,
     Scorecard,
 )
@@ -62,6 +59,7 @@ from awards.services.access import (
     require_chair_or_admin,
     require_unconflicted,
 )
+from awards.services.rounds import get_round, round_criteria, round_entries_query, rounds_of
 from awards.services.scorecards import counted_scorecards_query
 from awards.timeline import Timeline
 from core.audit.services import record
@@ -81,9 +79,9 @@ class DeliberationNotYet(NotAllowed):
 
 
 def deliberation_open(programme: Programme, round_no: int, now: datetime) -> bool:
-    """Whether scoring of round `round_no` has closed at `now`, so that its scorecards may be
-    read side by side. (One window per programme for now: its `scoring_close_at`.)"""
-    return Timeline.of(programme).scoring_closed(now)
+    """Whether scoring of round `round_no` has closed at `now` (the round's own window), so
+    that its scorecards may be read side by side. NotFound for a round the programme lacks."""
+    return now >= get_round(programme, round_no).scoring_close_at
 
 
 def require_deliberation(programme: Programme, user, *, round_no: int, now: datetime) -> set[int]:
@@ -180,46 +178,26 @@ class Deliberation:
 
 
 def _round_criteria(programme: Programme, round_no: int) -> list[Criterion]:
-    return list(
-        db.session.scalars(
-            sa.select(Criterion)
-            .where(
-                Criterion.programme_id == programme.id,
-                sa.or_(Criterion.round_no.is_(None), Criterion.round_no == round_no),
-            )
-            .order_by(Criterion.position, Criterion.id)
-        )
-    )
+    return round_criteria(programme, round_no)
 
 
 def _round_quorum(programme: Programme, round_no: int) -> int:
-    """The round's quorum (its `Round` row's, else the programme's)."""
-    quorum = db.session.scalar(
-        sa.select(Round.quorum).where(
-            Round.programme_id == programme.id, Round.position == round_no
-        )
-    )
-    return quorum if quorum is not None else programme.quorum
+    return get_round(programme, round_no).quorum
 
 
 def _round_entries(category: Category, round_no: int) -> list[Entry]:
     """The category's eligible entries in the round (from round 2: those advanced into it)."""
-    query = sa.select(Entry).where(Entry.category_id == category.id, Entry.status == "eligible")
-    if round_no > 1:
-        query = query.where(
-            sa.select(Advancement.id)
-            .where(Advancement.entry_id == Entry.id, Advancement.round_no == round_no)
-            .exists()
-        )
-    return list(db.session.scalars(query.order_by(Entry.ref)))
+    query = round_entries_query(category.programme_id, round_no)
+    return list(
+        db.session.scalars(query.where(Entry.category_id == category.id).order_by(Entry.ref))
+    )
 
 
 def _counted_cards(programme: Programme, round_no: int, *, entry_id: int | None = None):
     """The counted scorecards of the round, with entry, juror (and user) and scores: two
     queries (the cards, their scores)."""
     query = (
-        counted_scorecards_query(programme)
-        .where(Scorecard.round_no == round_no)
+        counted_scorecards_query(programme, round_no)
         .options(
             contains_eager(Scorecard.entry),
             joinedload(Scorecard.jury_member),
@@ -394,11 +372,15 @@ def entrant_feedback(entry: Entry, *, now: datetime) -> list[FeedbackItem] | Non
     programme = entry.programme
     if not feedback_visible(programme, now):
         return None
-    cards = db.session.scalars(
-        counted_scorecards_query(programme)
-        .where(Scorecard.entry_id == entry.id)
-        .options(selectinload(Scorecard.scores).joinedload(Score.criterion))
-    ).all()
+    cards = [  # every round's: a round's cards count for that round (few rounds)
+        card
+        for info in rounds_of(programme)
+        for card in db.session.scalars(
+            counted_scorecards_query(programme, info.position)
+            .where(Scorecard.entry_id == entry.id)
+            .options(selectinload(Scorecard.scores).joinedload(Score.criterion))
+        )
+    ]
 
     def key(card: Scorecard) -> str:
         return hashlib.sha256(f"feedback:{entry.id}:{card.id}".encode()).hexdigest()

@@ -321,6 +321,33 @@ TABLE: dict[str, list[Case]] = {
             post=admin_only(404),
         ),
     ],
+    "awards_rounds.rounds_list": [Case("P", P, get=admin_only())],
+    "awards_rounds.new_round": [
+        Case("P, empty post", P, get=admin_only(), post=admin_only(400)),
+    ],
+    "awards_rounds.edit_round": [
+        # P is one round of its own fields: no stored round to edit (edit the programme)
+        Case(
+            "P's round 1, empty post",
+            fixed(slug=lambda w: w.p_slug, round_no=lambda w: 1),
+            get=admin_only(404),
+            post=admin_only(404),
+        ),
+        Case(
+            "P has no round 2",
+            fixed(slug=lambda w: w.p_slug, round_no=lambda w: 2),
+            get=admin_only(404),
+            post=admin_only(404),
+        ),
+    ],
+    "awards_rounds.delete_round": [
+        Case(
+            "P's round 1 (never deleted)",
+            fixed(slug=lambda w: w.p_slug, round_no=lambda w: 1),
+            post=admin_only(404),
+            data={"confirmed": "1"},
+        ),
+    ],
     "awards_public.winners": [
         Case("P, scoring", P, get=public()),  # "announced on ...", nothing of P's entries
         Case("Q, before the announcement", Q, get=public()),
@@ -675,6 +702,27 @@ TABLE: dict[str, list[Case]] = {
             "P's entry under Q",
             fixed(slug=lambda w: w.q_slug, entry_id=lambda w: w.entries["A1"]),
             post=expect(404, anonymous=LOGIN),
+        ),
+    ],
+    "results.advance": [
+        # a one-round programme's round is its final one: nothing advances from it
+        Case(
+            "P, scoring, round 1 (final)",
+            fixed(
+                slug=lambda w: w.p_slug,
+                round_no=lambda w: 1,
+                category_slug=lambda w: w.p_category_slug,
+            ),
+            post=expect(403, anonymous=LOGIN, admin=404),
+        ),
+        Case(
+            "Q, scoring closed, round 1 (final)",
+            fixed(
+                slug=lambda w: w.q_slug,
+                round_no=lambda w: 1,
+                category_slug=lambda w: w.q_category_slug,
+            ),
+            post=expect(403, anonymous=LOGIN, chair=404, admin=404),
         ),
     ],
     # --- events: public pages and a registrant's own links -----------------------------------
