@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import g
 from flask_babel import refresh
 
-from awards.models import Advancement, Conflict, Score, Scorecard
+from awards.models import Advancement, Conflict, Round, Score, Scorecard
 from core.audit.models import AuditEntry
 from core.extensions import db
 from tests.factories import make_scorecard
@@ -243,6 +243,16 @@ def test_a_conflicted_chair_does_not_see_the_barred_entry(panel, as_user, make_e
 
 def test_scorecards_of_another_round_stay_on_their_own_round(panel, as_user):
     programme, jurors = panel["programme"], panel["jurors"]
+    middle = (
+        programme.scoring_open_at + (programme.scoring_close_at - programme.scoring_open_at) / 2
+    )
+    for position, (start, end) in enumerate(
+        [(programme.scoring_open_at, middle), (middle, programme.scoring_close_at)], start=1
+    ):
+        db.session.add(Round(programme_id=programme.id, position=position, name_nl=f"Ronde {position}",
+                             name_en=f"Round {position}", scoring_open_at=start,
+                             scoring_close_at=end, quorum=programme.quorum,
+                             created_at=SCORING))  # fmt: skip
     card = Scorecard(jury_member=jurors["anna"], entry=panel["entries"]["C"], round_no=2,
                      status="submitted", comment="ROUND-TWO-NOTE", updated_at=SCORING,
                      submitted_at=SCORING)  # fmt: skip
