@@ -16,6 +16,7 @@ from awards.views import admin as awards_admin
 from awards.views import admin_setup as awards_setup
 from awards.views import entrant, jury, jury_admin, public, results
 from core import config, http_headers, templating, transport, unit_of_work
+from core.accounts import admin_views as users_admin
 from core.accounts import views as accounts
 from core.accounts.auth import load_user
 from core.accounts.cli import users_cli
@@ -55,6 +56,7 @@ BLUEPRINTS = (
     events_members,
     events_payments,
     privacy,
+    users_admin,
 )
 COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli)
 

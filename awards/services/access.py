@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from awards.models import Conflict, Entry, JuryMember, Programme
 from awards.timeline import Timeline
+from core.accounts.models import has_staff_rights
 from core.errors import NotAllowed, NotFound
 from core.extensions import db
 
@@ -34,11 +35,13 @@ def require_juror(programme: Programme, user, *, terms: bool = True) -> JuryMemb
 
 
 def require_chair_or_admin(programme: Programme, user) -> JuryMember | None:
-    """The chair's membership (None for an admin who is not on the jury); NotAllowed otherwise."""
+    """The chair's membership (None for an admin or staff member who is not on the jury);
+    NotAllowed otherwise. Staff have the admins' rights on programmes (`has_staff_rights`),
+    and are bound by their conflicts of interest the same way."""
     member = membership(programme, user)
     if member is not None and member.is_chair and member.terms_accepted_at is not None:
         return member
-    if getattr(user, "is_admin", False):
+    if has_staff_rights(user):
         return member
     raise NotAllowed(_l("Only the jury chair or an admin may do this."), code="not_chair")
 
@@ -66,7 +69,7 @@ def results_hidden_from(programme: Programme, user, *, now) -> set[int]:
     member = require_chair_or_admin(programme, user)
     if member is None:  # an admin off the jury
         return set()
-    if not getattr(user, "is_admin", False) and not Timeline.of(programme).scoring_closed(now):
+    if not has_staff_rights(user) and not Timeline.of(programme).scoring_closed(now):
         raise NotAllowed(
             _l(
                 "The chair sees the results once scoring has closed; until then, follow the progress page."
@@ -104,7 +107,7 @@ def require_unconflicted(
 
 
 def _conflicted_message(user, *, category: bool):
-    if getattr(user, "is_admin", False):
+    if has_staff_rights(user):
         if category:
             return _l(
                 "You have a conflict of interest in this category; another admin takes this decision."
@@ -142,7 +145,7 @@ def get_entry(programme: Programme, entry_id: int) -> Entry:
 
 def require_owner(entry: Entry, user) -> None:
     """Raises NotFound unless `user` owns the entry or is an admin (existence not revealed)."""
-    if getattr(user, "is_admin", False):
+    if has_staff_rights(user):
         return
     if user is None or entry.owner_id is None or entry.owner_id != getattr(user, "id", None):
         raise NotFound()
@@ -158,7 +161,7 @@ def get_own_entry(programme: Programme, entry_id: int, user) -> Entry:
 def require_attachment_access(entry: Entry, user) -> None:
     """Owner and admins always; a juror of the programme only with accepted terms, no barring
     conflict, and an eligible entry. Raises NotAllowed (terms not accepted) or NotFound."""
-    if getattr(user, "is_admin", False) or (user is not None and entry.owner_id == user.id):
+    if has_staff_rights(user) or (user is not None and entry.owner_id == user.id):
         return
     member = membership(entry.programme, user)
     if member is None:

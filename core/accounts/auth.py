@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from core.accounts.models import User
+from core.accounts.models import User, has_staff_rights
 from core.extensions import db
 
 
@@ -27,6 +27,8 @@ def load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(uid))
     if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
+    if not user.is_active:  # erased or deactivated
+        return None
     return user
 
 
@@ -37,6 +39,21 @@ def admin_required(view):
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def staff_required(view):
+    """Log-in required; 403 unless the user is staff or an admin (`has_staff_rights`): the
+    programme and event management pages. Users, privacy requests, the audit log and the
+    outbox stay `admin_required`."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not has_staff_rights(current_user):
             abort(403)
         return view(*args, **kwargs)
 
