@@ -135,8 +135,10 @@ class UserFilterForm(Form):
     q = StringField(
         _l("Name or e-mail address"), filters=[_strip], validators=[Optional(), Length(max=254)]
     )
-    role = SelectField(_l("Role"), choices=[SelectChoice("", _l("All")), *ROLE_CHOICES])
-    state = SelectField(_l("State"), choices=[SelectChoice("", _l("All")), *STATE_CHOICES])
+    role = SelectField(_l("Role"), choices=[SelectChoice("", _l("All")), *ROLE_CHOICES], default="")
+    state = SelectField(
+        _l("State"), choices=[SelectChoice("", _l("All")), *STATE_CHOICES], default=""
+    )
     page = WholeNumberField(_l("Page"), validators=[Optional()], minimum=1)
 
 
