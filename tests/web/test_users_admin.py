@@ -20,6 +20,7 @@ from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.extensions import db
 from tests.factories import PASSWORD
+from tests.threads import run_together
 
 EN = {"Accept-Language": "en"}
 NEW_PASSWORD = "a brand new secret"
@@ -312,6 +313,24 @@ def test_the_last_active_admin_stays_an_admin(admin, make_user, clock):
     # with another active admin it is allowed
     management.reactivate(second, actor=admin, now=clock())
     assert management.set_role(admin, "staff", actor=second, now=clock())
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, admin, make_user, clock):
+    """Each request locks the active admins first (a row lock on PostgreSQL, the write lock
+    on SQLite): the second sees the first's change and is refused."""
+    other = make_user("other@example.org", admin=True)
+    db.session.commit()
+    a, b = admin.id, other.id
+
+    def demote(target_id: int, actor_id: int):
+        target, actor = db.session.get(User, target_id), db.session.get(User, actor_id)
+        return management.set_role(target, "none", actor=actor, now=clock())
+
+    results, errors = run_together(app, [lambda: demote(b, a), lambda: demote(a, b)])
+    assert results == [True]
+    assert [getattr(e, "code", repr(e)) for e in errors] == ["last_admin"]
+    admins = db.session.scalars(sa.select(User.id).where(User.is_admin.is_(True))).all()
+    assert len(admins) == 1
 
 
 # --- deactivation ---------------------------------------------------------------------------
