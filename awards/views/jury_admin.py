@@ -1,6 +1,6 @@
-"""The jury pages of the chair and the admin (blueprint `jury_admin`): members and
-invitations (admin), conflicts and rulings, progress and reopening scorecards (chair or
-admin; other jurors get 403).
+"""The jury pages of the chair, staff and admins (blueprint `jury_admin`): members and
+invitations (staff and admins), conflicts and rulings, progress and reopening scorecards
+(the chair, staff or admins; other jurors get 403).
 
 Each view checks access on the server (`staff_required`, `access.require_chair_or_admin`)
 and re-renders its page with the message and a 4xx status when a rule refuses — nothing
