@@ -1,4 +1,5 @@
-"""Who may do what on a programme and its entries (juror, chair, admin, an entry's owner and
+"""Who may do what on a programme and its entries (juror, chair, staff and admin — staff have
+the admins' rights here, `core.accounts.models.has_staff_rights` —, an entry's owner and
 the audience of its PDF). Every view calls these; nothing is checked in templates only."""
 
 from __future__ import annotations
@@ -50,9 +51,10 @@ def conflicted_entry_ids(programme: Programme, user) -> set[int]:
     """Entries of `programme` that bind `user` through a conflict of interest: those their
     jury membership is barred from (`barred_entry_ids`); none when they are not on the jury.
 
-    Conflicts bind everyone on the jury — the chair, and an admin who is also a juror: they
-    neither see such an entry on the jury and results pages nor act on it; an admin who is
-    not conflicted does. Admin-only pages (screening, the entries list) are not jury pages."""
+    Conflicts bind everyone on the jury — the chair, and an admin or staff member who is also
+    a juror: they neither see such an entry on the jury and results pages nor act on it; an
+    admin or staff member who is not conflicted does. The staff pages (screening, the entries
+    list) are not jury pages."""
     member = membership(programme, user)
     return barred_entry_ids(member) if member is not None else set()
 
@@ -144,7 +146,8 @@ def get_entry(programme: Programme, entry_id: int) -> Entry:
 
 
 def require_owner(entry: Entry, user) -> None:
-    """Raises NotFound unless `user` owns the entry or is an admin (existence not revealed)."""
+    """Raises NotFound unless `user` owns the entry or is staff or an admin (existence not
+    revealed)."""
     if has_staff_rights(user):
         return
     if user is None or entry.owner_id is None or entry.owner_id != getattr(user, "id", None):
@@ -152,14 +155,15 @@ def require_owner(entry: Entry, user) -> None:
 
 
 def get_own_entry(programme: Programme, entry_id: int, user) -> Entry:
-    """The entry if `user` owns it or is an admin; NotFound otherwise (existence not revealed)."""
+    """The entry if `user` owns it or is staff or an admin; NotFound otherwise (existence not
+    revealed)."""
     entry = get_entry(programme, entry_id)
     require_owner(entry, user)
     return entry
 
 
 def require_attachment_access(entry: Entry, user) -> None:
-    """Owner and admins always; a juror of the programme only with accepted terms, no barring
+    """Owner, staff and admins always; a juror of the programme only with accepted terms, no barring
     conflict, and an eligible entry. Raises NotAllowed (terms not accepted) or NotFound."""
     if has_staff_rights(user) or (user is not None and entry.owner_id == user.id):
         return
