@@ -76,6 +76,19 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "chair": _l("Chair"),
         "member": _l("Member"),
     },
+    # Site-wide roles of an account (`core.accounts.models.USER_ROLES`).
+    "user_role": {
+        "none": _l("No role"),
+        "staff": _l("Staff"),
+        "admin": _l("Admin"),
+    },
+    # States of an account (`core.accounts.management.user_state`).
+    "user_state": {
+        "active": _l("Active"),
+        "invited": _l("Invited"),
+        "deactivated": _l("Deactivated"),
+        "erased": _l("Erased"),
+    },
     # Outbox statuses (`core.outbox.models.MailMessage.status`).
     "outbox_status": {
         "queued": _l("Queued"),
@@ -85,6 +98,7 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
     },
     # Outbox kinds: the mail template a message was rendered from (`templates/mail/`).
     "outbox_kind": {
+        "account_invite": _l("Account invitation"),
         "account_reset": _l("Password reset"),
         "account_signup_exists": _l("Sign-up for an existing account"),
         "account_verify": _l("Confirm e-mail address"),
@@ -110,6 +124,12 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
     # Audit actions (`core.audit.services.record`), as a short sentence each.
     "audit": {
         "account.admin_granted": _l("Made an administrator"),
+        "account.deactivated": _l("Account deactivated"),
+        "account.invite_accepted": _l("Invitation accepted"),
+        "account.invited": _l("Account invited"),
+        "account.reactivated": _l("Account reactivated"),
+        "account.reinvited": _l("Invitation sent again"),
+        "account.role_changed": _l("Role changed"),
         "account.password_changed": _l("Password changed"),
         "account.password_reset": _l("Password reset"),
         "account.reset_requested": _l("Password reset requested"),
@@ -246,6 +266,7 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "panels": _l("Panels"),
         "position": _l("Position"),
         "previous": _l("Previous"),
+        "previous_role": _l("Previous role"),
         "previous_status": _l("Previous status"),
         "publish_at": _l("Publish at"),
         "quorum": _l("Quorum"),
@@ -271,6 +292,7 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "trim": _l("Trim"),
         "unchanged": _l("Unchanged"),
         "updated": _l("Changed"),
+        "user_role": _l("Role"),
         "users_created": _l("Users created"),
         "weight": _l("Weight"),
         "winner": _l("Winner"),
@@ -289,6 +311,8 @@ _VALUE_KINDS = {
     "decision": "conflict_status",
     "role": "jury_role",
     "previous_status": "outbox_status",
+    "user_role": "user_role",
+    "previous_role": "user_role",
     "status": "entry",
 }
 

@@ -18,6 +18,7 @@ from awards.views import admin_rounds as awards_rounds
 from awards.views import admin_setup as awards_setup
 from awards.views import deliberation, entrant, jury, jury_admin, public, results
 from core import config, http_headers, templating, transport, unit_of_work
+from core.accounts import admin_views as users_admin
 from core.accounts import views as accounts
 from core.accounts.auth import load_user
 from core.accounts.cli import users_cli
@@ -60,6 +61,7 @@ BLUEPRINTS = (
     events_members,
     events_payments,
     privacy,
+    users_admin,
 )
 COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli)
 

@@ -174,6 +174,7 @@ def _account_rows(user: User, done: Erasure, *, now: datetime) -> None:
     user.password_hash = None
     user.email_verified_at = None
     user.is_admin = False
+    user.is_staff = False
     user.erased_at = now
     user.end_sessions()  # every session and remember cookie of the account stops working
     db.session.flush()

@@ -76,7 +76,16 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
         "account": None
         if user is None
         else _row(
-            user, "id", "email", "name", "locale", "is_admin", "email_verified_at", "created_at"
+            user,
+            "id",
+            "email",
+            "name",
+            "locale",
+            "is_admin",
+            "is_staff",
+            "email_verified_at",
+            "created_at",
+            "deactivated_at",
         ),
         "entries": [
             _row(

@@ -1,4 +1,5 @@
-"""Who may do what on a programme and its entries (juror, chair, admin, an entry's owner and
+"""Who may do what on a programme and its entries (juror, chair, staff and admin — staff have
+the admins' rights here, `core.accounts.models.has_staff_rights` —, an entry's owner and
 the audience of its PDF). Every view calls these; nothing is checked in templates only."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from awards.models import Conflict, Entry, JuryMember, Programme
 from awards.timeline import Timeline
+from core.accounts.models import has_staff_rights
 from core.errors import NotAllowed, NotFound
 from core.extensions import db
 
@@ -34,11 +36,13 @@ def require_juror(programme: Programme, user, *, terms: bool = True) -> JuryMemb
 
 
 def require_chair_or_admin(programme: Programme, user) -> JuryMember | None:
-    """The chair's membership (None for an admin who is not on the jury); NotAllowed otherwise."""
+    """The chair's membership (None for an admin or staff member who is not on the jury);
+    NotAllowed otherwise. Staff have the admins' rights on programmes (`has_staff_rights`),
+    and are bound by their conflicts of interest the same way."""
     member = membership(programme, user)
     if member is not None and member.is_chair and member.terms_accepted_at is not None:
         return member
-    if getattr(user, "is_admin", False):
+    if has_staff_rights(user):
         return member
     raise NotAllowed(_l("Only the jury chair or an admin may do this."), code="not_chair")
 
@@ -47,9 +51,10 @@ def conflicted_entry_ids(programme: Programme, user) -> set[int]:
     """Entries of `programme` that bind `user` through a conflict of interest: those their
     jury membership is barred from (`barred_entry_ids`); none when they are not on the jury.
 
-    Conflicts bind everyone on the jury — the chair, and an admin who is also a juror: they
-    neither see such an entry on the jury and results pages nor act on it; an admin who is
-    not conflicted does. Admin-only pages (screening, the entries list) are not jury pages."""
+    Conflicts bind everyone on the jury — the chair, and an admin or staff member who is also
+    a juror: they neither see such an entry on the jury and results pages nor act on it; an
+    admin or staff member who is not conflicted does. The staff pages (screening, the entries
+    list) are not jury pages."""
     member = membership(programme, user)
     return barred_entry_ids(member) if member is not None else set()
 
@@ -68,7 +73,7 @@ def results_hidden_from(programme: Programme, user, *, now, closes_at=None) -> s
     if member is None:  # an admin off the jury
         return set()
     closed = Timeline.of(programme).scoring_closed(now) if closes_at is None else now >= closes_at
-    if not getattr(user, "is_admin", False) and not closed:
+    if not has_staff_rights(user) and not closed:
         raise NotAllowed(
             _l(
                 "The chair sees the results once scoring has closed; until then, follow the progress page."
@@ -106,7 +111,7 @@ def require_unconflicted(
 
 
 def _conflicted_message(user, *, category: bool):
-    if getattr(user, "is_admin", False):
+    if has_staff_rights(user):
         if category:
             return _l(
                 "You have a conflict of interest in this category; another admin takes this decision."
@@ -143,24 +148,26 @@ def get_entry(programme: Programme, entry_id: int) -> Entry:
 
 
 def require_owner(entry: Entry, user) -> None:
-    """Raises NotFound unless `user` owns the entry or is an admin (existence not revealed)."""
-    if getattr(user, "is_admin", False):
+    """Raises NotFound unless `user` owns the entry or is staff or an admin (existence not
+    revealed)."""
+    if has_staff_rights(user):
         return
     if user is None or entry.owner_id is None or entry.owner_id != getattr(user, "id", None):
         raise NotFound()
 
 
 def get_own_entry(programme: Programme, entry_id: int, user) -> Entry:
-    """The entry if `user` owns it or is an admin; NotFound otherwise (existence not revealed)."""
+    """The entry if `user` owns it or is staff or an admin; NotFound otherwise (existence not
+    revealed)."""
     entry = get_entry(programme, entry_id)
     require_owner(entry, user)
     return entry
 
 
 def require_attachment_access(entry: Entry, user) -> None:
-    """Owner and admins always; a juror of the programme only with accepted terms, no barring
+    """Owner, staff and admins always; a juror of the programme only with accepted terms, no barring
     conflict, and an eligible entry. Raises NotAllowed (terms not accepted) or NotFound."""
-    if getattr(user, "is_admin", False) or (user is not None and entry.owner_id == user.id):
+    if has_staff_rights(user) or (user is not None and entry.owner_id == user.id):
         return
     member = membership(entry.programme, user)
     if member is None:

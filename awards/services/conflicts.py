@@ -285,7 +285,7 @@ def flag_after_ratification(
     is already ratified: it changes which scorecards count, so the live leaderboard may no
     longer match the frozen result, which stands. Audits `conflict.after_ratification` on the
     ratification (the leaderboard reads it, `ratification.late_conflicts`) and e-mails every
-    admin who is not barred from the entry themselves. Returns the flagged conflicts; three
+    active admin who is not barred from the entry themselves. Returns the flagged conflicts; three
     queries, however many conflicts."""
     if not changed:
         return []
@@ -302,7 +302,9 @@ def flag_after_ratification(
         return []
     entry_ids = {c.entry_id for c in flagged}
     admins = db.session.scalars(
-        sa.select(User).where(User.is_admin.is_(True)).order_by(User.id)
+        sa.select(User)
+        .where(User.is_admin.is_(True), User.deactivated_at.is_(None))
+        .order_by(User.id)
     ).all()
     barred_admins = set(
         db.session.execute(

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from awards.models import Category, Criterion, Entry, Programme
 from awards.scoring import METHODS
 from awards.timeline import Timeline
+from core.accounts.models import has_staff_rights
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput, NotAllowed
 from core.extensions import db
@@ -287,7 +288,8 @@ def taken(model, condition, current) -> bool:
 
 
 def require_admin(actor) -> None:
-    """Raises NotAllowed unless `actor` is an admin or None (a command-line operator: the
-    loader and the demo; a request always has a user, anonymous or not)."""
-    if actor is not None and not getattr(actor, "is_admin", False):
+    """Raises NotAllowed unless `actor` is staff or an admin (`has_staff_rights`) or None (a
+    command-line operator: the loader and the demo; a request always has a user, anonymous
+    or not)."""
+    if actor is not None and not has_staff_rights(actor):
         raise NotAllowed()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from awards.models import Entry, Programme, Ratification
 from awards.services.conflicts import detect_conflicts_for_entry
 from awards.services.entries import TRANSITIONS, WrongState, status_label, transition
+from core.accounts.models import has_staff_rights
 from core.audit.services import record
 from core.errors import InvalidInput, NotAllowed
 from core.extensions import db
@@ -55,7 +56,7 @@ def screen_entry(entry: Entry, actor, *, outcome: str, reason: str, now: datetim
     InvalidInput (bad outcome, missing reason), WrongState (draft or withdrawn entry, or an
     entry whose category's results are ratified: the frozen result must not drift).
     """
-    if not getattr(actor, "is_admin", False):
+    if not has_staff_rights(actor):
         raise NotAllowed()
     ratified = db.session.scalar(
         sa.select(Ratification.id).where(Ratification.category_id == entry.category_id)

@@ -2,7 +2,7 @@
 entries with screening, and the CSV/XLSX export. The set-up forms (programmes, categories,
 criteria) are on `awards.views.admin_setup`.
 
-Every view is for admins only (`admin_required`: anonymous visitors go to the login page,
+Every view is for staff and admins (`staff_required`: anonymous visitors go to the login page,
 other users get 403). Entries are looked up within their programme.
 """
 
@@ -20,7 +20,7 @@ from awards.services import entries as entry_rules
 from awards.services import ratification as decisions
 from awards.timeline import Timeline
 from core import spreadsheets
-from core.accounts.auth import admin_required
+from core.accounts.auth import staff_required
 from core.audit.services import record
 from core.clock import now
 from core.extensions import db
@@ -39,17 +39,23 @@ PHASE_LABELS = {
 
 
 @bp.get("")
-@admin_required
+@staff_required
 def dashboard():
     found = db.session.scalars(db.select(Programme).order_by(Programme.submissions_open_at.desc()))
-    tools = {_l("Outbox"): url_for("outbox.index"), _l("Audit log"): url_for("audit.index")}
+    tools = {}
+    if current_user.is_admin:  # the outbox and the audit log are admin pages
+        tools = {
+            _l("Users"): url_for("users_admin.index"),
+            _l("Outbox"): url_for("outbox.index"),
+            _l("Audit log"): url_for("audit.index"),
+        }
     return render_template(
         "awards/admin/dashboard.html", programmes=list(found), tools=tools, now=now()
     )
 
 
 @bp.get("/programmes/<slug>")
-@admin_required
+@staff_required
 def programme(slug):
     """One programme: timeline and phase, categories with entry counts, criteria, tools, and a
     flag when conflicts were recorded after a category's ratification."""
@@ -74,7 +80,7 @@ def programme(slug):
 
 
 @bp.get("/programmes/<slug>/entries")
-@admin_required
+@staff_required
 def entries(slug):
     programme = access.get_programme(slug)
     status, category_id = _filters(programme)
@@ -91,14 +97,14 @@ def entries(slug):
 
 
 @bp.get("/programmes/<slug>/entries/<int:entry_id>")
-@admin_required
+@staff_required
 def entry(slug, entry_id):
     programme = access.get_programme(slug)
     return _entry_page(programme, access.get_entry(programme, entry_id), ScreeningForm())
 
 
 @bp.post("/programmes/<slug>/entries/<int:entry_id>/screen")
-@admin_required
+@staff_required
 def screen_entry(slug, entry_id):
     """Mark a submitted entry eligible or ineligible (reason required); re-screening allowed."""
     programme = access.get_programme(slug)
@@ -149,7 +155,7 @@ def _export_entries(slug: str, fmt: str):
 
 
 @bp.get("/programmes/<slug>/entries.csv")
-@admin_required
+@staff_required
 def export_entries(slug):
     """The (filtered) entries as CSV in the reader's spreadsheet format (`core.spreadsheets`);
     the export is recorded in the audit log."""
@@ -157,7 +163,7 @@ def export_entries(slug):
 
 
 @bp.get("/programmes/<slug>/entries.xlsx")
-@admin_required
+@staff_required
 def export_entries_xlsx(slug):
     """The (filtered) entries as an XLSX workbook; the export is recorded in the audit log."""
     return _export_entries(slug, "xlsx")

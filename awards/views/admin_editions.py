@@ -6,7 +6,7 @@ preview (every moment of the timeline before and after the shift, what is copied
 invited) with a button that posts the same values again with ``confirmed=1``; only that POST
 copies (`awards.services.editions.copy_programme`, one transaction) and goes to the new
 programme. A refused value re-renders the form with its message and status 400, nothing
-written. Admins only (`admin_required`).
+written. Staff and admins (`staff_required`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from flask_login import current_user
 from awards.forms.editions import NextEditionForm
 from awards.services import access, editions
 from core import confirmation
-from core.accounts.auth import admin_required
+from core.accounts.auth import staff_required
 from core.clock import now
 from core.errors import InvalidInput
 from core.i18n import current_locale
@@ -29,7 +29,7 @@ bp = Blueprint("awards_editions", __name__, url_prefix="/admin")
 
 
 @bp.route("/programmes/<slug>/next-edition", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def next_edition(slug: str):
     """The copy form, its preview, and (confirmed) the copy; 404 for an unknown programme."""
     programme = access.get_programme(slug)

@@ -2,7 +2,7 @@
 adding a round after the last one, changing one, deleting the last one (after a confirmation
 step). Times are typed in Amsterdam time. The rules are `awards.services.rounds`'.
 
-Every view is admin-only (`admin_required`); an unknown programme or round is a 404. A
+Every view is for staff and admins (`staff_required`); an unknown programme or round is a 404. A
 refused rule re-renders the form with the messages on their fields and status 400; nothing
 is changed then.
 """
@@ -18,7 +18,7 @@ from awards.models import Programme
 from awards.services import access, rounds
 from awards.services.rounds import RoundData
 from core import confirmation
-from core.accounts.auth import admin_required
+from core.accounts.auth import staff_required
 from core.clock import from_local, local, now
 from core.errors import NotFound
 from core.i18n import current_locale
@@ -29,7 +29,7 @@ BASE = "/programmes/<slug>/rounds"
 
 
 @bp.get(BASE)
-@admin_required
+@staff_required
 def rounds_list(slug: str):
     """The programme's rounds in order, with what can be deleted (only the last one, while it
     has no scorecards or advancements)."""
@@ -52,7 +52,7 @@ def rounds_list(slug: str):
 
 
 @bp.route(f"{BASE}/new", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def new_round(slug: str):
     """Add a round after the last one (a one-round programme's first added round is round
     2; round 1 keeps the programme's scoring window and quorum)."""
@@ -61,7 +61,7 @@ def new_round(slug: str):
 
 
 @bp.route(f"{BASE}/<int:round_no>/edit", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def edit_round(slug: str, round_no: int):
     """Change a stored round; a one-round programme's round is its own timeline (404 here:
     edit the programme)."""
@@ -73,7 +73,7 @@ def edit_round(slug: str, round_no: int):
 
 
 @bp.post(f"{BASE}/<int:round_no>/delete")
-@admin_required
+@staff_required
 def delete_round(slug: str, round_no: int):
     """Delete the last round after a confirmation step; refused (message shown) while it has
     scorecards or advancements, or criteria asked only in it."""

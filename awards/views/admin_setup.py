@@ -1,7 +1,7 @@
 """The admin's set-up pages (blueprint `awards_setup`, under /admin): create/edit a programme
 (timeline typed in Amsterdam time), and create/edit/delete its categories and criteria.
 
-Every view is admin-only (`admin_required`). Objects are looked up within their programme
+Every view is for staff and admins (`staff_required`). Objects are looked up within their programme
 (404 otherwise). A refused rule re-renders the form with the messages on their fields and
 status 400; nothing is changed then.
 """
@@ -26,7 +26,7 @@ from awards.services import access, criteria, programmes, rounds
 from awards.services.criteria import CriterionData
 from awards.services.programmes import TIMELINE_FIELDS, CategoryData, ProgrammeData
 from core import confirmation
-from core.accounts.auth import admin_required
+from core.accounts.auth import staff_required
 from core.clock import from_local, local, now
 from core.errors import NotFound
 from core.extensions import db
@@ -39,33 +39,33 @@ PROGRAMME_FIELDS = ("slug", "name", "quorum", "trim", "method", "jury_terms_nl",
 
 
 @bp.route("/programmes/new", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def new_programme():
     """A new programme; it starts with the four default criteria."""
     return _programme_form(None)
 
 
 @bp.route(f"{BASE}/edit", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def edit_programme(slug):
     return _programme_form(access.get_programme(slug))
 
 
 @bp.route(f"{BASE}/categories/new", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def new_category(slug):
     return _category_form(access.get_programme(slug), None)
 
 
 @bp.route(f"{BASE}/categories/<int:category_id>/edit", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def edit_category(slug, category_id):
     programme = access.get_programme(slug)
     return _category_form(programme, _owned(Category, category_id, programme))
 
 
 @bp.post(f"{BASE}/categories/<int:category_id>/delete")
-@admin_required
+@staff_required
 def delete_category(slug, category_id):
     """Delete a category without entries; one with entries stays (message shown)."""
     programme = access.get_programme(slug)
@@ -77,20 +77,20 @@ def delete_category(slug, category_id):
 
 
 @bp.route(f"{BASE}/criteria/new", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def new_criterion(slug):
     return _criterion_form(access.get_programme(slug), None)
 
 
 @bp.route(f"{BASE}/criteria/<int:criterion_id>/edit", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def edit_criterion(slug, criterion_id):
     programme = access.get_programme(slug)
     return _criterion_form(programme, _owned(Criterion, criterion_id, programme))
 
 
 @bp.post(f"{BASE}/criteria/<int:criterion_id>/delete")
-@admin_required
+@staff_required
 def delete_criterion(slug, criterion_id):
     """Delete a criterion; refused once scoring has started."""
     programme = access.get_programme(slug)

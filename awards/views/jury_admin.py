@@ -1,8 +1,8 @@
-"""The jury pages of the chair and the admin (blueprint `jury_admin`): members and
-invitations (admin), conflicts and rulings, progress and reopening scorecards (chair or
-admin; other jurors get 403).
+"""The jury pages of the chair, staff and admins (blueprint `jury_admin`): members and
+invitations (staff and admins), conflicts and rulings, progress and reopening scorecards
+(the chair, staff or admins; other jurors get 403).
 
-Each view checks access on the server (`admin_required`, `access.require_chair_or_admin`)
+Each view checks access on the server (`staff_required`, `access.require_chair_or_admin`)
 and re-renders its page with the message and a 4xx status when a rule refuses — nothing
 changes then.
 """
@@ -19,7 +19,7 @@ from awards.services import access, conflicts, jury, progress, rounds, scorecard
 from awards.services.jury_insight import severity_by_member
 from awards.services.results import load_board_data
 from core import confirmation
-from core.accounts.auth import admin_required
+from core.accounts.auth import staff_required
 from core.clock import now
 from core.unit_of_work import refusal
 
@@ -39,14 +39,14 @@ def _members_page(programme, form=None, status=200):
 
 
 @bp.get("")
-@admin_required
+@staff_required
 def members(slug: str):
     """The jury of a programme with each juror's status and counts, and the invitation form."""
     return _members_page(access.get_programme(slug))
 
 
 @bp.post("/invite")
-@admin_required
+@staff_required
 def invite(slug: str):
     """Invite a juror (creates the account if needed) and e-mail the link."""
     programme = access.get_programme(slug)
@@ -69,7 +69,7 @@ def invite(slug: str):
 
 
 @bp.post("/<int:member_id>/resend")
-@admin_required
+@staff_required
 def resend_invite(slug: str, member_id: int):
     """Send a fresh invitation link to a juror who has not accepted the terms."""
     programme = access.get_programme(slug)
@@ -82,7 +82,7 @@ def resend_invite(slug: str, member_id: int):
 
 
 @bp.post("/<int:member_id>/remove")
-@admin_required
+@staff_required
 def remove_member(slug: str, member_id: int):
     """Take a juror off the jury; refused once they have submitted a scorecard."""
     programme = access.get_programme(slug)

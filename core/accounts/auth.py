@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from core.accounts.models import User
+from core.accounts.models import User, has_staff_rights
 from core.extensions import db
 
 
@@ -27,20 +27,37 @@ def load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(uid))
     if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
+    if not user.is_active:  # erased or deactivated
+        return None
     return user
 
 
-def admin_required(view):
-    """Log-in required; 403 unless the user is an admin."""
+def _guard(view, allowed, role: str):
+    """`view` behind log-in and `allowed(current_user)` (403 otherwise); the guarded view's
+    `required_role` says which guard it is ("admin" or "staff"), for the tests that check
+    every staff page uses `staff_required`."""
 
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
+        if not allowed(current_user):
             abort(403)
         return view(*args, **kwargs)
 
+    wrapped.required_role = role  # type: ignore[attr-defined]
     return wrapped
+
+
+def admin_required(view):
+    """Log-in required; 403 unless the user is an admin."""
+    return _guard(view, lambda user: bool(user.is_admin), "admin")
+
+
+def staff_required(view):
+    """Log-in required; 403 unless the user is staff or an admin (`has_staff_rights`): the
+    programme and event management pages. Users, privacy requests, the audit log and the
+    outbox stay `admin_required`."""
+    return _guard(view, has_staff_rights, "staff")
 
 
 def verified_required(view):

@@ -1,4 +1,5 @@
-"""`flask users ...`: create or promote an admin, list accounts."""
+"""`flask users ...`: create or promote the very first admin, list accounts. Every later
+admin or staff member is invited on the users page (`core.accounts.admin_views`)."""
 
 from __future__ import annotations
 
@@ -45,12 +46,19 @@ def create_admin(email: str, name: str, password: str | None) -> None:
 @users_cli.command("list")
 @click.option("--admins", is_flag=True, help="Only admins.")
 def list_users(admins: bool) -> None:
-    """Print one line per account: id, e-mail, name, admin, verified."""
+    """Print one line per account: id, e-mail, name, admin, staff, verified, deactivated."""
     query = sa.select(User).order_by(User.id)
     if admins:
         query = query.where(User.is_admin.is_(True))
     for user in db.session.scalars(query):
         flags = ",".join(
-            flag for flag, on in (("admin", user.is_admin), ("verified", user.is_verified)) if on
+            flag
+            for flag, on in (
+                ("admin", user.is_admin),
+                ("staff", user.is_staff),
+                ("verified", user.is_verified),
+                ("deactivated", user.deactivated_at is not None),
+            )
+            if on
         )
         click.echo(f"{user.id}\t{user.email}\t{user.name}\t{flags or '-'}")

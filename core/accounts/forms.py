@@ -12,10 +12,10 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from core.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from core.forms import Form
+from core.forms import Form, WholeNumberField
 
 LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
 
@@ -110,3 +110,48 @@ class ChangePasswordForm(Form):
         validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
     )
     password, confirm = _new_password_fields(_l("New password"))
+
+
+# --- users managed by admins (core.accounts.admin_views) ------------------------------------
+
+ROLE_CHOICES = [
+    SelectChoice("none", _l("No role")),
+    SelectChoice("staff", _l("Staff")),
+    SelectChoice("admin", _l("Admin")),
+]
+STATE_CHOICES = [
+    SelectChoice("active", _l("Active")),
+    SelectChoice("invited", _l("Invited")),
+    SelectChoice("deactivated", _l("Deactivated")),
+]
+
+
+class UserFilterForm(Form):
+    """The users list's filter bar (GET, no CSRF): search, role, state and the page."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Name or e-mail address"), filters=[_strip], validators=[Optional(), Length(max=254)]
+    )
+    role = SelectField(_l("Role"), choices=[SelectChoice("", _l("All")), *ROLE_CHOICES], default="")
+    state = SelectField(
+        _l("State"), choices=[SelectChoice("", _l("All")), *STATE_CHOICES], default=""
+    )
+    page = WholeNumberField(_l("Page"), validators=[Optional()], minimum=1)
+
+
+class InviteUserForm(Form):
+    name = _name_field()
+    email = _email_field()
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="none")
+    language = _language_field()
+
+
+class UserRoleForm(Form):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+class AcceptInvitationForm(Form):
+    password, confirm = _new_password_fields()

@@ -1,4 +1,10 @@
-"""People who sign in. Roles: `is_admin` site-wide; juror and chair are per programme (awards).
+"""People who sign in. Site-wide roles (`role`): "admin" (`is_admin`: everything, also users,
+privacy requests, the audit log and the outbox), "staff" (`is_staff`: the programme and event
+management pages) or "none"; juror and chair are per programme (awards).
+
+An account is active until it is erased (privacy/erasure.py) or deactivated by an admin
+(`deactivated_at`); Flask-Login refuses to log an inactive account in, and deactivating also
+ends its sessions.
 
 Sessions: Flask-Login keeps `get_id()` ("<id>:<session token>") in the session cookie and in
 the remember cookie, and `core.accounts.auth.load_user` accepts it only while the token is the
@@ -19,10 +25,23 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core.db import UTCDateTime
 from core.extensions import Model
 
+#: site-wide roles, lowest first (`User.role`)
+USER_ROLES = ("none", "staff", "admin")
+
 
 def new_session_token() -> str:
     """A fresh random session token (256 bits, URL-safe)."""
     return secrets.token_urlsafe(32)
+
+
+def has_staff_rights(user) -> bool:
+    """Whether `user` (a User, Flask-Login's anonymous user or None) may use the staff pages:
+    an active staff member or admin. The domains' services ask this for staff actions."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "is_staff_or_admin", False)
+    )
 
 
 class User(UserMixin, Model):
@@ -39,6 +58,13 @@ class User(UserMixin, Model):
     # set when the person was erased on request (privacy/erasure.py): anonymised, inactive
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    # staff: the programme and event management pages (`core.accounts.auth.staff_required`)
+    is_staff: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # set while an admin has deactivated the account (core/accounts/management.py)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deactivated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     def get_id(self) -> str:
         """The id Flask-Login stores in the session and remember cookies: "<id>:<token>"."""
@@ -58,9 +84,19 @@ class User(UserMixin, Model):
 
     @property
     def is_active(self) -> bool:
-        """False once erased: Flask-Login then refuses to log it in and treats an existing
-        session or remember cookie of it as signed out."""
-        return self.erased_at is None
+        """False once erased or while deactivated: Flask-Login then refuses to log it in and
+        treats an existing session or remember cookie of it as signed out."""
+        return self.erased_at is None and self.deactivated_at is None
+
+    @property
+    def role(self) -> str:
+        """The site-wide role: "admin", "staff" or "none" (`USER_ROLES`)."""
+        return "admin" if self.is_admin else "staff" if self.is_staff else "none"
+
+    @property
+    def is_staff_or_admin(self) -> bool:
+        """Whether the staff pages (programmes, events, jury set-up) are open to this account."""
+        return bool(self.is_admin or self.is_staff)
 
     @property
     def is_verified(self) -> bool:

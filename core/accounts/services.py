@@ -53,6 +53,12 @@ class InvalidCredentials(DomainError):
     message = _l("The e-mail address or password is not correct.")
 
 
+class AccountDeactivated(DomainError):
+    code = "account_deactivated"
+    status = 403
+    message = _l("This account has been deactivated. Ask an admin if you need it again.")
+
+
 class TooSoon(DomainError):
     code = "too_soon"
     status = 429
@@ -172,7 +178,8 @@ _DUMMY_HASH: list[str] = []
 
 def authenticate(email: str, password: str) -> User:
     """The user with these credentials. Raises InvalidCredentials, the same for an unknown
-    address and a wrong password (and after about the same work, so timing tells nothing)."""
+    address and a wrong password (and after about the same work, so timing tells nothing);
+    AccountDeactivated for the right password of a deactivated account."""
     user = find_user(email)
     if user is None or not user.password_hash:
         if not _DUMMY_HASH:
@@ -181,6 +188,8 @@ def authenticate(email: str, password: str) -> User:
         raise InvalidCredentials()
     if not user.check_password(password or ""):
         raise InvalidCredentials()
+    if user.deactivated_at is not None:  # said only to whoever knows the password
+        raise AccountDeactivated()
     return user
 
 

@@ -23,8 +23,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from core.accounts import services
+from core.accounts import management, services
 from core.accounts.forms import (
+    AcceptInvitationForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
@@ -206,6 +207,35 @@ def reset_password(token: str):
             return redirect(url_for("accounts.login"))
         return render_template("accounts/reset.html", form=form, token=token), refused.status
     return render_template("accounts/reset.html", form=form, token=token), _status(form)
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """An invited person chooses their first password (the link of `account_invite`, 7 days,
+    once); that confirms the address and logs them in. A bad or used link gets a 400 page."""
+    at = now()
+    try:
+        invited = management.user_for_invitation(token, now=at)
+    except BadToken as e:
+        return render_template(
+            "accounts/token_invalid.html", message=e.message, purpose="invite"
+        ), 400
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        with refusal(form) as refused:
+            user = management.accept_invitation(token, form.password.data, now=at)
+            if current_user.is_authenticated:
+                logout_user()
+            login_user(user)
+            session["lang"] = user.locale
+            flash(_("Welcome, %(name)s. Your password is set.", name=user.name), "success")
+            return redirect(_home())
+        return render_template(
+            "accounts/welcome.html", form=form, token=token, user=invited
+        ), refused.status
+    return render_template("accounts/welcome.html", form=form, token=token, user=invited), _status(
+        form
+    )
 
 
 @bp.route("/account", methods=["GET", "POST"])

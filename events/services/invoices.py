@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core import locking
+from core.accounts.models import has_staff_rights
 from core.audit.services import record
 from core.clock import local
 from core.errors import DomainError, NotFound
@@ -292,13 +293,13 @@ def get_document(number: str) -> Invoice | None:
 
 
 def document_for(number: str, *, token: str, viewer) -> Invoice:
-    """The invoice or credit note `number` as `viewer` may see it: an admin sees any; anyone
+    """The invoice or credit note `number` as `viewer` may see it: staff and admins see any; anyone
     else only one of the registration whose link `token` they hold. Raises NotFound otherwise
     (never telling whether the number exists)."""
     doc = get_document(number) if 0 < len(number) <= 32 else None
     if doc is None:
         raise NotFound()
-    if getattr(viewer, "is_admin", False):
+    if has_staff_rights(viewer):
         return doc
     registration = doc.registration
     if not token or registration is None or not hmac.compare_digest(registration.token, token):

@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.accounts.models import has_staff_rights
 from core.extensions import db
 from events import payments
 from events.models import Event, Registration
@@ -78,7 +79,7 @@ def cancel_registration(registration: Registration, *, now: datetime, actor=None
     """
     event = lock_event(registration.event_id)
     state = RegState(registration.state)
-    rule = registration.cancellation(now, by_admin=getattr(actor, "is_admin", False))
+    rule = registration.cancellation(now, by_admin=has_staff_rights(actor))
     if not rule.live:
         raise NotAvailable(_l("This registration is already cancelled."), code="not_cancellable")
     if not rule.allowed:

@@ -1,7 +1,7 @@
 """Events admin (blueprint `events_admin`, /admin/events): the events themselves.
 
-Every view is admin-only (`admin_required`: anonymous users go to the log-in page, others get
-403). Views read the clock once and call services; the request is one unit of work, and a
+Every view is for staff and admins (`staff_required`: anonymous users go to the log-in page,
+others get 403). Views read the clock once and call services; the request is one unit of work, and a
 refusal is answered on the page (`refusal`). The attendee and member organisation screens are
 the blueprints of `admin_attendees.py` and `admin_members.py`.
 """
@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core import confirmation
-from core.accounts.auth import admin_required
+from core.accounts.auth import staff_required
 from core.clock import now
 from core.i18n import current_locale
 from core.unit_of_work import refusal
@@ -25,7 +25,7 @@ bp = Blueprint("events_admin", __name__, url_prefix="/admin/events")
 
 
 @bp.get("/")
-@admin_required
+@staff_required
 def index():
     """Upcoming and past events with their registrations counted per state (one query)."""
     upcoming, past = admin.list_events(now=now())
@@ -43,7 +43,7 @@ def _save(form: EventForm, event: Event | None = None) -> Event | None:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def create_event():
     """Create an event; 400 with the messages on the form when anything is refused."""
     form = EventForm()
@@ -56,7 +56,7 @@ def create_event():
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def edit_event(event_id: int):
     """Change an event (404 for an unknown id); 400 with messages when refused."""
     event = admin.get_event(event_id)
@@ -73,7 +73,7 @@ def edit_event(event_id: int):
 
 
 @bp.post("/<int:event_id>/delete")
-@admin_required
+@staff_required
 def delete_event(event_id: int):
     """Delete an event nobody registered for; otherwise a message and nothing changes."""
     event = admin.get_event(event_id)

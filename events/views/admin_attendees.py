@@ -1,7 +1,7 @@
 """Attendee views of the events admin (blueprint `events_attendees`, /admin/events/<id>/...):
 list, CSV/XLSX, printable check-in list, check-in, comp, cancel.
 
-Every view is admin-only (`admin_required`). A registration is always looked up within its
+Every view is for staff and admins (`staff_required`). A registration is always looked up within its
 event: another event's registration id gives 404. A refusal is flashed (`refusal`).
 """
 
@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core import confirmation, spreadsheets
-from core.accounts.auth import admin_required
+from core.accounts.auth import staff_required
 from core.clock import now
 from core.i18n import current_locale
 from core.money import format_eur
@@ -31,7 +31,7 @@ def _filter_states() -> list[str]:
 
 
 @bp.get("/<int:event_id>/attendees")
-@admin_required
+@staff_required
 def attendee_list(event_id: int):
     """The registrations of an event, filtered by `?state=` (repeatable; unknown ones ignored)."""
     event = admin.get_event(event_id)
@@ -60,7 +60,7 @@ def _attendee_export(event_id: int, fmt: str):
 
 
 @bp.get("/<int:event_id>/attendees.csv")
-@admin_required
+@staff_required
 def attendee_csv(event_id: int):
     """The (filtered) attendee list as CSV in the reader's spreadsheet format (UTF-8 with a
     byte-order mark, ";" in Dutch, "," in English: `core.spreadsheets`)."""
@@ -68,14 +68,14 @@ def attendee_csv(event_id: int):
 
 
 @bp.get("/<int:event_id>/attendees.xlsx")
-@admin_required
+@staff_required
 def attendee_xlsx(event_id: int):
     """The (filtered) attendee list as an XLSX workbook with typed cells."""
     return _attendee_export(event_id, "xlsx")
 
 
 @bp.get("/<int:event_id>/check-in")
-@admin_required
+@staff_required
 def checkin_list(event_id: int):
     """A printable list of the confirmed attendees with a check-in / undo button each."""
     event = admin.get_event(event_id)
@@ -89,7 +89,7 @@ def checkin_list(event_id: int):
 
 
 @bp.post("/<int:event_id>/registrations/<int:registration_id>/check-in")
-@admin_required
+@staff_required
 def check_in(event_id: int, registration_id: int):
     """POST `checked_in=1` marks the attendee as arrived, `checked_in=0` undoes it."""
     event = admin.get_event(event_id)
@@ -109,7 +109,7 @@ def check_in(event_id: int, registration_id: int):
 
 
 @bp.route("/<int:event_id>/comp", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def comp(event_id: int):
     """Give someone a free complimentary seat; refused (409) when the event is full."""
     event = admin.get_event(event_id)
@@ -137,7 +137,7 @@ def comp(event_id: int):
 
 
 @bp.post("/<int:event_id>/registrations/<int:registration_id>/cancel")
-@admin_required
+@staff_required
 def cancel(event_id: int, registration_id: int):
     """Cancel a registration through the registration service (which refunds where it does)."""
     event = admin.get_event(event_id)

@@ -1,7 +1,7 @@
 """Member organisation views of the events admin (blueprint `events_members`,
 /admin/events/members): list, create, edit, delete, CSV import.
 
-Every view is admin-only (`admin_required`); a refusal is answered on the page (`refusal`).
+Every view is for staff and admins (`staff_required`); a refusal is answered on the page (`refusal`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core import confirmation
-from core.accounts.auth import admin_required
+from core.accounts.auth import staff_required
 from core.clock import now
 from core.unit_of_work import refusal
 from events.forms.admin import ImportForm, OrganisationForm
@@ -23,7 +23,7 @@ bp = Blueprint("events_members", __name__, url_prefix="/admin/events/members")
 
 
 @bp.get("/")
-@admin_required
+@staff_required
 def organisation_list():
     """All member organisations with their domains."""
     return render_template("events/admin/members.html", organisations=members.list_organisations())
@@ -47,7 +47,7 @@ def _save(
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def create_organisation():
     """Create an organisation; 400 with messages (e.g. a domain of another organisation)."""
     form = OrganisationForm()
@@ -59,7 +59,7 @@ def create_organisation():
 
 
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def edit_organisation(org_id: int):
     """Change an organisation's name and domains (404 for an unknown id)."""
     organisation = members.get_organisation(org_id)
@@ -82,7 +82,7 @@ def edit_organisation(org_id: int):
 
 
 @bp.post("/<int:org_id>/delete")
-@admin_required
+@staff_required
 def delete_organisation(org_id: int):
     """Delete an organisation and its domains (404 for an unknown id)."""
     organisation = members.get_organisation(org_id)
@@ -106,7 +106,7 @@ def delete_organisation(org_id: int):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@admin_required
+@staff_required
 def import_organisations() -> ResponseReturnValue:
     """Upload a CSV (name,domains): all lines are imported, or none with every problem listed."""
     form = ImportForm()

@@ -210,6 +210,17 @@ def test_admin_pages_fit_and_pass_axe(new_person, lang, device, world):
     visit(person, f"/admin/programmes/{programme.slug}/next-edition")
 
 
+def test_users_pages_fit_and_pass_axe(new_person, lang, device, world):
+    person = new_person(lang, width=WIDTHS[device], height=900)
+    log_in(person, world["admin"])
+    visit(person, "/admin/users/")
+    person.screenshot(f"users-{device}")
+    visit(person, "/admin/users/?q=a&role=none&state=active")
+    visit(person, "/admin/users/invite")
+    visit(person, f"/admin/users/{world['entrant'].id}")
+    person.screenshot(f"user-{device}")
+
+
 @pytest.mark.parametrize("lang", ["nl"])
 def test_the_check_in_list_prints_as_a_list(new_person, lang, world):
     person = new_person(lang, width=1280, height=900)

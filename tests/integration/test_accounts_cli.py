@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
 from core.accounts.models import User
@@ -118,8 +120,10 @@ def test_create_admin_promote_with_new_password(app, make_user):
 def test_users_list(app, make_user):
     make_user("admin@example.org", admin=True)
     make_user("plain@example.org", verified=False)
+    make_user("staff@example.org", is_staff=True, deactivated_at=datetime(2025, 3, 1, tzinfo=UTC))
     everyone = _run(app, "list").output
     assert "admin@example.org" in everyone and "admin,verified" in everyone
+    assert "staff,verified,deactivated" in everyone
     assert "plain@example.org" in everyone
     admins = _run(app, "list", "--admins").output
     assert "admin@example.org" in admins and "plain@example.org" not in admins

@@ -157,3 +157,11 @@ def test_an_admin_barred_from_the_entry_is_not_mailed_about_it(
     conflicts.declare_conflict(jurors[2], a, "Advised them.", now=DELIBERATION)
     mails = outbox(kind="awards_conflict_after_ratification")
     assert [m.to_addr for m in mails] == [admin.email]
+
+
+def test_a_deactivated_admin_is_not_mailed(ratified, outbox, make_user):
+    _programme, _category, jurors, a, _b, admin, _frozen = ratified
+    make_user("gone-admin@example.org", admin=True, deactivated_at=SCORING)
+    conflicts.declare_conflict(jurors[2], a, "Advised them.", now=DELIBERATION)
+    mails = outbox(kind="awards_conflict_after_ratification")
+    assert [m.to_addr for m in mails] == [admin.email]

@@ -100,6 +100,25 @@ ROUTES: dict[str, Route] = {
         "anonymous",
         base={"name": "N", "email": "new@example.org", "password": "p" * 12, "confirm": "p" * 12},
     ),
+    "accounts.accept_invitation": Route("anonymous", args={"token": "account_invite"}),
+    "users_admin.change_role": Route(
+        "admin", args={"user_id": "entrant_id"}, page="/admin/users/{entrant_id}"
+    ),
+    "users_admin.deactivate": Route(
+        "admin",
+        page="/admin/users/{entrant_id}",
+        args={"user_id": "entrant_id"},
+        base={"confirmed": "1"},
+    ),
+    "users_admin.invite": Route(
+        "admin", base={"name": "N", "email": "invited@example.org", "role": "staff"}
+    ),
+    "users_admin.reactivate": Route(
+        "admin",
+        page="/admin/users/{entrant_id}",
+        args={"user_id": "entrant_id"},
+        base={"confirmed": "1"},
+    ),
     "awards_admin.screen_entry": Route(
         "admin",
         page="/admin/programmes/{programme}/entries/{submitted}",
@@ -310,6 +329,8 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "new_juror": make_user("newjuror@example.org"),
         "chair": make_user("chair@example.org"),
     }
+    invited = make_user("invited-before@example.org", verified=False)
+    invited.password_hash = None  # invited by an admin, no password chosen yet
     programme = make_programme("cda-2025")
     category, criterion = programme.categories[0], programme.criteria[0]
     draft = make_entry(programme, owner=entrant, status="draft")
@@ -352,6 +373,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     ids = {
         "programme": programme.slug,
         "entrant_email": entrant.email,
+        "entrant_id": str(entrant.id),
         "category": str(category.id),
         "category_slug": category.slug,
         "criterion": str(criterion.id),
@@ -374,6 +396,9 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "round": "1",
         "reset": make_token(
             "reset", {"uid": entrant.id, "fp": accounts._fingerprint(entrant)}, now=NOW
+        ),
+        "account_invite": make_token(
+            "invite", {"uid": invited.id, "fp": accounts._fingerprint(invited)}, now=NOW
         ),
         "invite": make_token(
             INVITE_PURPOSE, {"mid": new_member.id, "uid": new_member.user_id}, now=NOW

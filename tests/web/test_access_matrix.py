@@ -142,6 +142,8 @@ EVENT = fixed(slug=lambda w: w.event_slug)
 A_EMAIL = fixed(email=lambda w: "entrant@matrix.example")
 UNKNOWN_EMAIL = fixed(email=lambda w: "nobody@matrix.example")
 EVENT_ID = fixed(event_id=lambda w: w.event_id)
+A_USER = fixed(user_id=lambda w: w.users[ENTRANT])
+NO_USER = fixed(user_id=lambda w: 999999)
 
 # who may see an entry's page and PDF: its owner and admins; jurors of its programme see it
 # on their pages when it is eligible and they are not barred from it.
@@ -202,6 +204,43 @@ TABLE: dict[str, list[Case]] = {
     ],
     "accounts.change_password": [
         Case("password change, empty post", NONE, post=logged_in(400)),
+    ],
+    "accounts.accept_invitation": [
+        Case(
+            "a bad invitation link",
+            fixed(token=lambda w: BOGUS_TOKEN),
+            get=public(400),
+            post=public(400),
+        )
+    ],
+    # --- admin: users (admins only; staff get 403: tests/web/test_users_admin.py) ------------
+    "users_admin.index": [
+        Case("every account", NONE, get=admin_only()),
+        Case(
+            "search and filters",
+            fixed(q=lambda w: "entrant", role=lambda w: "none", state=lambda w: "active"),
+            get=admin_only(),
+        ),
+        Case("an unknown role", fixed(role=lambda w: "king"), get=admin_only(400)),
+    ],
+    "users_admin.invite": [
+        Case("invitation form, empty post", NONE, get=admin_only(), post=admin_only(400)),
+    ],
+    "users_admin.show": [
+        Case("entrant A", A_USER, get=admin_only()),
+        Case("unknown account", NO_USER, get=admin_only(404)),
+    ],
+    "users_admin.change_role": [
+        Case("entrant A, empty post", A_USER, post=admin_only(400)),
+        Case("unknown account", NO_USER, post=admin_only(404)),
+    ],
+    "users_admin.deactivate": [
+        Case("entrant A, not confirmed", A_USER, post=admin_only()),
+        Case("unknown account", NO_USER, post=admin_only(404)),
+    ],
+    "users_admin.reactivate": [
+        Case("entrant A, not confirmed", A_USER, post=admin_only()),
+        Case("unknown account", NO_USER, post=admin_only(404)),
     ],
     # --- privacy -------------------------------------------------------------------------------
     "privacy.page": [Case("privacy page", NONE, get=public())],

@@ -283,3 +283,14 @@ def test_no_vies_note_without_vat_ids(admin_client):
     make_registration(event)
     page = admin_client.get(f"/admin/events/{event.id}/attendees").get_data(as_text=True)
     assert "VIES" not in page
+
+
+def test_staff_cancel_is_not_bound_by_the_deadline_either(make_user, login, sqlite_locking, clock):
+    staff_client = login(make_user(is_staff=True))
+    event = make_event()
+    registration = make_registration(event)
+    clock.set(event.starts_at - timedelta(hours=1))  # past the registrant's own deadline
+    url = f"/admin/events/{event.id}/registrations/{registration.id}/cancel"
+    assert staff_client.post(url, data={"confirmed": "1"}).status_code == 302
+    (cancelled,) = _registrations(event)
+    assert cancelled.state == "cancelled"
