@@ -9,7 +9,7 @@ changes then.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -187,10 +187,12 @@ def rule_conflict(slug: str, conflict_id: int):
 
 
 def _progress_page(programme, status=200):
+    round_no = request.args.get("round", 1, type=int)
     return render_template(
         "awards/admin/jury_progress.html",
         programme=programme,
         progress=progress.programme_progress(programme, current_user),
+        assigned=progress.assignment_progress(programme, current_user, round_no),
         form=ReopenForm(formdata=None),
     ), status
 
