@@ -350,16 +350,10 @@ def _flash_report(report) -> None:
             ),
             "info",
         )
-    short = [(e, n) for e, n in report.short if n]
+    short = [_("%(ref)s (%(n)s short)", ref=e.ref, n=n) for e, n in report.short if n]
     if short:
         flash(
-            _(
-                "Too few jurors without a conflict for: %(entries)s.",
-                entries=", ".join(
-                    ngettext("%(ref)s (%(num)s short)", "%(ref)s (%(num)s short)", n, ref=e.ref)
-                    for e, n in short
-                ),
-            ),
+            _("Too few jurors without a conflict for: %(entries)s.", entries=", ".join(short)),
             "error",
         )
     unjudged = [e.ref for e, n in report.short if not n] + [e.ref for e in report.uncovered]
