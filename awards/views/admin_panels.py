@@ -290,7 +290,7 @@ def assignment_page(slug: str, round_no: int):
     return _assignment_page(programme, _round(programme, round_no))
 
 
-@bp.post("/rounds/<int:round_no>/assignment")
+@bp.post("/rounds/<int:round_no>/assign")
 @admin_required
 def assign(slug: str, round_no: int):
     """Assign the round: from its panels, or automatically with the jurors per entry typed.

@@ -140,14 +140,14 @@ def test_assign_from_panels_and_read_the_table(client, admin, season):
     for m in members[:2]:
         client.post(f"{url}/members", data={"member_id": m.id})
     client.post(f"{url}/scopes", data={"round_no": "1", "entry_ids": [entries[0].id]})
-    response = client.post(f"{base(programme)}/rounds/1/assignment", follow_redirects=True)
+    response = client.post(f"{base(programme)}/rounds/1/assign", follow_redirects=True)
     assert response.status_code == 200
     assert "2 added, 0 removed" in response.text
     assert "No juror scores these entries" in response.text  # the four outside the panel
     assert "Juror 0, Juror 1" in response.text
     # a second run asks first and changes nothing until confirmed
     before = state()
-    question = client.post(f"{base(programme)}/rounds/1/assignment")
+    question = client.post(f"{base(programme)}/rounds/1/assign")
     assert question.status_code == 200 and "Assign round 1 again?" in question.text
     assert state() == before
 
@@ -162,11 +162,11 @@ def test_automatic_assignment_through_the_page(client, admin, season):
     assert page.status_code == 200 and 'value="2"' in page.text
     before = state()
     for k in ("0", "4", "x", "9" * 30):
-        response = client.post(f"{base(programme)}/rounds/1/assignment", data={"k": k})
+        response = client.post(f"{base(programme)}/rounds/1/assign", data={"k": k})
         assert response.status_code == 400, k
     assert state() == before
     response = client.post(
-        f"{base(programme)}/rounds/1/assignment", data={"k": "2"}, follow_redirects=True
+        f"{base(programme)}/rounds/1/assign", data={"k": "2"}, follow_redirects=True
     )
     assert "10 added" in response.text
     assert 'data-spread="1"' in response.text or 'data-spread="0"' in response.text
@@ -180,7 +180,7 @@ def test_a_round_of_the_whole_jury_has_nothing_to_assign(client, admin, season):
     programme, _entries, _members = season
     page = client.get(f"{base(programme)}/rounds/1/assignment")
     assert page.status_code == 200 and "nothing to assign" in page.text
-    response = client.post(f"{base(programme)}/rounds/1/assignment", data={"k": "1"})
+    response = client.post(f"{base(programme)}/rounds/1/assign", data={"k": "1"})
     assert response.status_code == 409
     assert client.get(f"{base(programme)}/rounds/2/assignment").status_code == 404
 
