@@ -284,7 +284,8 @@ def assignment_progress(
     outstanding: its members' assignments on the entries of its scopes in the round) and per
     juror (assigned, submitted, drafts, barring conflicts on the round's entries). An
     assignment its juror is barred from counts nowhere; the entries the `viewer` is barred
-    from (`access.conflicted_entry_ids`) are left out everywhere. Six queries, one pass."""
+    from (`access.conflicted_entry_ids`) are left out everywhere. Seven queries (and the
+    viewer's conflicts), one pass over the assignments."""
     mode = round_mode(programme, round_no)
     if mode == "all":
         return None

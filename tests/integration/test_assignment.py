@@ -385,3 +385,21 @@ def test_two_admins_assigning_at_once_queue_on_the_round(app, season, admin, clo
     assert errors == []
     assert sorted(results) == [0, 14]
     assert len(_pairs(programme)) == 14
+
+
+def test_assign_from_panels_respects_a_conflict_detected_on_the_way(season, admin, clock):
+    programme, entries, members = season
+    _round(programme, mode="panels")
+    panel = panels.create_panel(programme, "A", actor=admin, now=clock())
+    for m in members[:2]:
+        panels.add_member(panel, m.id, actor=admin, now=clock())
+    panels.add_scopes(panel, 1, entry_ids=[entries[0].id], actor=admin, now=clock())
+    members[1].affiliation = entries[0].organisation
+    db.session.flush()
+    report = assignment.assign_from_panels(programme, 1, actor=admin, now=clock())
+    assert report.detected == 1 and report.barred == 1
+    assert _pairs(programme) == {(members[0].id, entries[0].id)}
+    conflict = db.session.scalar(
+        sa.select(Conflict).where(Conflict.jury_member_id == members[1].id)
+    )
+    assert (conflict.source, conflict.status) == ("detected", "pending")
