@@ -172,6 +172,7 @@ def test_automatic_assignment_through_the_page(client, admin, season):
     assert 'data-spread="1"' in response.text or 'data-spread="0"' in response.text
     pairs = set(db.session.execute(sa.select(Assignment.jury_member_id, Assignment.entry_id)))
     assert (members[0].id, entries[0].id) not in pairs
+    assert "short" not in response.text
     assert len(pairs) == 10
     assert row.jurors_per_entry == 2
 
@@ -210,3 +211,17 @@ def test_the_progress_page_shows_panels_and_assigned_jurors(
     assert [c.split("<")[0] for c in section.split('class="num">')[1:]] == ["2", "4", "1", "3"]
     # the chair does not set panels up
     assert client.get(f"{base(programme)}/panels").status_code == 403
+
+
+def test_an_entry_short_of_jurors_is_named(client, admin, season):
+    programme, entries, members = season
+    _round(programme, "auto", k=3)
+    db.session.add(Conflict(jury_member_id=members[0].id, entry_id=entries[0].id,
+                            source="declared", reason="r", created_at=NOW))  # fmt: skip
+    db.session.flush()
+    response = client.post(
+        f"{base(programme)}/rounds/1/assign", data={"k": "3"}, follow_redirects=True
+    )
+    assert f"Too few jurors without a conflict for: {entries[0].ref} (1 short)." in response.text
+    row = response.text.split(f"<td>{entries[0].ref} ·")[1].split("</tr>")[0]
+    assert "2 / 3" in row and "1 short" in row
