@@ -280,8 +280,9 @@ def assignment_progress(
     programme: Programme, viewer=None, round_no: int = 1
 ) -> AssignmentProgress | None:
     """Progress of round `round_no` by its assignments, None when the whole jury scores it
-    (no stored round, or its assignment "all"): per panel (assigned, submitted,
-    outstanding: its members' assignments on the entries of its scopes in the round) and per
+    (no stored round, or its assignment "all"): in a round scored by panels per panel
+    (assigned, submitted, outstanding: its members' assignments on the entries of its scopes
+    in the round, panels without scopes in it left out), and in every such round per
     juror (assigned, submitted, drafts, barring conflicts on the round's entries). An
     assignment its juror is barred from counts nowhere; the entries the `viewer` is barred
     from (`access.conflicted_entry_ids`) are left out everywhere. Seven queries (and the
@@ -372,7 +373,7 @@ def assignment_progress(
         panels=[
             PanelProgress(p, len(on_panel[p.id]), per_panel[p.id][0], per_panel[p.id][1])
             for p in panels
-            if categories[p.id] or entries[p.id]
+            if mode == "panels" and (categories[p.id] or entries[p.id])
         ],
         jurors=[
             AssignedJurorProgress(

@@ -403,3 +403,15 @@ def test_assign_from_panels_respects_a_conflict_detected_on_the_way(season, admi
         sa.select(Conflict).where(Conflict.jury_member_id == members[1].id)
     )
     assert (conflict.source, conflict.status) == ("detected", "pending")
+
+
+def test_an_automatic_round_has_no_panel_rows(season, admin, clock):
+    programme, _entries, members = season
+    _round(programme, mode="auto")
+    panel = panels.create_panel(programme, "A", actor=admin, now=clock())
+    panels.add_member(panel, members[0].id, actor=admin, now=clock())
+    panels.add_scopes(panel, 1, category_id=programme.categories[0].id, actor=admin, now=clock())
+    assignment.assign_automatically(programme, 1, 2, actor=admin, now=clock())
+    seen = progress.assignment_progress(programme, admin, 1)
+    assert seen is not None and seen.panels == []
+    assert sum(r.assigned for r in seen.jurors) == 14
