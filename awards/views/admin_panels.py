@@ -61,11 +61,13 @@ def _panels_page(programme, status=200, **forms):
         form.round_no.choices = round_choices
         form.category_id.choices = category_choices
         form.entry_ids.choices = entry_choices
-    member_forms = [PanelMemberForm(formdata=None)]
-    if forms.get("member_form") is not None:
-        member_forms.append(forms["member_form"])
-    for form in member_forms:
-        form.member_id.choices = [(m.id, m.user.name) for m in jury]
+    member_forms = {}
+    for view in views:  # each panel offers the jurors not on it yet
+        failed = forms.get("failed_panel") == view.panel.id and forms.get("member_form")
+        form = failed or PanelMemberForm(formdata=None)
+        on_it = {row.jury_member_id for row in view.members}
+        form.member_id.choices = [(m.id, m.user.name) for m in jury if m.id not in on_it]
+        member_forms[view.panel.id] = form
     return render_template(
         "awards/admin/panels.html",
         programme=programme,
@@ -80,8 +82,7 @@ def _panels_page(programme, status=200, **forms):
             )
             for v in views
         },
-        fresh_member=member_forms[0],
-        member_form=member_forms[-1],
+        member_forms=member_forms,
         fresh_scope=scope_forms[0],
         scope_form=scope_forms[-1],
         failed_panel=forms.get("failed_panel"),

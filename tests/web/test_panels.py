@@ -78,6 +78,9 @@ def test_panel_crud_through_the_pages(client, admin, season):
     page = client.get(f"{base(programme)}/panels")
     assert page.status_code == 200
     assert "Panel B" in page.text and "Juror 0" in page.text
+    # the juror on the panel is no longer offered for it; the others are
+    assert f'<option value="{members[0].id}">Juror 0</option>' not in page.text
+    assert f'<option value="{members[1].id}">Juror 1</option>' in page.text
     assert entries[0].ref in page.text
     db.session.expire_all()
     assert panel.name == "Panel B"
