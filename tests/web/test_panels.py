@@ -228,3 +228,16 @@ def test_an_entry_short_of_jurors_is_named(client, admin, season):
     assert f"Too few jurors without a conflict for: {entries[0].ref} (1 short)." in response.text
     row = response.text.split(f"<td>{entries[0].ref} ·")[1].split("</tr>")[0]
     assert "2 / 3" in row and "1 short" in row
+
+
+def test_a_confirmed_rerun_keeps_the_number_and_changes_nothing(client, admin, season):
+    programme, _entries, _members = season
+    _round(programme, "auto", k=2)
+    url = f"{base(programme)}/rounds/1/assign"
+    client.post(url, data={"k": "2"})
+    question = client.post(url, data={"k": "2"})
+    assert question.status_code == 200 and 'name="k" value="2"' in question.text
+    before = state()
+    response = client.post(url, data={"k": "2", "confirmed": "1"}, follow_redirects=True)
+    assert "0 added, 0 removed" in response.text
+    assert state()[:4] == before[:4]  # one more audit row, the same assignments
