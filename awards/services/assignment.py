@@ -34,7 +34,6 @@ from sqlalchemy.orm import contains_eager
 
 from awards.assignment_plan import Pair, plan_assignment
 from awards.models import (
-    Advancement,
     Assignment,
     Category,
     Conflict,
@@ -49,6 +48,7 @@ from awards.models import (
 )
 from awards.services.conflicts import detect_conflicts_for_programme
 from awards.services.programmes import require_admin
+from awards.services.rounds import round_entries_query
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput
 from core.extensions import db
@@ -126,23 +126,10 @@ def round_mode(programme: Programme, round_no: int) -> str:
     return row.assignment if row is not None else "all"
 
 
-def entries_of_round(programme: Programme, round_no: int) -> sa.Select:
-    """A select of the entries in round `round_no`: eligible, and from round 2 on advanced
-    into it. (A stand-in: the lead swaps it for `awards.services.rounds.round_entries_query`.)"""
-    query = sa.select(Entry).where(Entry.programme_id == programme.id, Entry.status == "eligible")
-    if round_no >= 2:
-        query = query.where(
-            sa.select(Advancement.id)
-            .where(Advancement.entry_id == Entry.id, Advancement.round_no == round_no)
-            .exists()
-        )
-    return query
-
-
 def _round_entries(programme: Programme, round_no: int) -> list[Entry]:
     return list(
         db.session.scalars(
-            entries_of_round(programme, round_no)
+            round_entries_query(programme, round_no)
             .join(Entry.category)
             .options(contains_eager(Entry.category))
             .order_by(Category.position, Category.id, Entry.ref, Entry.id)

@@ -15,7 +15,9 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from awards.forms.jury import InviteForm, ReopenForm, RuleConflictForm
-from awards.services import access, conflicts, jury, progress, scorecards
+from awards.services import access, conflicts, jury, progress, rounds, scorecards
+from awards.services.jury_insight import severity_by_member
+from awards.services.results import load_board_data
 from core import confirmation
 from core.accounts.auth import admin_required
 from core.clock import now
@@ -187,22 +189,34 @@ def rule_conflict(slug: str, conflict_id: int):
 
 
 def _progress_page(programme, status=200):
-    round_no = request.args.get("round", 1, type=int)
+    """The progress of the round asked for (`?round=`; default the round the jury is in now,
+    `rounds.jury_round`); 404 for a round the programme does not have. Each juror's severity
+    only where the viewer may see that round's results (`jury_insight.severity_by_member`:
+    admins, the chair once the round's scoring has closed)."""
+    asked = request.args.get("round", type=int)
+    info = (
+        rounds.jury_round(programme, now()) if asked is None else rounds.get_round(programme, asked)
+    )
     return render_template(
         "awards/admin/jury_progress.html",
         programme=programme,
-        progress=progress.programme_progress(programme, current_user),
-        assigned=progress.assignment_progress(programme, current_user, round_no),
+        progress=progress.programme_progress(programme, current_user, info.position),
+        assigned=progress.assignment_progress(programme, current_user, info.position),
+        severity=severity_by_member(
+            programme, load_board_data(programme, info.position), current_user, now=now()
+        ),
         form=ReopenForm(formdata=None),
+        rounds=rounds.rounds_of(programme),
+        round=info,
     ), status
 
 
 @bp.get("/progress", endpoint="progress")
 @login_required
 def progress_page(slug: str):
-    """Counts per juror and per entry (no scores), entries below quorum flagged, and the
-    submitted scorecards with a reopen form; nothing of an entry the viewer has a conflict
-    with."""
+    """Counts per juror and per entry, entries below quorum flagged, and the submitted
+    scorecards with a reopen form; once results may be seen, each juror's severity against
+    the panel (no single score); nothing of an entry the viewer has a conflict with."""
     programme = _chair_programme(slug)
     return _progress_page(programme)
 

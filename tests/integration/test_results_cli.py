@@ -15,7 +15,8 @@ from core.extensions import db
 SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 HEADER = (
     "category,rank,entry,organisation,title,total,scorecards,sufficient,disagreement,ratified_rank,"
-    "ratified_total,impact,innovation,scalability,customer_focus"
+    "ratified_total,win_share,agreement_icc,agreement_kendall_w,agreement_jurors,"
+    "agreement_entries,same_winner_all_methods,impact,innovation,scalability,customer_focus"
 )
 
 
@@ -93,6 +94,14 @@ def test_json(app, scored):
         "disagreement": "0.00",
         "ratified_rank": None,
         "ratified_total": None,
+        # B wins the redraws that do not lean on A's two high marks (seeded: reproducible)
+        "win_share": "0.691",
+        # A 9, 8, 1 and B 7, 7, 7: MSR 1.5, MSC 9.5, MSE 9.5 -> (1.5 - 9.5) / 1.5
+        "agreement_icc": "-5.33",
+        "agreement_kendall_w": None,  # W needs three entries
+        "agreement_jurors": 3,
+        "agreement_entries": 2,
+        "same_winner_all_methods": False,
         "impact": "7.00",
         "innovation": "7.00",
         "scalability": "7.00",

@@ -50,6 +50,8 @@ from tests.property.hostile import (
 
 SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 RESULTS = datetime(2025, 5, 10, 9, 0, tzinfo=UTC)
+# after the world's programme's (only, stored) round closed: nothing advances from a final round
+ADVANCING = datetime(2025, 5, 2, 9, 0, tzinfo=UTC)
 EN = {"Accept-Language": "en"}
 
 
@@ -128,6 +130,8 @@ ROUTES: dict[str, Route] = {
         base={"confirmed": "1"},
     ),
     "awards_panels.rename_panel": Route("admin", page=PANELS, args=PANEL),
+    # confirmed: an accepted value copies (the first time; then the slug is taken)
+    "awards_editions.next_edition": Route("admin", args=P, base={"confirmed": "1"}),
     "awards_setup.delete_category": Route(
         "admin",
         page="/admin/programmes/{programme}",
@@ -150,6 +154,23 @@ ROUTES: dict[str, Route] = {
         "admin", args=P, base={"key": "new_one", "name_nl": "N", "name_en": "N"}
     ),
     "awards_setup.new_programme": Route("admin", base={"slug": "cda-2026", "name": "N", **TIMES}),
+    "awards_rounds.new_round": Route(
+        "admin",
+        args=P,
+        base={
+            "name_nl": "Finale",
+            "name_en": "Final",
+            "scoring_open_at": "2025-05-03T10:00",
+            "scoring_close_at": "2025-05-20T23:00",
+        },
+    ),
+    "awards_rounds.edit_round": Route("admin", args={**P, "round_no": "round"}),
+    "awards_rounds.delete_round": Route(
+        "admin",
+        page="/admin/programmes/{programme}/rounds",
+        args={**P, "round_no": "round"},
+        base={"confirmed": "1"},
+    ),
     "entrant.edit_entry": Route("entrant", args={**P, "entry_id": "draft"}),
     "entrant.new_entry": Route("entrant", args=P, base={"organisation": "O", "title": "T"}),
     "entrant.submit_entry": Route(
@@ -165,6 +186,12 @@ ROUTES: dict[str, Route] = {
         "entrant",
         page="/awards/{programme}/entries/{withdrawn}",
         args={**P, "entry_id": "withdrawn"},
+    ),
+    "deliberation.share_feedback": Route(
+        "chair",
+        page="/admin/awards/{programme}/deliberation",
+        at=RESULTS,
+        args={**P, "entry_id": "other"},
     ),
     "events.billing": Route("anonymous", args={"token": "unbilled"}),
     "events.cancel": Route("anonymous", args={"token": "confirmed"}),
@@ -254,6 +281,12 @@ ROUTES: dict[str, Route] = {
     "payments.pay": Route("anonymous", args={"token": "unpaid"}),
     "payments.test_checkout": Route("anonymous", args={"session_id": "checkout"}),
     "privacy.erase": Route("admin", page="/admin/privacy/erase?email={entrant_email}"),
+    "results.advance": Route(
+        "admin",
+        page="/admin/awards/{programme}/results?round=1",
+        at=ADVANCING,
+        args={**P, "round_no": "round", "category_slug": "category_slug"},
+    ),
     "results.ratify": Route(
         "admin",
         page="/admin/awards/{programme}/results",
@@ -311,11 +344,24 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     juror = make_juror(programme, users["juror"])
     chair = make_juror(programme, users["chair"], role="chair")
     new_member = make_juror(programme, users["new_juror"], accepted=False)
-    card = make_scorecard(chair, other, 5)
+    card = make_scorecard(chair, other, 5, comment="A clear case.")  # shared on deliberation
     conflict = Conflict(
         jury_member_id=juror.id, entry_id=other.id, source="declared", reason="r", created_at=NOW
     )
     db.session.add(conflict)
+    # its one round as a stored row (as a programme keeps it after a second round is deleted)
+    db.session.add(
+        Round(
+            programme_id=programme.id,
+            position=1,
+            name_nl="Beoordeling",
+            name_en="Scoring",
+            scoring_open_at=programme.scoring_open_at,
+            scoring_close_at=programme.scoring_close_at,
+            quorum=programme.quorum,
+            created_at=NOW,
+        )
+    )
     event = make_event("digital-talk")
     confirmed = make_registration(event)
     offered = make_registration(event, "offered", offer_expires_at=datetime(2025, 3, 2, tzinfo=UTC))
@@ -327,10 +373,6 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         next_attempt_at=NOW, created_at=NOW,
     )  # fmt: skip
     db.session.add(message)
-    db.session.add(Round(programme=programme, position=1, name_nl="R", name_en="R",
-                         scoring_open_at=programme.scoring_open_at,
-                         scoring_close_at=programme.scoring_close_at, quorum=1,
-                         assignment="auto", jurors_per_entry=1, created_at=NOW))  # fmt: skip
     panel = Panel(programme_id=programme.id, name="Panel", created_at=NOW)
     panel.members = [PanelMember(jury_member_id=juror.id)]
     panel.scopes = [PanelScope(round_no=1, category_id=category.id)]
@@ -344,6 +386,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "criterion": str(criterion.id),
         "draft": str(draft.id),
         "submitted": str(submitted.id),
+        "other": str(other.id),
         "withdrawn": str(withdrawn.id),
         "scorecard": str(card.id),
         "conflict": str(conflict.id),
@@ -361,6 +404,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "unbilled": unbilled.token,
         "org": str(org.id),
         "message": str(message.id),
+        "round": "1",
         "reset": make_token(
             "reset", {"uid": entrant.id, "fp": accounts._fingerprint(entrant)}, now=NOW
         ),

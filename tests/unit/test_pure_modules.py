@@ -12,6 +12,7 @@ PURE = [
     "awards.timeline",
     "awards.matching",
     "awards.assignment_plan",
+    "awards.insight",
     "events.pricing",
     "events.payments",
 ]
