@@ -14,6 +14,7 @@ from sqlalchemy import event
 from awards.cli import awards_cli
 from awards.views import admin as awards_admin
 from awards.views import admin_editions as awards_editions
+from awards.views import admin_panels as awards_panels
 from awards.views import admin_rounds as awards_rounds
 from awards.views import admin_setup as awards_setup
 from awards.views import deliberation, entrant, jury, jury_admin, public, results
@@ -50,6 +51,7 @@ BLUEPRINTS = (
     jury_admin,
     awards_admin,
     awards_setup,
+    awards_panels,
     awards_editions,
     awards_rounds,
     results,

@@ -1,5 +1,6 @@
 """Scoring progress in counts (never scores): per juror and per entry for the chair, and per
-programme for a juror's own dashboard. Every page is a fixed number of GROUP BY queries.
+programme for a juror's own dashboard; in a round scored by assignments, per panel and per
+assigned juror too (`assignment_progress`). Every page is a fixed number of GROUP BY queries.
 
 The chair's counts are of one round (`awards.services.rounds`): its entries, its scorecards,
 its quorum, and — when the round is not scored by the whole jury — each juror's assignments.
@@ -21,10 +22,14 @@ from awards.models import (
     Conflict,
     Entry,
     JuryMember,
+    Panel,
+    PanelMember,
+    PanelScope,
     Programme,
     Scorecard,
 )
 from awards.services.access import conflicted_entry_ids
+from awards.services.assignment import round_mode
 from awards.services.rounds import (
     RoundInfo,
     final_round,
@@ -324,4 +329,151 @@ def is_juror(user) -> bool:
     return (
         db.session.scalar(sa.select(JuryMember.id).where(JuryMember.user_id == user.id).limit(1))
         is not None
+    )
+
+
+# --- panels and assigned jurors ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelProgress:
+    """A panel's work in a round: its members' assignments on the entries of its scopes."""
+
+    panel: Panel
+    members: int
+    assigned: int
+    submitted: int
+
+    @property
+    def outstanding(self) -> int:
+        return self.assigned - self.submitted
+
+
+@dataclass(frozen=True)
+class AssignedJurorProgress:
+    """A juror's assignments in a round (not barred), their scorecards on them, and their
+    conflicts that bar them from an entry of the round."""
+
+    member: JuryMember
+    assigned: int
+    submitted: int
+    drafts: int
+    conflicts: int
+
+    @property
+    def outstanding(self) -> int:
+        return self.assigned - self.submitted
+
+
+@dataclass(frozen=True)
+class AssignmentProgress:
+    round_no: int
+    mode: str
+    panels: list[PanelProgress]
+    jurors: list[AssignedJurorProgress]
+
+
+def assignment_progress(
+    programme: Programme, viewer=None, round_no: int = 1
+) -> AssignmentProgress | None:
+    """Progress of round `round_no` by its assignments, None when the whole jury scores it
+    (no stored round, or its assignment "all"): in a round scored by panels per panel
+    (assigned, submitted, outstanding: its members' assignments on the entries of its scopes
+    in the round, panels without scopes in it left out), and in every such round per
+    juror (assigned, submitted, drafts, barring conflicts on the round's entries). An
+    assignment its juror is barred from counts nowhere; the entries the `viewer` is barred
+    from (`access.conflicted_entry_ids`) are left out everywhere. Seven queries (and the
+    viewer's conflicts), one pass over the assignments."""
+    mode = round_mode(programme, round_no)
+    if mode == "all":
+        return None
+    hidden = conflicted_entry_ids(programme, viewer) if viewer is not None else set()
+    in_round = round_entries_query(programme, round_no).with_only_columns(Entry.id)
+    if hidden:
+        in_round = in_round.where(Entry.id.not_in(hidden))
+    rows = db.session.execute(
+        sa.select(
+            Assignment.jury_member_id, Assignment.entry_id, Entry.category_id, Scorecard.status
+        )
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .outerjoin(
+            Scorecard,
+            sa.and_(
+                Scorecard.jury_member_id == Assignment.jury_member_id,
+                Scorecard.entry_id == Assignment.entry_id,
+                Scorecard.round_no == Assignment.round_no,
+            ),
+        )
+        .where(
+            Assignment.round_no == round_no,
+            Assignment.entry_id.in_(in_round),
+            ~barring_conflict_exists(Assignment.jury_member_id, Assignment.entry_id),
+        )
+    ).all()
+    barring = dict(
+        db.session.execute(
+            sa.select(Conflict.jury_member_id, sa.func.count(Conflict.id))
+            .where(Conflict.status != "dismissed", Conflict.entry_id.in_(in_round))
+            .group_by(Conflict.jury_member_id)
+        ).all()
+    )
+    members = db.session.scalars(
+        sa.select(JuryMember)
+        .join(JuryMember.user)
+        .options(contains_eager(JuryMember.user))
+        .where(JuryMember.programme_id == programme.id)
+        .order_by(JuryMember.role != "chair", User.name, JuryMember.id)
+    ).all()
+    panels = db.session.scalars(
+        sa.select(Panel).where(Panel.programme_id == programme.id).order_by(Panel.name, Panel.id)
+    ).all()
+    on_panel: dict[int, set[int]] = {p.id: set() for p in panels}
+    for panel_id, member_id in db.session.execute(
+        sa.select(PanelMember.panel_id, PanelMember.jury_member_id)
+        .join(Panel, Panel.id == PanelMember.panel_id)
+        .where(Panel.programme_id == programme.id)
+    ):
+        on_panel[panel_id].add(member_id)
+    categories: dict[int, set[int]] = {p.id: set() for p in panels}
+    entries: dict[int, set[int]] = {p.id: set() for p in panels}
+    for panel_id, category_id, entry_id in db.session.execute(
+        sa.select(PanelScope.panel_id, PanelScope.category_id, PanelScope.entry_id)
+        .join(Panel, Panel.id == PanelScope.panel_id)
+        .where(Panel.programme_id == programme.id, PanelScope.round_no == round_no)
+    ):
+        if category_id is not None:
+            categories[panel_id].add(category_id)
+        elif entry_id is not None:
+            entries[panel_id].add(entry_id)
+    per_member: dict[int, list[int]] = {m.id: [0, 0, 0] for m in members}
+    per_panel: dict[int, list[int]] = {p.id: [0, 0] for p in panels}
+    for member_id, entry_id, category_id, status in rows:
+        counts = per_member.setdefault(member_id, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += status == "submitted"
+        counts[2] += status == "draft"
+        for panel in panels:
+            if member_id in on_panel[panel.id] and (
+                category_id in categories[panel.id] or entry_id in entries[panel.id]
+            ):
+                per_panel[panel.id][0] += 1
+                per_panel[panel.id][1] += status == "submitted"
+    return AssignmentProgress(
+        round_no=round_no,
+        mode=mode,
+        panels=[
+            PanelProgress(p, len(on_panel[p.id]), per_panel[p.id][0], per_panel[p.id][1])
+            for p in panels
+            if mode == "panels" and (categories[p.id] or entries[p.id])
+        ],
+        jurors=[
+            AssignedJurorProgress(
+                member=m,
+                assigned=per_member[m.id][0],
+                submitted=per_member[m.id][1],
+                drafts=per_member[m.id][2],
+                conflicts=barring.get(m.id, 0),
+            )
+            for m in members
+        ],
     )

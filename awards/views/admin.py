@@ -64,6 +64,7 @@ def programme(slug):
         _l("Jury"): url_for("jury_admin.members", slug=slug),
         _l("Conflicts of interest"): url_for("jury_admin.conflicts", slug=slug),
         _l("Scoring progress"): url_for("jury_admin.progress", slug=slug),
+        _l("Jury panels"): url_for("awards_panels.panels_page", slug=slug),
         _l("Results"): url_for("results.leaderboard", slug=slug),
         _l("Copy to next edition"): url_for("awards_editions.next_edition", slug=slug),
     }

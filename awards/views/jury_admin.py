@@ -201,6 +201,7 @@ def _progress_page(programme, status=200):
         "awards/admin/jury_progress.html",
         programme=programme,
         progress=progress.programme_progress(programme, current_user, info.position),
+        assigned=progress.assignment_progress(programme, current_user, info.position),
         severity=severity_by_member(
             programme, load_board_data(programme, info.position), current_user, now=now()
         ),

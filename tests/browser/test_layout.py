@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from awards.services import ratification
+from awards.models import Round
+from awards.services import assignment, panels, ratification
 from core.extensions import db
 from tests.factories import (
     PASSWORD,
@@ -267,3 +268,39 @@ def test_the_check_in_list_prints_as_a_list(new_person, lang, world):
     person.page.emulate_media(media="screen")
     header = "() => getComputedStyle(document.querySelector('header.site')).display"
     assert person.page.evaluate(header) != "none"
+
+
+def test_panel_pages_fit_and_pass_axe(new_person, lang, device, world, clock):
+    """The panels page (a panel with its members, categories and entries), a round's
+    automatic assignment and the progress page with the panels' and jurors' counts."""
+    programme, admin = world["programme"], world["admin"]
+    round_row = Round(
+        programme_id=programme.id,
+        position=1,
+        name_nl="Longlist",
+        name_en="Longlist",
+        scoring_open_at=programme.scoring_open_at,
+        scoring_close_at=programme.scoring_close_at,
+        quorum=2,
+        assignment="auto",
+        created_at=clock(),
+    )
+    db.session.add(round_row)
+    panel = panels.create_panel(programme, "Transformatiepanel", actor=admin, now=clock())
+    for member in programme.jury:
+        panels.add_member(panel, member.id, actor=admin, now=clock())
+    panels.add_scopes(panel, 1, category_id=world["category"].id, actor=admin, now=clock())
+    panels.add_scopes(
+        panel, 1, entry_ids=[e.id for e in world["entries"][:2]], actor=admin, now=clock()
+    )
+    assignment.assign_automatically(programme, 1, 2, actor=admin, now=clock())
+    db.session.commit()
+    person = new_person(lang, width=WIDTHS[device], height=900)
+    log_in(person, admin)
+    visit(person, f"/admin/programmes/{programme.slug}/panels")
+    person.screenshot(f"panels-{device}")
+    visit(person, f"/admin/programmes/{programme.slug}/rounds/1/assignment")
+    person.screenshot(f"assignment-{device}")
+    clock.set(SCORING)
+    visit(person, f"/admin/awards/{programme.slug}/jury/progress")
+    person.screenshot(f"progress-panels-{device}")

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from awards.models import Conflict, Round
+from awards.models import Conflict, Panel, PanelMember, PanelScope, Round
 from awards.services.jury import INVITE_PURPOSE
 from core.accounts import services as accounts
 from core.extensions import db
@@ -69,6 +69,8 @@ class Route:
 
 
 P = {"slug": "programme"}
+PANEL = {**P, "panel_id": "panel"}
+PANELS = "/admin/programmes/{programme}/panels"
 TIMES = {
     "submissions_open_at": "2026-02-01T10:00",
     "submissions_close_at": "2026-04-01T23:59",
@@ -124,6 +126,29 @@ ROUTES: dict[str, Route] = {
         page="/admin/programmes/{programme}/entries/{submitted}",
         args={**P, "entry_id": "submitted"},
     ),
+    "awards_panels.add_member": Route("admin", page=PANELS, args=PANEL),
+    "awards_panels.add_scope": Route("admin", page=PANELS, args=PANEL, base={"round_no": "1"}),
+    "awards_panels.assign": Route(
+        "admin",
+        page="/admin/programmes/{programme}/rounds/1/assignment",
+        args={**P, "round_no": "round_no"},
+        base={"k": "1", "confirmed": "1"},
+    ),
+    "awards_panels.create_panel": Route("admin", page=PANELS, args=P, base={"name": "New"}),
+    "awards_panels.delete_panel": Route("admin", page=PANELS, args=PANEL, base={"confirmed": "1"}),
+    "awards_panels.remove_member": Route(
+        "admin",
+        page=PANELS,
+        args={**PANEL, "row_id": "panel_member"},
+        base={"confirmed": "1"},
+    ),
+    "awards_panels.remove_scope": Route(
+        "admin",
+        page=PANELS,
+        args={**PANEL, "scope_id": "panel_scope"},
+        base={"confirmed": "1"},
+    ),
+    "awards_panels.rename_panel": Route("admin", page=PANELS, args=PANEL),
     # confirmed: an accepted value copies (the first time; then the slug is taken)
     "awards_editions.next_edition": Route("admin", args=P, base={"confirmed": "1"}),
     "awards_setup.delete_category": Route(
@@ -369,6 +394,10 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         next_attempt_at=NOW, created_at=NOW,
     )  # fmt: skip
     db.session.add(message)
+    panel = Panel(programme_id=programme.id, name="Panel", created_at=NOW)
+    panel.members = [PanelMember(jury_member_id=juror.id)]
+    panel.scopes = [PanelScope(round_no=1, category_id=category.id)]
+    db.session.add(panel)
     db.session.flush()
     ids = {
         "programme": programme.slug,
@@ -384,6 +413,10 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "scorecard": str(card.id),
         "conflict": str(conflict.id),
         "new_member": str(new_member.id),
+        "panel": str(panel.id),
+        "panel_member": str(panel.members[0].id),
+        "panel_scope": str(panel.scopes[0].id),
+        "round_no": "1",
         "event": event.slug,
         "event_id": str(event.id),
         "confirmed": confirmed.token,

@@ -11,6 +11,7 @@ PURE = [
     "awards.ranking",
     "awards.timeline",
     "awards.matching",
+    "awards.assignment_plan",
     "awards.insight",
     "events.pricing",
     "events.payments",

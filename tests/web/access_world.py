@@ -14,6 +14,7 @@ closed scoring (results not yet published):
 - event E (open for registration) with one confirmed registration per role (anonymous: a
   person without an account), A's and B's paid with an invoice each; event E2 with one
   registration; a member organisation, an outbox message and an audit entry.
+- a panel in P (J on it, judging P's category in round 1) and one in Q (QJ, Q's category).
 
 `build_world(at=..., upload_dir=...)` runs in an app context, commits, and returns a `World`
 of ids, tokens and markers (plain values: nothing that expires with a session).
@@ -28,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 
 from awards import storage
-from awards.models import Conflict, Entry, JuryMember, Programme
+from awards.models import Conflict, Entry, JuryMember, Panel, PanelMember, PanelScope, Programme
 from core.accounts.models import User
 from core.audit.services import record
 from core.extensions import db
@@ -110,6 +111,9 @@ class World:
     invoices: dict[str, str]  # entrant / entrant2 -> their invoice number
     member_org_id: int
     message_id: int
+    panels: dict[str, int]  # "P", "Q" -> a panel of P (J on it, judging P's category), of Q
+    panel_members: dict[str, int]  # "P", "Q" -> its member row
+    panel_scopes: dict[str, int]  # "P", "Q" -> its scope row
     upload_dir: str
     mail_subject: str = "MARKER-MAIL-SUBJECT"
     audit_note: str = "MARKER-AUDIT-NOTE"
@@ -287,6 +291,13 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
     db.session.add(message)
     db.session.flush()
     record("matrix.checked", p, now=at, actor=admin, scope=p, note="MARKER-AUDIT-NOTE")
+    panels = {}
+    for key, programme, member in (("P", p, members["J"]), ("Q", q, members["QJ"])):
+        panel = Panel(programme_id=programme.id, name=f"Matrix panel {key}", created_at=at)
+        panel.members = [PanelMember(jury_member_id=member.id)]
+        panel.scopes = [PanelScope(round_no=1, category_id=programme.categories[0].id)]
+        db.session.add(panel)
+        panels[key] = panel
     db.session.flush()
     world = World(
         p_slug=p.slug,
@@ -312,6 +323,9 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
         invoices=invoices,
         member_org_id=organisation.id,
         message_id=message.id,
+        panels={key: panel.id for key, panel in panels.items()},
+        panel_members={key: panel.members[0].id for key, panel in panels.items()},
+        panel_scopes={key: panel.scopes[0].id for key, panel in panels.items()},
         upload_dir=upload_dir,
     )
     db.session.commit()  # after reading the ids: no reload opens a transaction that lingers

@@ -129,6 +129,30 @@ def q_entry(key: str = "QE") -> Params:
     return fixed(slug=lambda w: w.q_slug, entry_id=lambda w: w.entries[key])
 
 
+def p_panel(key: str) -> Params:
+    return fixed(slug=lambda w: w.p_slug, panel_id=lambda w: w.panels[key])
+
+
+def p_panel_row(panel: str, row: str) -> Params:
+    return fixed(
+        slug=lambda w: w.p_slug,
+        panel_id=lambda w: w.panels[panel],
+        row_id=lambda w: w.panel_members[row],
+    )
+
+
+def p_panel_scope(panel: str, scope: str) -> Params:
+    return fixed(
+        slug=lambda w: w.p_slug,
+        panel_id=lambda w: w.panels[panel],
+        scope_id=lambda w: w.panel_scopes[scope],
+    )
+
+
+def p_round(round_no: int) -> Params:
+    return fixed(slug=lambda w: w.p_slug, round_no=lambda w: round_no)
+
+
 def own_token(w: World, role: str) -> dict:
     """The registrant's link token: each role holds the one of its own registration."""
     return {"token": w.tokens[role]}
@@ -386,6 +410,51 @@ TABLE: dict[str, list[Case]] = {
             post=admin_only(404),
             data={"confirmed": "1"},
         ),
+    ],
+    # --- panels and assignments (admin only; the chair sees their progress) -----------------
+    "awards_panels.panels_page": [Case("P", P, get=admin_only()), Case("Q", Q, get=admin_only())],
+    "awards_panels.create_panel": [Case("P, empty post", P, post=admin_only(400))],
+    "awards_panels.rename_panel": [
+        Case("P's panel, empty post", p_panel("P"), post=admin_only(400)),
+        Case("Q's panel under P", p_panel("Q"), post=admin_only(404), data={"name": "x"}),
+    ],
+    "awards_panels.delete_panel": [
+        Case("P's panel, not confirmed", p_panel("P"), post=admin_only(200)),
+        Case("Q's panel under P", p_panel("Q"), post=admin_only(404), data={"confirmed": "1"}),
+    ],
+    "awards_panels.add_member": [
+        Case("P's panel, empty post", p_panel("P"), post=admin_only(400)),
+        Case("Q's panel under P", p_panel("Q"), post=admin_only(404)),
+    ],
+    "awards_panels.remove_member": [
+        Case("J on P's panel, not confirmed", p_panel_row("P", "P"), post=admin_only(200)),
+        Case(
+            "Q's panel member under P's panel",
+            p_panel_row("P", "Q"),
+            post=admin_only(404),
+            data={"confirmed": "1"},
+        ),
+    ],
+    "awards_panels.add_scope": [
+        Case("P's panel, empty post", p_panel("P"), post=admin_only(400)),
+        Case("Q's panel under P", p_panel("Q"), post=admin_only(404)),
+    ],
+    "awards_panels.remove_scope": [
+        Case("P's panel's category, not confirmed", p_panel_scope("P", "P"), post=admin_only(200)),
+        Case(
+            "Q's scope under P's panel",
+            p_panel_scope("P", "Q"),
+            post=admin_only(404),
+            data={"confirmed": "1"},
+        ),
+    ],
+    "awards_panels.assignment_page": [
+        Case("P, round 1", p_round(1), get=admin_only()),
+        Case("P, no round 9", p_round(9), get=admin_only(404)),
+    ],
+    "awards_panels.assign": [
+        Case("P, round 1 of the whole jury", p_round(1), post=admin_only(409)),
+        Case("P, no round 9", p_round(9), post=admin_only(404)),
     ],
     "awards_public.winners": [
         Case("P, scoring", P, get=public()),  # "announced on ...", nothing of P's entries
