@@ -167,6 +167,28 @@ def is_answered(answer: EntryAnswer | None) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class ShownAnswer:
+    """An answer as a page shows it; `choice(locale)` is the chosen option's label."""
+
+    question: EntryQuestion
+    row: EntryAnswer
+
+    def choice(self, locale: str) -> str:
+        return choice_label(self.question, self.row.value_text, locale)
+
+
+def asked_answers(entry: Entry) -> list[tuple[EntryQuestion, ShownAnswer | None]]:
+    """The questions asked of the entry's category, in order, each with its answer (None
+    when it was left open)."""
+    answers = answers_of(entry)
+    rows: list[tuple[EntryQuestion, ShownAnswer | None]] = []
+    for question in questions_for(entry.programme, entry.category_id):
+        answer = answers.get(question.id)
+        rows.append((question, ShownAnswer(question, answer) if is_answered(answer) else None))
+    return rows
+
+
 def missing_required(entry: Entry) -> list[EntryQuestion]:
     """The required questions of the entry's category it has not answered, in order."""
     answers = answers_of(entry)

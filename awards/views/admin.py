@@ -55,6 +55,7 @@ def programme(slug):
     flag when conflicts were recorded after a category's ratification."""
     programme = access.get_programme(slug)
     links = {
+        _l("Entry form questions"): url_for("awards_questions.list_questions", slug=slug),
         _l("Jury"): url_for("jury_admin.members", slug=slug),
         _l("Conflicts of interest"): url_for("jury_admin.conflicts", slug=slug),
         _l("Scoring progress"): url_for("jury_admin.progress", slug=slug),

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from awards import storage
 from awards.forms.jury import DeclareConflictForm, SetPasswordForm, TermsForm, scorecard_form
-from awards.services import access, jury, progress, scorecards
+from awards.services import access, jury, progress, questions, scorecards
 from awards.services.scales import show_value
 from awards.services.scorecards import score_field
 from awards.timeline import Timeline
@@ -183,6 +183,7 @@ def _render_entry(programme, member, entry, *, form=None, conflict_form=None, st
         scores={s.criterion_id: s for s in card.scores} if card else {},
         form=form,
         conflict_form=conflict_form or DeclareConflictForm(formdata=None),
+        answers=questions.asked_answers(entry),
         scoring_open=Timeline.of(programme).scoring_open(now()),
         locale=locale,
     ), status
