@@ -32,7 +32,9 @@ class QuestionForm(Form):
         _l("Key"),
         filters=[one_line],
         validators=[InputRequired(REQUIRED), Length(max=40)],
-        description=_l("Lowercase letters, digits and underscores; the column in exports."),
+        description=_l(
+            "Lowercase letters, digits and underscores; the export column is q_ and the key."
+        ),
     )
     kind = SelectField(
         _l("Kind of answer"),

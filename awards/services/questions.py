@@ -134,6 +134,13 @@ def questions_for(programme: Programme, category_id: int | None) -> list[EntryQu
     return [q for q in programme_questions(programme) if q.asks(category_id)]
 
 
+def scope_labels(programme: Programme, asked: Iterable[EntryQuestion], locale: str) -> dict:
+    """Question id -> the names of the categories it is asked of, in `locale`, joined by
+    commas; "" for a question of every category."""
+    names = {c.id: c.name(locale) for c in programme.categories}
+    return {q.id: ", ".join(names[c] for c in q.category_ids if c in names) for q in asked}
+
+
 def answer_counts(programme: Programme) -> dict[int, int]:
     """Question id -> how many entries answered it (one query)."""
     rows = db.session.execute(
@@ -185,7 +192,10 @@ def asked_answers(entry: Entry) -> list[tuple[EntryQuestion, ShownAnswer | None]
     rows: list[tuple[EntryQuestion, ShownAnswer | None]] = []
     for question in questions_for(entry.programme, entry.category_id):
         answer = answers.get(question.id)
-        rows.append((question, ShownAnswer(question, answer) if is_answered(answer) else None))
+        shown = (
+            ShownAnswer(question, answer) if answer is not None and is_answered(answer) else None
+        )
+        rows.append((question, shown))
     return rows
 
 

@@ -15,7 +15,7 @@ from flask_login import current_user
 from awards.forms.entries import ScreeningForm
 from awards.forms.programmes import METHOD_LABELS
 from awards.models import ENTRY_STATES, Programme
-from awards.services import access, criteria, programmes, screening
+from awards.services import access, criteria, programmes, questions, screening
 from awards.services import entries as entry_rules
 from awards.services import ratification as decisions
 from awards.timeline import Timeline
@@ -141,7 +141,7 @@ def _export_entries(slug: str, fmt: str):
         format=fmt,
     )
     return spreadsheets.download(
-        screening.export_table(found),
+        screening.export_table(found, questions.programme_questions(programme)),
         fmt,
         filename=f"{programme.slug}-entries",
         locale=current_locale(),

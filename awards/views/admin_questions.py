@@ -38,13 +38,14 @@ BASE = "/programmes/<slug>/questions"
 def list_questions(slug):
     """The programme's questions in order, with their kind, scope and answer count."""
     programme = access.get_programme(slug)
+    asked = questions.programme_questions(programme)
     return render_template(
         "awards/admin/questions.html",
         programme=programme,
-        questions=questions.programme_questions(programme),
+        questions=asked,
+        scopes=questions.scope_labels(programme, asked, current_locale()),
         counts=questions.answer_counts(programme),
         kinds=KIND_LABELS,
-        category_names={c.id: c.name(current_locale()) for c in programme.categories},
         submissions_started=Timeline.of(programme).phase(now()) != "upcoming",
         locked=scoring_started(programme),
     )

@@ -309,7 +309,6 @@ def _form_page(form: EntryForm, programme, entry, asked):
     category_id = form.category.data if entry is not None else None
     shown = [q for q in asked if entry is None or q.asks(category_id)]
     answers = questions.answers_of(entry) if entry is not None else {}
-    names = {c.id: c.name(current_locale()) for c in programme.categories}
     return (
         render_template(
             "awards/entrant/entry_form.html",
@@ -318,7 +317,7 @@ def _form_page(form: EntryForm, programme, entry, asked):
             entry=entry,
             questions=shown,
             answers=answers,
-            category_names=names,
+            scopes=questions.scope_labels(programme, shown, current_locale()),
             field_name=questions.field_name,
         ),
         status,
