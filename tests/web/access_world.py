@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 
 from awards import storage
-from awards.models import Conflict, Entry, JuryMember, Programme
+from awards.models import Conflict, Entry, EntryAnswer, EntryQuestion, JuryMember, Programme
 from core.accounts.models import User
 from core.audit.services import record
 from core.extensions import db
@@ -110,6 +110,7 @@ class World:
     invoices: dict[str, str]  # entrant / entrant2 -> their invoice number
     member_org_id: int
     message_id: int
+    questions: dict[str, int]  # P, Q -> the id of the programme's file question
     upload_dir: str
     mail_subject: str = "MARKER-MAIL-SUBJECT"
     audit_note: str = "MARKER-AUDIT-NOTE"
@@ -166,6 +167,25 @@ def _entry(programme: Programme, owner: User, key: str, status: str, at: datetim
     return entry
 
 
+def _file_question(programme: Programme, entries: list[Entry], at: datetime) -> EntryQuestion:
+    """A PDF question of `programme`, answered by each of `entries` with a stored PDF."""
+    question = EntryQuestion(
+        programme_id=programme.id, key="plan", kind="file", label_nl="Plan", label_en="Plan",
+        created_at=at,
+    )  # fmt: skip
+    db.session.add(question)
+    db.session.flush()
+    for entry in entries:
+        stored = storage.save_pdf(io.BytesIO(pdf_bytes()), "plan.pdf")
+        db.session.add(
+            EntryAnswer(
+                entry_id=entry.id, question_id=question.id, value_text="",
+                file_key=stored.key, file_name=stored.name, file_size=stored.size, updated_at=at,
+            )
+        )  # fmt: skip
+    return question
+
+
 def _member(programme, user, role, at, affiliation="") -> JuryMember:
     member = JuryMember(
         programme=programme,
@@ -219,6 +239,10 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
         "QJ": _member(q, qj_user, "member", at),
     }
     db.session.flush()
+    questions = {
+        "P": _file_question(p, [e for k, e in entries.items() if k != "QE"], at).id,
+        "Q": _file_question(q, [entries["QE"]], at).id,
+    }
     admin = users[ADMIN]
     conflicts = {
         "JX-X": _conflict(members["JX"], entries["X"], "declared", "upheld", admin, at),
@@ -312,6 +336,7 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
         invoices=invoices,
         member_org_id=organisation.id,
         message_id=message.id,
+        questions=questions,
         upload_dir=upload_dir,
     )
     db.session.commit()  # after reading the ids: no reload opens a transaction that lingers
