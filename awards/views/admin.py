@@ -171,6 +171,7 @@ def _entry_page(programme, entry, form):
         form=form,
         label=entry_rules.status_label,
         screenable=screening.screenable(entry),
+        answers=questions.asked_answers(entry),
     )
 
 

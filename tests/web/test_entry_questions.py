@@ -506,3 +506,10 @@ def test_the_entries_export_has_a_column_per_question(judged, app, make_user, lo
     assert rows[1][-6:] == ["Team Data", "", "Zorg", "12.50", "", "plan.pdf"]
     xlsx = c.get("/admin/programmes/cda-2025/entries.xlsx")
     assert xlsx.status_code == 200
+
+
+def test_the_admin_screening_page_shows_the_answers(judged, app, make_user, login):
+    _programme, _questions, entry, _juror, _barred = judged
+    c = login(make_user("admin@ddma.nl", admin=True, locale="en"), app.test_client())
+    page = c.get(f"/admin/programmes/cda-2025/entries/{entry.id}", headers=EN).text
+    assert "Question team" in page and "Team Data" in page and "plan.pdf" in page
