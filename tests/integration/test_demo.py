@@ -12,6 +12,7 @@ from flask import g
 from awards.models import (
     Category,
     Entry,
+    EntryQuestion,
     JuryMember,
     Nomination,
     Programme,
@@ -28,7 +29,18 @@ from demo.services import ADMIN, CHAIR, DEMO_PASSWORD, ENTRANT, JUROR
 from events.models import Event, Registration
 
 LOADED_AT = datetime(2025, 11, 20, 10, 0, tzinfo=UTC)
-MODELS = (Programme, Category, Entry, JuryMember, User, Scorecard, Score, Nomination, Ratification)
+MODELS = (
+    Programme,
+    Category,
+    Entry,
+    JuryMember,
+    User,
+    Scorecard,
+    Score,
+    Nomination,
+    Ratification,
+    EntryQuestion,
+)
 
 
 def counts():
@@ -73,6 +85,7 @@ def test_loading_twice_changes_nothing(app, demo):
         "scores": 192,
         "nominations": 6,
         "ratifications": 2,
+        "entry_questions": 2,
     }
     events_before = event_counts()
     second = app.test_cli_runner().invoke(args=["demo", "load"])
@@ -122,6 +135,10 @@ def test_2026_is_open_for_submissions(app, demo, clock):
     programme = db.session.scalar(sa.select(Programme).where(Programme.slug == "cda-2026"))
     assert Timeline.of(programme).phase(clock()) == "submissions"
     assert [c.slug for c in programme.categories] == ["data-transformation", "data-innovation"]
+    asked = db.session.scalars(
+        sa.select(EntryQuestion).where(EntryQuestion.programme_id == programme.id)
+    )
+    assert sorted((q.key, q.kind) for q in asked) == [("case_url", "url"), ("team_size", "number")]
 
 
 @pytest.mark.parametrize("email", [ADMIN[0], CHAIR, JUROR, ENTRANT[0]])
