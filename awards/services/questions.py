@@ -451,7 +451,7 @@ def save_answers(
     now: datetime,
 ) -> None:
     """Write the answers to the questions of the entry's category (questions of other
-    categories keep what they had). Raises InvalidInput (see `check_answers`; a submitted
+    categories keep what they had); a question left open has no row. Raises InvalidInput (see `check_answers`; a submitted
     entry must answer every required question); a replaced or removed PDF is deleted once
     the transaction commits."""
     questions = questions_for(entry.programme, entry.category_id)
@@ -464,7 +464,6 @@ def save_answers(
         row = current.get(question.id)
         if row is None:
             row = EntryAnswer(entry_id=entry.id, question_id=question.id, value_text="")
-            db.session.add(row)
         if question.kind == "file":
             if answer.file is not None or answer.remove_file:
                 release_after_commit(row.file_key)
@@ -478,4 +477,9 @@ def save_answers(
         else:
             row.value_text = answer.text.strip()
         row.updated_at = now
+        if not is_answered(row):  # an open question keeps no row (counts stay true)
+            if row.id is not None:
+                db.session.delete(row)
+        elif row.id is None:
+            db.session.add(row)
     db.session.flush()
