@@ -514,3 +514,24 @@ def test_the_admin_screening_page_shows_the_answers(judged, app, make_user, logi
     c = login(make_user("admin@ddma.nl", admin=True, locale="en"), app.test_client())
     page = c.get(f"/admin/programmes/cda-2025/entries/{entry.id}", headers=EN).text
     assert "Question team" in page and "Team Data" in page and "plan.pdf" in page
+
+
+def test_a_question_required_after_submission_is_asked_on_the_next_edit(entrant):
+    programme, questions, _user, client = entrant
+    client.post("/awards/cda-2025/entries/new", data=fields(programme, questions, team="Team Data"))
+    entry = only_entry()
+    client.post(f"/awards/cda-2025/entries/{entry.id}/submit")
+    late = make_question(programme, "late", "short_text", required=True, position=9)
+    db.session.commit()
+    assert only_entry().status == "submitted"  # not sent back to draft
+    response = client.post(
+        f"/awards/cda-2025/entries/{entry.id}/edit",
+        data=fields(programme, questions, team="Team Data"),
+        headers=EN,
+    )
+    assert response.status_code == 400
+    assert "Question late (required to submit)" in response.text
+    data = fields(programme, questions, team="Team Data")
+    data[f"q_{late.id}"] = "Laat antwoord"
+    assert client.post(f"/awards/cda-2025/entries/{entry.id}/edit", data=data).status_code == 302
+    assert all_answers()["late"].value_text == "Laat antwoord"
