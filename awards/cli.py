@@ -90,11 +90,17 @@ def load_programme_command(file: Path) -> None:
                  scoring_close, publish_at}  ISO 8601; without an offset
                  a time is wall-clock time in `timezone`
       method?, trim?, quorum?   aggregation defaults
-      criteria: [{key, name: {nl, en}, weight, min, max, step, rubric?: {nl, en}}]
+      criteria: [{key, name: {nl, en}, weight, min, max, step, rubric?: {nl, en},
+                  round?}]   round: asked only in that round
       categories: [{slug, name: {nl, en}, shortlist_size, description?: {nl, en}}]
       jury: [{email, name, affiliation?, role?: chair|member}]
       entries: [{ref, category, organisation, title, status, summary?}]
       jury_terms?: {nl, en}
+      rounds?: [{name: {nl, en}, scoring_open, scoring_close, quorum,
+                 assignment?: all|panels|auto, jurors_per_entry?}]  the first
+                 opens at timeline.scoring_open, the last closes at
+                 timeline.scoring_close with the programme's quorum
+      panels?: [{name, round, members: [e-mail], categories: [slug]}]
 
     Everything is checked first; every problem is printed with its JSON path and
     nothing changes (exit status 1). Otherwise criteria, categories, jurors and
@@ -120,8 +126,9 @@ def import_scores_command(programme_slug: str, file: Path) -> None:
 
     \b
     Columns: entry (entry ref), juror (e-mail), criterion (key), score,
-    and optionally comment. One line per entry, juror and criterion;
-    every entry/juror pair needs a line for every criterion.
+    and optionally comment and round (the round's number; 1 when left out).
+    One line per entry, juror, criterion and round; every entry/juror pair of a
+    round needs a line for every criterion asked in that round.
 
     All or nothing: every bad line is reported with its line number and reason
     (unknown entry, juror or criterion; score not a number, outside the scale or
@@ -166,18 +173,28 @@ def import_scores_command(programme_slug: str, file: Path) -> None:
     show_default=True,
     help="table: aligned text; csv; json: a list of objects.",
 )
-def results_command(programme_slug: str, method: str | None, trim: int | None, fmt: str) -> None:
+@click.option(
+    "--comments",
+    is_flag=True,
+    help="Add the jurors' comments (with their names) once scoring has closed.",
+)
+def results_command(
+    programme_slug: str, method: str | None, trim: int | None, fmt: str, comments: bool
+) -> None:
     """Print the leaderboard of every category of PROGRAMME (slug).
 
     \b
     Columns: category, rank, entry, organisation, title, total, scorecards,
-    sufficient, disagreement, then one column per criterion key.
+    sufficient, disagreement, then one column per criterion key (and, with
+    --comments once scoring has closed, the jurors' comments).
     Totals and aggregates are rounded to two decimals (half up). Only submitted
     scorecards of eligible entries count, not those of jurors barred by a
     conflict; entries below quorum have no rank.
     """
     programme = find_programme(programme_slug)
-    fields, rows = export_rows(programme, method=method, trim=trim)
+    fields, rows = export_rows(
+        programme, method=method, trim=trim, now=now() if comments else None, comments=comments
+    )
     click.echo(render(fields, rows, fmt), nl=False)
 
 

@@ -207,6 +207,8 @@ class Scorecard(Model):
     round_no: Mapped[int] = mapped_column(default=1, server_default="1")
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")
     comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # the chair shares the overall comment with the entrant (`awards.services.deliberation`)
+    feedback_shared: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -226,6 +228,8 @@ class Score(Model):
     criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("criteria.id", ondelete="CASCADE"))
     value: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))
     comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # the chair shares this criterion's comment with the entrant
+    feedback_shared: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     scorecard: Mapped[Scorecard] = relationship(back_populates="scores")
     criterion: Mapped[Criterion] = relationship()
@@ -285,9 +289,11 @@ class Round(Model):
 
     A programme without rounds is one round made of its own fields (scoring window, quorum,
     every criterion, the whole jury): nothing needs a row until a second round is added.
-    From then on every round has its row, round 1 included, and `awards.services.rounds`
-    keeps the programme's scoring window and quorum equal to the final round's (so the
-    timeline, ratification and publication read the final round).
+    From then on every round has its row, round 1 included (written from the programme's
+    fields), and `awards.services.rounds` keeps `programme.scoring_open_at` equal to the
+    first round's `scoring_open_at`, and `programme.scoring_close_at` and `programme.quorum`
+    equal to the final round's `scoring_close_at` and `quorum` (so the timeline,
+    ratification and publication read the final round).
     """
 
     __tablename__ = "rounds"

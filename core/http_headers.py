@@ -14,8 +14,8 @@ from flask import Flask, Response, request
 from flask_login import current_user
 
 # Pages that show the same to every anonymous visitor: the home page, event pages and their
-# public calendar file, programme pages, the winners page (after the embargo) and the
-# privacy page.
+# public calendar file, programme pages, the winners page (after the embargo) with its
+# embeddable fragment and feeds, and the privacy page.
 PUBLIC_PAGES = frozenset(
     {
         "site.home",
@@ -25,6 +25,9 @@ PUBLIC_PAGES = frozenset(
         "events.ics",
         "entrant.programme",
         "awards_public.winners",
+        "awards_public.winners_embed",
+        "awards_public.winners_atom",
+        "awards_public.winners_rss",
         "privacy.page",
     }
 )

@@ -11,8 +11,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from awards.models import Entry, JuryMember, Programme
-from awards.services import questions, ratification
+from awards.services import questions, ratification, rounds
 from awards.services.programme_upsert import load_programme
+from awards.services.results import leaderboard, load_board_data
 from awards.services.score_import import import_scores
 from core.accounts.models import User
 from core.clock import local
@@ -90,6 +91,9 @@ def programme_2026(now: datetime, phase: str = "submissions") -> dict:
         for entry in doc["entries"]
         if entry["status"] == "eligible"
     ]
+    # 2026 is judged in one round by the whole jury: its timeline is the round
+    doc.pop("rounds", None)
+    doc.pop("panels", None)
     doc.update(
         slug="cda-2026",
         name="Customer Data Awards 2026",
@@ -133,22 +137,29 @@ def accept_terms(programme: Programme, user: User, *, now: datetime) -> JuryMemb
 
 
 def decide_2025(programme: Programme, chair: User) -> list[str]:
-    """Import the scores and let the chair shortlist and ratify, for categories not yet ratified.
-
-    Runs at a moment between the close of scoring and the announcement, as it happened."""
+    """Import the scores and let the chair advance, shortlist and ratify, for categories not
+    yet ratified, each at a moment of the timeline as it happened: the panels hand in their
+    longlist scorecards the day before the longlist closes; the day after, the chair advances
+    each category's best entries of the longlist (as many as its shortlist holds) to the
+    final; the whole jury hands in its final scorecards the day before scoring closes; the
+    day after that, the chair shortlists and ratifies from the final round's results."""
     done = ratification.ratifications_by_category(programme)
     pending = [c for c in programme.categories if c.id not in done]
     if not pending:
         return ["Customer Data Awards 2025: already ratified, left as it is."]
-    moment = programme.scoring_close_at + timedelta(days=1)
+    longlist, final = rounds.rounds_of(programme)
     notes = []
-    if not done:
-        # the jury handed in its scorecards the day before scoring closed
-        with SCORES_FILE.open(encoding="utf-8", newline="") as lines:
-            summary = import_scores(
-                programme, lines, now=programme.scoring_close_at - timedelta(days=1), actor=None
-            )
-        notes.append(f"Imported {summary.lines} demo scores.")
+    for info in (longlist, final):
+        if info is final:
+            notes += _advance_2025(programme, pending, chair, longlist, final)
+        summary = import_scores(
+            programme,
+            _round_lines(info.position),
+            now=info.scoring_close_at - timedelta(days=1),
+            actor=None,
+        )
+        notes.append(f"Imported {summary.lines} demo scores of the {info.name_en.lower()}.")
+    moment = programme.scoring_close_at + timedelta(days=1)
     entries = {e.ref: e for e in _entries(programme)}
     for category in pending:
         nominees, winner, citation_nl, citation_en = RESULTS_2025[category.slug]
@@ -164,6 +175,27 @@ def decide_2025(programme: Programme, chair: User) -> list[str]:
             citation_en=citation_en,
         )
         notes.append(f"{category.name_en}: winner {entries[winner].organisation}.")
+    return notes
+
+
+def _round_lines(round_no: int) -> list[str]:
+    """The header and the lines of round `round_no` of the demo scores (its first column)."""
+    lines = SCORES_FILE.read_text(encoding="utf-8").splitlines(keepends=True)
+    return [lines[0], *(line for line in lines[1:] if line.startswith(f"{round_no},"))]
+
+
+def _advance_2025(programme, categories, chair: User, longlist, final) -> list[str]:
+    """The chair advances the best-ranked longlist entries of each category (as many as its
+    shortlist holds) into the final, between the two rounds."""
+    moment = longlist.scoring_close_at + timedelta(hours=17)
+    assert moment < final.scoring_open_at
+    data = load_board_data(programme, longlist.position)
+    notes = []
+    for category in categories:
+        ranked = [r for r in leaderboard(programme, category, data=data) if r.rank is not None]
+        best = [r.entry.id for r in ranked[: category.shortlist_size]]
+        rounds.advance(programme, category, final.position, best, actor=chair, now=moment)
+        notes.append(f"{category.name_en}: {len(best)} entries advanced to the final.")
     return notes
 
 

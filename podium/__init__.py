@@ -13,9 +13,11 @@ from sqlalchemy import event
 
 from awards.cli import awards_cli
 from awards.views import admin as awards_admin
+from awards.views import admin_editions as awards_editions
 from awards.views import admin_questions as awards_questions
+from awards.views import admin_rounds as awards_rounds
 from awards.views import admin_setup as awards_setup
-from awards.views import entrant, jury, jury_admin, public, results
+from awards.views import deliberation, entrant, jury, jury_admin, public, results
 from core import config, http_headers, templating, transport, unit_of_work
 from core.accounts import views as accounts
 from core.accounts.auth import load_user
@@ -49,7 +51,10 @@ BLUEPRINTS = (
     awards_admin,
     awards_setup,
     awards_questions,
+    awards_editions,
+    awards_rounds,
     results,
+    deliberation,
     public,
     events,
     events_admin,

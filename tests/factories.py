@@ -349,9 +349,11 @@ def make_scorecard(
     status: str = "submitted",
     at: datetime | None = None,
     comment: str = "",
+    round_no: int = 1,
 ) -> Scorecard:
-    """`member`'s scorecard for `entry`: `values` per criterion in order (one value for all),
-    updated (and, when submitted, submitted) `at` (the clock's time unless given)."""
+    """`member`'s scorecard for `entry` in round `round_no`: `values` per criterion in order
+    (one value for all), updated (and, when submitted, submitted) `at` (the clock's time
+    unless given)."""
     at = at or now()
     criteria = entry.programme.criteria
     if not isinstance(values, tuple):
@@ -361,6 +363,7 @@ def make_scorecard(
         entry=entry,
         status=status,
         comment=comment,
+        round_no=round_no,
         updated_at=at,
         submitted_at=at if status == "submitted" else None,
     )

@@ -141,3 +141,69 @@ class CriterionForm(Form):
     )
     step = LocalDecimalField(_l("Step"), default=1, validators=[InputRequired(REQUIRED)])
     position = _position()
+    round_no = SelectField(
+        _l("Asked in"),
+        coerce=lambda value: round_choice(value),
+        choices=[],
+        description=_l("A criterion can be asked in every round or in one round only."),
+    )
+
+
+ASSIGNMENT_LABELS = {
+    "all": _l("The whole jury"),
+    "panels": _l("Panels (each scores its categories or entries)"),
+    "auto": _l("Automatic assignment (a number of jurors per entry)"),
+}
+
+
+class RoundForm(Form):
+    """A judging round (`awards.services.rounds`): its names, scoring window, quorum and who
+    scores it."""
+
+    name_nl = StringField(
+        _l("Name (Dutch)"),
+        filters=[one_line],
+        validators=[InputRequired(REQUIRED), Length(max=120)],
+        description=_l("For example Longlist, Shortlist or Finale."),
+    )
+    name_en = StringField(
+        _l("Name (English)"),
+        filters=[one_line],
+        validators=[InputRequired(REQUIRED), Length(max=120)],
+    )
+    scoring_open_at = _moment(_l("Scoring opens"))
+    scoring_close_at = _moment(_l("Scoring closes"))
+    quorum = WholeNumberField(
+        _l("Quorum"),
+        default=3,
+        minimum=1,
+        maximum=100,
+        validators=[InputRequired(REQUIRED)],
+        description=_l("Submitted scorecards an entry needs in this round before it is ranked."),
+    )
+    assignment = SelectField(
+        _l("Who scores"),
+        choices=[SelectChoice(k, v) for k, v in ASSIGNMENT_LABELS.items()],
+        default="all",
+    )
+    jurors_per_entry = WholeNumberField(
+        _l("Jurors per entry"),
+        minimum=1,
+        maximum=100,
+        validators=[Optional()],
+        description=_l("Only with automatic assignment."),
+    )
+
+
+def round_choice(value):
+    """The criterion form's round: "" (every round) -> None, else the round's number."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def criterion_round_choices(numbers) -> list[SelectChoice]:
+    """The choices of a criterion's round: every round, or one of `numbers`."""
+    return [SelectChoice("", _l("Every round"))] + [
+        SelectChoice(str(n), _l("Round %(n)s only", n=n)) for n in numbers
+    ]

@@ -32,3 +32,18 @@ class RatifyForm(Form):
     citation_en = TextAreaField(_l("Citation (English)"), validators=[Length(max=5000)])
     method = HiddenField()
     trim = HiddenField()
+
+
+class AdvanceForm(Form):
+    """The entries of a category that go on to the next round (ticked) — the rounds service
+    says which may."""
+
+    entries = SelectMultipleField(
+        _l("Entries that go on to the next round"),
+        coerce=int,
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    method = HiddenField()
+    trim = HiddenField()

@@ -54,19 +54,21 @@ def conflicted_entry_ids(programme: Programme, user) -> set[int]:
     return barred_entry_ids(member) if member is not None else set()
 
 
-def results_hidden_from(programme: Programme, user, *, now) -> set[int]:
+def results_hidden_from(programme: Programme, user, *, now, closes_at=None) -> set[int]:
     """Entry ids the results pages must leave out for `user`; NotAllowed when they may not
     see results at all.
 
     Admins see results at any time, the chair once scoring has closed (before that, a
-    leaderboard with few scorecards would show single jurors' scores); neither sees the
+    leaderboard with few scorecards would show single jurors' scores) — the programme's
+    scoring, or with `closes_at` a round's (`awards.services.rounds`); neither sees the
     entries they are barred from by a conflict of interest (`conflicted_entry_ids`: an
     admin only when also on the jury). Everyone else: NotAllowed.
     """
     member = require_chair_or_admin(programme, user)
     if member is None:  # an admin off the jury
         return set()
-    if not getattr(user, "is_admin", False) and not Timeline.of(programme).scoring_closed(now):
+    closed = Timeline.of(programme).scoring_closed(now) if closes_at is None else now >= closes_at
+    if not getattr(user, "is_admin", False) and not closed:
         raise NotAllowed(
             _l(
                 "The chair sees the results once scoring has closed; until then, follow the progress page."

@@ -18,12 +18,13 @@ from flask_babel import lazy_gettext as _l
 
 from awards.models import Criterion, Entry, Programme, Scorecard
 from awards.services.programmes import require_admin, taken, write_fields
+from awards.services.rounds import rounds_of
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput
 from core.extensions import db
 
 KEY = re.compile(r"^[a-z0-9_]+$")
-SCALE_FIELDS = ("key", "weight", "min_score", "max_score", "step")
+SCALE_FIELDS = ("key", "weight", "min_score", "max_score", "step", "round_no")
 LIMIT = Decimal(1_000_000)
 
 
@@ -48,6 +49,7 @@ class CriterionData:
     max_score: Decimal = Decimal(10)
     step: Decimal = Decimal(1)
     position: int = 0
+    round_no: int | None = None  # asked only in this round (`awards.services.rounds`)
 
 
 def scoring_started(programme: Programme) -> bool:
@@ -94,6 +96,10 @@ def save_criterion(
         if not getattr(data, name).strip():
             errors[name] = _l("This field is required.")
     errors.update(_scale_errors(data))
+    if data.round_no is not None and data.round_no not in {
+        r.position for r in rounds_of(programme)
+    }:
+        errors["round_no"] = _l("The programme has no such round.")
     if errors:
         raise InvalidInput(errors, code="invalid_criterion")
     if (

@@ -13,11 +13,20 @@ The document (keys marked ? are optional)::
                   "scoring_close": ..., "publish_at": ...},
      "method"?: "mean", "trim"?: 1, "quorum"?: 3,
      "criteria": [{"key", "name": {"nl", "en"}, "weight", "min", "max", "step",
-                   "rubric"?: {"nl", "en"}}],
+                   "rubric"?: {"nl", "en"}, "round"?: 2}],
      "categories": [{"slug", "name": {"nl", "en"}, "shortlist_size", "description"?: {..}}],
      "jury": [{"email", "name", "affiliation"?, "role"?: "chair" | "member"}],
      "entries": [{"ref", "category", "organisation", "title", "status", "summary"?}],
-     "jury_terms"?: {"nl", "en"}}
+     "jury_terms"?: {"nl", "en"},
+     "rounds"?: [{"name": {"nl", "en"}, "scoring_open", "scoring_close", "quorum",
+                  "assignment"?: "all" | "panels" | "auto", "jurors_per_entry"?}],
+     "panels"?: [{"name", "round", "members": [e-mail], "categories": [slug]}]}
+
+Rounds (`awards.services.rounds`): without "rounds" the programme is one round made of its
+timeline and quorum. With them, the timeline's scoring_open must be the first round's and its
+scoring_close (and the quorum, when given) the final round's. A criterion with "round" is asked
+only in that round. A panel scores its categories in a round whose assignment is "panels"; its
+members must be on the jury.
 
 Times are ISO 8601; with an offset they are exact, without one they are wall-clock time in
 `timezone`. Decimals (weight, min, max, step) may be JSON numbers or strings.
@@ -34,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 
-from awards.models import ENTRY_STATES, JURY_ROLES
+from awards.models import ENTRY_STATES, JURY_ROLES, ROUND_ASSIGNMENTS
 from awards.scoring import METHODS
 from awards.services.results_export import CSV_FIELDS
 from awards.timeline import Timeline
@@ -236,6 +245,8 @@ class ProgrammeSpec:
     categories: list[dict] = field(default_factory=list)
     jury: list[dict] = field(default_factory=list)
     entries: list[dict] = field(default_factory=list)
+    rounds: list[Any] = field(default_factory=list)  # empty: one round of the timeline
+    panels: list[Any] = field(default_factory=list)
 
 
 def _timeline(check: Checker, doc: dict, tz: ZoneInfo | None) -> dict[str, datetime]:
@@ -258,7 +269,9 @@ def _timeline(check: Checker, doc: dict, tz: ZoneInfo | None) -> dict[str, datet
 
 
 def _criterion(check: Checker, raw, path: str) -> dict | None:
-    item = check.obj(raw, path, ("key", "name", "weight", "min", "max", "step"), ("rubric",))
+    item = check.obj(
+        raw, path, ("key", "name", "weight", "min", "max", "step"), ("rubric", "round")
+    )
     if item is None:
         return None
     key = check.text(item, "key", f"{path}.key", max_len=40, pattern=KEY)
@@ -284,7 +297,103 @@ def _criterion(check: Checker, raw, path: str) -> dict | None:
         "min_score": low,
         "max_score": high,
         "step": step,
+        "round_no": check.integer(item, "round", f"{path}.round", minimum=1, maximum=20),
     }
+
+
+def _round(check: Checker, raw, path: str, tz: ZoneInfo | None) -> dict | None:
+    item = check.obj(
+        raw,
+        path,
+        ("name", "scoring_open", "scoring_close", "quorum"),
+        ("assignment", "jurors_per_entry"),
+    )
+    if item is None:
+        return None
+    return {
+        "name": check.bilingual(item, "name", f"{path}.name", max_len=120),
+        "scoring_open_at": read_moment(check, item.get("scoring_open"), f"{path}.scoring_open", tz)
+        if "scoring_open" in item
+        else None,
+        "scoring_close_at": read_moment(
+            check, item.get("scoring_close"), f"{path}.scoring_close", tz
+        )
+        if "scoring_close" in item
+        else None,
+        "quorum": check.integer(item, "quorum", f"{path}.quorum", minimum=1, maximum=100),
+        "assignment": check.choice(
+            item, "assignment", f"{path}.assignment", ROUND_ASSIGNMENTS, default="all"
+        ),
+        "jurors_per_entry": check.integer(
+            item, "jurors_per_entry", f"{path}.jurors_per_entry", minimum=1, maximum=100
+        ),
+    }
+
+
+def _panel(check: Checker, raw, path: str) -> dict | None:
+    item = check.obj(raw, path, ("name", "round", "members", "categories"))
+    if item is None:
+        return None
+    members = [
+        _email(check, email, f"{path}.members[{i}]")
+        for i, email in enumerate(check.items(item, "members", f"{path}.members"))
+    ]
+    categories = [
+        check.text({"slug": slug}, "slug", f"{path}.categories[{i}]", max_len=80, pattern=SLUG)
+        for i, slug in enumerate(check.items(item, "categories", f"{path}.categories"))
+    ]
+    return {
+        "name": check.text(item, "name", f"{path}.name", max_len=120),
+        "round": check.integer(item, "round", f"{path}.round", minimum=1, maximum=20),
+        "members": members,
+        "categories": categories,
+    }
+
+
+def _rounds_problems(check: Checker, spec: ProgrammeSpec) -> None:
+    """How the rounds, panels and criteria's rounds disagree with each other, the timeline
+    and the jury (the rounds' own order is checked when they are saved)."""
+    count = len(spec.rounds) or 1
+    for i, c in enumerate(spec.criteria):
+        if c and c["round_no"] is not None and c["round_no"] > count:
+            check.bad(f"criteria[{i}].round", f"the programme has {count} round(s)")
+    complete = [r for r in spec.rounds if r is not None]
+    if spec.rounds and len(complete) == len(spec.rounds):
+        first, last = complete[0], complete[-1]
+        timeline = spec.timeline
+        if first["scoring_open_at"] and timeline.get("scoring_open_at") not in (
+            None,
+            first["scoring_open_at"],
+        ):
+            check.bad("timeline.scoring_open", "must be the first round's scoring_open")
+        if last["scoring_close_at"] and timeline.get("scoring_close_at") not in (
+            None,
+            last["scoring_close_at"],
+        ):
+            check.bad("timeline.scoring_close", "must be the final round's scoring_close")
+        if "quorum" in spec.settings and last["quorum"] not in (None, spec.settings["quorum"]):
+            check.bad("quorum", "must be the final round's quorum")
+    emails = {j["email"] for j in spec.jury if j}
+    slugs = {c["slug"] for c in spec.categories if c}
+    for i, panel in enumerate(spec.panels):
+        if panel is None:
+            continue
+        number = panel["round"]
+        if number is not None:
+            info = spec.rounds[number - 1] if number <= len(spec.rounds) else None
+            if number > count:
+                check.bad(f"panels[{i}].round", f"the programme has {count} round(s)")
+            elif info is None or info["assignment"] != "panels":
+                check.bad(f"panels[{i}].round", "that round is not scored by panels")
+        for j, email in enumerate(panel["members"]):
+            if email is not None and email not in emails:
+                check.bad(f"panels[{i}].members[{j}]", f"{email} is not on the jury")
+        for j, slug in enumerate(panel["categories"]):
+            if slug is not None and slug not in slugs:
+                check.bad(f"panels[{i}].categories[{j}]", f"unknown category {slug}")
+    check.unique(
+        [(f"panels[{i}].name", p and p["name"]) for i, p in enumerate(spec.panels)], "name"
+    )
 
 
 def _category(check: Checker, raw, path: str) -> dict | None:
@@ -356,7 +465,9 @@ def parse_programme(data) -> ProgrammeSpec:
     """The checked document; raises ProgrammeFileError with every problem found."""
     check = Checker()
     required = ("slug", "name", "timezone", "timeline", "criteria", "categories", "jury", "entries")
-    doc = check.obj(data, "", required, ("jury_terms", "method", "trim", "quorum"))
+    doc = check.obj(
+        data, "", required, ("jury_terms", "method", "trim", "quorum", "rounds", "panels")
+    )
     if doc is None:
         raise ProgrammeFileError(check.problems)
     timezone = check.text(doc, "timezone", "timezone", max_len=64)
@@ -382,6 +493,16 @@ def parse_programme(data) -> ProgrammeSpec:
             parse(check, raw, f"{name}[{i}]") for i, raw in enumerate(check.items(doc, name, name))
         ]
         setattr(spec, name, parsed)
+    zone = read_zone(Checker(), timezone)  # a bad zone is reported once, above
+    spec.rounds = [
+        _round(check, raw, f"rounds[{i}]", zone)
+        for i, raw in enumerate(check.items(doc, "rounds", "rounds"))
+    ]
+    spec.panels = [
+        _panel(check, raw, f"panels[{i}]")
+        for i, raw in enumerate(check.items(doc, "panels", "panels"))
+    ]
+    _rounds_problems(check, spec)
     slugs = {c["slug"] for c in spec.categories if c and c["slug"]}
     entries = [
         _entry(check, raw, f"entries[{i}]", slugs)

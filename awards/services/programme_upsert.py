@@ -21,7 +21,19 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from awards import scoring
-from awards.models import Category, Criterion, Entry, JuryMember, Programme, Score
+from awards.models import (
+    Assignment,
+    Category,
+    Criterion,
+    Entry,
+    JuryMember,
+    Panel,
+    PanelMember,
+    PanelScope,
+    Programme,
+    Round,
+    Score,
+)
 from awards.services.conflicts import detect_conflicts_for_programme
 from awards.services.criteria import CriterionData, save_criterion
 from awards.services.loader import ProgrammeFileError, ProgrammeSpec, parse_programme
@@ -32,12 +44,19 @@ from awards.services.programmes import (
     save_category,
     save_programme,
 )
+from awards.services.rounds import (
+    RoundData,
+    follow_programme,
+    round_entries_query,
+    round_rows,
+    save_rounds,
+)
 from core.accounts.models import User
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput
 from core.extensions import db
 
-KINDS = ("criteria", "categories", "jury", "entries")
+KINDS = ("rounds", "criteria", "categories", "jury", "entries", "panels")
 BILINGUAL = {"name_nl": "name.nl", "name_en": "name.en"}
 # a save function's field -> its place in the document
 PROGRAMME_PATHS = {
@@ -201,10 +220,12 @@ def apply_programme(spec: ProgrammeSpec, *, now: datetime, actor=None) -> LoadSu
             raise _refused(error, "", PROGRAMME_PATHS) from error
     assert programme is not None
     summary = LoadSummary(programme, created, programme_changed=not created and changed)
+    _rounds(programme, spec, summary, now, actor)
     _criteria(programme, spec, summary, now, actor)
     categories = _categories(programme, spec, summary, now, actor)
     _jury(programme, spec, summary, now)
     _entries(programme, spec, summary, categories, now)
+    _panels(programme, spec, summary, categories, now)
     db.session.flush()
     if summary.changed:
         counts = {k: dict(v) for k, v in summary.counts.items()}
@@ -260,6 +281,7 @@ def _criteria(programme: Programme, spec: ProgrammeSpec, summary: LoadSummary, n
             max_score=c["max_score"],
             step=c["step"],
             position=position,
+            round_no=c["round_no"],
         )
         changed = criterion is not None and _differs(criterion, asdict(data))
         if criterion is None or changed:
@@ -277,6 +299,143 @@ def _criteria(programme: Programme, spec: ProgrammeSpec, summary: LoadSummary, n
                 raise _refused(error, f"criteria[{position}]", CRITERION_PATHS) from error
         _count(summary.counts["criteria"], criterion is None, changed)
     summary.counts["criteria"]["kept"] = len(set(existing) - {c["key"] for c in spec.criteria})
+
+
+def _rounds(programme: Programme, spec: ProgrammeSpec, summary: LoadSummary, now, actor) -> None:
+    """The document's rounds through `rounds.save_rounds` (which keeps the programme's window
+    and quorum the rounds'); none in the document: the stored ones are kept, their first
+    opening and final closing and quorum following the timeline (`rounds.follow_programme`)."""
+    stored = len(round_rows(programme))
+    if not spec.rounds and stored:
+        try:
+            follow_programme(programme)
+        except InvalidInput as error:
+            with force_locale("en"):
+                raise ProgrammeFileError([f"timeline: {error.message}"]) from error
+    if spec.rounds:
+        sequence = [
+            RoundData(
+                name_nl=r["name"][0],
+                name_en=r["name"][1],
+                scoring_open_at=r["scoring_open_at"],
+                scoring_close_at=r["scoring_close_at"],
+                quorum=r["quorum"],
+                assignment=r["assignment"],
+                jurors_per_entry=r["jurors_per_entry"],
+            )
+            for r in spec.rounds
+        ]
+        try:
+            created, updated, unchanged = save_rounds(programme, sequence, actor=actor, now=now)
+        except InvalidInput as error:
+            with force_locale("en"):
+                raise ProgrammeFileError(
+                    [
+                        f"rounds[{key.split('.')[0]}].{ROUND_PATHS.get(key.split('.')[1], key)}: "
+                        f"{message}"
+                        for key, messages in error.errors.items()
+                        for message in messages
+                    ]
+                ) from error
+        counter = summary.counts["rounds"]
+        counter.update(created=created, updated=updated, unchanged=unchanged)
+    summary.counts["rounds"]["kept"] = max(stored - len(spec.rounds), 0)
+
+
+ROUND_PATHS = {
+    "name_nl": "name.nl",
+    "name_en": "name.en",
+    "scoring_open_at": "scoring_open",
+    "scoring_close_at": "scoring_close",
+}
+
+
+def _panels(
+    programme: Programme, spec: ProgrammeSpec, summary: LoadSummary, categories, now
+) -> None:
+    """Panels by name, with their members and category scopes added (nothing removed); then
+    the assignments they imply (`expand_panel_assignments`) for each round they judge."""
+    if not spec.panels:
+        return
+    existing = {
+        p.name: p
+        for p in db.session.scalars(sa.select(Panel).where(Panel.programme_id == programme.id))
+    }
+    members = {
+        email: member
+        for email, member in db.session.execute(
+            sa.select(User.email, JuryMember)
+            .join(JuryMember, JuryMember.user_id == User.id)
+            .where(JuryMember.programme_id == programme.id)
+        )
+    }
+    for p in spec.panels:
+        panel = existing.get(p["name"])
+        new = panel is None
+        if panel is None:
+            panel = Panel(programme_id=programme.id, name=p["name"], created_at=now)
+            db.session.add(panel)
+        have = {m.jury_member_id for m in panel.members}
+        scoped = {(s.round_no, s.category_id) for s in panel.scopes}
+        changed = False
+        for email in p["members"]:
+            member = members[email]
+            if member.id not in have:
+                panel.members.append(PanelMember(jury_member_id=member.id))
+                have.add(member.id)
+                changed = True
+        for slug in p["categories"]:
+            key = (p["round"], categories[slug].id)
+            if key not in scoped:
+                panel.scopes.append(PanelScope(round_no=p["round"], category_id=key[1]))
+                scoped.add(key)
+                changed = True
+        _count(summary.counts["panels"], new, changed and not new)
+    db.session.flush()
+    for round_no in sorted({p["round"] for p in spec.panels}):
+        expand_panel_assignments(programme, round_no, now=now)
+
+
+def expand_panel_assignments(programme: Programme, round_no: int, *, now: datetime) -> int:
+    """The `Assignment` rows the panels imply in round `round_no`: every member of a panel
+    gets every entry of the round in the panel's scope (its categories, its single entries).
+    Adds the missing rows only (nothing is removed) and returns how many; only in a stored
+    round scored by panels. The entries are those in the round now: run it again after
+    advancing into a round judged by panels.
+
+    (A stand-in for the panel service, which will own this expansion.)"""
+    stored = db.session.scalar(
+        sa.select(Round).where(Round.programme_id == programme.id, Round.position == round_no)
+    )
+    if stored is None or stored.assignment != "panels":
+        return 0
+    entries = db.session.scalars(round_entries_query(programme, round_no)).all()
+    scopes = db.session.execute(
+        sa.select(PanelMember.jury_member_id, PanelScope.category_id, PanelScope.entry_id)
+        .join(PanelScope, PanelScope.panel_id == PanelMember.panel_id)
+        .join(Panel, Panel.id == PanelMember.panel_id)
+        .where(Panel.programme_id == programme.id, PanelScope.round_no == round_no)
+    ).all()
+    wanted = {
+        (member_id, entry.id)
+        for member_id, category_id, entry_id in scopes
+        for entry in entries
+        if entry.id == entry_id or (category_id is not None and entry.category_id == category_id)
+    }
+    have = set(
+        db.session.execute(
+            sa.select(Assignment.jury_member_id, Assignment.entry_id)
+            .join(Entry, Entry.id == Assignment.entry_id)
+            .where(Entry.programme_id == programme.id, Assignment.round_no == round_no)
+        ).all()
+    )
+    missing = sorted(wanted - have)
+    db.session.add_all(
+        Assignment(jury_member_id=m, entry_id=e, round_no=round_no, created_at=now)
+        for m, e in missing
+    )
+    db.session.flush()
+    return len(missing)
 
 
 def _categories(

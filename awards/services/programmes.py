@@ -189,16 +189,24 @@ def save_programme(
     if audit:
         record(action, programme, now=now, actor=actor, scope=programme, slug=data.slug)
     if previous_publish_at != programme.publish_at:
-        record(
-            "results.publication_scheduled",
-            programme,
-            now=now,
-            actor=actor,
-            scope=programme,
-            publish_at=programme.publish_at.isoformat(),
-            previous=previous_publish_at.isoformat() if previous_publish_at else None,
-        )
+        record_publication(programme, previous_publish_at, actor=actor, now=now)
     return programme
+
+
+def record_publication(
+    programme: Programme, previous: datetime | None, *, actor, now: datetime
+) -> None:
+    """Audit setting or moving the embargo (`previous`: the moment before, None for a new
+    programme) as `results.publication_scheduled`."""
+    record(
+        "results.publication_scheduled",
+        programme,
+        now=now,
+        actor=actor,
+        scope=programme,
+        publish_at=programme.publish_at.isoformat(),
+        previous=previous.isoformat() if previous else None,
+    )
 
 
 def save_category(

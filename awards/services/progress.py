@@ -1,5 +1,9 @@
 """Scoring progress in counts (never scores): per juror and per entry for the chair, and per
 programme for a juror's own dashboard. Every page is a fixed number of GROUP BY queries.
+
+The chair's counts are of one round (`awards.services.rounds`): its entries, its scorecards,
+its quorum, and — when the round is not scored by the whole jury — each juror's assignments.
+The juror's dashboard counts round 1 of a programme (its only round, usually).
 """
 
 from __future__ import annotations
@@ -11,8 +15,26 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
-from awards.models import Category, Conflict, Entry, JuryMember, Programme, Scorecard
+from awards.models import (
+    Assignment,
+    Category,
+    Conflict,
+    Entry,
+    JuryMember,
+    Programme,
+    Scorecard,
+)
 from awards.services.access import conflicted_entry_ids
+from awards.services.rounds import (
+    RoundInfo,
+    final_round,
+    get_round,
+    in_round_clause,
+    jury_round,
+    round_entries_query,
+    rounds_of,
+    rows_by_programme,
+)
 from awards.services.scorecards import barring_conflict_exists, counted_scorecards_query
 from core.accounts.models import User
 from core.extensions import db
@@ -66,15 +88,20 @@ class Progress:
 
 
 def _member_counts(
-    member_ids: Sequence[int], hidden: set[int] | frozenset[int] = frozenset()
+    member_ids: Sequence[int],
+    hidden: set[int] | frozenset[int] = frozenset(),
+    round_no: int = 1,
 ) -> tuple[dict, dict]:
-    """({member_id: (conflicts, barring on eligible, pending)}, {(member_id, status): n} for
-    scorecards on eligible entries the juror is not barred from), leaving the `hidden`
-    entries out of every count — two GROUP BY queries."""
+    """({member_id: (conflicts, barring on eligible entries of the round, pending)},
+    {(member_id, status): n} for round `round_no`'s scorecards on its entries the juror is
+    not barred from), leaving the `hidden` entries out of every count — two GROUP BY
+    queries."""
     if not member_ids:
         return {}, {}
     shown = Entry.id.not_in(hidden) if hidden else sa.true()
-    barring_eligible = sa.and_(Conflict.status != "dismissed", Entry.status == "eligible")
+    barring_eligible = sa.and_(
+        Conflict.status != "dismissed", Entry.status == "eligible", in_round_clause(round_no)
+    )
     conflicts = {
         member_id: (total, int(barring or 0), int(pending or 0))
         for member_id, total, barring, pending in db.session.execute(
@@ -96,7 +123,9 @@ def _member_counts(
             .join(Entry, Entry.id == Scorecard.entry_id)
             .where(
                 Scorecard.jury_member_id.in_(member_ids),
+                Scorecard.round_no == round_no,
                 Entry.status == "eligible",
+                in_round_clause(round_no),
                 ~barring_conflict_exists(),
                 shown,
             )
@@ -106,8 +135,15 @@ def _member_counts(
     return conflicts, cards
 
 
-def _juror_row(member: JuryMember, eligible: int, conflicts: dict, cards: dict) -> JurorProgress:
+def _juror_row(
+    member: JuryMember, eligible: int, conflicts: dict, cards: dict, shown: dict | None = None
+) -> JurorProgress:
+    """The juror's counts: `eligible` less the entries barred for them (`conflicts`); with
+    `shown`, `eligible` is already their own (assignments not barred) and `shown` gives the
+    conflict counts to show."""
     total, barring, pending = conflicts.get(member.id, (0, 0, 0))
+    if shown is not None:
+        total, _, pending = shown.get(member.id, (0, 0, 0))
     return JurorProgress(
         member=member,
         assigned=eligible - barring,
@@ -118,13 +154,16 @@ def _juror_row(member: JuryMember, eligible: int, conflicts: dict, cards: dict) 
     )
 
 
-def programme_progress(programme: Programme, viewer=None) -> Progress:
-    """Counts for the chair: per juror (assigned, drafts, submitted, conflicts), per eligible
-    entry (counted scorecards vs the quorum, barring conflicts) and the submitted scorecards
-    that can be reopened. For a `viewer` with a conflict (`access.conflicted_entry_ids`: the
-    chair, an admin on the jury) those entries are left out everywhere — no row, no
-    scorecard, not in any juror's counts — and counted in `Progress.hidden`. Nine queries,
-    however many jurors and entries."""
+def programme_progress(programme: Programme, viewer=None, round_no: int | None = None) -> Progress:
+    """Counts for the chair in round `round_no` (None: the final round): per juror
+    (assigned, drafts, submitted, conflicts), per entry of the round (counted scorecards vs
+    the round's quorum, barring conflicts) and the round's submitted scorecards that can be
+    reopened. In a round with assignments a juror's "assigned" is their assignments not
+    barred. For a `viewer` with a conflict (`access.conflicted_entry_ids`: the chair, an
+    admin on the jury) those entries are left out everywhere — no row, no scorecard, not in
+    any juror's counts — and counted in `Progress.hidden`. Eleven queries at most, however
+    many jurors and entries."""
+    info = final_round(programme) if round_no is None else get_round(programme, round_no)
     hidden = conflicted_entry_ids(programme, viewer) if viewer is not None else set()
     shown = Entry.id.not_in(hidden) if hidden else sa.true()
     members = db.session.scalars(
@@ -135,15 +174,15 @@ def programme_progress(programme: Programme, viewer=None) -> Progress:
         .order_by(JuryMember.role != "chair", User.name, JuryMember.id)
     ).all()
     everything = db.session.scalars(
-        sa.select(Entry)
+        round_entries_query(programme, info.position)
         .join(Entry.category)
         .options(contains_eager(Entry.category))
-        .where(Entry.programme_id == programme.id, Entry.status == "eligible")
         .order_by(Category.position, Category.id, Entry.ref)
     ).all()
     entries = [e for e in everything if e.id not in hidden]
-    conflicts, cards = _member_counts([m.id for m in members], hidden)
-    counted = counted_scorecards_query(programme).subquery()
+    conflicts, cards = _member_counts([m.id for m in members], hidden, info.position)
+    assigned = _assigned_counts(programme, info, hidden)
+    counted = counted_scorecards_query(programme, info.position).subquery()
     per_entry: dict[int, int] = dict(
         db.session.execute(
             sa.select(counted.c.entry_id, sa.func.count()).group_by(counted.c.entry_id)
@@ -164,18 +203,28 @@ def programme_progress(programme: Programme, viewer=None) -> Progress:
             .join(JuryMember, JuryMember.id == Scorecard.jury_member_id)
             .join(User, User.id == JuryMember.user_id)
             .join(Entry, Entry.id == Scorecard.entry_id)
-            .where(JuryMember.programme_id == programme.id, Scorecard.status == "submitted", shown)
+            .where(
+                JuryMember.programme_id == programme.id,
+                Scorecard.status == "submitted",
+                Scorecard.round_no == info.position,
+                shown,
+            )
             .order_by(User.name, Entry.ref)
         )
     ]
     return Progress(
-        jurors=[_juror_row(m, len(entries), conflicts, cards) for m in members],
+        jurors=[
+            _juror_row(m, len(entries), conflicts, cards)
+            if assigned is None
+            else _juror_row(m, assigned.get(m.id, 0), {}, cards, conflicts)
+            for m in members
+        ],
         entries=[
             EntryProgress(
                 entry=e,
                 submitted=per_entry.get(e.id, 0),
                 conflicts=barring_per_entry.get(e.id, 0),
-                quorum=programme.quorum,
+                quorum=info.quorum,
             )
             for e in entries
         ],
@@ -184,9 +233,43 @@ def programme_progress(programme: Programme, viewer=None) -> Progress:
     )
 
 
-def juror_dashboard(user: User) -> list[JurorProgress]:
+def _assigned_counts(
+    programme: Programme, info: RoundInfo, hidden: set[int]
+) -> dict[int, int] | None:
+    """Member id -> their assignments in the round on its entries, not barred and not
+    `hidden`; None when the whole jury scores the round. One GROUP BY query."""
+    if not info.assigned:
+        return None
+    shown = Entry.id.not_in(hidden) if hidden else sa.true()
+    return _assignments_per_member(info.position, Entry.programme_id == programme.id, shown)
+
+
+def _assignments_per_member(round_no: int, *where) -> dict[int, int]:
+    """Member id -> their assignments in round `round_no` on eligible entries of the round
+    they are not barred from, among the rows `where` selects; one GROUP BY query."""
+    barred = barring_conflict_exists(Assignment.jury_member_id, Assignment.entry_id)
+    return dict(
+        db.session.execute(
+            sa.select(Assignment.jury_member_id, sa.func.count(Assignment.id))
+            .join(Entry, Entry.id == Assignment.entry_id)
+            .where(
+                Assignment.round_no == round_no,
+                Entry.status == "eligible",
+                in_round_clause(round_no),
+                ~barred,
+                *where,
+            )
+            .group_by(Assignment.jury_member_id)
+        ).all()
+    )
+
+
+def juror_dashboard(user: User, now: datetime | None = None) -> list[JurorProgress]:
     """The user's jury memberships (with programme) and their own counts, newest programme
-    first. Four queries, however many programmes."""
+    first: counts of the round each programme's jury is in at `now` (`rounds.jury_round`;
+    round 1 without `now`) — its entries, or the juror's assignments in a round that has
+    them. Two queries, then four per distinct round number among the programmes (one, for
+    programmes of one round), however many programmes."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     members = db.session.scalars(
@@ -198,18 +281,40 @@ def juror_dashboard(user: User) -> list[JurorProgress]:
     ).all()
     if not members:
         return []
-    eligible = dict(
-        db.session.execute(
-            sa.select(Entry.programme_id, sa.func.count(Entry.id))
-            .where(
-                Entry.programme_id.in_([m.programme_id for m in members]),
-                Entry.status == "eligible",
-            )
-            .group_by(Entry.programme_id)
-        ).all()
-    )
-    conflicts, cards = _member_counts([m.id for m in members])
-    return [_juror_row(m, eligible.get(m.programme_id, 0), conflicts, cards) for m in members]
+    stored = rows_by_programme([m.programme_id for m in members])
+    infos = {}
+    for m in members:
+        all_rounds = rounds_of(m.programme, stored.get(m.programme_id, []))
+        infos[m.id] = all_rounds[0] if now is None else jury_round(m.programme, now, all_rounds)
+    out: dict[int, JurorProgress] = {}
+    for round_no in sorted({info.position for info in infos.values()}):
+        group = [m for m in members if infos[m.id].position == round_no]
+        in_round = dict(
+            db.session.execute(
+                sa.select(Entry.programme_id, sa.func.count(Entry.id))
+                .where(
+                    Entry.programme_id.in_([m.programme_id for m in group]),
+                    Entry.status == "eligible",
+                    in_round_clause(round_no),
+                )
+                .group_by(Entry.programme_id)
+            ).all()
+        )
+        conflicts, cards = _member_counts([m.id for m in group], round_no=round_no)
+        assigned = _own_assignments([m for m in group if infos[m.id].assigned], round_no)
+        for m in group:
+            if infos[m.id].assigned:
+                out[m.id] = _juror_row(m, assigned.get(m.id, 0), {}, cards, conflicts)
+            else:
+                out[m.id] = _juror_row(m, in_round.get(m.programme_id, 0), conflicts, cards)
+    return [out[m.id] for m in members]
+
+
+def _own_assignments(members: Sequence[JuryMember], round_no: int) -> dict[int, int]:
+    """`_assignments_per_member` of `members` (no query without members)."""
+    if not members:
+        return {}
+    return _assignments_per_member(round_no, Assignment.jury_member_id.in_([m.id for m in members]))
 
 
 def is_juror(user) -> bool:

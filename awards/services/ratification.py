@@ -3,6 +3,9 @@
 Rules:
 * Only the jury chair (terms accepted) or an admin may shortlist or ratify
   (`require_chair_or_admin`, NotAllowed otherwise).
+* They read the final round's results (`awards.services.rounds`: its entries — those the
+  chair advanced into it —, its scorecards, criteria and quorum; the programme's scoring
+  close is the final round's).
 * Both are possible only after scoring closes and before `publish_at`
   (ResultsWindowClosed, codes `scoring_not_closed` / `results_published`).
 * A ratified category is frozen: shortlisting or ratifying it again raises CategoryRatified (409)

@@ -9,7 +9,11 @@ Everything a programme's leaderboards need is loaded by `load_board_data` in thr
 (criteria, eligible entries, one joined query over the counted scorecards and their scores);
 every function here accepts that data so a page or an export loads it once.
 
-Method, trim and quorum default to the programme's settings. The z-score method standardises
+Rounds: every board is of one round (`awards.services.rounds`; None: the final round, which
+ratification reads): that round's entries (round 2 on: those advanced into it), its scorecards,
+the criteria asked in it and its quorum.
+
+Method and trim default to the programme's settings, the quorum to the round's. The z-score method standardises
 each juror against everything that juror scored in the whole programme (the z-score population
 is all counted scorecards of the programme, not only the category's).
 
@@ -35,6 +39,7 @@ from awards import scoring
 from awards.models import Category, Criterion, Entry, Programme, Score
 from awards.scoring import METHODS, EntryResult, ScoringError
 from awards.services.access import results_hidden_from
+from awards.services.rounds import RoundInfo, final_round, get_round, round_entries_query
 from awards.services.scorecards import counted_scorecards_query
 from core.errors import DomainError
 from core.extensions import db
@@ -54,6 +59,7 @@ class BoardData:
 
     programme: Programme
     criteria: list[Criterion]
+    round: RoundInfo
     entries: dict[int, list[Entry]] = field(default_factory=dict)  # category id -> entries
     cards: dict[int, list[scoring.Scorecard]] = field(default_factory=dict)  # category id -> cards
 
@@ -79,24 +85,25 @@ class BoardRow:
     by_method: dict[str, EntryResult[Entry]]
 
 
-def load_board_data(programme: Programme) -> BoardData:
-    """Criteria, eligible entries and counted scores of `programme`, in three queries."""
+def load_board_data(programme: Programme, round_no: int | None = None) -> BoardData:
+    """Criteria, entries and counted scores of round `round_no` of `programme` (None: the
+    final round), in four queries. NotFound for a round the programme does not have."""
+    info = final_round(programme) if round_no is None else get_round(programme, round_no)
     criteria = list(
         db.session.scalars(
             sa.select(Criterion)
-            .where(Criterion.programme_id == programme.id)
+            .where(
+                Criterion.programme_id == programme.id,
+                sa.or_(Criterion.round_no.is_(None), Criterion.round_no == info.position),
+            )
             .order_by(Criterion.position, Criterion.id)
         )
     )
-    data = BoardData(programme, criteria)
-    entries = db.session.scalars(
-        sa.select(Entry)
-        .where(Entry.programme_id == programme.id, Entry.status == "eligible")
-        .order_by(Entry.ref)
-    )
+    data = BoardData(programme, criteria, info)
+    entries = db.session.scalars(round_entries_query(programme, info.position).order_by(Entry.ref))
     for entry in entries:
         data.entries.setdefault(entry.category_id, []).append(entry)
-    counted = counted_scorecards_query(programme).subquery()
+    counted = counted_scorecards_query(programme, info.position).subquery()
     rows = db.session.execute(
         sa.select(
             Entry.category_id,
@@ -181,9 +188,12 @@ def leaderboard(
     """The category's eligible entries aggregated with `method` (programme defaults if None).
 
     Each `EntryResult.entry` is the `Entry`. Ranked entries come first by rank, then entries
-    below quorum (rank None) by ref. Raises BadResultsOption for a bad method or trim."""
-    method, trim, quorum = resolve_options(programme, method, trim, quorum)
+    below quorum (rank None) by ref; the quorum defaults to the round's (`data.round`, the
+    final round when no data is given). Raises BadResultsOption for a bad method or trim."""
     data = data or load_board_data(programme)
+    method, trim, quorum = resolve_options(
+        programme, method, trim, data.round.quorum if quorum is None else quorum
+    )
     return _aggregate(data, category, method, trim, quorum)
 
 
@@ -196,8 +206,10 @@ def leaderboard_all_methods(
     data: BoardData | None = None,
 ) -> dict[str, list[EntryResult[Entry]]]:
     """`leaderboard` under each of `METHODS`, from one load of the data."""
-    _, trim, quorum = resolve_options(programme, None, trim, quorum)
     data = data or load_board_data(programme)
+    _, trim, quorum = resolve_options(
+        programme, None, trim, data.round.quorum if quorum is None else quorum
+    )
     return {m: _aggregate(data, category, m, trim, quorum) for m in METHODS}
 
 
@@ -232,7 +244,8 @@ def visible_board(
     """`category_board` as `viewer` may see it, and how many rows were left out: a chair never
     sees the entries they are barred from by a conflict of interest. Raises NotAllowed when
     the viewer may not see results (`access.results_hidden_from`), BadResultsOption."""
-    hidden = results_hidden_from(programme, viewer, now=now)
+    data = data or load_board_data(programme)
+    hidden = results_hidden_from(programme, viewer, now=now, closes_at=data.round.scoring_close_at)
     rows = category_board(programme, category, method=method, trim=trim, data=data)
     visible = [row for row in rows if row.entry.id not in hidden]
     return visible, len(rows) - len(visible)

@@ -11,7 +11,11 @@ entry ranks first (three decimals); the category's agreement, ICC(2,k) and Kenda
 decimals; empty without enough data), with the jurors and entries it rests on, and
 `same_winner_all_methods` whether every method ranks the same entry first, repeat on each
 of its rows. Used by `flask awards results` and the leaderboard's CSV
-and XLSX downloads (`spreadsheet`), so all give the same data.
+and XLSX downloads (`spreadsheet`), so all give the same data. The downloads (`comments=True`)
+end with a `comments` column once scoring has closed (`deliberation.deliberation_open`): every
+counted juror's comments on the entry, one per line with the juror's name
+(`deliberation.comments_by_entry`; the chair and admins download it, and an entry hidden from
+the viewer is not in the export at all).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from decimal import Decimal
 
 from awards.models import Programme
 from awards.services.access import results_hidden_from
+from awards.services.deliberation import comments_by_entry, deliberation_open
 from awards.services.jury_insight import category_insight, rounded
 from awards.services.ratification import ratifications_by_category
 from awards.services.results import decimal_text, leaderboard, load_board_data, resolve_options
@@ -46,6 +51,8 @@ CSV_FIELDS = (
     "agreement_entries",
     "same_winner_all_methods",
 )
+#: the last column of a download once scoring has closed (`export_rows(comments=True)`)
+COMMENTS = "comments"
 FORMATS = ("table", "csv", "json")
 #: the columns holding decimals (as text in `export_rows`), beside the criterion keys
 _DECIMALS = ("total", "disagreement", "ratified_total", "win_share", "agreement_icc",
@@ -59,11 +66,13 @@ def export_rows(
     trim: int | str | None = None,
     viewer=None,
     now: datetime | None = None,
+    comments: bool = False,
 ) -> tuple[list[str], list[dict]]:
     """(field names, rows) for every category, in category order then leaderboard order.
     For a `viewer` (the results pages; the command line has none) the entries hidden from
     them are left out (a conflicted chair's) and NotAllowed is raised when they may not see
-    results at all (`access.results_hidden_from` at `now`).
+    results at all (`access.results_hidden_from` at `now`). With `comments` (and `now`) the
+    jurors' comments follow in a last column `COMMENTS` once scoring has closed.
 
     Raises BadResultsOption for an unknown method or a bad trim."""
     hidden: set[int] = set()
@@ -76,6 +85,8 @@ def export_rows(
         category_id: {row["entry_id"]: row for row in ratification.snapshot}
         for category_id, ratification in ratifications_by_category(programme).items()
     }
+    with_comments = comments and now is not None and deliberation_open(programme, 1, now)
+    remarks = comments_by_entry(programme, round_no=1, hidden=hidden) if with_comments else {}
     rows = []
     for category in sorted(programme.categories, key=lambda c: (c.position, c.id)):
         results = leaderboard(
@@ -110,23 +121,25 @@ def export_rows(
                 "same_winner_all_methods": figures.same_winner,
             }
             row.update({k: decimal_text(result.criteria.get(k)) for k in keys})
+            if with_comments:
+                row[COMMENTS] = remarks.get(entry.id, "")
             rows.append(row)
-    return [*CSV_FIELDS, *keys], rows
+    return [*CSV_FIELDS, *keys, *([COMMENTS] if with_comments else [])], rows
 
 
 def _cell(value) -> str:
-    """A value as plain text for the terminal table."""
+    """A value as plain text for the terminal table, on one line."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return str(value).replace("\n", " / ")  # (one comment a line in the downloads)
 
 
 def spreadsheet(fields: list[str], rows: list[dict]) -> Table:
     """The rows as a `core.spreadsheets.Table` with typed cells (the leaderboard's CSV and
     XLSX downloads): decimals as `Decimal`, ranks and counts as numbers."""
-    decimals = {*_DECIMALS, *fields[len(CSV_FIELDS) :]}
+    decimals = {*_DECIMALS, *fields[len(CSV_FIELDS) :]} - {COMMENTS}
 
     def typed(field: str, value) -> Value:
         return Decimal(value) if field in decimals and value is not None else value

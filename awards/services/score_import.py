@@ -1,7 +1,9 @@
 """Importing jury scores from CSV (`flask awards import-scores`, `flask demo load`).
 
 Columns: ``entry`` (entry ref), ``juror`` (the juror's e-mail address), ``criterion`` (key),
-``score`` and optionally ``comment`` (stored with that score). Line 1 is the header.
+``score`` and optionally ``comment`` (stored with that score) and ``round`` (the round's
+position, `awards.services.rounds`; 1 when the column is left out or empty). Line 1 is the
+header.
 
 All or nothing: every line is checked first and every problem is reported as
 ``line N: reason`` (unknown entry / juror / criterion, a score that is not a number, outside
@@ -10,8 +12,8 @@ chair has not dismissed, an entry that is not eligible or whose category is rati
 duplicate line, a missing value or column, a line over 10,000 characters or with a control
 character such as NUL). A scorecard must cover every criterion, so each
 entry/juror pair missing criteria is reported too. With any problem `ScoreImportError` is
-raised and nothing is written. Otherwise each entry/juror pair becomes a *submitted*
-scorecard (created, or updated in place), and one `scores.imported` audit entry records the
+raised and nothing is written. Otherwise each entry/juror/round becomes a *submitted*
+scorecard of that round (created, or updated in place), and one `scores.imported` audit entry records the
 counts. Flushes, never commits.
 """
 
@@ -29,6 +31,8 @@ from sqlalchemy.orm import selectinload
 
 from awards import scoring
 from awards.models import (
+    Advancement,
+    Assignment,
     Category,
     Conflict,
     Criterion,
@@ -39,6 +43,7 @@ from awards.models import (
     Score,
     Scorecard,
 )
+from awards.services.rounds import RoundInfo, rounds_of
 from awards.services.scales import show_value
 from core.accounts.models import User
 from core.audit.services import record
@@ -46,7 +51,7 @@ from core.extensions import db
 from core.text import csv_lines_problems
 
 REQUIRED = ("entry", "juror", "criterion", "score")
-OPTIONAL = ("comment",)
+OPTIONAL = ("comment", "round")
 
 
 class ScoreImportError(ValueError):
@@ -80,10 +85,16 @@ class _Lookups:
     criteria: dict[str, Criterion]
     barred: set[tuple[int, int]]
     ratified: set[int]
+    rounds: dict[int, RoundInfo]
+    advanced: set[tuple[int, int]]  # (entry id, round)
+    assigned: set[tuple[int, int, int]]  # (member id, entry id, round)
+
+    def round_criteria(self, round_no: int) -> dict[str, Criterion]:
+        return {k: c for k, c in self.criteria.items() if c.round_no in (None, round_no)}
 
 
 def _lookups(programme: Programme) -> _Lookups:
-    """Everything the checks need, in five queries."""
+    """Everything the checks need, in eight queries."""
     entries = db.session.scalars(sa.select(Entry).where(Entry.programme_id == programme.id))
     jurors = db.session.execute(
         sa.select(User.email, JuryMember)
@@ -105,18 +116,42 @@ def _lookups(programme: Programme) -> _Lookups:
         .join(Category, Category.id == Ratification.category_id)
         .where(Category.programme_id == programme.id)
     )
+    advanced = db.session.execute(
+        sa.select(Advancement.entry_id, Advancement.round_no)
+        .join(Entry, Entry.id == Advancement.entry_id)
+        .where(Entry.programme_id == programme.id)
+    )
+    assigned = db.session.execute(
+        sa.select(Assignment.jury_member_id, Assignment.entry_id, Assignment.round_no)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .where(Entry.programme_id == programme.id)
+    )
     return _Lookups(
         {e.ref: e for e in entries},
         {email.lower(): member for email, member in jurors},
         {c.key: c for c in criteria},
         {(m, e) for m, e in barred},
         set(ratified),
+        {r.position: r for r in rounds_of(programme)},
+        {(e, r) for e, r in advanced},
+        {(m, e, r) for m, e, r in assigned},
     )
 
 
-def _check_line(row: dict, known: _Lookups) -> tuple[list[str], Decimal | None]:
-    """Reasons the line is bad (empty if fine) and its score."""
-    reasons = []
+def _round_of(row: dict, known: _Lookups, reasons: list[str]) -> int | None:
+    """The line's round (1 when not given), or None with the reason added."""
+    raw = (row.get("round") or "").strip()
+    if not raw:
+        return 1
+    if not raw.isdigit() or int(raw) not in known.rounds:
+        reasons.append(f"unknown round {raw!r} (the programme has {len(known.rounds)})")
+        return None
+    return int(raw)
+
+
+def _check_line(row: dict, known: _Lookups) -> tuple[list[str], Decimal | None, int]:
+    """Reasons the line is bad (empty if fine), its score and its round."""
+    reasons: list[str] = []
     if row.get(None):
         reasons.append("too many values")
     missing = [c for c in REQUIRED if not (row.get(c) or "").strip()]
@@ -135,6 +170,19 @@ def _check_line(row: dict, known: _Lookups) -> tuple[list[str], Decimal | None]:
         reasons.append(f"unknown juror {email} (not on this programme's jury)")
     if key and criterion is None:
         reasons.append(f"unknown criterion {key}")
+    round_no = _round_of(row, known, reasons)
+    if round_no is not None:
+        if criterion is not None and criterion.round_no not in (None, round_no):
+            reasons.append(f"criterion {key} is not asked in round {round_no}")
+        if entry is not None and round_no >= 2 and (entry.id, round_no) not in known.advanced:
+            reasons.append(f"entry {ref} was not advanced into round {round_no}")
+        if (
+            entry is not None
+            and member is not None
+            and known.rounds[round_no].assigned
+            and (member.id, entry.id, round_no) not in known.assigned
+        ):
+            reasons.append(f"juror {email} is not assigned entry {ref} in round {round_no}")
     value = None
     if raw:
         try:
@@ -152,7 +200,7 @@ def _check_line(row: dict, known: _Lookups) -> tuple[list[str], Decimal | None]:
             reasons.append(f"entry {ref}: its category is ratified; scores can no longer change")
         if member is not None and (member.id, entry.id) in known.barred:
             reasons.append(f"juror {email} is barred from entry {ref} by a conflict of interest")
-    return reasons, value
+    return reasons, value, round_no or 1
 
 
 def _scale_problem(criterion: Criterion, value: Decimal, raw: str) -> str | None:
@@ -173,7 +221,8 @@ def _scale_problem(criterion: Criterion, value: Decimal, raw: str) -> str | None
 
 
 def _read(lines: Iterable[str], known: _Lookups):
-    """Check every line; return (problems, groups {(entry, member): {criterion: (value, comment)}}).
+    """Check every line; return (problems, groups {(entry, member, round): {criterion: (value,
+    comment)}}).
 
     A line over 10,000 characters or holding a control character (NUL...) is refused before
     the CSV is parsed at all."""
@@ -215,8 +264,11 @@ def _read_rows(reader, known: _Lookups, problems: list[str], groups: dict, seen:
         line = reader.line_num
         if not any((v or "").strip() for k, v in row.items() if k is not None):
             continue  # a blank line
-        reasons, value = _check_line(row, known)
-        ident = tuple((row.get(c) or "").strip().lower() for c in ("entry", "juror", "criterion"))
+        reasons, value, round_no = _check_line(row, known)
+        ident = (
+            *((row.get(c) or "").strip().lower() for c in ("entry", "juror", "criterion")),
+            round_no,
+        )
         if ident in seen:
             reasons.append(f"duplicate of line {seen[ident]}")
         else:
@@ -226,7 +278,10 @@ def _read_rows(reader, known: _Lookups, problems: list[str], groups: dict, seen:
             entry = known.entries[row["entry"].strip()]
             member = known.jurors[row["juror"].strip().lower()]
             comment = (row.get("comment") or "").strip()
-            groups.setdefault((entry, member), {})[row["criterion"].strip()] = (value, comment)
+            groups.setdefault((entry, member, round_no), {})[row["criterion"].strip()] = (
+                value,
+                comment,
+            )
 
 
 def import_scores(
@@ -235,18 +290,19 @@ def import_scores(
     """Import the CSV text `lines`; raises ScoreImportError (nothing written) on any problem."""
     known = _lookups(programme)
     problems, groups = _read(lines, known)
-    for (entry, member), scores in groups.items():
-        missing = [k for k in known.criteria if k not in scores]
+    for (entry, member, round_no), scores in groups.items():
+        missing = [k for k in known.round_criteria(round_no) if k not in scores]
         if missing:
+            where = f" / round {round_no}" if len(known.rounds) > 1 else ""
             problems.append(
-                f"entry {entry.ref} / juror {member.user.email}: incomplete scorecard, "
+                f"entry {entry.ref} / juror {member.user.email}{where}: incomplete scorecard, "
                 f"missing {', '.join(missing)}"
             )
     if problems:
         raise ScoreImportError(problems)
     summary = ImportSummary(lines=sum(len(s) for s in groups.values()))
     existing = {
-        (card.jury_member_id, card.entry_id): card
+        (card.jury_member_id, card.entry_id, card.round_no): card
         for card in db.session.scalars(
             sa.select(Scorecard)
             .join(Entry, Entry.id == Scorecard.entry_id)
@@ -254,10 +310,12 @@ def import_scores(
             .options(selectinload(Scorecard.scores))
         )
     }
-    for (entry, member), scores in groups.items():
-        card = existing.get((member.id, entry.id))
+    for (entry, member, round_no), scores in groups.items():
+        card = existing.get((member.id, entry.id, round_no))
         if card is None:
-            card = Scorecard(jury_member_id=member.id, entry_id=entry.id, comment="")
+            card = Scorecard(
+                jury_member_id=member.id, entry_id=entry.id, round_no=round_no, comment=""
+            )
             db.session.add(card)
             summary.created += 1
         elif _write_scores(card, scores, known, dry_run=True) or card.status != "submitted":

@@ -1,6 +1,9 @@
 """What a juror sees and scores: their entry list (own shuffled order), one entry, their own
 scorecard (draft → submitted, locked until the chair reopens it), and the scorecards that
-count for the results.
+count for the results — each in one round (`awards.services.rounds`; 1 in a programme of one
+round): the round's entries (round 2 on: those advanced into it), or the juror's own
+`Assignment` rows when the round is not scored by the whole jury, with the round's criteria and
+scoring window. A juror has one scorecard per entry per round.
 
 A juror only ever gets their own scorecard from here; conflicts bar at the service level.
 Services flush only and raise `DomainError`s; the request commits.
@@ -18,10 +21,17 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, selectinload
 
-from awards.models import Conflict, Entry, JuryMember, Programme, Score, Scorecard
+from awards.models import Assignment, Conflict, Entry, JuryMember, Programme, Score, Scorecard
 from awards.services.access import barred_entry_ids, require_unconflicted
+from awards.services.rounds import (
+    assigned_round_clause,
+    final_round,
+    get_round,
+    in_round_clause,
+    round_criteria,
+    round_entries_query,
+)
 from awards.services.scales import parse_score
-from awards.timeline import PhaseClosed, Timeline
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from core.extensions import db
@@ -68,16 +78,33 @@ class ListedEntry:
 # --- what a juror may see -------------------------------------------------------------------
 
 
-def juror_entries(member: JuryMember, *, secret: str) -> list[ListedEntry]:
-    """The eligible entries of the juror's programme minus those barred for them, in the
-    juror's own order: sorted by sha256("{secret}:{member.id}:{entry.id}") — stable between
-    visits, different per juror. Three queries: barred ids, entries, own scorecards."""
+def _assigned_clause(member: JuryMember, round_no: int, entry_id_column=Entry.id):
+    """A WHERE clause: the juror scores the entry in the round — the whole jury scores it, or
+    the entry is assigned to them (`Assignment`)."""
+    return sa.or_(
+        ~assigned_round_clause(member.programme_id, round_no),
+        sa.select(Assignment.id)
+        .where(
+            Assignment.jury_member_id == member.id,
+            Assignment.entry_id == entry_id_column,
+            Assignment.round_no == round_no,
+        )
+        .exists(),
+    )
+
+
+def juror_entries(member: JuryMember, *, secret: str, round_no: int = 1) -> list[ListedEntry]:
+    """The entries of round `round_no` the juror scores — the round's entries, or only those
+    assigned to them when the round is not scored by the whole jury — minus those barred for
+    them, in the juror's own order: sorted by sha256("{secret}:{member.id}:{entry.id}") —
+    stable between visits, different per juror. Three queries: barred ids, entries, own
+    scorecards of the round."""
     barred = barred_entry_ids(member)
     query = (
-        sa.select(Entry)
+        round_entries_query(member.programme_id, round_no)
         .join(Entry.category)
         .options(contains_eager(Entry.category))
-        .where(Entry.programme_id == member.programme_id, Entry.status == "eligible")
+        .where(_assigned_clause(member, round_no))
     )
     if barred:
         query = query.where(Entry.id.not_in(barred))
@@ -85,7 +112,7 @@ def juror_entries(member: JuryMember, *, secret: str) -> list[ListedEntry]:
     statuses = dict(
         db.session.execute(
             sa.select(Scorecard.entry_id, Scorecard.status).where(
-                Scorecard.jury_member_id == member.id
+                Scorecard.jury_member_id == member.id, Scorecard.round_no == round_no
             )
         ).all()
     )
@@ -96,14 +123,21 @@ def juror_entries(member: JuryMember, *, secret: str) -> list[ListedEntry]:
     return [ListedEntry(e, statuses.get(e.id)) for e in sorted(entries, key=key)]
 
 
-def juror_entry(member: JuryMember, entry_id: int) -> Entry:
-    """An entry the juror may see: eligible, in their programme, not barred by a conflict the
-    chair has not dismissed. Raises NotAllowed before the terms are accepted, NotFound else."""
+def juror_entry(member: JuryMember, entry_id: int, round_no: int = 1) -> Entry:
+    """An entry the juror may see in round `round_no`: eligible, in their programme, in the
+    round (advanced into it; assigned to them when the round has assignments), not barred by
+    a conflict the chair has not dismissed. Raises NotAllowed before the terms are accepted,
+    NotFound else."""
     if member.terms_accepted_at is None:
         raise NotAllowed(_l("Accept the jury terms first."), code="terms_not_accepted")
     entry = db.session.get(Entry, entry_id)
     if entry is None or entry.programme_id != member.programme_id or entry.status != "eligible":
         raise NotFound()
+    entry_id_value = sa.literal(entry.id)
+    allowed = sa.and_(
+        in_round_clause(round_no, entry_id_value),
+        _assigned_clause(member, round_no, entry_id_value),
+    )
     barred = db.session.scalar(
         sa.select(Conflict.id).where(
             Conflict.jury_member_id == member.id,
@@ -111,17 +145,21 @@ def juror_entry(member: JuryMember, entry_id: int) -> Entry:
             Conflict.status != "dismissed",
         )
     )
-    if barred is not None:
+    if barred is not None or not db.session.scalar(sa.select(allowed)):
         raise NotFound()
     return entry
 
 
-def own_scorecard(member: JuryMember, entry: Entry) -> Scorecard | None:
-    """The juror's own scorecard for the entry with its scores, or None."""
+def own_scorecard(member: JuryMember, entry: Entry, round_no: int = 1) -> Scorecard | None:
+    """The juror's own scorecard of round `round_no` for the entry with its scores, or None."""
     return db.session.scalar(
         sa.select(Scorecard)
         .options(selectinload(Scorecard.scores))
-        .where(Scorecard.jury_member_id == member.id, Scorecard.entry_id == entry.id)
+        .where(
+            Scorecard.jury_member_id == member.id,
+            Scorecard.entry_id == entry.id,
+            Scorecard.round_no == round_no,
+        )
     )
 
 
@@ -137,25 +175,26 @@ def save_scorecard(
     comment: str,
     submit: bool,
     now: datetime,
+    round_no: int = 1,
 ) -> Scorecard:
-    """Save the juror's scorecard for an entry as a draft (may be partial) or submit it (every
-    criterion scored; then locked). `values` and `comments` are keyed by criterion id.
+    """Save the juror's scorecard of round `round_no` for an entry as a draft (may be
+    partial) or submit it (every criterion of the round scored; then locked). `values` and
+    `comments` are keyed by criterion id.
 
-    Raises NotAllowed/NotFound (see `juror_entry`), ScoringClosed outside the scoring period,
-    ScorecardLocked once submitted, ScoresInvalid (per criterion) — in every case nothing
-    changes. Audits `scorecard.submitted` on submit."""
-    entry = juror_entry(member, entry_id)
+    Raises NotAllowed/NotFound (see `juror_entry`), ScoringClosed outside the round's scoring
+    window, ScorecardLocked once submitted, ScoresInvalid (per criterion) — in every case
+    nothing changes. Audits `scorecard.submitted` on submit."""
+    entry = juror_entry(member, entry_id, round_no)
     programme = member.programme
-    try:
-        Timeline.of(programme).require_scoring_open(now)
-    except PhaseClosed as exc:
-        raise ScoringClosed() from exc
-    card = own_scorecard(member, entry)
+    if not get_round(programme, round_no).is_open(now):
+        raise ScoringClosed()
+    card = own_scorecard(member, entry, round_no)
     if card is not None and card.status == "submitted":
         raise ScorecardLocked()
+    criteria = round_criteria(programme, round_no)
     parsed: dict[int, Decimal | None] = {}
     errors: dict[int, str] = {}
-    for criterion in programme.criteria:
+    for criterion in criteria:
         try:
             parsed[criterion.id] = parse_score(criterion, values.get(criterion.id))
         except ValueError as exc:
@@ -166,10 +205,16 @@ def save_scorecard(
     if errors:
         raise ScoresInvalid(errors)
     if card is None:
-        card = Scorecard(jury_member_id=member.id, entry_id=entry.id, status="draft", scores=[])
+        card = Scorecard(
+            jury_member_id=member.id,
+            entry_id=entry.id,
+            round_no=round_no,
+            status="draft",
+            scores=[],
+        )
         db.session.add(card)
     existing = {score.criterion_id: score for score in card.scores}
-    for criterion in programme.criteria:
+    for criterion in criteria:
         score = existing.get(criterion.id)
         if score is None:
             score = Score(criterion_id=criterion.id, value=None, comment="")
@@ -191,6 +236,7 @@ def save_scorecard(
             scope=programme,
             entry_id=entry.id,
             member_id=member.id,
+            round=round_no,
         )
     return card
 
@@ -217,7 +263,7 @@ def reopen_scorecard(card: Scorecard, reason: str, *, actor, now: datetime) -> S
     if card.status != "submitted":
         raise DomainError(_l("This scorecard is not submitted."), code="not_submitted")
     member = card.jury_member
-    if not Timeline.of(member.programme).scoring_open(now):
+    if not get_round(member.programme, card.round_no).is_open(now):
         raise ScoringClosed(
             _l("Scorecards can only be reopened while scoring is open."), code="scoring_closed"
         )
@@ -251,23 +297,29 @@ def reopen_scorecard(card: Scorecard, reason: str, *, actor, now: datetime) -> S
 # --- results side ---------------------------------------------------------------------------
 
 
-def barring_conflict_exists():
-    """A correlated EXISTS: the scorecard's juror has a non-dismissed conflict on its entry."""
+def barring_conflict_exists(
+    member_column=Scorecard.jury_member_id, entry_column=Scorecard.entry_id
+):
+    """A correlated EXISTS: the scorecard's juror has a non-dismissed conflict on its entry
+    (or, with other columns, the juror and entry they name: an `Assignment`'s)."""
     return (
         sa.select(Conflict.id)
         .where(
-            Conflict.jury_member_id == Scorecard.jury_member_id,
-            Conflict.entry_id == Scorecard.entry_id,
+            Conflict.jury_member_id == member_column,
+            Conflict.entry_id == entry_column,
             Conflict.status != "dismissed",
         )
         .exists()
     )
 
 
-def counted_scorecards_query(programme: Programme) -> sa.Select:
-    """A select of the Scorecards that count for the results: submitted, for eligible entries
-    of `programme`, by jurors not barred from the entry (no conflict other than dismissed).
-    Add options/ordering as needed, e.g. `.options(selectinload(Scorecard.scores))`."""
+def counted_scorecards_query(programme: Programme, round_no: int | None = None) -> sa.Select:
+    """A select of the Scorecards that count for the results of round `round_no` (None: the
+    final round): submitted in that round, for entries of `programme` in the round (eligible;
+    from round 2 on advanced into it), by jurors not barred from the entry (no conflict other
+    than dismissed). Add options/ordering as needed, e.g.
+    `.options(selectinload(Scorecard.scores))`."""
+    info = final_round(programme) if round_no is None else get_round(programme, round_no)
     return (
         sa.select(Scorecard)
         .join(Entry, Entry.id == Scorecard.entry_id)
@@ -275,6 +327,8 @@ def counted_scorecards_query(programme: Programme) -> sa.Select:
             Entry.programme_id == programme.id,
             Entry.status == "eligible",
             Scorecard.status == "submitted",
+            Scorecard.round_no == info.position,
+            in_round_clause(info.position, Scorecard.entry_id),
             ~barring_conflict_exists(),
         )
     )

@@ -60,6 +60,7 @@ def programme(slug):
         _l("Conflicts of interest"): url_for("jury_admin.conflicts", slug=slug),
         _l("Scoring progress"): url_for("jury_admin.progress", slug=slug),
         _l("Results"): url_for("results.leaderboard", slug=slug),
+        _l("Copy to next edition"): url_for("awards_editions.next_edition", slug=slug),
     }
     return render_template(
         "awards/admin/programme.html",

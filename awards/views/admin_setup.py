@@ -15,9 +15,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from awards.forms.programmes import CategoryForm, CriterionForm, ProgrammeForm
+from awards.forms.programmes import (
+    CategoryForm,
+    CriterionForm,
+    ProgrammeForm,
+    criterion_round_choices,
+)
 from awards.models import Category, Criterion, Programme
-from awards.services import access, criteria, programmes
+from awards.services import access, criteria, programmes, rounds
 from awards.services.criteria import CriterionData
 from awards.services.programmes import TIMELINE_FIELDS, CategoryData, ProgrammeData
 from core import confirmation
@@ -110,7 +115,9 @@ def _programme_form(programme: Programme | None):
         for name in TIMELINE_FIELDS:
             values[name] = from_local(values[name]) if values[name] is not None else None
         data = ProgrammeData(**values)
-        return programmes.save_programme(data, actor=current_user, now=now(), programme=programme)
+        saved = programmes.save_programme(data, actor=current_user, now=now(), programme=programme)
+        rounds.follow_programme(saved)
+        return saved
 
     saved = _save(form, save)
     if saved is not None:
@@ -138,6 +145,9 @@ def _category_form(programme: Programme, category: Category | None):
 
 def _criterion_form(programme: Programme, criterion: Criterion | None):
     form = CriterionForm(obj=criterion) if request.method == "GET" else CriterionForm()
+    form.round_no.choices = criterion_round_choices(
+        [r.position for r in rounds.rounds_of(programme)]
+    )
 
     def save():
         data = CriterionData(**_values(form, CriterionData))

@@ -3,7 +3,9 @@
 Creating, editing and submitting need a verified e-mail address; every entry is looked up
 through `access.get_own_entry`, so another user's entry is a 404. What an entry offers is
 `entries.allowed_actions`. Nothing here shows scores; from the announcement on, an entry
-the winners page names reads "Winner" or "Nominee" (`ratification.published_outcomes`).
+the winners page names reads "Winner" or "Nominee" (`ratification.published_outcomes`), and
+the entry page shows the jury's comments the chair shared, without names
+(`deliberation.entrant_feedback`; before publication not even that there are any).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from awards import storage
 from awards.forms.entries import EntryForm, entry_form
 from awards.services import access, entries, questions
 from awards.services import ratification as decisions
+from awards.services.deliberation import entrant_feedback
 from awards.services.entries import EntryData
 from awards.timeline import Timeline
 from core import confirmation
@@ -115,6 +118,7 @@ def show_entry(slug, entry_id):
         outcomes=decisions.published_outcomes([entry], current),
         actions=entries.allowed_actions(entry, current),
         answers=questions.asked_answers(entry),
+        feedback=entrant_feedback(entry, now=current),
     )
 
 

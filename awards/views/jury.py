@@ -25,10 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from awards import storage
 from awards.forms.jury import DeclareConflictForm, SetPasswordForm, TermsForm, scorecard_form
-from awards.services import access, jury, progress, questions, scorecards
+from awards.services import access, jury, progress, questions, rounds, scorecards
 from awards.services.scales import show_value
 from awards.services.scorecards import score_field
-from awards.timeline import Timeline
 from core.clock import now
 from core.errors import NotAllowed, NotFound
 from core.i18n import current_locale
@@ -69,8 +68,8 @@ def dashboard():
     """The user's programmes as juror or chair: terms status and their own counts; a chair
     gets a link to the results once they may see them (`access.results_hidden_from`: after
     scoring closes). One access check per chaired programme."""
-    rows = progress.juror_dashboard(current_user)
     at = now()
+    rows = progress.juror_dashboard(current_user, now=at)
     results_open = {
         row.member.id
         for row in rows
@@ -142,17 +141,24 @@ def terms(slug: str):
 @bp.get("/jury/<slug>/entries")
 @login_required
 def entries(slug: str):
-    """The juror's entries (eligible, not barred) in their own order, with their own status."""
+    """The juror's entries of the round open now (or the latest one that has opened,
+    `rounds.jury_round`) — eligible, in the round, assigned to them when the round has
+    assignments, not barred — in their own order, with their own status."""
     programme = access.get_programme(slug)
     member = access.require_juror(programme, current_user, terms=True)
-    rows = scorecards.juror_entries(member, secret=current_app.config["SECRET_KEY"])
     at = now()
+    info = rounds.jury_round(programme, at)
+    rows = scorecards.juror_entries(
+        member, secret=current_app.config["SECRET_KEY"], round_no=info.position
+    )
     return render_template(
         "awards/jury/entries.html",
         programme=programme,
         member=member,
         rows=rows,
-        scoring_open=Timeline.of(programme).scoring_open(at),
+        round=info,
+        several_rounds=not info.final or info.position > 1,
+        scoring_open=info.is_open(at),
         locale=current_locale(),
     )
 
@@ -169,11 +175,12 @@ def _initial(card) -> dict:
     return data
 
 
-def _render_entry(programme, member, entry, *, form=None, conflict_form=None, status=200):
-    card = scorecards.own_scorecard(member, entry)
+def _render_entry(programme, member, entry, info, *, form=None, conflict_form=None, status=200):
+    card = scorecards.own_scorecard(member, entry, info.position)
     locale = current_locale()
+    criteria = rounds.round_criteria(programme, info.position)
     if form is None:
-        form = scorecard_form(programme.criteria, locale, data=_initial(card))
+        form = scorecard_form(criteria, locale, data=_initial(card))
     return render_template(
         "awards/jury/entry.html",
         programme=programme,
@@ -184,7 +191,10 @@ def _render_entry(programme, member, entry, *, form=None, conflict_form=None, st
         form=form,
         conflict_form=conflict_form or DeclareConflictForm(formdata=None),
         answers=questions.asked_answers(entry),
-        scoring_open=Timeline.of(programme).scoring_open(now()),
+        criteria=criteria,
+        round=info,
+        several_rounds=not info.final or info.position > 1,
+        scoring_open=info.is_open(now()),
         locale=locale,
     ), status
 
@@ -192,19 +202,22 @@ def _render_entry(programme, member, entry, *, form=None, conflict_form=None, st
 @bp.route("/jury/<slug>/entries/<int:entry_id>", methods=["GET", "POST"])
 @login_required
 def entry(slug: str, entry_id: int):
-    """The case and the juror's own scorecard. POST saves a draft ("save") or submits
-    ("submit"); refused with a message — and nothing saved — outside the scoring period,
-    once submitted, or with a score off the scale."""
+    """The case and the juror's own scorecard of the round (`rounds.jury_round`), with the
+    round's criteria. POST saves a draft ("save") or submits ("submit"); refused with a
+    message — and nothing saved — outside the round's scoring window, once submitted, or
+    with a score off the scale. An entry not in the round (not advanced into it, not
+    assigned to the juror) is a 404."""
     programme = access.get_programme(slug)
     member = access.require_juror(programme, current_user, terms=True)
-    item = scorecards.juror_entry(member, entry_id)
+    info = rounds.jury_round(programme, now())
+    item = scorecards.juror_entry(member, entry_id, info.position)
     if request.method == "GET":
-        return _render_entry(programme, member, item)
-    form = scorecard_form(programme.criteria, current_locale())
+        return _render_entry(programme, member, item, info)
+    criteria = rounds.round_criteria(programme, info.position)
+    form = scorecard_form(criteria, current_locale())
     if not form.validate_on_submit():
         flash(_("Some fields need attention; nothing was saved."), "error")
-        return _render_entry(programme, member, item, form=form, status=400)
-    criteria = programme.criteria
+        return _render_entry(programme, member, item, info, form=form, status=400)
     with refusal(form, flash_message=False) as refused:
         card = scorecards.save_scorecard(
             member,
@@ -214,6 +227,7 @@ def entry(slug: str, entry_id: int):
             comment=form.comment.data,
             submit=bool(form.submit.data),
             now=now(),
+            round_no=info.position,
         )
         if card.status == "submitted":
             flash(_("Your scorecard is submitted. Thank you!"), "success")
@@ -221,7 +235,7 @@ def entry(slug: str, entry_id: int):
             flash(_("Your draft is saved."), "success")
         return redirect(url_for(".entry", slug=slug, entry_id=item.id))
     _refused(refused)
-    return _render_entry(programme, member, item, form=form, status=refused.status)
+    return _render_entry(programme, member, item, info, form=form, status=refused.status)
 
 
 @bp.get("/jury/<slug>/entries/<int:entry_id>/attachment")
@@ -230,7 +244,7 @@ def attachment(slug: str, entry_id: int):
     """The entry's PDF for a juror who may see the entry; 404 otherwise or when there is none."""
     programme = access.get_programme(slug)
     member = access.require_juror(programme, current_user, terms=True)
-    item = scorecards.juror_entry(member, entry_id)
+    item = scorecards.juror_entry(member, entry_id, rounds.jury_round(programme, now()).position)
     path = storage.path_for(item.attachment_key)
     if path is None:
         raise NotFound()
@@ -244,11 +258,12 @@ def declare_conflict(slug: str, entry_id: int):
     barred at once and their draft is deleted."""
     programme = access.get_programme(slug)
     member = access.require_juror(programme, current_user, terms=True)
-    item = scorecards.juror_entry(member, entry_id)
+    info = rounds.jury_round(programme, now())
+    item = scorecards.juror_entry(member, entry_id, info.position)
     form = DeclareConflictForm()
     if not form.validate_on_submit():
         flash(_("Say why you have a conflict of interest."), "error")
-        return _render_entry(programme, member, item, conflict_form=form, status=400)
+        return _render_entry(programme, member, item, info, conflict_form=form, status=400)
     with refusal(flash_message=False) as refused:
         jury.declare_conflict(member, item, form.reason.data, now=now())
         flash(
@@ -257,7 +272,7 @@ def declare_conflict(slug: str, entry_id: int):
         )
         return redirect(url_for(".entries", slug=slug))
     _refused(refused)
-    return _render_entry(programme, member, item, conflict_form=form, status=refused.status)
+    return _render_entry(programme, member, item, info, conflict_form=form, status=refused.status)
 
 
 def _refused(refused: Refused) -> None:

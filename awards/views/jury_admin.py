@@ -9,13 +9,13 @@ changes then.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from awards.forms.jury import InviteForm, ReopenForm, RuleConflictForm
-from awards.services import access, conflicts, jury, progress, scorecards
+from awards.services import access, conflicts, jury, progress, rounds, scorecards
 from awards.services.jury_insight import severity_by_member
 from awards.services.results import load_board_data
 from core import confirmation
@@ -189,14 +189,24 @@ def rule_conflict(slug: str, conflict_id: int):
 
 
 def _progress_page(programme, status=200):
-    """The progress page; each juror's severity only where the viewer may see results
-    (`jury_insight.severity_by_member`: admins, the chair once scoring has closed)."""
+    """The progress of the round asked for (`?round=`; default the round the jury is in now,
+    `rounds.jury_round`); 404 for a round the programme does not have. Each juror's severity
+    only where the viewer may see that round's results (`jury_insight.severity_by_member`:
+    admins, the chair once the round's scoring has closed)."""
+    asked = request.args.get("round", type=int)
+    info = (
+        rounds.jury_round(programme, now()) if asked is None else rounds.get_round(programme, asked)
+    )
     return render_template(
         "awards/admin/jury_progress.html",
         programme=programme,
-        progress=progress.programme_progress(programme, current_user),
-        severity=severity_by_member(programme, load_board_data(programme), current_user, now=now()),
+        progress=progress.programme_progress(programme, current_user, info.position),
+        severity=severity_by_member(
+            programme, load_board_data(programme, info.position), current_user, now=now()
+        ),
         form=ReopenForm(formdata=None),
+        rounds=rounds.rounds_of(programme),
+        round=info,
     ), status
 
 

@@ -12,17 +12,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from awards.forms.programmes import METHOD_LABELS
-from awards.forms.results import RatifyForm, ShortlistForm
+from awards.forms.results import AdvanceForm, RatifyForm, ShortlistForm
 from awards.models import Category, Programme
 from awards.scoring import METHODS
 from awards.services import ratification as decisions
+from awards.services import rounds
 from awards.services.access import conflicted_decision, get_programme, results_hidden_from
+from awards.services.deliberation import deliberation_open
 from awards.services.jury_insight import category_insight
 from awards.services.results import load_board_data, resolve_options, visible_board
 from awards.services.results_export import export_rows, spreadsheet
 from core import confirmation, spreadsheets
 from core.clock import now
-from core.errors import NotFound
+from core.errors import NotAllowed, NotFound
 from core.i18n import current_locale
 from core.unit_of_work import refusal
 
@@ -35,6 +37,18 @@ def _guard(slug: str) -> Programme:
     programme = get_programme(slug)
     results_hidden_from(programme, current_user, now=now())
     return programme
+
+
+def _round_guard(slug: str, round_no: int | None) -> tuple[Programme, rounds.RoundInfo]:
+    """The programme and its round `round_no` (None: the final round); NotFound for an
+    unknown slug or round, NotAllowed unless an admin, or the chair once that round's
+    scoring has closed (`access.results_hidden_from`)."""
+    programme = get_programme(slug)
+    info = (
+        rounds.final_round(programme) if round_no is None else rounds.get_round(programme, round_no)
+    )
+    results_hidden_from(programme, current_user, now=now(), closes_at=info.scoring_close_at)
+    return programme, info
 
 
 def _category(programme: Programme, slug: str | None) -> Category | None:
@@ -73,7 +87,16 @@ def tie_break_label(code: str | None, criteria) -> str:
 
 
 def _render(
-    programme, category, method, trim, *, status=200, shortlist_form=None, ratify_form=None
+    programme,
+    category,
+    method,
+    trim,
+    *,
+    status=200,
+    shortlist_form=None,
+    ratify_form=None,
+    round_no=None,
+    advance_form=None,
 ):
     """The leaderboard page. A ratified category shows its frozen snapshot as the result and,
     when the live ranking no longer matches it (a conflict flagged after ratification), says
@@ -81,11 +104,19 @@ def _render(
     the winner is (`jury_insight.category_insight`). A viewer with a conflict
     (`access.results_hidden_from`) sees none of those entries anywhere on the page (the
     figures are computed without them), and no decision forms for a category where they have
-    one (`access.conflicted_decision`: an admin decides)."""
+    one (`access.conflicted_decision`: an admin decides).
+
+    The board is of one round (`round_no`, None: the final one) with its quorum and
+    criteria; a non-final round's board has the chair's form to advance entries of the
+    category to the next round instead of the shortlist and ratification."""
     moment = now()
-    method, trim, quorum = resolve_options(programme, method, trim)
-    hidden = results_hidden_from(programme, current_user, now=moment)
-    data = load_board_data(programme)
+    all_rounds = rounds.rounds_of(programme)
+    data = load_board_data(programme, round_no)
+    info = data.round
+    method, trim, quorum = resolve_options(programme, method, trim, info.quorum)
+    hidden = results_hidden_from(
+        programme, current_user, now=moment, closes_at=info.scoring_close_at
+    )
     rows, hidden_count = (
         visible_board(
             programme, category, current_user, now=moment, method=method, trim=trim, data=data
@@ -131,6 +162,22 @@ def _render(
     ]
     ratify_form = ratify_form or RatifyForm(formdata=None, method=method, trim=trim)
     ratify_form.winner.choices = [(e.id, f"{e.ref} · {e.organisation}") for e in nominees]
+    advance_problem = None
+    if not info.final:
+        advance_problem = rounds.advance_problem(programme, info.position + 1, moment)
+        advanced = rounds.advanced_ids(programme, info.position + 1)
+        advance_form = advance_form or AdvanceForm(
+            formdata=None,
+            entries=[row.entry.id for row in rows if row.entry.id in advanced],
+            method=method,
+            trim=trim,
+        )
+        advance_form.entries.choices = [
+            (row.entry.id, f"{row.entry.ref} · {row.entry.organisation}") for row in rows
+        ]
+        next_round = all_rounds[info.position]
+    else:
+        advanced, next_round = set(), None
     return (
         render_template(
             "awards/results/leaderboard.html",
@@ -153,24 +200,57 @@ def _render(
             conflicted=conflicted,
             hidden_count=hidden_count,
             insight=figures,
+            deliberation_open=deliberation_open(programme, info.position, moment),
             shortlist_form=shortlist_form,
             ratify_form=ratify_form,
             tie_break_label=lambda code: tie_break_label(code, data.criteria),
             now=moment,
+            rounds=all_rounds,
+            readable_rounds=_readable_rounds(programme, all_rounds, moment),
+            round=info,
+            round_arg=None if info.final else info.position,
+            next_round=next_round,
+            advanced_ids=advanced,
+            advance_form=advance_form,
+            advance_problem=advance_problem,
         ),
         status,
     )
 
 
+def _readable_rounds(programme: Programme, all_rounds, moment) -> set[int]:
+    """The rounds whose board the viewer may open now (`access.results_hidden_from`): an
+    admin every one, the chair those whose scoring has closed."""
+    readable = set()
+    for info in all_rounds:
+        try:
+            results_hidden_from(
+                programme, current_user, now=moment, closes_at=info.scoring_close_at
+            )
+        except NotAllowed:
+            continue
+        readable.add(info.position)
+    return readable
+
+
 @bp.get("/<slug>/results")
 @login_required
 def leaderboard(slug: str):
-    """The leaderboard of one category (`?category=`, default the first), `?method=&trim=`.
+    """The leaderboard of one category (`?category=`, default the first) in one round
+    (`?round=`, default the final one), `?method=&trim=`.
 
-    400 for an unknown method or a bad trim, 404 for an unknown category."""
-    programme = _guard(slug)
+    400 for an unknown method or a bad trim, 404 for an unknown category or round; the
+    chair sees a round's board once its scoring has closed."""
+    round_no = request.args.get("round", type=int)
+    programme, info = _round_guard(slug, round_no)
     category = _category(programme, request.args.get("category"))
-    return _render(programme, category, request.args.get("method"), request.args.get("trim"))
+    return _render(
+        programme,
+        category,
+        request.args.get("method"),
+        request.args.get("trim"),
+        round_no=info.position,
+    )
 
 
 def _export(slug: str, fmt: str):
@@ -182,6 +262,7 @@ def _export(slug: str, fmt: str):
         trim=request.args.get("trim"),
         viewer=current_user,
         now=now(),
+        comments=True,
     )
     return spreadsheets.download(
         spreadsheet(fields, rows),
@@ -300,4 +381,59 @@ def _ask_ratify(programme: Programme, category: Category, winner, form: RatifyFo
             trim=form.trim.data or None,
         ),
         keep=("winner", "citation_nl", "citation_en", "method", "trim"),
+    )
+
+
+@bp.post("/<slug>/results/rounds/<int:round_no>/<category_slug>/advance")
+@login_required
+def advance(slug: str, round_no: int, category_slug: str):
+    """The chair (or an admin) chooses the category's entries that go from round `round_no`
+    to the next one: ticked ones advance, unticked ones are taken back (audited). Refused
+    before the round closed, once the next round opened, for the final round (404) and for
+    an entry the actor has a conflict with (403, `rounds.advance`)."""
+    programme, info = _round_guard(slug, round_no)
+    category = _named_category(programme, category_slug)
+    if info.final:
+        raise NotFound()
+    form = AdvanceForm()
+    if not form.validate_on_submit():
+        flash(_("The choice could not be read. Please try again."), "error")
+        return _render(
+            programme, category, None, None, status=400, round_no=round_no, advance_form=form
+        )
+    with refusal(form) as refused:
+        added, removed = rounds.advance(
+            programme,
+            category,
+            round_no + 1,
+            form.entries.data or [],
+            actor=current_user,
+            now=now(),
+        )
+        flash(
+            _(
+                "Saved: %(added)s entries advanced, %(removed)s taken back.",
+                added=len(added),
+                removed=len(removed),
+            ),
+            "success",
+        )
+        return redirect(
+            url_for(
+                ".leaderboard",
+                slug=programme.slug,
+                category=category.slug,
+                round=round_no,
+                method=form.method.data or None,
+                trim=form.trim.data or None,
+            )
+        )
+    return _render(
+        programme,
+        category,
+        form.method.data,
+        form.trim.data,
+        status=refused.status,
+        round_no=round_no,
+        advance_form=form,
     )

@@ -2,7 +2,7 @@
 (`entry_answers`, one per entry and question).
 
 Revision ID: 2c55e94bffbd
-Revises: 56a89b155299
+Revises: 14ff395d332a
 Create Date: 2026-12-02 14:32:30.576785
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "2c55e94bffbd"
-down_revision = "56a89b155299"
+down_revision = "14ff395d332a"
 branch_labels = None
 depends_on = None
 

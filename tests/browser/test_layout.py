@@ -205,6 +205,7 @@ def test_jury_and_results_pages_fit_and_pass_axe(new_person, lang, device, world
     admin = new_person(lang, width=WIDTHS[device], height=900)
     log_in(admin, world["admin"])
     visit(admin, f"/admin/awards/{programme.slug}/results")
+    visit(admin, f"/admin/awards/{programme.slug}/deliberation")
     visit(admin, f"/admin/awards/{programme.slug}/jury/progress")
     visit(admin, f"/admin/awards/{programme.slug}/jury")
 
@@ -240,6 +241,7 @@ def test_admin_pages_fit_and_pass_axe(new_person, lang, device, world):
     visit(person, f"/admin/programmes/{programme.slug}/entries")
     visit(person, f"/admin/programmes/{programme.slug}/questions")
     visit(person, f"/admin/programmes/{programme.slug}/questions/new")
+    visit(person, f"/admin/programmes/{programme.slug}/next-edition")
 
 
 @pytest.mark.parametrize("lang", ["nl"])

@@ -10,17 +10,22 @@ import sqlalchemy as sa
 from flask import g
 
 from awards.models import (
+    Advancement,
+    Assignment,
     Category,
     Entry,
     EntryQuestion,
     JuryMember,
     Nomination,
+    Panel,
     Programme,
     Ratification,
+    Round,
     Score,
     Scorecard,
 )
-from awards.services.results import leaderboard_all_methods
+from awards.services.results import leaderboard, leaderboard_all_methods, load_board_data
+from awards.services.rounds import rounds_of
 from awards.timeline import Timeline
 from core.accounts.auth import load_user
 from core.accounts.models import User
@@ -40,6 +45,10 @@ MODELS = (
     Nomination,
     Ratification,
     EntryQuestion,
+    Round,
+    Panel,
+    Assignment,
+    Advancement,
 )
 
 
@@ -81,11 +90,17 @@ def test_loading_twice_changes_nothing(app, demo):
         "entries": 9,
         "jury_members": 12,
         "users": 8,
-        "scorecards": 48,
-        "scores": 192,
+        # the longlist: 2 panels of 3 score their category's 4 entries; the final: all 6
+        # jurors score the 3 advanced entries per category
+        "scorecards": 2 * 3 * 4 + 6 * 6,
+        "scores": (2 * 3 * 4 + 6 * 6) * 4,
         "nominations": 6,
         "ratifications": 2,
         "entry_questions": 2,
+        "rounds": 2,
+        "panels": 2,
+        "assignments": 2 * 3 * 4,
+        "advancements": 6,
     }
     events_before = event_counts()
     second = app.test_cli_runner().invoke(args=["demo", "load"])
@@ -113,6 +128,57 @@ def test_univé_and_new_york_pizza_win_under_every_method(app, demo):
     # the ratifications happened between the close of scoring and the announcement
     for ratification in db.session.scalars(sa.select(Ratification)):
         assert programme.scoring_close_at <= ratification.ratified_at < programme.publish_at
+
+
+def test_2025_has_a_longlist_by_panels_and_a_final_by_the_whole_jury(app, demo):
+    """The longlist is scored by the panels (each juror only the entries assigned to their
+    panel), the chair advanced each category's best three, and the nominees and winners come
+    out of the final round, scored by the whole jury."""
+    programme = db.session.scalar(sa.select(Programme).where(Programme.slug == "cda-2025"))
+    longlist, final = rounds_of(programme)
+    assert (longlist.name_en, longlist.assignment, final.name_en, final.assignment) == (
+        "Longlist",
+        "panels",
+        "Final",
+        "all",
+    )
+    assert longlist.scoring_close_at <= final.scoring_open_at
+    assert (programme.scoring_open_at, programme.scoring_close_at, programme.quorum) == (
+        longlist.scoring_open_at,
+        final.scoring_close_at,
+        final.quorum,
+    )
+    cards = db.session.scalars(sa.select(Scorecard)).all()
+    assigned = {(a.jury_member_id, a.entry_id) for a in db.session.scalars(sa.select(Assignment))}
+    for card in cards:
+        assert card.round_no in (1, 2)
+        if card.round_no == 1:
+            assert (card.jury_member_id, card.entry_id) in assigned
+            window = longlist
+        else:
+            window = final
+        assert window.scoring_open_at <= card.submitted_at < window.scoring_close_at
+    nominated = {n.entry.ref for n in db.session.scalars(sa.select(Nomination))}
+    advanced = {a.entry.ref for a in db.session.scalars(sa.select(Advancement))}
+    assert nominated == advanced
+    for advancement in db.session.scalars(sa.select(Advancement)):
+        assert advancement.round_no == 2
+        assert longlist.scoring_close_at <= advancement.created_at < final.scoring_open_at
+    first = load_board_data(programme, 1)
+    last = load_board_data(programme)
+    for category in programme.categories:
+        longlisted = leaderboard(programme, category, data=first)
+        assert len(longlisted) == 4 and all(r.scorecards == 3 for r in longlisted)
+        finalists = leaderboard(programme, category, data=last)
+        assert {r.entry.ref for r in finalists} <= advanced
+        assert len(finalists) == 3 and all(r.scorecards == 6 for r in finalists)
+        assert {r.entry.ref for r in longlisted if r.rank and r.rank <= 3} == {
+            r.entry.ref for r in finalists
+        }
+    ratified = {r.winner.ref for r in db.session.scalars(sa.select(Ratification))}
+    assert ratified == {"CDA25-DT-01", "CDA25-DI-01"}
+    for r in db.session.scalars(sa.select(Ratification)):
+        assert {row["ref"] for row in r.snapshot} <= advanced
 
 
 def test_the_public_winners_page_shows_them(app, demo):

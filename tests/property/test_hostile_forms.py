@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from awards.models import Conflict, EntryQuestion
+from awards.models import Conflict, EntryQuestion, Round
 from awards.services.jury import INVITE_PURPOSE
 from core.accounts import services as accounts
 from core.extensions import db
@@ -50,6 +50,8 @@ from tests.property.hostile import (
 
 SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 RESULTS = datetime(2025, 5, 10, 9, 0, tzinfo=UTC)
+# after the world's programme's (only, stored) round closed: nothing advances from a final round
+ADVANCING = datetime(2025, 5, 2, 9, 0, tzinfo=UTC)
 EN = {"Accept-Language": "en"}
 
 
@@ -103,6 +105,8 @@ ROUTES: dict[str, Route] = {
         page="/admin/programmes/{programme}/entries/{submitted}",
         args={**P, "entry_id": "submitted"},
     ),
+    # confirmed: an accepted value copies (the first time; then the slug is taken)
+    "awards_editions.next_edition": Route("admin", args=P, base={"confirmed": "1"}),
     "awards_setup.delete_category": Route(
         "admin",
         page="/admin/programmes/{programme}",
@@ -142,6 +146,23 @@ ROUTES: dict[str, Route] = {
         args=P,
         base={"key": "new_q", "kind": "short_text", "label_nl": "N", "label_en": "N"},
     ),
+    "awards_rounds.new_round": Route(
+        "admin",
+        args=P,
+        base={
+            "name_nl": "Finale",
+            "name_en": "Final",
+            "scoring_open_at": "2025-05-03T10:00",
+            "scoring_close_at": "2025-05-20T23:00",
+        },
+    ),
+    "awards_rounds.edit_round": Route("admin", args={**P, "round_no": "round"}),
+    "awards_rounds.delete_round": Route(
+        "admin",
+        page="/admin/programmes/{programme}/rounds",
+        args={**P, "round_no": "round"},
+        base={"confirmed": "1"},
+    ),
     "entrant.edit_entry": Route("entrant", args={**P, "entry_id": "draft"}),
     "entrant.new_entry": Route("entrant", args=P, base={"organisation": "O", "title": "T"}),
     "entrant.submit_entry": Route(
@@ -157,6 +178,12 @@ ROUTES: dict[str, Route] = {
         "entrant",
         page="/awards/{programme}/entries/{withdrawn}",
         args={**P, "entry_id": "withdrawn"},
+    ),
+    "deliberation.share_feedback": Route(
+        "chair",
+        page="/admin/awards/{programme}/deliberation",
+        at=RESULTS,
+        args={**P, "entry_id": "other"},
     ),
     "events.billing": Route("anonymous", args={"token": "unbilled"}),
     "events.cancel": Route("anonymous", args={"token": "confirmed"}),
@@ -246,6 +273,12 @@ ROUTES: dict[str, Route] = {
     "payments.pay": Route("anonymous", args={"token": "unpaid"}),
     "payments.test_checkout": Route("anonymous", args={"session_id": "checkout"}),
     "privacy.erase": Route("admin", page="/admin/privacy/erase?email={entrant_email}"),
+    "results.advance": Route(
+        "admin",
+        page="/admin/awards/{programme}/results?round=1",
+        at=ADVANCING,
+        args={**P, "round_no": "round", "category_slug": "category_slug"},
+    ),
     "results.ratify": Route(
         "admin",
         page="/admin/awards/{programme}/results",
@@ -303,7 +336,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     juror = make_juror(programme, users["juror"])
     chair = make_juror(programme, users["chair"], role="chair")
     new_member = make_juror(programme, users["new_juror"], accepted=False)
-    card = make_scorecard(chair, other, 5)
+    card = make_scorecard(chair, other, 5, comment="A clear case.")  # shared on deliberation
     conflict = Conflict(
         jury_member_id=juror.id, entry_id=other.id, source="declared", reason="r", created_at=NOW
     )
@@ -317,6 +350,19 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         for n, kind in enumerate(("short_text", "long_text", "choice", "number", "url", "file"))
     ]  # fmt: skip
     db.session.add_all(questions)
+    # its one round as a stored row (as a programme keeps it after a second round is deleted)
+    db.session.add(
+        Round(
+            programme_id=programme.id,
+            position=1,
+            name_nl="Beoordeling",
+            name_en="Scoring",
+            scoring_open_at=programme.scoring_open_at,
+            scoring_close_at=programme.scoring_close_at,
+            quorum=programme.quorum,
+            created_at=NOW,
+        )
+    )
     event = make_event("digital-talk")
     confirmed = make_registration(event)
     offered = make_registration(event, "offered", offer_expires_at=datetime(2025, 3, 2, tzinfo=UTC))
@@ -338,6 +384,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "question": str(questions[0].id),
         "draft": str(draft.id),
         "submitted": str(submitted.id),
+        "other": str(other.id),
         "withdrawn": str(withdrawn.id),
         "scorecard": str(card.id),
         "conflict": str(conflict.id),
@@ -351,6 +398,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "unbilled": unbilled.token,
         "org": str(org.id),
         "message": str(message.id),
+        "round": "1",
         "reset": make_token(
             "reset", {"uid": entrant.id, "fp": accounts._fingerprint(entrant)}, now=NOW
         ),

@@ -271,6 +271,11 @@ TABLE: dict[str, list[Case]] = {
     "awards_setup.edit_programme": [
         Case("P, empty post", P, get=admin_only(), post=admin_only(400)),
     ],
+    # the copy itself (a valid, confirmed post): tests/web/test_next_edition.py
+    "awards_editions.next_edition": [
+        Case("P, empty post", P, get=admin_only(), post=admin_only(400)),
+        Case("an unknown programme", fixed(slug=lambda w: "no-such"), get=admin_only(404)),
+    ],
     "awards_setup.new_category": [
         Case("P, empty post", P, get=admin_only(), post=admin_only(400)),
     ],
@@ -352,9 +357,49 @@ TABLE: dict[str, list[Case]] = {
         ),
         Case("Q's question under P", p_question("Q"), post=admin_only(404)),
     ],
+    "awards_rounds.rounds_list": [Case("P", P, get=admin_only())],
+    "awards_rounds.new_round": [
+        Case("P, empty post", P, get=admin_only(), post=admin_only(400)),
+    ],
+    "awards_rounds.edit_round": [
+        # P is one round of its own fields: no stored round to edit (edit the programme)
+        Case(
+            "P's round 1, empty post",
+            fixed(slug=lambda w: w.p_slug, round_no=lambda w: 1),
+            get=admin_only(404),
+            post=admin_only(404),
+        ),
+        Case(
+            "P has no round 2",
+            fixed(slug=lambda w: w.p_slug, round_no=lambda w: 2),
+            get=admin_only(404),
+            post=admin_only(404),
+        ),
+    ],
+    "awards_rounds.delete_round": [
+        Case(
+            "P's round 1 (never deleted)",
+            fixed(slug=lambda w: w.p_slug, round_no=lambda w: 1),
+            post=admin_only(404),
+            data={"confirmed": "1"},
+        ),
+    ],
     "awards_public.winners": [
         Case("P, scoring", P, get=public()),  # "announced on ...", nothing of P's entries
         Case("Q, before the announcement", Q, get=public()),
+    ],
+    # before the announcement: nothing of a result, not even that there is one
+    "awards_public.winners_embed": [
+        Case("P, scoring", P, get=public(404)),
+        Case("Q, before the announcement", Q, get=public(404)),
+    ],
+    "awards_public.winners_atom": [
+        Case("P, scoring", P, get=public(404)),
+        Case("Q, before the announcement", Q, get=public(404)),
+    ],
+    "awards_public.winners_rss": [
+        Case("P, scoring", P, get=public(404)),
+        Case("Q, before the announcement", Q, get=public(404)),
     ],
     # --- entrants ----------------------------------------------------------------------------
     "entrant.dashboard": [Case("own entries", NONE, get=logged_in())],
@@ -688,6 +733,51 @@ TABLE: dict[str, list[Case]] = {
             post=expect(403, anonymous=LOGIN, chair=400, admin=400),
         ),
     ],
+    # --- deliberation: chair and admins once scoring has closed (Q), nobody before (P) -------
+    "deliberation.page": [
+        Case("P, scoring", P, get=expect(403, anonymous=LOGIN)),
+        Case("Q, scoring closed", Q, get=expect(403, anonymous=LOGIN, chair=200, admin=200)),
+    ],
+    "deliberation.share_feedback": [
+        Case("X, P scoring", p_entry("X"), post=expect(403, anonymous=LOGIN)),
+        Case(
+            "QE, scoring closed, empty post",
+            q_entry(),
+            post=expect(403, anonymous=LOGIN, chair=400, admin=400),
+        ),
+        Case(
+            "QE, fields without the form's prefix",
+            q_entry(),
+            post=expect(403, anonymous=LOGIN, chair=400, admin=400),
+            data={"cards": "1", "round_no": "1"},
+        ),
+        Case(
+            "P's entry under Q",
+            fixed(slug=lambda w: w.q_slug, entry_id=lambda w: w.entries["A1"]),
+            post=expect(404, anonymous=LOGIN),
+        ),
+    ],
+    "results.advance": [
+        # a one-round programme's round is its final one: nothing advances from it
+        Case(
+            "P, scoring, round 1 (final)",
+            fixed(
+                slug=lambda w: w.p_slug,
+                round_no=lambda w: 1,
+                category_slug=lambda w: w.p_category_slug,
+            ),
+            post=expect(403, anonymous=LOGIN, admin=404),
+        ),
+        Case(
+            "Q, scoring closed, round 1 (final)",
+            fixed(
+                slug=lambda w: w.q_slug,
+                round_no=lambda w: 1,
+                category_slug=lambda w: w.q_category_slug,
+            ),
+            post=expect(403, anonymous=LOGIN, chair=404, admin=404),
+        ),
+    ],
     # --- events: public pages and a registrant's own links -----------------------------------
     "events.index": [Case("upcoming", NONE, get=public())],
     "events.show": [Case("E", EVENT, get=public())],
@@ -856,16 +946,27 @@ OWN_CARDS = {JUROR: {"J-X", "J-A1"}, CJUROR: {"JX-A1"}, CCHAIR: {"CC-A1"}, CHAIR
 OWN_INVOICE = {ENTRANT: ENTRANT, ENTRANT2: ENTRANT2}
 
 
-def forbidden_markers(w: World, role: str) -> dict[str, str]:
-    """marker -> what it stands for, for every marker `role` must not see anywhere."""
+#: once P's scoring has closed its chair deliberates: the counted scorecards of the entries
+#: they are not barred from (not X's; not the draft) are no longer sealed for them
+DELIBERATION_CARDS = {CCHAIR: {"J-A1", "JX-A1"}}
+
+
+def forbidden_markers(w: World, role: str, *, p_closed: bool = False) -> dict[str, str]:
+    """marker -> what it stands for, for every marker `role` must not see anywhere (with
+    `p_closed`: once P's scoring has closed). A juror sees only their own scores until
+    deliberation; Q's chair deliberates, but QJ's card on QE does not count (a pending
+    conflict), so it stays sealed."""
     if role == ADMIN:
         return {}
     markers: dict[str, str] = {}
     for key in w.entries.keys() - VISIBLE_ENTRIES[role]:
         for name, value in entry_markers(key).items():
             markers[value] = f"the {name} of entry {key}"
+    readable = OWN_CARDS.get(role, set()) | (
+        DELIBERATION_CARDS.get(role, set()) if p_closed else set()
+    )
     for key, comment in w.card_comments.items():
-        if key not in OWN_CARDS.get(role, ()):
+        if key not in readable:
             markers[comment] = f"scorecard {key} (sealed)"
     for other in ROLES:
         if other != role:
@@ -885,6 +986,8 @@ def forbidden_markers(w: World, role: str) -> dict[str, str]:
         markers[f'{base}/scorecards/{w.cards["J-X"]}/reopen"'] = "a reopen form for X's scorecard"
         for key in ("JX-X", "CC-X"):
             markers[f'{base}/conflicts/{w.conflicts[key]}/rule"'] = f"a ruling form for {key}"
+        feedback = f'/admin/awards/{w.p_slug}/deliberation/entries/{w.entries["X"]}/feedback"'
+        markers[feedback] = "a feedback form for X"
     return markers
 
 
@@ -960,6 +1063,7 @@ class Walk:
         self.requests = 0
         self._clients: dict[str, object] = {}
         self._baseline: dict[str, list[str]] | None = None  # the world before any POST
+        self.p_closed = False  # P's scoring has closed (see `forbidden_markers`)
 
     def client(self, role: str):
         if role not in self._clients:
@@ -998,7 +1102,8 @@ class Walk:
                 self.failures.append(f"{label}: no X-Content-Type-Options: nosniff")
             if response.mimetype != "application/pdf":
                 text = response_text(response)
-                for marker, what in forbidden_markers(self.holder.world, role).items():
+                markers = forbidden_markers(self.holder.world, role, p_closed=self.p_closed)
+                for marker, what in markers.items():
                     if marker in text and marker not in url:  # (pages link to themselves)
                         self.failures.append(f"{label}: shows {what} ({marker})")
         finally:
@@ -1066,10 +1171,13 @@ AFTER_SCORING = datetime(2025, 5, 5, 9, 0, tzinfo=UTC)  # P's scoring has closed
 
 
 def test_the_conflicted_chair_reads_results_without_entry_x(app, world, login, tables, clock):
-    """Once P's scoring has closed its chair sees the results, every method and the CSV,
-    still without entry X (the same markers as above); the other roles keep their answers."""
+    """Once P's scoring has closed its chair sees the results, every method, the CSV and the
+    deliberation, still without entry X (the same markers as above, the comments of the
+    other entries' counted scorecards now readable) and may not choose X's feedback; the
+    other roles keep their answers."""
     clock.set(AFTER_SCORING)
     walk = Walk(app, login, world, tables)
+    walk.p_closed = True
     chair_reads = expect(403, anonymous=LOGIN, conflicted_chair=200, admin=200)
     for endpoint, query in (
         ("results.leaderboard", ""),
@@ -1078,8 +1186,12 @@ def test_the_conflicted_chair_reads_results_without_entry_x(app, world, login, t
         ("results.leaderboard", "?method=zscore"),
         ("results.export", ""),
         ("results.export_xlsx", ""),
+        ("deliberation.page", ""),
     ):
         case = Case(f"P after scoring{query}", P)
         for role in ROLES:
             walk.request(endpoint, case, role, "GET", chair_reads[role], query=query)
+    x_feedback = Case("X after scoring, empty post", p_entry("X"))
+    for role, expected in expect(403, anonymous=LOGIN, admin=400).items():
+        walk.request("deliberation.share_feedback", x_feedback, role, "POST", expected)
     assert not walk.failures, "\n".join(walk.failures)

@@ -67,6 +67,11 @@ ANONYMOUS_PUBLIC = [
     ("events.ics", "/events/{ev}/calendar.ics", 200),
     ("entrant.programme", "/awards/{p}", 200),
     ("awards_public.winners", "/awards/{p}/winners", 200),
+    # before the announcement they answer 404 (after it, cacheable with their content:
+    # tests/web/test_winners_embed.py)
+    ("awards_public.winners_embed", "/awards/{p}/winners/embed.html", 404),
+    ("awards_public.winners_atom", "/awards/{p}/winners.atom", 404),
+    ("awards_public.winners_rss", "/awards/{p}/winners.rss", 404),
     ("privacy.page", "/privacy", 200),
 ]
 
