@@ -419,3 +419,77 @@ class Assignment(Model):
 
     jury_member: Mapped[JuryMember] = relationship()
     entry: Mapped[Entry] = relationship()
+
+
+# --- the entry form's own questions (`awards.services.questions`) ---------------------------
+QUESTION_KINDS = ("short_text", "long_text", "choice", "number", "url", "file")
+
+
+class EntryQuestion(Model):
+    """A question a programme's entry form asks besides the fixed fields, in `position` order.
+
+    `choices` (kind "choice"): [{"nl": ..., "en": ...}, ...]; an answer stores the option's
+    Dutch text. `category_ids`: the categories whose entries it is asked of; empty: all.
+    """
+
+    __tablename__ = "entry_questions"
+    __table_args__ = (
+        sa.UniqueConstraint("programme_id", "key"),
+        sa.CheckConstraint(
+            "min_number IS NULL OR max_number IS NULL OR min_number <= max_number",
+            name="question_range_order",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    key: Mapped[str] = mapped_column(sa.String(40))
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    label_nl: Mapped[str] = mapped_column(sa.String(200))
+    label_en: Mapped[str] = mapped_column(sa.String(200))
+    help_nl: Mapped[str] = mapped_column(sa.Text, default="")
+    help_en: Mapped[str] = mapped_column(sa.Text, default="")
+    choices: Mapped[list] = mapped_column(sa.JSON, default=list)
+    required: Mapped[bool] = mapped_column(default=False)
+    category_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    min_number: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))
+    max_number: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    programme: Mapped[Programme] = relationship()
+
+    def label(self, locale: str) -> str:
+        return self.label_en if locale == "en" else self.label_nl
+
+    def help(self, locale: str) -> str:
+        return self.help_en if locale == "en" else self.help_nl
+
+    def asks(self, category_id: int | None) -> bool:
+        """Whether an entry in `category_id` is asked this question."""
+        return not self.category_ids or category_id in self.category_ids
+
+
+class EntryAnswer(Model):
+    """An entry's answer to one question: text (short/long text, URL, the chosen option's
+    Dutch text), a number, or a stored PDF (`awards.storage`, like the entry's attachment)."""
+
+    __tablename__ = "entry_answers"
+    __table_args__ = (sa.UniqueConstraint("entry_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("entry_questions.id", ondelete="CASCADE"), index=True
+    )
+    value_text: Mapped[str] = mapped_column(sa.Text, default="")
+    value_number: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))
+    file_key: Mapped[str | None] = mapped_column(sa.String(80))
+    file_name: Mapped[str | None] = mapped_column(sa.String(200))
+    file_size: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    entry: Mapped[Entry] = relationship()
+    question: Mapped[EntryQuestion] = relationship()

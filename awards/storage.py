@@ -2,8 +2,9 @@
 
 Files live in `app.config["UPLOAD_DIR"]` (outside `static/`, created when missing), named by
 a random key from `secrets.token_urlsafe`; the entrant's file name is only kept (sanitised)
-in `Entry.attachment_name`. Nothing here touches the database: `awards.services.entries`
-records the key and deletes a replaced file once the change is committed.
+in `Entry.attachment_name` (or `EntryAnswer.file_name`). Nothing here writes to the database:
+`awards.services.entries` and `awards.services.questions` record the key, and a replaced file
+is deleted once the change is committed (`release_after_commit`).
 
 Jurors open these files, so a PDF with active content is refused rather than cleaned (a
 refusal cannot miss a part that a cleaner would): JavaScript, actions that launch a program
@@ -27,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import sqlalchemy as sa
 from flask import Response, current_app, send_file
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader, apply_configuration
@@ -42,9 +44,11 @@ from pypdf.generic import (
     PdfObject,
     StreamObject,
 )
+from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
 from core.errors import InvalidInput
+from core.extensions import db
 from core.i18n import format_number
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{20,80}$")
@@ -508,3 +512,26 @@ def _megabytes(size: int) -> str:
     ("0,5" / "0.5"; `core.i18n.format_number`)."""
     value = (Decimal(size) / (1024 * 1024)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return format_number(value, trim=True)
+
+
+_RELEASED = "awards.released_attachments"
+
+
+def release_after_commit(key: str | None) -> None:
+    """Delete the stored file `key` once the current transaction commits; a rollback keeps
+    it (the entry or answer still points at it then)."""
+    if key is not None:
+        db.session().info.setdefault(_RELEASED, []).append(key)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _delete_released(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint: the transaction goes on
+        return
+    for key in session.info.pop(_RELEASED, ()):
+        delete(key)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _keep_released(session: Session) -> None:
+    session.info.pop(_RELEASED, None)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import copy
 import json
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from awards.models import Entry, JuryMember, Programme
-from awards.services import ratification, rounds
+from awards.services import questions, ratification, rounds
 from awards.services.programme_upsert import load_programme
 from awards.services.results import leaderboard, load_board_data
 from awards.services.score_import import import_scores
@@ -249,10 +250,41 @@ def load_demo(*, now: datetime, phase: str = "submissions") -> list[str]:
         date_submissions(programme, now=now)
         for user in jury:
             accept_terms(programme, user, now=now)
+    demo_questions(summary_2026.programme, now=now)
     lines.append(f"Customer Data Awards 2026: in the {phase} phase.")
     db.session.flush()
     lines += decide_2025(p2025, chair)
     return lines
+
+
+DEMO_QUESTIONS = (
+    questions.QuestionData(
+        key="team_size",
+        kind="number",
+        label_nl="Hoeveel mensen werkten aan de case?",
+        label_en="How many people worked on the case?",
+        min_number=Decimal(1),
+        max_number=Decimal(10_000),
+        position=1,
+    ),
+    questions.QuestionData(
+        key="case_url",
+        kind="url",
+        label_nl="Webpagina over de case",
+        label_en="Web page about the case",
+        help_nl="Bijvoorbeeld een blog of een klantverhaal (niet verplicht).",
+        help_en="For example a blog post or a customer story (optional).",
+        position=2,
+    ),
+)
+
+
+def demo_questions(programme: Programme, *, now: datetime) -> None:
+    """The 2026 entry form's own questions, added once (through the admin's save function)."""
+    existing = {q.key for q in questions.programme_questions(programme)}
+    for data in DEMO_QUESTIONS:
+        if data.key not in existing:
+            questions.save_question(programme, data, actor=None, now=now)
 
 
 def login_lines() -> list[str]:

@@ -15,6 +15,7 @@ from awards.cli import awards_cli
 from awards.views import admin as awards_admin
 from awards.views import admin_editions as awards_editions
 from awards.views import admin_panels as awards_panels
+from awards.views import admin_questions as awards_questions
 from awards.views import admin_rounds as awards_rounds
 from awards.views import admin_setup as awards_setup
 from awards.views import deliberation, entrant, jury, jury_admin, public, results
@@ -52,6 +53,7 @@ BLUEPRINTS = (
     awards_admin,
     awards_setup,
     awards_panels,
+    awards_questions,
     awards_editions,
     awards_rounds,
     results,

@@ -6,7 +6,8 @@ What happens per table (the privacy page says the same to the public):
   no password, no admin right) and marked `erased_at`, which makes it inactive: it cannot
   log in, and a session or remember cookie of it opens nothing.
 - entries: an awards entry is the organisation's case, not the entrant's: it stays (jury
-  scores and published results depend on it), without its link to the person.
+  scores and published results depend on it), without its link to the person; so do its
+  answers to the programme's questions (`entry_answers`), as part of the case.
 - jury memberships and scorecards: they stay, so rankings and ratified results do not
   change; the juror is the anonymised account and the affiliation is cleared. This is done
   at once, not only after publication: a juror who asks to be erased has left the jury.

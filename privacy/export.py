@@ -49,6 +49,18 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
     to them and the audit entries about them. Values are JSON types (times ISO 8601 UTC,
     decimals as strings)."""
     entries = people.entries(person)
+    answers: dict[int, list[dict[str, Any]]] = {}
+    for answer in people.entry_answers([e.id for e in entries]):
+        answers.setdefault(answer.entry_id, []).append(
+            _row(
+                answer,
+                "value_text",
+                "value_number",
+                "file_name",
+                "updated_at",
+                question=answer.question.label_en,
+            )
+        )
     memberships = people.jury_memberships(person)
     cards = people.scorecards(person)
     conflicts = people.conflicts(person)
@@ -113,6 +125,7 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
                         "you can download it from the entry's page."
                     ),
                 },
+                answers=answers.get(e.id, []),
             )
             for e in entries
         ],

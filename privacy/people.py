@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from awards.models import Conflict, Entry, JuryMember, Score, Scorecard
+from awards.models import Conflict, Entry, EntryAnswer, JuryMember, Score, Scorecard
 from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.emails import normalise_email
@@ -128,6 +128,20 @@ def entries(person: Person) -> list[Entry]:
             .where(Entry.owner_id == person.id)
             .options(joinedload(Entry.programme), joinedload(Entry.category))
             .order_by(Entry.id)
+        )
+    )
+
+
+def entry_answers(entry_ids: list[int]) -> list[EntryAnswer]:
+    """The answers of these entries to their programmes' questions, with the question."""
+    if not entry_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(EntryAnswer)
+            .where(EntryAnswer.entry_id.in_(entry_ids))
+            .options(joinedload(EntryAnswer.question))
+            .order_by(EntryAnswer.entry_id, EntryAnswer.question_id)
         )
     )
 

@@ -8,7 +8,8 @@ from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringF
 from wtforms.validators import InputRequired, Length, Optional
 
 from awards.services.entries import CASE_TEXT_MAX, LINE_MAX, SUMMARY_MAX
-from core.forms import Form, clean_text, one_line
+from awards.services.questions import RawAnswer, field_name
+from core.forms import Form, LocalDecimalField, clean_text, one_line
 
 
 class EntryForm(Form):
@@ -50,12 +51,63 @@ class EntryForm(Form):
     def set_categories(self, programme, locale: str) -> None:
         self.category.choices = [SelectChoice(c.id, c.name(locale)) for c in programme.categories]
 
-    def uploaded_file(self):
-        """The uploaded file (a FileStorage), or None when no file was chosen."""
-        upload = self.attachment.data
+    def uploaded_file(self, name: str = "attachment"):
+        """The file uploaded in field `name` (a FileStorage), or None when none was chosen."""
+        upload = self[name].data
         if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
             return None
         return upload
+
+    def raw_answers(self, questions, stored: dict) -> dict[int, RawAnswer]:
+        """Question id -> what was typed or chosen; `stored`: question id -> the PDF just
+        stored for it."""
+        answers = {}
+        for question in questions:
+            name = field_name(question)
+            data = self[name].data
+            if question.kind == "number":
+                answers[question.id] = RawAnswer(number=data)
+            elif question.kind == "file":
+                answers[question.id] = RawAnswer(
+                    file=stored.get(question.id), remove_file=bool(self[f"{name}_remove"].data)
+                )
+            else:
+                answers[question.id] = RawAnswer(text=data or "")
+        return answers
+
+
+def entry_form(questions, locale: str, **kwargs) -> EntryForm:
+    """The entry form with a field `q_<id>` per question (after the fixed fields), labelled
+    in `locale`. Rules (required, range, web address, option, PDF) are the service's
+    (`awards.services.questions`), so a draft may leave a required question open."""
+
+    class QuestionsForm(EntryForm):
+        pass
+
+    for question in questions:
+        name = field_name(question)
+        label = question.label(locale)
+        if question.required:
+            label = _l("%(label)s (required to submit)", label=label)
+        hint = question.help(locale)
+        if question.kind == "long_text":
+            field = TextAreaField(label, filters=[clean_text], description=hint)
+        elif question.kind == "choice":
+            options = [SelectChoice("", _l("— choose —"))]
+            options += [
+                SelectChoice(c["nl"], c["en"] if locale == "en" else c["nl"])
+                for c in question.choices
+            ]
+            field = SelectField(label, choices=options, validate_choice=False, description=hint)
+        elif question.kind == "number":
+            field = LocalDecimalField(label, validators=[Optional()], description=hint)
+        elif question.kind == "file":
+            field = FileField(label, description=hint or _l("One PDF of at most 10 MB."))
+            setattr(QuestionsForm, f"{name}_remove", BooleanField(_l("Remove the current file")))
+        else:  # short_text, url
+            field = StringField(label, filters=[one_line], description=hint)
+        setattr(QuestionsForm, name, field)
+    return QuestionsForm(**kwargs)
 
 
 class ScreeningForm(Form):

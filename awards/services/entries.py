@@ -18,16 +18,17 @@ import sqlalchemy as sa
 from flask_babel import format_datetime, format_number
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
-from awards import storage
 from awards.models import Category, Entry, Programme
 from awards.services.access import require_owner
-from awards.storage import StoredFile
+from awards.services.questions import field_name, missing_required
+from awards.storage import StoredFile, release_after_commit
 from awards.timeline import PhaseClosed, Timeline
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput
 from core.extensions import db
+from core.i18n import current_locale
 from core.labels import LABELS
 from core.outbox.services import queue_mail
 from core.templating import DATETIME_FORMAT
@@ -209,7 +210,8 @@ def submit_entry(entry: Entry, actor, *, now: datetime) -> Entry:
     """Submit a draft before the deadline and queue the receipt e-mail to its owner.
 
     Raises NotFound, WrongState (not a draft), SubmissionsClosed, DomainError("incomplete")
-    when the summary or the case text is empty.
+    when the summary or the case text is empty, InvalidInput("questions_unanswered") naming
+    each required question of its category left open (`questions.missing_required`).
     """
     require_owner(entry, actor)
     if "submit" not in allowed_actions(entry, now):
@@ -219,6 +221,16 @@ def submit_entry(entry: Entry, actor, *, now: datetime) -> Entry:
     if not entry.summary.strip() or not entry.case_text.strip():
         raise DomainError(
             _l("Fill in the summary and the case before you submit."), code="incomplete"
+        )
+    missing = missing_required(entry)
+    if missing:
+        raise InvalidInput(
+            {field_name(q): _l("This field is required.") for q in missing},
+            _l(
+                "Answer the required questions before you submit: %(questions)s.",
+                questions=", ".join(q.label(current_locale()) for q in missing),
+            ),
+            code="questions_unanswered",
         )
     transition(entry, "submit")
     entry.submitted_at = entry.updated_at = now
@@ -364,26 +376,3 @@ def open_programmes(now: datetime) -> list[Programme]:
             .order_by(Programme.submissions_close_at)
         )
     )
-
-
-_RELEASED = "awards.released_attachments"
-
-
-def release_after_commit(key: str | None) -> None:
-    """Delete the stored file `key` once the current transaction commits; a rollback keeps
-    it (the entry still points at it then)."""
-    if key is not None:
-        db.session().info.setdefault(_RELEASED, []).append(key)
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _delete_released(session: Session) -> None:
-    if session.in_nested_transaction():  # a savepoint: the transaction goes on
-        return
-    for key in session.info.pop(_RELEASED, ()):
-        storage.delete(key)
-
-
-@sa.event.listens_for(Session, "after_rollback")
-def _keep_released(session: Session) -> None:
-    session.info.pop(_RELEASED, None)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from awards.models import Entry, Programme, Ratification
+from awards.models import Entry, EntryQuestion, Programme, Ratification
 from awards.services.conflicts import detect_conflicts_for_entry
 from awards.services.entries import TRANSITIONS, WrongState, status_label, transition
+from awards.services.questions import answers_by_entry, export_value
 from core.accounts.models import has_staff_rights
 from core.audit.services import record
 from core.errors import InvalidInput, NotAllowed
@@ -119,9 +121,13 @@ def screenable(entry: Entry) -> bool:
     return entry.status in TRANSITIONS["eligible"][0]
 
 
-def export_table(entries: list[Entry]) -> Table:
+def export_table(entries: list[Entry], asked: Sequence[EntryQuestion] = ()) -> Table:
     """The entries as a `core.spreadsheets.Table` of `CSV_HEADER` (the admin's CSV and XLSX
-    downloads): one row per entry, `submitted_at` a time (empty for a draft)."""
+    downloads): one row per entry, `submitted_at` a time (empty for a draft), then a column
+    `q_<key>` per question of `asked` (the programme's, in order) with the entry's answer
+    (`questions.export_value`: a number, a PDF's file name, else the text; empty when the
+    entry's category is not asked it or it was left open). Answers load in one query."""
+    answers = answers_by_entry(e.id for e in entries)
     rows = [
         (
             e.ref,
@@ -132,7 +138,12 @@ def export_table(entries: list[Entry]) -> Table:
             e.screening_reason,
             e.submitted_at,
             e.owner.email if e.owner is not None else "",
+            *(
+                export_value(q, answers.get(e.id, {}).get(q.id)) if q.asks(e.category_id) else None
+                for q in asked
+            ),
         )
         for e in entries
     ]
-    return Table(CSV_HEADER, rows, title="entries")
+    header = (*CSV_HEADER, *(f"q_{q.key}" for q in asked))
+    return Table(header, rows, title="entries")

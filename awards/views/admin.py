@@ -15,7 +15,7 @@ from flask_login import current_user
 from awards.forms.entries import ScreeningForm
 from awards.forms.programmes import METHOD_LABELS
 from awards.models import ENTRY_STATES, Programme
-from awards.services import access, criteria, programmes, screening
+from awards.services import access, criteria, programmes, questions, screening
 from awards.services import entries as entry_rules
 from awards.services import ratification as decisions
 from awards.timeline import Timeline
@@ -61,6 +61,7 @@ def programme(slug):
     flag when conflicts were recorded after a category's ratification."""
     programme = access.get_programme(slug)
     links = {
+        _l("Entry form questions"): url_for("awards_questions.list_questions", slug=slug),
         _l("Jury"): url_for("jury_admin.members", slug=slug),
         _l("Conflicts of interest"): url_for("jury_admin.conflicts", slug=slug),
         _l("Scoring progress"): url_for("jury_admin.progress", slug=slug),
@@ -148,7 +149,7 @@ def _export_entries(slug: str, fmt: str):
         format=fmt,
     )
     return spreadsheets.download(
-        screening.export_table(found),
+        screening.export_table(found, questions.programme_questions(programme)),
         fmt,
         filename=f"{programme.slug}-entries",
         locale=current_locale(),
@@ -178,6 +179,7 @@ def _entry_page(programme, entry, form):
         form=form,
         label=entry_rules.status_label,
         screenable=screening.screenable(entry),
+        answers=questions.asked_answers(entry),
     )
 
 

@@ -4,7 +4,7 @@ round its assignment (from the panels, or automatic with a number of jurors per 
 table of who scores what and every juror's load. The rules are `awards.services.panels` and
 `awards.services.assignment`.
 
-Admin only (`admin_required`): the chair follows the panels' progress on the progress page
+Staff and admins (`staff_required`): the chair follows the panels' progress on the progress page
 but does not set them up (like the jury itself, which the admin invites). An unknown
 programme, panel, member, scope or round is a 404. Removing and deleting ask first
 (`core.confirmation`), and so does assigning a round that has assignments (it may take
@@ -26,7 +26,7 @@ from flask_login import current_user
 from awards.forms.panels import AssignForm, PanelForm, PanelMemberForm, ScopeForm
 from awards.services import access, assignment, panels
 from core import confirmation
-from core.accounts.auth import admin_required
+from core.accounts.auth import staff_required
 from core.clock import now
 from core.errors import NotFound
 from core.i18n import current_locale
@@ -91,7 +91,7 @@ def _panels_page(programme, status=200, **forms):
 
 
 @bp.get("/panels")
-@admin_required
+@staff_required
 def panels_page(slug: str):
     """The programme's panels with their members and scopes, and the forms to change them."""
     return _panels_page(access.get_programme(slug))
@@ -102,7 +102,7 @@ def _back(slug: str):
 
 
 @bp.post("/panels/new")
-@admin_required
+@staff_required
 def create_panel(slug: str):
     programme = access.get_programme(slug)
     form = PanelForm()
@@ -116,7 +116,7 @@ def create_panel(slug: str):
 
 
 @bp.post(f"{PANEL}/rename")
-@admin_required
+@staff_required
 def rename_panel(slug: str, panel_id: int):
     programme = access.get_programme(slug)
     panel = panels.get_panel(programme, panel_id)
@@ -132,7 +132,7 @@ def rename_panel(slug: str, panel_id: int):
 
 
 @bp.post(f"{PANEL}/delete")
-@admin_required
+@staff_required
 def delete_panel(slug: str, panel_id: int):
     """Delete a panel (after a confirmation step); refused once its jurors started scoring
     its entries."""
@@ -159,7 +159,7 @@ def delete_panel(slug: str, panel_id: int):
 
 
 @bp.post(f"{PANEL}/members")
-@admin_required
+@staff_required
 def add_member(slug: str, panel_id: int):
     """Put a juror of this programme's jury on the panel."""
     programme = access.get_programme(slug)
@@ -177,7 +177,7 @@ def add_member(slug: str, panel_id: int):
 
 
 @bp.post(f"{PANEL}/members/<int:row_id>/remove")
-@admin_required
+@staff_required
 def remove_member(slug: str, panel_id: int, row_id: int):
     programme = access.get_programme(slug)
     panel = panels.get_panel(programme, panel_id)
@@ -203,7 +203,7 @@ def remove_member(slug: str, panel_id: int, row_id: int):
 
 
 @bp.post(f"{PANEL}/scopes")
-@admin_required
+@staff_required
 def add_scope(slug: str, panel_id: int):
     """Give the panel a whole category or some entries in a round."""
     programme = access.get_programme(slug)
@@ -236,7 +236,7 @@ def add_scope(slug: str, panel_id: int):
 
 
 @bp.post(f"{PANEL}/scopes/<int:scope_id>/remove")
-@admin_required
+@staff_required
 def remove_scope(slug: str, panel_id: int, scope_id: int):
     programme = access.get_programme(slug)
     panel = panels.get_panel(programme, panel_id)
@@ -284,7 +284,7 @@ def _assignment_page(programme, round_no, form=None, status=200, report=None):
 
 
 @bp.get("/rounds/<int:round_no>/assignment")
-@admin_required
+@staff_required
 def assignment_page(slug: str, round_no: int):
     """Who scores which entry of the round, each juror's load, and the assign action."""
     programme = access.get_programme(slug)
@@ -292,7 +292,7 @@ def assignment_page(slug: str, round_no: int):
 
 
 @bp.post("/rounds/<int:round_no>/assign")
-@admin_required
+@staff_required
 def assign(slug: str, round_no: int):
     """Assign the round: from its panels, or automatically with the jurors per entry typed.
     Asks first when the round has assignments already; then says what changed."""

@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from awards import storage
-from awards.forms.entries import EntryForm
-from awards.services import access, entries
+from awards.forms.entries import EntryForm, entry_form
+from awards.services import access, entries, questions
 from awards.services import ratification as decisions
 from awards.services.deliberation import entrant_feedback
 from awards.services.entries import EntryData
@@ -26,6 +26,7 @@ from awards.timeline import Timeline
 from core import confirmation
 from core.accounts.auth import verified_required
 from core.clock import now
+from core.errors import InvalidInput, NotFound
 from core.i18n import current_locale
 from core.templating import DATETIME_FORMAT
 from core.unit_of_work import refusal
@@ -71,7 +72,8 @@ def new_entry(slug):
     """Draft a new case (with an optional PDF) while submissions are open."""
     programme = access.get_programme(slug)
     current = now()
-    form = EntryForm()
+    asked = questions.programme_questions(programme)
+    form = entry_form(asked, current_locale())
     form.set_categories(programme, current_locale())
     if request.method == "GET":
         with refusal() as refused:
@@ -79,12 +81,15 @@ def new_entry(slug):
         if refused:
             return redirect(url_for(".programme", slug=slug))
         form.category.data = request.args.get("category", type=int)
-        return _form_page(form, programme, None)
+        return _form_page(form, programme, None, asked)
     if form.validate_on_submit():
         stored = None
+        uploads: dict[int, storage.StoredFile] = {}
         with refusal(form):
             entries.require_submissions_open(programme, current)
             stored = _save_upload(form)
+            chosen = [q for q in asked if q.asks(form.category.data)]
+            uploads = _save_answer_uploads(form, chosen)
             entry = entries.create_entry(
                 programme,
                 current_user._get_current_object(),
@@ -92,10 +97,11 @@ def new_entry(slug):
                 now=current,
                 attachment=stored,
             )
+            questions.save_answers(entry, form.raw_answers(chosen, uploads), now=current)
             flash(_l("Your draft %(ref)s has been saved.", ref=entry.ref), "success")
             return redirect(url_for(".show_entry", slug=slug, entry_id=entry.id))
-        storage.delete(stored.key if stored else None)
-    return _form_page(form, programme, None)
+        _discard(stored, uploads)
+    return _form_page(form, programme, None, asked)
 
 
 @bp.get("/awards/<slug>/entries/<int:entry_id>")
@@ -111,6 +117,7 @@ def show_entry(slug, entry_id):
         label=entries.status_label,
         outcomes=decisions.published_outcomes([entry], current),
         actions=entries.allowed_actions(entry, current),
+        answers=questions.asked_answers(entry),
         feedback=entrant_feedback(entry, now=current),
     )
 
@@ -122,29 +129,40 @@ def edit_entry(slug, entry_id):
     programme = access.get_programme(slug)
     entry = access.get_own_entry(programme, entry_id, current_user)
     current = now()
+    locale = current_locale()
+    asked = questions.programme_questions(programme)
     if request.method == "GET":
         with refusal() as refused:
             entries.require_editable(entry, current_user, current)
         if refused:
             return redirect(url_for(".show_entry", slug=slug, entry_id=entry.id))
-        form = EntryForm(
-            data={
-                "category": entry.category_id,
-                "organisation": entry.organisation,
-                "title": entry.title,
-                "summary": entry.summary,
-                "case_text": entry.case_text,
-            }
-        )
-        form.set_categories(programme, current_locale())
-        return _form_page(form, programme, entry)
-    form = EntryForm()
-    form.set_categories(programme, current_locale())
+        data = {
+            "category": entry.category_id,
+            "organisation": entry.organisation,
+            "title": entry.title,
+            "summary": entry.summary,
+            "case_text": entry.case_text,
+        }
+        answers = questions.answers_of(entry)
+        for question in asked:
+            answer = answers.get(question.id)
+            if answer is not None and question.kind != "file":
+                data[questions.field_name(question)] = (
+                    answer.value_number if question.kind == "number" else answer.value_text
+                )
+        form = entry_form(asked, locale, data=data)
+        form.set_categories(programme, locale)
+        return _form_page(form, programme, entry, asked)
+    form = entry_form(asked, locale)
+    form.set_categories(programme, locale)
     if form.validate_on_submit():
         stored = None
+        uploads: dict[int, storage.StoredFile] = {}
         with refusal(form):
             entries.require_editable(entry, current_user, current)
             stored = _save_upload(form)
+            chosen = [q for q in asked if q.asks(form.category.data)]
+            uploads = _save_answer_uploads(form, chosen)
             entries.update_entry(
                 entry,
                 current_user,
@@ -153,10 +171,11 @@ def edit_entry(slug, entry_id):
                 attachment=stored,
                 remove_attachment=form.remove_attachment.data,
             )
+            questions.save_answers(entry, form.raw_answers(chosen, uploads), now=current)
             flash(_l("Your changes have been saved."), "success")
             return redirect(url_for(".show_entry", slug=slug, entry_id=entry.id))
-        storage.delete(stored.key if stored else None)
-    return _form_page(form, programme, entry)
+        _discard(stored, uploads)
+    return _form_page(form, programme, entry, asked)
 
 
 @bp.post("/awards/<slug>/entries/<int:entry_id>/submit")
@@ -230,6 +249,22 @@ def attachment(slug, entry_id):
     return storage.send_attachment(path, entry.attachment_name or f"{entry.ref}.pdf")
 
 
+@bp.get("/awards/<slug>/entries/<int:entry_id>/answers/<int:question_id>/file")
+@login_required
+def answer_file(slug, entry_id, question_id):
+    """The PDF an entry gave as the answer to a question, as a download, for the same people
+    as the entry's attachment (owner, admins, jurors allowed to see the entry); 404 when
+    there is none."""
+    programme = access.get_programme(slug)
+    entry = access.get_entry(programme, entry_id)
+    access.require_attachment_access(entry, current_user)
+    answer = questions.answers_of(entry).get(question_id)
+    path = storage.path_for(answer.file_key if answer else None)
+    if answer is None or path is None:
+        raise NotFound()
+    return storage.send_attachment(path, answer.file_name)
+
+
 def _entry_data(form: EntryForm) -> EntryData:
     return EntryData(
         category_id=form.category.data,
@@ -247,11 +282,47 @@ def _save_upload(form: EntryForm) -> storage.StoredFile | None:
     return storage.save_pdf(upload.stream, upload.filename)
 
 
-def _form_page(form: EntryForm, programme, entry):
+def _save_answer_uploads(form: EntryForm, asked) -> dict[int, storage.StoredFile]:
+    """Check and store the PDFs uploaded as answers (as the entry's attachment is checked);
+    InvalidInput on the question's field for a refused one (the others are deleted)."""
+    stored: dict[int, storage.StoredFile] = {}
+    for question in asked:
+        name = questions.field_name(question)
+        upload = form.uploaded_file(name) if question.kind == "file" else None
+        if upload is None:
+            continue
+        try:
+            stored[question.id] = storage.save_pdf(upload.stream, upload.filename)
+        except storage.AttachmentRefused as refused:
+            _discard(None, stored)
+            raise InvalidInput({name: refused.errors["attachment"]}, code=refused.code) from None
+    return stored
+
+
+def _discard(stored: storage.StoredFile | None, uploads: dict[int, storage.StoredFile]) -> None:
+    """Delete files stored for a request that was refused."""
+    storage.delete(stored.key if stored else None)
+    for upload in uploads.values():
+        storage.delete(upload.key)
+
+
+def _form_page(form: EntryForm, programme, entry, asked):
+    """The entry form; an existing entry is shown the questions of its category (as chosen
+    on the form), a new one every question, each saying which categories it is for."""
     status = 400 if request.method == "POST" else 200
+    category_id = form.category.data if entry is not None else None
+    shown = [q for q in asked if entry is None or q.asks(category_id)]
+    answers = questions.answers_of(entry) if entry is not None else {}
     return (
         render_template(
-            "awards/entrant/entry_form.html", form=form, programme=programme, entry=entry
+            "awards/entrant/entry_form.html",
+            form=form,
+            programme=programme,
+            entry=entry,
+            questions=shown,
+            answers=answers,
+            scopes=questions.scope_labels(programme, shown, current_locale()),
+            field_name=questions.field_name,
         ),
         status,
     )

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from awards import storage
 from awards.forms.jury import DeclareConflictForm, SetPasswordForm, TermsForm, scorecard_form
-from awards.services import access, jury, progress, rounds, scorecards
+from awards.services import access, jury, progress, questions, rounds, scorecards
 from awards.services.scales import show_value
 from awards.services.scorecards import score_field
 from core.clock import now
@@ -190,6 +190,7 @@ def _render_entry(programme, member, entry, info, *, form=None, conflict_form=No
         scores={s.criterion_id: s for s in card.scores} if card else {},
         form=form,
         conflict_form=conflict_form or DeclareConflictForm(formdata=None),
+        answers=questions.asked_answers(entry),
         criteria=criteria,
         round=info,
         several_rounds=not info.final or info.position > 1,

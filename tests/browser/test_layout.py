@@ -7,12 +7,15 @@ invoice, a leaderboard with four criteria and every aggregation method (the wide
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
-from awards.models import Round
-from awards.services import assignment, panels, ratification
+from awards import storage
+from awards.models import EntryAnswer, Round
+from awards.services import assignment, panels, questions, ratification
 from core.extensions import db
 from tests.factories import (
     PASSWORD,
@@ -20,6 +23,7 @@ from tests.factories import (
     make_invoice,
     make_registration,
     make_scorecard,
+    pdf_bytes,
 )
 
 SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
@@ -98,6 +102,33 @@ def world(clock, make_user, make_programme, make_entry, make_juror):
         for n, org in enumerate(ORGANISATIONS)
     ]
     make_entry(programme, owner=entrant, status="draft", organisation=ORGANISATIONS[0])
+    asked = [
+        questions.save_question(
+            programme,
+            questions.QuestionData(
+                key=kind, kind=kind, label_nl=f"Vraag: {kind}", label_en=f"Question: {kind}",
+                help_nl="Een toelichting.", help_en="Some help.", required=kind == "short_text",
+                choices=[{"nl": "Zorg", "en": "Care"}] if kind == "choice" else [],
+                category_ids=[category.id] if kind == "url" else [],
+            ),
+            actor=None,
+            now=clock(),
+        )
+        for kind in ("short_text", "long_text", "choice", "number", "url", "file")
+    ]  # fmt: skip
+    plan = storage.save_pdf(io.BytesIO(pdf_bytes()), "plan.pdf")
+    for question in asked:
+        db.session.add(
+            EntryAnswer(
+                entry_id=entries[0].id, question_id=question.id, updated_at=clock(),
+                value_text={"choice": "Zorg", "url": "https://voorbeeld.example/case"}.get(
+                    question.kind, "Een antwoord van een flinke lengte over de hele organisatie"
+                ),
+                value_number=Decimal("12.5") if question.kind == "number" else None,
+                file_key=plan.key if question.kind == "file" else None,
+                file_name="plan.pdf" if question.kind == "file" else None,
+            )
+        )  # fmt: skip
     for n, entry in enumerate(entries[1:]):
         for k, member in enumerate(members):
             make_scorecard(member, entry, (9 - n, 8 - k, 7, 6 + n % 2), at=SCORING)
@@ -208,6 +239,8 @@ def test_admin_pages_fit_and_pass_axe(new_person, lang, device, world):
     visit(person, f"/admin/programmes/{programme.slug}")
     visit(person, f"/admin/programmes/{programme.slug}/edit")
     visit(person, f"/admin/programmes/{programme.slug}/entries")
+    visit(person, f"/admin/programmes/{programme.slug}/questions")
+    visit(person, f"/admin/programmes/{programme.slug}/questions/new")
     visit(person, f"/admin/programmes/{programme.slug}/next-edition")
 
 

@@ -14,6 +14,7 @@ from awards.models import (
     Assignment,
     Category,
     Entry,
+    EntryQuestion,
     JuryMember,
     Nomination,
     Panel,
@@ -43,6 +44,7 @@ MODELS = (
     Score,
     Nomination,
     Ratification,
+    EntryQuestion,
     Round,
     Panel,
     Assignment,
@@ -94,6 +96,7 @@ def test_loading_twice_changes_nothing(app, demo):
         "scores": (2 * 3 * 4 + 6 * 6) * 4,
         "nominations": 6,
         "ratifications": 2,
+        "entry_questions": 2,
         "rounds": 2,
         "panels": 2,
         "assignments": 2 * 3 * 4,
@@ -198,6 +201,10 @@ def test_2026_is_open_for_submissions(app, demo, clock):
     programme = db.session.scalar(sa.select(Programme).where(Programme.slug == "cda-2026"))
     assert Timeline.of(programme).phase(clock()) == "submissions"
     assert [c.slug for c in programme.categories] == ["data-transformation", "data-innovation"]
+    asked = db.session.scalars(
+        sa.select(EntryQuestion).where(EntryQuestion.programme_id == programme.id)
+    )
+    assert sorted((q.key, q.kind) for q in asked) == [("case_url", "url"), ("team_size", "number")]
 
 
 @pytest.mark.parametrize("email", [ADMIN[0], CHAIR, JUROR, ENTRANT[0]])

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from awards.models import Conflict, Panel, PanelMember, PanelScope, Round
+from awards.models import Conflict, EntryQuestion, Panel, PanelMember, PanelScope, Round
 from awards.services.jury import INVITE_PURPOSE
 from core.accounts import services as accounts
 from core.extensions import db
@@ -173,6 +173,23 @@ ROUTES: dict[str, Route] = {
         "admin", args=P, base={"key": "new_one", "name_nl": "N", "name_en": "N"}
     ),
     "awards_setup.new_programme": Route("admin", base={"slug": "cda-2026", "name": "N", **TIMES}),
+    "awards_questions.delete_question": Route(
+        "admin",
+        page="/admin/programmes/{programme}/questions",
+        args={**P, "question_id": "question"},
+        base={"confirmed": "1"},
+    ),
+    "awards_questions.edit_question": Route("admin", args={**P, "question_id": "question"}),
+    "awards_questions.move_question": Route(
+        "admin",
+        page="/admin/programmes/{programme}/questions",
+        args={**P, "question_id": "question"},
+    ),
+    "awards_questions.new_question": Route(
+        "admin",
+        args=P,
+        base={"key": "new_q", "kind": "short_text", "label_nl": "N", "label_en": "N"},
+    ),
     "awards_rounds.new_round": Route(
         "admin",
         args=P,
@@ -370,6 +387,15 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         jury_member_id=juror.id, entry_id=other.id, source="declared", reason="r", created_at=NOW
     )
     db.session.add(conflict)
+    questions = [
+        EntryQuestion(
+            programme_id=programme.id, key=kind, kind=kind, label_nl=kind, label_en=kind,
+            position=n, created_at=NOW, required=kind == "number",
+            choices=[{"nl": "Ja", "en": "Yes"}] if kind == "choice" else [],
+        )
+        for n, kind in enumerate(("short_text", "long_text", "choice", "number", "url", "file"))
+    ]  # fmt: skip
+    db.session.add_all(questions)
     # its one round as a stored row (as a programme keeps it after a second round is deleted)
     db.session.add(
         Round(
@@ -406,6 +432,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "category": str(category.id),
         "category_slug": category.slug,
         "criterion": str(criterion.id),
+        "question": str(questions[0].id),
         "draft": str(draft.id),
         "submitted": str(submitted.id),
         "other": str(other.id),

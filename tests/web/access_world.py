@@ -29,7 +29,17 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 
 from awards import storage
-from awards.models import Conflict, Entry, JuryMember, Panel, PanelMember, PanelScope, Programme
+from awards.models import (
+    Conflict,
+    Entry,
+    EntryAnswer,
+    EntryQuestion,
+    JuryMember,
+    Panel,
+    PanelMember,
+    PanelScope,
+    Programme,
+)
 from core.accounts.models import User
 from core.audit.services import record
 from core.extensions import db
@@ -114,6 +124,7 @@ class World:
     panels: dict[str, int]  # "P", "Q" -> a panel of P (J on it, judging P's category), of Q
     panel_members: dict[str, int]  # "P", "Q" -> its member row
     panel_scopes: dict[str, int]  # "P", "Q" -> its scope row
+    questions: dict[str, int]  # P, Q -> the id of the programme's file question
     upload_dir: str
     mail_subject: str = "MARKER-MAIL-SUBJECT"
     audit_note: str = "MARKER-AUDIT-NOTE"
@@ -170,6 +181,25 @@ def _entry(programme: Programme, owner: User, key: str, status: str, at: datetim
     return entry
 
 
+def _file_question(programme: Programme, entries: list[Entry], at: datetime) -> EntryQuestion:
+    """A PDF question of `programme`, answered by each of `entries` with a stored PDF."""
+    question = EntryQuestion(
+        programme_id=programme.id, key="plan", kind="file", label_nl="Plan", label_en="Plan",
+        created_at=at,
+    )  # fmt: skip
+    db.session.add(question)
+    db.session.flush()
+    for entry in entries:
+        stored = storage.save_pdf(io.BytesIO(pdf_bytes()), "plan.pdf")
+        db.session.add(
+            EntryAnswer(
+                entry_id=entry.id, question_id=question.id, value_text="",
+                file_key=stored.key, file_name=stored.name, file_size=stored.size, updated_at=at,
+            )
+        )  # fmt: skip
+    return question
+
+
 def _member(programme, user, role, at, affiliation="") -> JuryMember:
     member = JuryMember(
         programme=programme,
@@ -223,6 +253,10 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
         "QJ": _member(q, qj_user, "member", at),
     }
     db.session.flush()
+    questions = {
+        "P": _file_question(p, [e for k, e in entries.items() if k != "QE"], at).id,
+        "Q": _file_question(q, [entries["QE"]], at).id,
+    }
     admin = users[ADMIN]
     conflicts = {
         "JX-X": _conflict(members["JX"], entries["X"], "declared", "upheld", admin, at),
@@ -326,6 +360,7 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
         panels={key: panel.id for key, panel in panels.items()},
         panel_members={key: panel.members[0].id for key, panel in panels.items()},
         panel_scopes={key: panel.scopes[0].id for key, panel in panels.items()},
+        questions=questions,
         upload_dir=upload_dir,
     )
     db.session.commit()  # after reading the ids: no reload opens a transaction that lingers

@@ -125,6 +125,19 @@ def p_entry(key: str) -> Params:
     return fixed(slug=lambda w: w.p_slug, entry_id=lambda w: w.entries[key])
 
 
+def p_answer(key: str, question: str = "P") -> Params:
+    """Entry `key` under P with the file question of programme `question`."""
+    return fixed(
+        slug=lambda w: w.p_slug,
+        entry_id=lambda w: w.entries[key],
+        question_id=lambda w: w.questions[question],
+    )
+
+
+def p_question(question: str) -> Params:
+    return fixed(slug=lambda w: w.p_slug, question_id=lambda w: w.questions[question])
+
+
 def q_entry(key: str = "QE") -> Params:
     return fixed(slug=lambda w: w.q_slug, entry_id=lambda w: w.entries[key])
 
@@ -384,6 +397,29 @@ TABLE: dict[str, list[Case]] = {
             post=admin_only(404),
         ),
     ],
+    "awards_questions.list_questions": [Case("P", P, get=admin_only())],
+    "awards_questions.new_question": [
+        Case("P, empty post", P, get=admin_only(), post=admin_only(400)),
+    ],
+    "awards_questions.edit_question": [
+        Case("P's question, empty post", p_question("P"), get=admin_only(), post=admin_only(400)),
+        Case("Q's question under P", p_question("Q"), get=admin_only(404), post=admin_only(404)),
+    ],
+    "awards_questions.move_question": [
+        Case("P's only question", p_question("P"), post=admin_only(Skip("test_entry_questions"))),
+        Case("Q's question under P", p_question("Q"), post=admin_only(404)),
+    ],
+    "awards_questions.delete_question": [
+        # scoring has started and it has answers: the confirmation, then a refusal
+        Case("P's question", p_question("P"), post=admin_only(200)),
+        Case(
+            "P's question, confirmed",
+            p_question("P"),
+            post=admin_only(NO_5XX),
+            data={"confirmed": "1"},
+        ),
+        Case("Q's question under P", p_question("Q"), post=admin_only(404)),
+    ],
     "awards_rounds.rounds_list": [Case("P", P, get=admin_only())],
     "awards_rounds.new_round": [
         Case("P, empty post", P, get=admin_only(), post=admin_only(400)),
@@ -542,6 +578,23 @@ TABLE: dict[str, list[Case]] = {
         Case("X (B's)", p_entry("X"), get={**OWNER_B, JUROR: 200}),
         Case("Q's entry under P", p_entry("QE"), get=expect(404, anonymous=LOGIN)),
         Case("Q's entry", q_entry(), get=expect(404, anonymous=LOGIN, chair=200, admin=200)),
+    ],
+    "entrant.answer_file": [
+        Case("A's draft", p_answer("A0"), get=OWNER_A),
+        Case("A's eligible entry", p_answer("A1"), get={**OWNER_A, **P_JURY}),
+        Case("B's draft", p_answer("B0"), get=OWNER_B),
+        Case("X (B's)", p_answer("X"), get={**OWNER_B, JUROR: 200}),
+        Case("Q's question on A1", p_answer("A1", "Q"), get=expect(404, anonymous=LOGIN)),
+        Case("Q's entry under P", p_answer("QE", "Q"), get=expect(404, anonymous=LOGIN)),
+        Case(
+            "Q's entry",
+            fixed(
+                slug=lambda w: w.q_slug,
+                entry_id=lambda w: w.entries["QE"],
+                question_id=lambda w: w.questions["Q"],
+            ),
+            get=expect(404, anonymous=LOGIN, chair=200, admin=200),
+        ),
     ],
     # --- jurors ------------------------------------------------------------------------------
     "jury.dashboard": [Case("own programmes", NONE, get=logged_in())],

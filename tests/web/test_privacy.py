@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 
-from awards.models import Conflict, Entry, JuryMember, Scorecard
+from awards.models import Conflict, Entry, EntryAnswer, EntryQuestion, JuryMember, Scorecard
 from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.audit.services import record
@@ -42,6 +42,16 @@ def person(app, clock, make_user, make_programme, make_entry, make_juror, admin)
     user = make_user(EMAIL, name=NAME)
     programme = make_programme()
     own = make_entry(programme, owner=user, attachment_name="case.pdf", attachment_size=1234)
+    question = EntryQuestion(
+        programme_id=programme.id, key="team", kind="short_text", label_nl="Team",
+        label_en="Team", created_at=clock(),
+    )  # fmt: skip
+    db.session.add(question)
+    db.session.flush()
+    db.session.add(
+        EntryAnswer(entry_id=own.id, question_id=question.id, value_text="Team Noor",
+                    updated_at=clock())
+    )  # fmt: skip
     member = make_juror(programme, user, affiliation="Ünal Data Consulting")
     scored = make_entry(programme, title="Loyalty at scale")
     make_scorecard(member, scored, 7, comment=f"Discussed with {NAME} beforehand.")
@@ -143,6 +153,8 @@ def test_a_person_downloads_their_own_data_from_their_account_page(client, login
     assert [e["ref"] for e in data["entries"]] == [person["entry"].ref]
     assert data["entries"][0]["attachment"]["name"] == "case.pdf"
     assert "not part of this download" in data["entries"][0]["attachment"]["note"]
+    [answer] = data["entries"][0]["answers"]
+    assert (answer["question"], answer["value_text"]) == ("Team", "Team Noor")
     assert data["jury_memberships"][0]["affiliation"] == "Ünal Data Consulting"
     assert data["scorecards"][0]["scores"][0]["value"] == "7.00"
     assert data["conflicts"][0]["source"] == "declared"

@@ -35,6 +35,8 @@ STAFF_BLUEPRINTS = (
     "events_members",
     "awards_editions",
     "awards_rounds",
+    "awards_panels",
+    "awards_questions",
 )
 CHAIR_OR_STAFF = {
     "jury_admin.conflicts",
