@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from awards.cli import awards_cli
 from awards.views import admin as awards_admin
+from awards.views import admin_messages as awards_messages
 from awards.views import admin_setup as awards_setup
 from awards.views import entrant, jury, jury_admin, public, results
 from core import config, http_headers, templating, transport, unit_of_work
@@ -47,6 +48,7 @@ BLUEPRINTS = (
     jury_admin,
     awards_admin,
     awards_setup,
+    awards_messages,
     results,
     public,
     events,

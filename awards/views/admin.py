@@ -59,6 +59,7 @@ def programme(slug):
         _l("Conflicts of interest"): url_for("jury_admin.conflicts", slug=slug),
         _l("Scoring progress"): url_for("jury_admin.progress", slug=slug),
         _l("Results"): url_for("results.leaderboard", slug=slug),
+        _l("Messages"): url_for("messages.index", slug=slug),
     }
     return render_template(
         "awards/admin/programme.html",
