@@ -4,7 +4,7 @@ who gets a message and when it may go are in `awards.services.group_messages`.""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from awards.services.group_messages import GROUPS
@@ -17,7 +17,7 @@ BODY_MAX = 20000
 class MessageForm(Form):
     group = SelectField(
         _l("Send to"),
-        choices=[(g.key, g.label) for g in GROUPS.values()],
+        choices=[SelectChoice(g.key, g.label) for g in GROUPS.values()],
         validators=[DataRequired(_l("Choose a group."))],
     )
     category_id = SelectField(_l("Category"), coerce=str, validators=[Optional()])
@@ -41,8 +41,12 @@ class MessageForm(Form):
     key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
 
     def set_choices(self, categories, panels, locale: str) -> None:
-        self.category_id.choices = [("", "—")] + [(str(c.id), c.name(locale)) for c in categories]
-        self.panel_id.choices = [("", "—")] + [(str(p.id), p.name) for p in panels]
+        self.category_id.choices = [SelectChoice("", "—")] + [
+            SelectChoice(str(c.id), c.name(locale)) for c in categories
+        ]
+        self.panel_id.choices = [SelectChoice("", "—")] + [
+            SelectChoice(str(p.id), p.name) for p in panels
+        ]
 
     @staticmethod
     def chosen_id(value) -> int | None:

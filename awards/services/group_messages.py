@@ -157,6 +157,7 @@ def unfinished_jurors(programme: Programme) -> list[Recipient]:
                 Conflict.entry_id == Entry.id,
                 Conflict.status != "dismissed",
             )
+            .correlate(JuryMember, Entry)
             .exists(),
             ~sa.select(Scorecard.id)
             .where(
@@ -164,8 +165,10 @@ def unfinished_jurors(programme: Programme) -> list[Recipient]:
                 Scorecard.entry_id == Entry.id,
                 Scorecard.status == "submitted",
             )
+            .correlate(JuryMember, Entry)
             .exists(),
         )
+        .correlate(JuryMember)
         .exists()
     )
     return _people(
