@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -102,11 +102,14 @@ def compose(slug: str):
     return _compose_page(programme, form)
 
 
-@bp.post("/admin/awards/<slug>/messages/preview")
+@bp.route("/admin/awards/<slug>/messages/preview", methods=["GET", "POST"])
 @admin_required
 def preview(slug: str):
-    """The mail in both languages and who gets it (count, first names, opted out)."""
+    """The mail in both languages and who gets it (count, first names, opted out). A GET (the
+    language switch of a page answering a POST here) goes back to a new message."""
     programme = access.get_programme(slug)
+    if request.method == "GET":
+        return redirect(url_for(".compose", slug=slug))
     form = _form(programme)
     if not form.validate_on_submit():
         return _compose_page(programme, form, 400)
@@ -115,11 +118,14 @@ def preview(slug: str):
     return _compose_page(programme, form, refused.status)
 
 
-@bp.post("/admin/awards/<slug>/messages/test")
+@bp.route("/admin/awards/<slug>/messages/test", methods=["GET", "POST"])
 @admin_required
 def test_send(slug: str):
-    """One mail, marked as a test, to the admin's own address; back to the preview."""
+    """One mail, marked as a test, to the admin's own address; back to the preview. A GET
+    goes to a new message."""
     programme = access.get_programme(slug)
+    if request.method == "GET":
+        return redirect(url_for(".compose", slug=slug))
     form = _form(programme)
     if not form.validate_on_submit():
         return _compose_page(programme, form, 400)
@@ -131,11 +137,14 @@ def test_send(slug: str):
     return _compose_page(programme, form, refused.status)
 
 
-@bp.post("/admin/awards/<slug>/messages/send")
+@bp.route("/admin/awards/<slug>/messages/send", methods=["GET", "POST"])
 @admin_required
 def send(slug: str):
-    """Asks first; then queues the message for every recipient and records it."""
+    """Asks first; then queues the message for every recipient and records it. A GET goes
+    to a new message."""
     programme = access.get_programme(slug)
+    if request.method == "GET":
+        return redirect(url_for(".compose", slug=slug))
     form = _form(programme)
     if not form.validate_on_submit():
         return _compose_page(programme, form, 400)

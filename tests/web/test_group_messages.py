@@ -367,10 +367,10 @@ def test_unsubscribe_link_records_and_leaves_out(
     link = outbox(to="anna@example.org")[0].headers["List-Unsubscribe"].strip("<>")
     path = urlsplit(link).path
     anonymous = app.test_client()
-    page = anonymous.get(path)
+    page = anonymous.get(path, headers={"Accept-Language": "en"})
     assert page.status_code == 200 and programme.name in page.text
     assert db.session.scalar(sa.select(sa.func.count(MessageOptOut.id))) == 0
-    done = anonymous.post(path)
+    done = anonymous.post(path, headers={"Accept-Language": "en"})
     assert done.status_code == 200 and "no more messages" in done.text
     assert db.session.scalar(sa.select(MessageOptOut.user_id)) == anna.id
     before = counts()
