@@ -441,6 +441,14 @@ class EntryQuestion(Model):
         ),
     )
 
+
+class GroupMessage(Model):
+    """A message staff sent to a group of a programme's people (`services.group_messages`):
+    one outbox row per recipient, queued in the transaction that wrote this row. The
+    `idempotency_key` comes from the compose form, so a double submit sends once."""
+
+    __tablename__ = "group_messages"
+
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(
         sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
@@ -493,3 +501,30 @@ class EntryAnswer(Model):
 
     entry: Mapped[Entry] = relationship()
     question: Mapped[EntryQuestion] = relationship()
+    group: Mapped[str] = mapped_column(sa.String(20))
+    category_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("categories.id", ondelete="SET NULL")
+    )
+    panel_id: Mapped[int | None] = mapped_column(sa.ForeignKey("panels.id", ondelete="SET NULL"))
+    subject_nl: Mapped[str] = mapped_column(sa.String(200))
+    subject_en: Mapped[str] = mapped_column(sa.String(200))
+    body_nl: Mapped[str] = mapped_column(sa.Text)
+    body_en: Mapped[str] = mapped_column(sa.Text)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    recipients: Mapped[int]
+    left_out: Mapped[int] = mapped_column(default=0)  # opted out of this programme's messages
+    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class MessageOptOut(Model):
+    """An entrant who asked for no more group messages of a programme (the unsubscribe link
+    of a message to entrants, nominees or winners). Jury messages ignore it."""
+
+    __tablename__ = "message_opt_outs"
+    __table_args__ = (sa.UniqueConstraint("user_id", "programme_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -57,6 +57,8 @@ def from_env(instance: Path) -> dict:
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "UPLOAD_DIR": os.environ.get("PODIUM_UPLOAD_DIR", str(instance / "uploads")),
         "MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
+        # group messages (awards.services.group_messages) one programme may send per hour
+        "GROUP_MESSAGES_PER_HOUR": int(os.environ.get("PODIUM_GROUP_MESSAGES_PER_HOUR", "5")),
         "MAX_PDF_INFLATED_BYTES": 50 * 1024 * 1024,  # all of a PDF's streams, unpacked
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Podium <noreply@podium.local>"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),

@@ -14,6 +14,7 @@ from sqlalchemy import event
 from awards.cli import awards_cli
 from awards.views import admin as awards_admin
 from awards.views import admin_editions as awards_editions
+from awards.views import admin_messages as awards_messages
 from awards.views import admin_panels as awards_panels
 from awards.views import admin_questions as awards_questions
 from awards.views import admin_rounds as awards_rounds
@@ -56,6 +57,7 @@ BLUEPRINTS = (
     awards_questions,
     awards_editions,
     awards_rounds,
+    awards_messages,
     results,
     deliberation,
     public,

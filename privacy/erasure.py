@@ -17,8 +17,10 @@ What happens per table (the privacy page says the same to the public):
   accounting. Invoices and credit notes are not touched: Dutch fiscal law (art. 52 AWR)
   keeps them, with the name and address they were issued to, for 7 years; their PDFs are
   rendered from those rows and stay identical.
-- mails: those to the person are redacted (recipient, subject, bodies, attachments); those
-  not yet sent are deleted.
+- mails: those to the person are redacted (recipient, subject, bodies, attachments, extra
+  headers such as List-Unsubscribe); those not yet sent are deleted.
+- message opt-outs: they stay (only the account's id and the programme's): an erased account
+  receives no group message anyway.
 - webhook events: a provider event that names the person's address keeps only its id and type.
 - free text: audit data, e-mails to others, and the juror's own comments and conflict
   reasons have the person's address and names replaced by "[erased]".
@@ -199,6 +201,7 @@ def _mails(person: Person, done: Erasure) -> None:
                 body_text=ERASED,
                 body_html=None,
                 attachments=[],
+                headers=None,
                 last_error=None,
             )
         ),

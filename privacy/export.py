@@ -27,6 +27,7 @@ SECTIONS = {
     "payments": _l("Payments"),
     "invoices": _l("Invoices and credit notes"),
     "mails": _l("E-mails"),
+    "message_opt_outs": _l("Unsubscribed from messages"),
     "audit": _l("Audit entries"),
 }
 
@@ -69,6 +70,7 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
     payments = people.payments(registration_ids)
     invoices = people.invoices(registration_ids)
     mails = people.mails(person)
+    opt_outs = people.message_opt_outs(person)
     audit = people.audit_entries(
         person,
         {
@@ -255,6 +257,9 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
                 attachments=[a.get("filename") for a in m.attachments or []],
             )
             for m in mails
+        ],
+        "message_opt_outs": [
+            _row(o, "id", "created_at", programme_id=o.programme_id) for o in opt_outs
         ],
         "audit": [
             _row(

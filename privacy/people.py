@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from awards.models import Conflict, Entry, EntryAnswer, JuryMember, Score, Scorecard
+from awards.models import Conflict, Entry, EntryAnswer, JuryMember, MessageOptOut, Score, Scorecard
 from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.emails import normalise_email
@@ -155,6 +155,19 @@ def jury_memberships(person: Person) -> list[JuryMember]:
             .where(JuryMember.user_id == person.id)
             .options(joinedload(JuryMember.programme))
             .order_by(JuryMember.id)
+        )
+    )
+
+
+def message_opt_outs(person: Person) -> list[MessageOptOut]:
+    """The programmes whose group messages the person unsubscribed from."""
+    if person.id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(MessageOptOut)
+            .where(MessageOptOut.user_id == person.id)
+            .order_by(MessageOptOut.id)
         )
     )
 

@@ -68,6 +68,7 @@ def programme(slug):
         _l("Jury panels"): url_for("awards_panels.panels_page", slug=slug),
         _l("Results"): url_for("results.leaderboard", slug=slug),
         _l("Copy to next edition"): url_for("awards_editions.next_edition", slug=slug),
+        _l("Messages"): url_for("messages.index", slug=slug),
     }
     return render_template(
         "awards/admin/programme.html",

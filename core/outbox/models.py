@@ -22,6 +22,8 @@ class MailMessage(Model):
     # [{"filename": ..., "content_type": ..., "data_b64": ...}]
     attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
     kind: Mapped[str] = mapped_column(sa.String(60), default="")
+    # extra headers, e.g. {"List-Unsubscribe": "<https://...>"}; None for most mail
+    headers: Mapped[dict | None] = mapped_column(sa.JSON)
     status: Mapped[str] = mapped_column(sa.String(12), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())

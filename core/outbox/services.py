@@ -40,11 +40,13 @@ def queue_mail(
     now: datetime,
     locale: str = "nl",
     attachments: Iterable[tuple[str, str, bytes]] = (),
+    headers: dict[str, str] | None = None,
     **context,
 ) -> MailMessage:
     """Render `template` for `to` in `locale` and queue it. Flushes; the request commits.
 
-    `attachments` are (filename, content_type, bytes) triples.
+    `attachments` are (filename, content_type, bytes) triples; `headers` are added to the
+    MIME message as they are (e.g. List-Unsubscribe).
     """
     subject, text, html = render_mail(template, locale=locale, **context)
     message = MailMessage(
@@ -57,6 +59,7 @@ def queue_mail(
             for name, ctype, data in attachments
         ],
         kind=template,
+        headers=dict(headers) if headers else None,
         status="queued",
         attempts=0,
         next_attempt_at=now,

@@ -21,7 +21,8 @@ TIMEOUT_SECONDS = 30
 
 
 def build_message(message: MailMessage, *, mail_from: str, now: datetime) -> EmailMessage:
-    """The MIME message: text body, optional HTML alternative, attachments from the JSON column.
+    """The MIME message: text body, optional HTML alternative, attachments from the JSON column,
+    the row's extra headers.
 
     Raises ValueError for a header with a line break or an undecodable attachment.
     """
@@ -32,6 +33,8 @@ def build_message(message: MailMessage, *, mail_from: str, now: datetime) -> Ema
     mime["Date"] = format_datetime(message.created_at or now)
     domain = email_domain(parseaddr(mail_from)[1]) or "podium.local"
     mime["Message-ID"] = make_msgid(idstring=f"podium.{message.id}", domain=domain)
+    for name, value in (message.headers or {}).items():
+        mime[name] = value
     mime.set_content(message.body_text)
     if message.body_html:
         mime.add_alternative(message.body_html, subtype="html")

@@ -208,6 +208,8 @@ def test_jury_and_results_pages_fit_and_pass_axe(new_person, lang, device, world
     visit(admin, f"/admin/awards/{programme.slug}/deliberation")
     visit(admin, f"/admin/awards/{programme.slug}/jury/progress")
     visit(admin, f"/admin/awards/{programme.slug}/jury")
+    visit(admin, f"/admin/awards/{programme.slug}/messages")
+    visit(admin, f"/admin/awards/{programme.slug}/messages/new")
 
 
 def test_winners_page_fits_and_passes_axe(new_person, lang, device, world, clock):

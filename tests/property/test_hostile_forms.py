@@ -24,6 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from awards.models import Conflict, EntryQuestion, Panel, PanelMember, PanelScope, Round
+from awards.services import group_messages
 from awards.services.jury import INVITE_PURPOSE
 from core.accounts import services as accounts
 from core.extensions import db
@@ -77,6 +78,14 @@ TIMES = {
     "scoring_open_at": "2026-04-02T09:00",
     "scoring_close_at": "2026-05-01T17:00",
     "publish_at": "2026-06-11T18:00",
+}
+MESSAGE = {
+    "group": "entrants",
+    "subject_nl": "Nieuws",
+    "body_nl": "Beste inzender,",
+    "subject_en": "News",
+    "body_en": "Dear entrant,",
+    "key": "hostile-forms-key-0123456789",
 }
 EVENT = {
     "slug": "new-talk",
@@ -283,6 +292,10 @@ ROUTES: dict[str, Route] = {
     ),
     "jury.entry": Route("juror", at=SCORING, args={**P, "entry_id": "submitted"}),
     "jury.terms": Route("new_juror", at=SCORING, args=P, base={"accept": "y"}),
+    "messages.preview": Route("admin", page="/admin/awards/{programme}/messages/new", args=P),
+    "messages.test_send": Route("admin", args=P, base=MESSAGE),
+    "messages.send": Route("admin", args=P, base={**MESSAGE, "confirmed": "1"}),
+    "messages.unsubscribe": Route("anonymous", args={"token": "unsubscribe"}),
     "jury_admin.detect": Route("admin", page="/admin/awards/{programme}/jury/conflicts", args=P),
     "jury_admin.invite": Route(
         "admin",
@@ -463,6 +476,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "invite": make_token(
             INVITE_PURPOSE, {"mid": new_member.id, "uid": new_member.user_id}, now=NOW
         ),
+        "unsubscribe": group_messages.unsubscribe_token(programme, entrant.id, now=NOW),
     }
     db.session.commit()
     response = client.post(f"/events/r/{unpaid.token}/pay", headers=EN)  # opens a test checkout

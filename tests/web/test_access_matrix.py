@@ -681,6 +681,15 @@ TABLE: dict[str, list[Case]] = {
             data={"reason": "matrix"},
         ),
     ],
+    # --- group messages (admin) and the unsubscribe link (anyone holding it) -------------------
+    "messages.index": [Case("P", P, get=admin_only())],
+    "messages.compose": [Case("P", P, get=admin_only())],
+    "messages.preview": [Case("P, empty post", P, get=admin_only(REDIRECT), post=admin_only(400))],
+    "messages.test_send": [
+        Case("P, empty post", P, get=admin_only(REDIRECT), post=admin_only(400))
+    ],
+    "messages.send": [Case("P, empty post", P, get=admin_only(REDIRECT), post=admin_only(400))],
+    "messages.unsubscribe": [Case("unknown token", bogus_token, get=public(400), post=public(400))],
     # --- the chair's and admins' jury pages --------------------------------------------------
     "jury_admin.members": [Case("P", P, get=admin_only())],
     "jury_admin.invite": [Case("P, empty post", P, post=admin_only(400))],

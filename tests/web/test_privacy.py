@@ -15,7 +15,15 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 
-from awards.models import Conflict, Entry, EntryAnswer, EntryQuestion, JuryMember, Scorecard
+from awards.models import (
+    Conflict,
+    Entry,
+    EntryAnswer,
+    EntryQuestion,
+    JuryMember,
+    MessageOptOut,
+    Scorecard,
+)
 from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.audit.services import record
@@ -99,6 +107,14 @@ def person(app, clock, make_user, make_programme, make_entry, make_juror, admin)
                 kind="test", status=status, next_attempt_at=clock(), created_at=clock(),
             )
         )  # fmt: skip
+    db.session.add(MessageOptOut(user_id=user.id, programme_id=programme.id, created_at=clock()))
+    db.session.add(
+        MailMessage(
+            to_addr=EMAIL, subject="News", body_text="b", kind="group_message", status="sent",
+            headers={"List-Unsubscribe": "<https://podium.example/messages/unsubscribe/t>"},
+            next_attempt_at=clock(), created_at=clock(),
+        )
+    )  # fmt: skip
     db.session.flush()
     record("account.signed_up", user, now=clock(), actor=user)
     record("jury.invited", member, now=clock(), actor=admin, scope=programme, email=EMAIL,
@@ -161,7 +177,8 @@ def test_a_person_downloads_their_own_data_from_their_account_page(client, login
     assert sorted(r["name"] for r in data["registrations"]) == ["N. Ünal", NAME]
     assert [p["amount_cents"] for p in data["payments"]] == [6050]
     assert [i["number"] for i in data["invoices"]] == [person["invoice"].number]
-    assert len(data["mails"]) == 2 and all(m["to_addr"] == EMAIL for m in data["mails"])
+    assert len(data["mails"]) == 3 and all(m["to_addr"] == EMAIL for m in data["mails"])
+    assert [o["programme_id"] for o in data["message_opt_outs"]] == [person["entry"].programme_id]
     actions = {a["action"] for a in data["audit"]}
     assert {"account.signed_up", "jury.invited", "registration.created"} <= actions
     assert (
@@ -312,6 +329,13 @@ def test_erasure_keeps_the_invoices_and_anonymises_everything_else(
     assert registration.state == "confirmed" and registration.gross_cents == 6050
     assert registration.email.endswith("@erased.invalid") and registration.name == "[erased]"
     assert {m.status for m in db.session.scalars(sa.select(MailMessage))} == {"sent"}
+    # the unsubscribe header (a token naming the account) goes with the redacted mail
+    assert all(
+        m.headers is None
+        for m in db.session.scalars(
+            sa.select(MailMessage).where(MailMessage.kind == "group_message")
+        )
+    )
     assert db.session.scalars(sa.select(WebhookEvent)).one().payload["redacted"] is True
     # one audit entry, naming nobody
     erased = db.session.scalars(
