@@ -441,14 +441,6 @@ class EntryQuestion(Model):
         ),
     )
 
-
-class GroupMessage(Model):
-    """A message staff sent to a group of a programme's people (`services.group_messages`):
-    one outbox row per recipient, queued in the transaction that wrote this row. The
-    `idempotency_key` comes from the compose form, so a double submit sends once."""
-
-    __tablename__ = "group_messages"
-
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(
         sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
@@ -501,6 +493,19 @@ class EntryAnswer(Model):
 
     entry: Mapped[Entry] = relationship()
     question: Mapped[EntryQuestion] = relationship()
+
+
+class GroupMessage(Model):
+    """A message staff sent to a group of a programme's people (`services.group_messages`):
+    one outbox row per recipient, queued in the transaction that wrote this row. The
+    `idempotency_key` comes from the compose form, so a double submit sends once."""
+
+    __tablename__ = "group_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
     group: Mapped[str] = mapped_column(sa.String(20))
     category_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("categories.id", ondelete="SET NULL")

@@ -300,7 +300,6 @@ def deactivate(user: User, *, actor: User, now: datetime) -> User:
             user, _l("This is the last active admin. Make someone else an admin first.")
         )
     user.deactivated_at = now
-    user.deactivated_by_id = actor.id
     user.end_sessions()
     db.session.flush()
     record("account.deactivated", user, now=now, actor=actor, user_role=user.role)
@@ -313,7 +312,6 @@ def reactivate(user: User, *, actor: User, now: datetime) -> User:
     if user.deactivated_at is None:
         raise UserAdminError(_l("This account is not deactivated."), code="not_deactivated")
     user.deactivated_at = None
-    user.deactivated_by_id = None
     db.session.flush()
     record("account.reactivated", user, now=now, actor=actor, user_role=user.role)
     return user

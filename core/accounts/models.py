@@ -60,11 +60,9 @@ class User(UserMixin, Model):
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     # staff: the programme and event management pages (`core.accounts.auth.staff_required`)
     is_staff: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    # set while an admin has deactivated the account (core/accounts/management.py)
+    # set while an admin has deactivated the account (core/accounts/management.py; who did
+    # it is in the audit log, "account.deactivated")
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    deactivated_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
 
     def get_id(self) -> str:
         """The id Flask-Login stores in the session and remember cookies: "<id>:<token>"."""

@@ -1,5 +1,4 @@
-"""Users: the staff role (`is_staff`) and deactivation by an admin (`deactivated_at`,
-`deactivated_by_id`); a deactivated account cannot sign in.
+"""Users: the staff role (`is_staff`) and deactivation by an admin (`deactivated_at`); a deactivated account cannot sign in.
 
 Revision ID: 9dd6e74b92b2
 Revises: 14ff395d332a
@@ -18,24 +17,15 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("is_staff", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.add_column(sa.Column("deactivated_at", sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column("deactivated_by_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_users_deactivated_by_id_users"),
-            "users",
-            ["deactivated_by_id"],
-            ["id"],
-            ondelete="SET NULL",
-        )
+    # plain ALTER TABLE ... ADD COLUMN, also on SQLite (no batch copy of `users`, whose old
+    # copy could not be dropped while other tables' rows refer to it)
+    op.add_column(
+        "users", sa.Column("is_staff", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column("users", sa.Column("deactivated_at", sa.DateTime(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_users_deactivated_by_id_users"), type_="foreignkey")
-        batch_op.drop_column("deactivated_by_id")
-        batch_op.drop_column("deactivated_at")
-        batch_op.drop_column("is_staff")
+    # ALTER TABLE ... DROP COLUMN, which SQLite (3.35 on) and PostgreSQL both have: no copy
+    for column in ("deactivated_at", "is_staff"):
+        op.execute(f"ALTER TABLE users DROP COLUMN {column}")

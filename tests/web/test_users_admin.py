@@ -359,7 +359,7 @@ def test_deactivate_asks_first_then_ends_sessions_and_refuses_log_in(
     assert done.status_code == 302
     db.session.expire_all()
     mia = db.session.get(User, mia.id)
-    assert mia.deactivated_at is not None and mia.deactivated_by_id == admin.id
+    assert mia.deactivated_at is not None
     assert mia.role == "staff"  # kept for a reactivation
     [audit] = _audits("account.deactivated")
     assert audit.actor_id == admin.id
