@@ -34,6 +34,7 @@ from flask_babel import lazy_gettext as _l
 
 from awards.models import (
     ENTRY_STATES,
+    Assignment,
     Category,
     Conflict,
     Entry,
@@ -45,6 +46,7 @@ from awards.models import (
     Programme,
     Scorecard,
 )
+from awards.services import rounds
 from awards.services.ratification import published_results
 from core.accounts.models import User
 from core.audit.services import record
@@ -141,36 +143,45 @@ def _people(query: sa.Select) -> list[Recipient]:
     )
 
 
-def unfinished_jurors(programme: Programme) -> list[Recipient]:
-    """The jurors of `programme` who accepted the terms and still have an entry to score: an
-    eligible entry they are not barred from (no conflict other than dismissed) without a
-    submitted scorecard of theirs. The one "has not finished" query (rounds and assignments
-    narrow it here)."""
-    open_entry = (
-        sa.select(Entry.id)
+def unfinished_jurors(programme: Programme, *, now: datetime) -> list[Recipient]:
+    """The jurors of `programme` who accepted the terms and still have an entry to score in
+    the round the jury is in at `now` (`rounds.jury_round`): an entry of that round
+    (`rounds.round_entries_query`) they are not barred from (no conflict other than
+    dismissed), assigned to them when the round is scored by assignment, without a
+    submitted scorecard of theirs in that round. The one "has not finished" query."""
+    info = rounds.jury_round(programme, now)
+    in_round = rounds.round_entries_query(programme, info.position).subquery()
+    conditions = [
+        ~sa.select(Conflict.id)
         .where(
-            Entry.programme_id == programme.id,
-            Entry.status == "eligible",
-            ~sa.select(Conflict.id)
-            .where(
-                Conflict.jury_member_id == JuryMember.id,
-                Conflict.entry_id == Entry.id,
-                Conflict.status != "dismissed",
-            )
-            .correlate(JuryMember, Entry)
-            .exists(),
-            ~sa.select(Scorecard.id)
-            .where(
-                Scorecard.jury_member_id == JuryMember.id,
-                Scorecard.entry_id == Entry.id,
-                Scorecard.status == "submitted",
-            )
-            .correlate(JuryMember, Entry)
-            .exists(),
+            Conflict.jury_member_id == JuryMember.id,
+            Conflict.entry_id == in_round.c.id,
+            Conflict.status != "dismissed",
         )
-        .correlate(JuryMember)
-        .exists()
-    )
+        .correlate(JuryMember, in_round)
+        .exists(),
+        ~sa.select(Scorecard.id)
+        .where(
+            Scorecard.jury_member_id == JuryMember.id,
+            Scorecard.entry_id == in_round.c.id,
+            Scorecard.round_no == info.position,
+            Scorecard.status == "submitted",
+        )
+        .correlate(JuryMember, in_round)
+        .exists(),
+    ]
+    if info.assigned:
+        conditions.append(
+            sa.select(Assignment.id)
+            .where(
+                Assignment.jury_member_id == JuryMember.id,
+                Assignment.entry_id == in_round.c.id,
+                Assignment.round_no == info.position,
+            )
+            .correlate(JuryMember, in_round)
+            .exists()
+        )
+    open_entry = sa.select(in_round.c.id).where(*conditions).correlate(JuryMember).exists()
     return _people(
         sa.select(User)
         .join(JuryMember, JuryMember.user_id == User.id)
@@ -183,7 +194,7 @@ def unfinished_jurors(programme: Programme) -> list[Recipient]:
 
 
 def _unfinished(programme: Programme, target: Target, now: datetime) -> list[Recipient]:
-    return unfinished_jurors(programme)
+    return unfinished_jurors(programme, now=now)
 
 
 def _panel(programme: Programme, target: Target, now: datetime) -> list[Recipient]:

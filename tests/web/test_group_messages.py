@@ -13,12 +13,15 @@ import pytest
 import sqlalchemy as sa
 
 from awards.models import (
+    Advancement,
+    Assignment,
     GroupMessage,
     MessageOptOut,
     Nomination,
     Panel,
     PanelMember,
     Ratification,
+    Round,
 )
 from awards.services import group_messages
 from core.audit.models import AuditEntry
@@ -110,6 +113,40 @@ def test_unfinished_jurors_are_those_with_an_entry_left(
     make_entry(other)
     db.session.flush()
     assert names(programme, "unfinished", now=SCORING) == ["Half"]
+
+
+def test_unfinished_jurors_are_those_of_the_open_round_and_their_assignment(
+    app, clock, make_programme, make_entry, make_juror, make_user
+):
+    """In round 2 (scored by assignment) what counts is the round's entries (those advanced
+    into it), the juror's own assignments and round-2 scorecards: round 1's are done."""
+    programme = make_programme()
+    start, end = programme.scoring_open_at, programme.scoring_close_at
+    middle = start + (end - start) / 2
+    for position, window, mode in ((1, (start, middle), "all"), (2, (middle, end), "auto")):
+        db.session.add(Round(programme_id=programme.id, position=position, name_nl=f"R{position}",
+                             name_en=f"R{position}", scoring_open_at=window[0],
+                             scoring_close_at=window[1], quorum=1, assignment=mode,
+                             created_at=start))  # fmt: skip
+    final, out = make_entry(programme), make_entry(programme)
+    chair = make_user(name="Chair")
+    db.session.add(Advancement(entry_id=final.id, round_no=2, advanced_by_id=chair.id,
+                               created_at=middle))  # fmt: skip
+    given = make_juror(programme, make_user(name="Given"))  # assigned the finalist, not scored
+    idle = make_juror(programme, make_user(name="Idle"))  # nothing assigned in round 2
+    scored = make_juror(programme, make_user(name="Scored"))  # scored its round-2 card
+    for member in (given, idle, scored):
+        make_scorecard(member, final)
+        make_scorecard(member, out)  # round 1: everyone finished
+    for member in (given, scored):
+        db.session.add(Assignment(jury_member_id=member.id, entry_id=final.id, round_no=2,
+                                  created_at=middle))  # fmt: skip
+    make_scorecard(scored, final, round_no=2)
+    db.session.flush()
+    now = middle + timedelta(hours=1)
+    assert names(programme, "unfinished", now=now) == ["Given"]
+    # in round 1 every juror had finished
+    assert names(programme, "unfinished", now=start + timedelta(hours=1)) == []
 
 
 def test_panel_group_is_the_panels_jurors(app, clock, make_programme, make_juror, make_user):
