@@ -328,6 +328,7 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "shift_days": _l("Moved by (days)"),
         "rounds_copied": _l("Rounds copied"),
         "panels_copied": _l("Panels copied"),
+        "questions_copied": _l("Entry questions copied"),
     },
 }
 

@@ -5,7 +5,8 @@ function: the programme's own fields (`_copy_programme`: every column, the five 
 moments shifted), its categories (`_copy_categories`, every field), criteria
 (`_copy_criteria`, every field including `round_no`), rounds (`_copy_rounds`, windows
 shifted), the jurors the admin chose to invite again (`_copy_jury`) and the panels
-(`_copy_panels`: their members among those jurors, their scopes by category). It does not copy
+(`_copy_panels`: their members among those jurors, their scopes by category) and the entry
+form's questions (`_copy_questions`, asked of the copied categories). It does not copy
 entries, scorecards, conflicts, nominations, ratifications, advancements or assignments, nor
 a scope that names an entry: a new edition starts with no cases and no decisions.
 
@@ -39,6 +40,7 @@ from flask_babel import lazy_gettext as _l
 from awards.models import (
     Category,
     Criterion,
+    EntryQuestion,
     JuryMember,
     Panel,
     PanelMember,
@@ -214,6 +216,7 @@ def copy_programme(
     rounds = _copy_rounds(programme, copy, days=days, now=now)
     members = _copy_jury(programme, copy, reinvite, actor=actor, now=now)
     panels = _copy_panels(programme, copy, categories, members, now=now)
+    questions = _copy_questions(programme, copy, categories, now=now)
     record(
         "programme.copied",
         copy,
@@ -227,6 +230,7 @@ def copy_programme(
         criteria=criteria,
         rounds_copied=rounds,
         panels_copied=panels,
+        questions_copied=questions,
         jury=len(members),
     )
     record_publication(copy, None, actor=actor, now=now)
@@ -274,6 +278,24 @@ def _copy_criteria(programme: Programme, copy: Programme) -> int:
         db.session.add(Criterion(programme_id=copy.id, **_columns(criterion)))
     db.session.flush()
     return len(programme.criteria)
+
+
+def _copy_questions(
+    programme: Programme, copy: Programme, categories: dict[int, Category], *, now: datetime
+) -> int:
+    """Every question of the entry form with every field, asked of the new edition's copies
+    of its categories; returns how many (answers belong to entries: not copied)."""
+    questions = db.session.scalars(
+        sa.select(EntryQuestion).where(EntryQuestion.programme_id == programme.id)
+    ).all()
+    for question in questions:
+        values = _columns(question, skip=("created_at", "category_ids"))
+        scope = [categories[i].id for i in question.category_ids if i in categories]
+        db.session.add(
+            EntryQuestion(programme_id=copy.id, category_ids=scope, created_at=now, **values)
+        )
+    db.session.flush()
+    return len(questions)
 
 
 def _rounds(programme: Programme) -> list[Round]:

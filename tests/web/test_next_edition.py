@@ -18,6 +18,7 @@ from awards.models import (
     Conflict,
     Criterion,
     Entry,
+    EntryQuestion,
     JuryMember,
     Nomination,
     Panel,
@@ -133,6 +134,11 @@ def source(make_programme, make_entry, make_juror, make_user):
         PanelScope(round_no=2, entry_id=entry.id),
     ]
     db.session.add(panel)
+    db.session.add(
+        EntryQuestion(programme=programme, position=1, key="team_size", kind="number",
+                      label_nl="Teamgrootte", label_en="Team size", required=True,
+                      category_ids=[second.id], created_at=NOW)
+    )  # fmt: skip
     db.session.flush()
     return programme
 
@@ -277,6 +283,17 @@ def test_the_confirmed_copy_copies_every_part_and_invites_the_jury(
     assert [(s.round_no, s.category_id, s.entry_id) for s in panel.scopes] == [
         (1, new_first.id, None)
     ]  # the scope naming an entry is not copied
+    [question] = db.session.scalars(
+        sa.select(EntryQuestion).where(EntryQuestion.programme_id == new.id)
+    ).all()
+    new_second = next(c for c in new.categories if c.slug != "data-transformation")
+    assert (question.key, question.kind, question.label_en, question.required) == (
+        "team_size",
+        "number",
+        "Team size",
+        True,
+    )
+    assert question.category_ids == [new_second.id]  # the copy of its category
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry)) == old_entries
     for model, column in (
@@ -308,6 +325,7 @@ def test_the_confirmed_copy_copies_every_part_and_invites_the_jury(
         "criteria": 4,
         "rounds_copied": 2,
         "panels_copied": 1,
+        "questions_copied": 1,
         "jury": 2,
     }
     scheduled = db.session.scalar(
