@@ -52,6 +52,7 @@ from core.accounts.models import User
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput, NotFound
 from core.extensions import db
+from core.locking import lock_row
 from core.markdown import to_plain_text
 from core.outbox.models import MailMessage
 from core.outbox.services import queue_mail, render_mail
@@ -392,9 +393,12 @@ def send(
 ) -> GroupMessage:
     """Queue the message for every recipient of `chosen` and record it. Raises AlreadySent
     when a message with `key` exists, Throttled past the hourly limit, NotYetPublished for
-    nominees and winners before `publish_at`. Flushes; the request commits."""
+    nominees and winners before `publish_at`. Flushes; the request commits. The programme's
+    row is locked first (`core.locking.lock_row`), so two sends at once queue: the second sees
+    the first's key and its count for the hourly limit."""
     if not key or len(key) > 64:
         raise InvalidInput(message=_l("The form has expired. Compose the message again."))
+    lock_row(Programme, programme.id)
     existing = db.session.scalar(
         sa.select(GroupMessage.id).where(GroupMessage.idempotency_key == key)
     )

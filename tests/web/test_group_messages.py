@@ -6,6 +6,7 @@ input changing nothing."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -20,15 +21,18 @@ from awards.models import (
     Nomination,
     Panel,
     PanelMember,
+    Programme,
     Ratification,
     Round,
 )
 from awards.services import group_messages
+from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.extensions import db
 from core.outbox.models import MailMessage
 from core.outbox.transport import build_message
 from tests.factories import make_scorecard
+from tests.threads import run_together
 
 SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 PUBLISHED = datetime(2025, 6, 13, 9, 0, tzinfo=UTC)  # after make_programme's publish_at
@@ -447,3 +451,30 @@ def test_non_admins_cannot_reach_messages(app, login, make_programme, make_juror
     assert c.get(url(programme, "")).status_code == 403
     assert c.post(url(programme, "/send"), data={**form(), "confirmed": "1"}).status_code == 403
     assert counts() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="needs TEST_DATABASE_URL pointing at PostgreSQL",
+)
+def test_two_sends_of_one_form_at_once_send_once(app, make_programme, make_entry, make_user):
+    """The same compose form sent twice at the same moment: the programme's row lock makes
+    the second wait and see the first's key (a refusal, never a unique-key error)."""
+    programme = make_programme()
+    make_entry(programme)
+    staff = make_user(admin=True)
+    db.session.commit()
+    programme_id, staff_id = programme.id, staff.id
+    draft = group_messages.Draft("Onderwerp", "Subject", "Tekst", "Text")
+
+    def send():
+        return group_messages.send(
+            db.session.get(Programme, programme_id), group_messages.Target("entrants"), draft,
+            key="k" * 20, actor=db.session.get(User, staff_id), now=SCORING,
+        ).id  # fmt: skip
+
+    results, errors = run_together(app, [send, send], base_url="http://podium.test")
+    assert len(results) == 1
+    assert [type(e) for e in errors] == [group_messages.AlreadySent]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupMessage)) == 1
