@@ -39,7 +39,11 @@ def reload(entry) -> Entry:
 
 
 def audits(action="entry.screened") -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+        )
+    )
 
 
 def test_entries_list_filters_by_status_and_category(admin, programme, make_entry):
