@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from awards.models import Conflict, Entry, JuryMember, Programme
+from awards.models import Category, Conflict, Entry, JuryMember, Programme
 from awards.timeline import Timeline
 from core.accounts.models import has_staff_rights
 from core.errors import NotAllowed, NotFound
@@ -138,6 +138,18 @@ def get_programme(slug: str) -> Programme:
     if programme is None:
         raise NotFound()
     return programme
+
+
+def get_category(programme: Programme, slug: str | None) -> Category | None:
+    """The programme's category by slug (the first one when no slug; None when it has
+    none); NotFound for a slug it does not have."""
+    categories = programme.categories
+    if not slug:
+        return categories[0] if categories else None
+    for category in categories:
+        if category.slug == slug:
+            return category
+    raise NotFound()
 
 
 def get_entry(programme: Programme, entry_id: int) -> Entry:

@@ -177,14 +177,6 @@ class Deliberation:
     hidden_count: int = 0
 
 
-def _round_criteria(programme: Programme, round_no: int) -> list[Criterion]:
-    return round_criteria(programme, round_no)
-
-
-def _round_quorum(programme: Programme, round_no: int) -> int:
-    return get_round(programme, round_no).quorum
-
-
 def _round_entries(category: Category, round_no: int) -> list[Entry]:
     """The category's eligible entries in the round (from round 2: those advanced into it)."""
     query = round_entries_query(category.programme_id, round_no)
@@ -252,8 +244,8 @@ def category_deliberation(
     spreads and ranks, without the entries `viewer` is barred from (`hidden_count` says how
     many). Raises NotAllowed / DeliberationNotYet (`require_deliberation`)."""
     hidden = require_deliberation(programme, viewer, round_no=round_no, now=now)
-    criteria = _round_criteria(programme, round_no)
-    quorum = _round_quorum(programme, round_no)
+    criteria = round_criteria(programme, round_no)
+    quorum = get_round(programme, round_no).quorum
     entries = _round_entries(category, round_no)
     cards = _counted_cards(programme, round_no)
     ranks = _ranks(programme, criteria, cards, entries, quorum)
@@ -406,7 +398,7 @@ def comments_by_entry(programme: Programme, *, round_no: int, hidden: set[int]) 
     """entry id -> every juror's comments on it in the round as text for the results export,
     one line per comment: "Juror: comment" and "Juror · criterion key: comment", jurors by
     name. Entries in `hidden` (the viewer's conflicts) are left out."""
-    criteria = _round_criteria(programme, round_no)
+    criteria = round_criteria(programme, round_no)
     keys = {c.id: c.key for c in criteria}
     order = {c.id: i for i, c in enumerate(criteria)}
     lines: dict[int, list[tuple[str, int, str]]] = defaultdict(list)

@@ -16,7 +16,6 @@ from flask_login import current_user, login_required
 
 from awards.forms.deliberation import FeedbackForm
 from awards.forms.programmes import METHOD_LABELS
-from awards.models import Category, Programme
 from awards.scoring import METHODS
 from awards.services import access
 from awards.services import deliberation as service
@@ -26,16 +25,6 @@ from core.i18n import current_locale
 from core.unit_of_work import refusal
 
 bp = Blueprint("deliberation", __name__, url_prefix="/admin/awards/<slug>/deliberation")
-
-
-def _category(programme: Programme, slug: str | None) -> Category | None:
-    """The category by slug (the first one when no slug); NotFound for an unknown slug."""
-    if not slug:
-        return programme.categories[0] if programme.categories else None
-    for category in programme.categories:
-        if category.slug == slug:
-            return category
-    raise NotFound()
 
 
 def _round_no() -> int:
@@ -117,7 +106,9 @@ def page(slug: str):
     """The deliberation of one category (`?category=`, default the first) in one round
     (`?round=`, default 1). 404 for an unknown category."""
     programme = access.get_programme(slug)
-    return _render(programme, _category(programme, request.args.get("category")), _round_no())
+    return _render(
+        programme, access.get_category(programme, request.args.get("category")), _round_no()
+    )
 
 
 @bp.post("/entries/<int:entry_id>/feedback")

@@ -17,7 +17,12 @@ from awards.models import Category, Programme
 from awards.scoring import METHODS
 from awards.services import ratification as decisions
 from awards.services import rounds
-from awards.services.access import conflicted_decision, get_programme, results_hidden_from
+from awards.services.access import (
+    conflicted_decision,
+    get_category,
+    get_programme,
+    results_hidden_from,
+)
 from awards.services.deliberation import deliberation_open
 from awards.services.jury_insight import category_insight
 from awards.services.results import load_board_data, resolve_options, visible_board
@@ -51,20 +56,9 @@ def _round_guard(slug: str, round_no: int | None) -> tuple[Programme, rounds.Rou
     return programme, info
 
 
-def _category(programme: Programme, slug: str | None) -> Category | None:
-    """The category by slug (the first one when no slug); NotFound for an unknown slug."""
-    categories = programme.categories
-    if not slug:
-        return categories[0] if categories else None
-    for category in categories:
-        if category.slug == slug:
-            return category
-    raise NotFound()
-
-
 def _named_category(programme: Programme, slug: str) -> Category:
     """The category by slug; NotFound for an unknown one."""
-    category = _category(programme, slug)
+    category = get_category(programme, slug)
     if category is None:
         raise NotFound()
     return category
@@ -243,7 +237,7 @@ def leaderboard(slug: str):
     chair sees a round's board once its scoring has closed."""
     round_no = request.args.get("round", type=int)
     programme, info = _round_guard(slug, round_no)
-    category = _category(programme, request.args.get("category"))
+    category = get_category(programme, request.args.get("category"))
     return _render(
         programme,
         category,
