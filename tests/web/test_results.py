@@ -300,7 +300,9 @@ def nominated(category):
 
 
 def audits(action):
-    return db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)).all()
+    return db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+    ).all()
 
 
 def test_shortlist_replaces_nominations_and_is_audited(board, as_user, clock):
