@@ -1,5 +1,6 @@
-"""Events tables: events, speakers, member organisations, registrations, payments, webhooks,
-invoices and their gap-free counters.
+"""Events tables: series, events, speakers, ticket types, vouchers, registration questions and
+answers, member organisations, registrations, payments, webhooks, invoices and their gap-free
+counters, and the anonymous daily funnel counts.
 
 Money columns are integer cents (net excl. VAT unless named otherwise). Registration states
 and their transitions are defined in the pure `events/payments.py`; only the registration
@@ -8,7 +9,7 @@ service sets `Registration.state`, through `events.payments.next_state`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -45,8 +46,34 @@ class MemberDomain(Model):
     organisation: Mapped[MemberOrganisation] = relationship(back_populates="domains")
 
 
+class EventSeries(Model):
+    """Recurring talks under one name (e.g. the Digital Talks); the public list groups them."""
+
+    __tablename__ = "event_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title_nl: Mapped[str] = mapped_column(sa.String(200))
+    title_en: Mapped[str] = mapped_column(sa.String(200))
+    description_nl: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    events: Mapped[list[Event]] = relationship(back_populates="series", order_by="Event.starts_at")
+
+    def __str__(self) -> str:
+        return self.title_nl
+
+    def title(self, locale: str) -> str:
+        return self.title_en if locale == "en" else self.title_nl
+
+
 class Event(Model):
-    """A talk. Prices are per audience in cents excl. VAT; `vat_rate` e.g. 0.21."""
+    """A talk. Prices are per audience in cents excl. VAT; `vat_rate` e.g. 0.21.
+
+    An event without ticket types sells one ticket per audience at `price_member_cents` /
+    `price_non_member_cents`; with ticket types, those are what a registrant chooses from.
+    """
 
     __tablename__ = "events"
 
@@ -73,8 +100,18 @@ class Event(Model):
     cancel_until_hours: Mapped[int] = mapped_column(default=24)  # before the start
     published: Mapped[bool] = mapped_column(default=True)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # no ON DELETE: SQLite does not reflect it on a column added by ALTER TABLE; deleting a
+    # series detaches its events first
+    series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("event_series.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    series: Mapped[EventSeries | None] = relationship(back_populates="events")
+    ticket_types: Mapped[list[TicketType]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="TicketType.position"
+    )
+    questions: Mapped[list[EventQuestion]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventQuestion.position"
+    )
     speakers: Mapped[list[Speaker]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="Speaker.position"
     )
@@ -106,6 +143,136 @@ class Speaker(Model):
     position: Mapped[int] = mapped_column(default=0)
 
     event: Mapped[Event] = relationship(back_populates="speakers")
+
+
+class TicketType(Model):
+    """One kind of ticket for an event (member, non-member, student, partner, early bird).
+
+    `price_cents` is excl. VAT at the event's rate. `capacity`: this type's own limit, or None
+    to share the event's; the event's `capacity` stays the hard limit across all types.
+    `sale_starts_at`/`sale_ends_at`: None means the event's registration window. Who may buy
+    it is decided on the server from the verified address: `audience` ("anyone", "member",
+    "non_member") and, when not empty, `email_domains` (lower case, no "@"; e.g. a
+    university's for a student ticket, a partner's for a partner ticket).
+    """
+
+    __tablename__ = "ticket_types"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "key"),
+        sa.CheckConstraint("price_cents >= 0", name="ticket_price_not_negative"),
+        sa.CheckConstraint(
+            "capacity IS NULL OR capacity >= 0", name="ticket_capacity_not_negative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    key: Mapped[str] = mapped_column(sa.String(40))
+    name_nl: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    description_nl: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    price_cents: Mapped[int] = mapped_column(default=0)
+    capacity: Mapped[int | None]
+    sale_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sale_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    audience: Mapped[str] = mapped_column(sa.String(12), default="anyone")
+    email_domains: Mapped[list] = mapped_column(sa.JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    event: Mapped[Event] = relationship(back_populates="ticket_types")
+
+    def __str__(self) -> str:
+        return self.name_nl
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_nl
+
+
+class Voucher(Model):
+    """A voucher or discount code: `kind` "percent" (`percent` off the net price), "fixed"
+    (`amount_cents` off the net price) or "free".
+
+    Valid for one event (`event_id`), a series (`series_id`) or, with neither, every event;
+    optionally only for one ticket type and for addresses at `email_domain`. `used_count`
+    counts the registrations holding it; it never exceeds `max_uses` (None: unlimited) —
+    raised by one conditional UPDATE, and checked by the database. `batch` names a set
+    generated in one go.
+    """
+
+    __tablename__ = "vouchers"
+    __table_args__ = (
+        sa.CheckConstraint("used_count >= 0", name="voucher_uses_not_negative"),
+        sa.CheckConstraint(
+            "max_uses IS NULL OR used_count <= max_uses", name="voucher_uses_within_max"
+        ),
+        sa.CheckConstraint(
+            "amount_cents IS NULL OR amount_cents >= 0", name="voucher_amount_not_negative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    percent: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))
+    amount_cents: Mapped[int | None]
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    series_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("event_series.id", ondelete="CASCADE"), index=True
+    )
+    ticket_type_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ticket_types.id", ondelete="CASCADE")
+    )
+    email_domain: Mapped[str] = mapped_column(sa.String(253), default="")
+    max_uses: Mapped[int | None]
+    used_count: Mapped[int] = mapped_column(default=0)
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    batch: Mapped[str] = mapped_column(sa.String(40), default="")
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    event: Mapped[Event | None] = relationship()
+    series: Mapped[EventSeries | None] = relationship()
+    ticket_type: Mapped[TicketType | None] = relationship()
+
+
+class EventQuestion(Model):
+    """A question the registration form of an event asks (e.g. dietary needs), in `position`
+    order. `kind`: "text", "choice" or "yes_no"; `choices` (kind "choice"):
+    [{"nl": ..., "en": ...}, ...]; an answer stores the option's Dutch text."""
+
+    __tablename__ = "event_questions"
+    __table_args__ = (sa.UniqueConstraint("event_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    key: Mapped[str] = mapped_column(sa.String(40))
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    label_nl: Mapped[str] = mapped_column(sa.String(200))
+    label_en: Mapped[str] = mapped_column(sa.String(200))
+    help_nl: Mapped[str] = mapped_column(sa.Text, default="")
+    help_en: Mapped[str] = mapped_column(sa.Text, default="")
+    choices: Mapped[list] = mapped_column(sa.JSON, default=list)
+    required: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    event: Mapped[Event] = relationship(back_populates="questions")
+
+    def label(self, locale: str) -> str:
+        return self.label_en if locale == "en" else self.label_nl
+
+    def help(self, locale: str) -> str:
+        return self.help_en if locale == "en" else self.help_nl
 
 
 class Registration(Model):
@@ -149,12 +316,23 @@ class Registration(Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ticket_type_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ticket_types.id"), index=True)
+    voucher_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vouchers.id"), index=True)
+    # the voucher's discount on the net price, in cents, as quoted
+    discount_cents: Mapped[int] = mapped_column(default=0)
+    # the code on the QR ticket (not the link token: scanning it opens no link)
+    ticket_code: Mapped[str | None] = mapped_column(sa.String(32), unique=True, index=True)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     event: Mapped[Event] = relationship()
     member_organisation: Mapped[MemberOrganisation | None] = relationship()
+    ticket_type: Mapped[TicketType | None] = relationship()
+    voucher: Mapped[Voucher | None] = relationship()
+    answers: Mapped[list[RegistrationAnswer]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan"
+    )
     payments: Mapped[list[Payment]] = relationship(
         back_populates="registration", order_by="Payment.id"
     )
@@ -250,3 +428,39 @@ class Invoice(Model):
     locale: Mapped[str] = mapped_column(sa.String(5), default="nl")
 
     registration: Mapped[Registration] = relationship()
+
+
+class RegistrationAnswer(Model):
+    """A registrant's answer to one of the event's questions (text, the Dutch option, or
+    "yes"/"no")."""
+
+    __tablename__ = "registration_answers"
+    __table_args__ = (sa.UniqueConstraint("registration_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event_questions.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[str] = mapped_column(sa.Text, default="")
+
+    registration: Mapped[Registration] = relationship(back_populates="answers")
+    question: Mapped[EventQuestion] = relationship()
+
+
+class FunnelCount(Model):
+    """How many times a funnel step happened for an event on a day (Amsterdam date):
+    "see" (event page viewed), "think" (registration started), "do" (verified or paid),
+    "care" (checked in). Counted on the server; no cookie, identifier or personal data."""
+
+    __tablename__ = "funnel_counts"
+    __table_args__ = (sa.CheckConstraint("count >= 0", name="funnel_count_not_negative"),)
+
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    stage: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
