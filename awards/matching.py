@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 
 from core.emails import domain_label, email_domain, is_public_mail_domain, registrable_domain
 
@@ -68,3 +70,69 @@ def find_link(
     if label and label_matches(label, organisation):
         return "domain_label", domain
     return None
+
+
+class _Names:
+    """Normalised organisation names of many entries, indexed for `names_match`: two names
+    match only when they share their first word, and `label_matches`' joined form."""
+
+    def __init__(self, organisations: Sequence[str]) -> None:
+        self.words = [normalise(o) for o in organisations]
+        self.by_first: dict[str, list[int]] = defaultdict(list)
+        self.by_joined: dict[str, list[int]] = defaultdict(list)
+        for index, words in enumerate(self.words):
+            if words:
+                self.by_first[words[0]].append(index)
+                self.by_joined["".join(words)].append(index)
+
+    def matching(self, name: str) -> set[int]:
+        """The entries whose organisation `names_match` `name`."""
+        wa = normalise(name)
+        if not wa:
+            return set()
+        found = set()
+        for index in self.by_first.get(wa[0], ()):
+            wb = self.words[index]
+            short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+            if long_[: len(short)] == short:
+                found.add(index)
+        return found
+
+    def matching_label(self, label: str) -> set[int]:
+        """The entries whose organisation `label_matches` the domain label `label`."""
+        joined = "".join(normalise(label))
+        return self.matching(label) | set(self.by_joined.get(joined, ()) if joined else ())
+
+
+def find_links(
+    jurors: Sequence[tuple[str, str]], entries: Sequence[tuple[str, str | None]]
+) -> Iterator[tuple[int, int, str, str]]:
+    """Every linked pair of `jurors` ((affiliation, e-mail)) and `entries` ((organisation,
+    owner e-mail or None)) as (juror index, entry index, code, value), juror by juror and
+    entry by entry: exactly the pairs and results `find_link` gives, without comparing every
+    pair. Each name and address is normalised once, and a juror's candidates are looked up by
+    the organisation's first word, its joined words and the entrant's domain."""
+    names = _Names([organisation for organisation, _ in entries])
+    by_domain: dict[str, list[int]] = defaultdict(list)
+    for index, (_, owner_email) in enumerate(entries):
+        if owner_email:
+            by_domain[registrable_domain(email_domain(owner_email))].append(index)
+    for juror, (affiliation, juror_email) in enumerate(jurors):
+        by_affiliation = names.matching(affiliation) if affiliation else set()
+        shared: set[int] = set()
+        labelled: set[int] = set()
+        domain = ""
+        juror_domain = email_domain(juror_email)
+        if juror_domain and not is_public_mail_domain(juror_domain):
+            domain = registrable_domain(juror_domain)
+            shared = set(by_domain.get(domain, ()))
+            label = domain_label(juror_domain)
+            if label:
+                labelled = names.matching_label(label)
+        for entry in sorted(by_affiliation | shared | labelled):
+            if entry in by_affiliation:
+                yield juror, entry, "affiliation", affiliation
+            elif entry in shared:
+                yield juror, entry, "email_domain", domain
+            else:
+                yield juror, entry, "domain_label", domain

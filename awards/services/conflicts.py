@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from awards.matching import find_link
+from awards.matching import find_links
 from awards.models import Conflict, Entry, JuryMember, Programme, Ratification, Scorecard
 from awards.services.access import conflicted_entry_ids, require_unconflicted
 from core.accounts.models import User
@@ -73,42 +73,37 @@ def _detect(members: Iterable[JuryMember], entries: Iterable[Entry], *, now, act
         ).all()
     )
     created = []
-    for member in members:
-        for entry in entries:
-            if (member.id, entry.id) in existing:
-                continue
-            found = find_link(
-                member.affiliation,
-                member.user.email,
-                entry.organisation,
-                entry.owner.email if entry.owner is not None else None,
-            )
-            if found is None:
-                continue
-            code, value = found
-            reason = _describe(code, value, entry.organisation)
-            conflict = Conflict(
-                jury_member_id=member.id,
-                entry_id=entry.id,
-                source="detected",
-                status="pending",
-                reason=reason,
-                created_at=now,
-            )
-            db.session.add(conflict)
-            db.session.flush()
-            record(
-                "conflict.detected",
-                conflict,
-                now=now,
-                actor=actor,
-                scope=entry.programme,
-                member_id=member.id,
-                entry_id=entry.id,
-                match=code,
-                reason=reason,
-            )
-            created.append(conflict)
+    links = find_links(
+        [(member.affiliation, member.user.email) for member in members],
+        [(e.organisation, e.owner.email if e.owner is not None else None) for e in entries],
+    )
+    for m, e, code, value in links:
+        member, entry = members[m], entries[e]
+        if (member.id, entry.id) in existing:
+            continue
+        reason = _describe(code, value, entry.organisation)
+        conflict = Conflict(
+            jury_member_id=member.id,
+            entry_id=entry.id,
+            source="detected",
+            status="pending",
+            reason=reason,
+            created_at=now,
+        )
+        db.session.add(conflict)
+        db.session.flush()
+        record(
+            "conflict.detected",
+            conflict,
+            now=now,
+            actor=actor,
+            scope=entry.programme,
+            member_id=member.id,
+            entry_id=entry.id,
+            match=code,
+            reason=reason,
+        )
+        created.append(conflict)
     flag_after_ratification(created, "detected", now=now, actor=actor)
     return created
 
@@ -121,7 +116,9 @@ def detect_conflicts_for_entry(entry: Entry, *, now: datetime, actor=None) -> li
     if entry.status not in DETECTABLE_STATES:
         return []
     members = db.session.scalars(
-        sa.select(JuryMember).where(JuryMember.programme_id == entry.programme_id)
+        sa.select(JuryMember)
+        .options(joinedload(JuryMember.user))
+        .where(JuryMember.programme_id == entry.programme_id)
     ).all()
     return _detect(members, [entry], now=now, actor=actor)
 
@@ -140,7 +137,9 @@ def detect_conflicts_for_member(member: JuryMember, *, now: datetime, actor=None
 def detect_conflicts_for_programme(programme: Programme, *, now: datetime, actor) -> int:
     """Re-run detection for every juror of the programme; returns how many were created."""
     members = db.session.scalars(
-        sa.select(JuryMember).where(JuryMember.programme_id == programme.id)
+        sa.select(JuryMember)
+        .options(joinedload(JuryMember.user))
+        .where(JuryMember.programme_id == programme.id)
     ).all()
     entries = db.session.scalars(
         sa.select(Entry)

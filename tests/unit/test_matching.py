@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from awards.matching import find_link, names_match, normalise, registrable_domain
+from awards.matching import find_link, find_links, names_match, normalise, registrable_domain
 
 
 @pytest.mark.parametrize(
@@ -68,3 +70,67 @@ def test_registrable_domain():
 def test_find_link(affiliation, juror, organisation, owner, code):
     found = find_link(affiliation, juror, organisation, owner)
     assert (found[0] if found else None) == code
+
+
+# --- many pairs at once ---------------------------------------------------------------------
+
+ORGANISATIONS = [
+    "KPN B.V.",
+    "KPN",
+    "kpn mobile",
+    "Rabobank Nederland",
+    "Rabobank",
+    "ING",
+    "Ingram",
+    "New York Pizza",
+    "New York",
+    "Coco & Sebas",
+    "Univé",
+    "DataOps House Ltd.",
+    "B.V.",
+    "",
+]
+ADDRESSES = [
+    "arnold@kpn.com",
+    "b@mail.kpn.com",
+    "c@kpn.nl",
+    "d@gmail.com",
+    "e@ziggo.nl",
+    "f@rabobank.nl",
+    "g@newyorkpizza.nl",
+    "h@ing.com",
+    "i@unive.nl",
+    "j@dataopshouse.example",
+    "k@example.co.uk",
+    "not-an-address",
+    "",
+]
+
+
+@given(
+    jurors=st.lists(
+        st.tuples(st.sampled_from(ORGANISATIONS), st.sampled_from(ADDRESSES)), max_size=6
+    ),
+    entries=st.lists(
+        st.tuples(st.sampled_from(ORGANISATIONS), st.none() | st.sampled_from(ADDRESSES)),
+        max_size=8,
+    ),
+)
+def test_find_links_gives_what_find_link_gives_for_every_pair(jurors, entries):
+    expected = [
+        (j, e, *found)
+        for j, (affiliation, email) in enumerate(jurors)
+        for e, (organisation, owner) in enumerate(entries)
+        if (found := find_link(affiliation, email, organisation, owner)) is not None
+    ]
+    assert list(find_links(jurors, entries)) == expected
+
+
+def test_find_links_finds_each_kind_of_link():
+    jurors = [("Rabobank", "x@gmail.com"), ("", "a@kpn.com"), ("", "p@newyorkpizza.nl")]
+    entries = [("Rabobank Nederland", None), ("KPN B.V.", "z@kpn.com"), ("New York Pizza", None)]
+    assert list(find_links(jurors, entries)) == [
+        (0, 0, "affiliation", "Rabobank"),
+        (1, 1, "email_domain", "kpn.com"),
+        (2, 2, "domain_label", "newyorkpizza.nl"),
+    ]
