@@ -85,6 +85,9 @@ def from_env(instance: Path) -> dict:
         # the site's address for links in e-mails sent by scheduled commands (no request)
         "BASE_URL": os.environ.get("PODIUM_BASE_URL", ""),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # log lines (core/request_log.py): "json" objects for a log collector, or "text"
+        "LOG_FORMAT": os.environ.get("PODIUM_LOG_FORMAT", "")
+        or ("json" if os.environ.get("PODIUM_ENV", "").strip().lower() == "production" else "text"),
         # rate limits: per process in memory (development: each gunicorn worker and host
         # counts on its own), or shared by every worker and host in Redis (production)
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",

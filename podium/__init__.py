@@ -20,7 +20,7 @@ from awards.views import admin_questions as awards_questions
 from awards.views import admin_rounds as awards_rounds
 from awards.views import admin_setup as awards_setup
 from awards.views import deliberation, entrant, jury, jury_admin, public, results
-from core import config, http_headers, templating, transport, unit_of_work
+from core import config, http_headers, request_log, templating, transport, unit_of_work
 from core.accounts import admin_views as users_admin
 from core.accounts import views as accounts
 from core.accounts.auth import load_user
@@ -93,6 +93,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         raise config.UnsafeSettings(problems)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     transport.register(app)
+    request_log.register(app)
     register_extensions(app)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 
 from awards.models import Programme
 from awards.timeline import Timeline
+from core import health
 from core.clock import now
 from core.extensions import db
 from core.i18n import current_locale
@@ -30,5 +31,7 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
-    db.session.execute(db.text("SELECT 1"))
-    return {"status": "ok"}
+    """200 when the database (and Redis, when configured) answer, else 503 (`core.health`)."""
+    found = health.checks()
+    healthy = all(state == "ok" for state in found.values())
+    return {"status": "ok" if healthy else "error", "checks": found}, 200 if healthy else 503

@@ -5,6 +5,7 @@ Redis answer exactly the configured number of log-in attempts (hole 5)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -76,7 +77,7 @@ def test_gunicorn_serves_the_app_with_the_project_config(tmp_path):
     log: list[bytes] = []
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.sqlite'}", "WEB_CONCURRENCY": "2"}
     with _gunicorn(env, log) as (server, port):
-        assert _wait_healthy(server, port) == (200, b'{"status":"ok"}\n')
+        assert _wait_healthy(server, port) == (200, b'{"checks":{"database":"ok"},"status":"ok"}\n')
     assert b"Booting worker" in log[0]
     assert b"REDIS_URL is not set: each of the 2 workers keeps its own rate limits" in log[0]
 
@@ -158,3 +159,10 @@ def test_four_production_workers_share_one_rate_limit_in_redis(database_url):
     assert sorted(statuses) == [401] * 10 + [429] * 4
     workers = {line.split()[0] for line in log[1].decode().splitlines() if " POST /login " in line}
     assert len(workers) >= 2, workers  # the attempts really were spread over several workers
+    # production writes the app's lines as JSON, one per request, each with its request id
+    lines = [json.loads(line) for line in log[0].decode().splitlines() if line.startswith("{")]
+    posts = [line for line in lines if line.get("logger") == "podium.request"]
+    posts = [line for line in posts if line["method"] == "POST" and line["route"] == "/login"]
+    assert sorted(line["status"] for line in posts) == [401] * 10 + [429] * 4
+    assert len({line["request_id"] for line in posts}) == 14
+    assert all("nobody" not in json.dumps(line) for line in lines)
