@@ -86,6 +86,7 @@ def from_env(instance: Path) -> dict:
         "BASE_URL": os.environ.get("PODIUM_BASE_URL", ""),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         # log lines (core/request_log.py): "json" objects for a log collector, or "text"
+        "LOG_LEVEL": os.environ.get("PODIUM_LOG_LEVEL", "INFO").upper(),
         "LOG_FORMAT": os.environ.get("PODIUM_LOG_FORMAT", "")
         or ("json" if os.environ.get("PODIUM_ENV", "").strip().lower() == "production" else "text"),
         # rate limits: per process in memory (development: each gunicorn worker and host

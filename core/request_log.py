@@ -62,15 +62,14 @@ def handler(fmt: str) -> logging.Handler:
 def register(app: Flask) -> None:
     """Give `app`'s requests their ids and lines, and the "podium" loggers (the app's own,
     `podium.request`, `podium.mail`) one handler in the configured format, once per process
-    (the first app's format wins)."""
+    (the first app's format and `LOG_LEVEL` win)."""
     podium = logging.getLogger("podium")  # also `app.logger`: Flask adds no handler of its own
     if not any(getattr(h, "podium_format", None) for h in podium.handlers):
         fmt = app.config.get("LOG_FORMAT", "text")
         out = handler(fmt)
         out.podium_format = fmt  # type: ignore[attr-defined]
         podium.addHandler(out)
-        if podium.level == logging.NOTSET:
-            podium.setLevel(logging.INFO)
+        podium.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     app.before_request(_start)
     app.after_request(_finish)
 

@@ -125,6 +125,9 @@ def session_app(tmp_path_factory):
     app = create_app(
         {
             "TESTING": True,
+            # the app's lines (a request line each) stay out of failed tests' captured logs
+            # (tests/web/test_health_and_logs.py lowers it to see them)
+            "LOG_LEVEL": "WARNING",
             "SQLALCHEMY_DATABASE_URI": url,
             "WTF_CSRF_ENABLED": False,
             "CLOCK": FakeClock(),
