@@ -237,3 +237,55 @@ def test_a_field_too_large_for_csv_is_reported_by_line_not_a_crash(setup):
         import_scores(programme, lines(csv_text(*rows)), now=NOW)
     assert caught.value.problems == ["line 6: the line is too long (at most 10,000 characters)."]
     assert cards() == []
+
+
+def test_scores_are_written_in_bulk_statements_not_one_per_line(
+    app, clock, make_programme, make_entry, make_juror, make_user, monkeypatch
+):
+    """The writes take as many statements per chunk of `CHUNK` scorecards (here 10) for 36
+    scorecards as for 4, for a first import and for a re-import that changes every score."""
+    from sqlalchemy import event
+
+    from awards.services import score_import
+
+    monkeypatch.setattr(score_import, "CHUNK", 10)
+    clock.set(NOW)
+    programme = make_programme()
+    jurors = [make_juror(programme, make_user(f"j{n}@jury.example")) for n in range(4)]
+    entries = [make_entry(programme, ref=f"B{n:02d}") for n in range(10)]
+
+    def text(some, value):
+        return csv_text(
+            *(
+                row
+                for entry in some
+                for juror in jurors
+                for row in card_rows(entry.ref, juror.user.email, (value,) * 4)
+            )
+        )
+
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 (the SQL)
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        counts = []
+        for some in (entries[:1], entries[1:]):  # 4 scorecards (one chunk), 36 (four chunks)
+            for value in (5, 6):  # created, then every score updated
+                statements.clear()
+                import_scores(programme, lines(text(some, value)), now=NOW)
+                counts.append(
+                    sum(
+                        1
+                        for sql in statements
+                        if sql.lstrip().upper().startswith(("INSERT", "UPDATE"))
+                    )
+                )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    created_small, updated_small, created_large, updated_large = counts
+    # one chunk: the scorecards, their scores (+ the audit row); four chunks: four times that
+    assert created_large - 1 <= 4 * (created_small - 1)
+    assert updated_large - 1 <= 4 * (updated_small - 1)
+    assert created_large < 36 and updated_large < 36  # not one statement per scorecard
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Score)) == 160
+    assert set(db.session.scalars(sa.select(Score.value))) == {Decimal(6)}
