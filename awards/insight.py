@@ -379,6 +379,7 @@ def winner_shares(
     trim: int = 1,
     quorum: int = 1,
     zscore_population: Iterable[scoring.Scorecard] | None = None,
+    zscore_stats: scoring.JurorStats | None = None,
     draws: int = DRAWS,
     seed: int = SEED,
 ) -> WinnerShares:
@@ -396,7 +397,7 @@ def winner_shares(
     population = list(zscore_population) if zscore_population is not None else None
     scoring.aggregate(  # validates exactly as the leaderboard does
         criteria, cards, listed, method=method, trim=trim, quorum=quorum,
-        zscore_population=population,
+        zscore_population=population, zscore_stats=zscore_stats,
     )  # fmt: skip
     crits = tuple(criteria)
     names = sorted({c.entry for c in cards} | set(listed or ()), key=_key)
@@ -405,7 +406,7 @@ def winner_shares(
     if not jurors:
         return WinnerShares(shares, 1.0, draws, 0, seed)
     with decimal.localcontext(prec=scoring.PRECISION):
-        prepared = _prepare(crits, cards, names, jurors, method, population)
+        prepared = _prepare(crits, cards, names, jurors, method, population, zscore_stats)
         rng = random.Random(seed)
         picks = range(len(jurors))
         none = 0.0
@@ -430,6 +431,7 @@ def _prepare(
     jurors: list[Hashable],
     method: scoring.Method,
     population: Iterable[scoring.Scorecard] | None,
+    stats: scoring.JurorStats | None = None,
 ) -> list[_Entry]:
     """Per entry (in ``names`` order) its cards with the values the method combines: the
     scores themselves, or for zscore each score mapped onto the scale by scoring's own
@@ -444,6 +446,7 @@ def _prepare(
             single,
             method="zscore",
             zscore_population=population if population is not None else cards,
+            zscore_stats=stats,
         )
     weights = [c.weight for c in crits]
     fweights = [float(w) for w in weights]

@@ -77,11 +77,13 @@ __all__ = [
     "METHODS",
     "Criterion",
     "EntryResult",
+    "JurorStats",
     "Method",
     "Scorecard",
     "ScoringError",
     "aggregate",
     "aggregate_all",
+    "juror_stats",
     "validate_score",
 ]
 
@@ -92,6 +94,9 @@ PRECISION = 50
 _EXACT = decimal.Context(prec=decimal.MAX_PREC)  # remainders on the step grid are exact
 Stats = dict[tuple[Hashable, int], list[Decimal]]  # (juror, criterion index) -> [n, sum, sum sq]
 Factors = dict[tuple[Hashable, int], tuple[Decimal, Decimal, Decimal]]
+#: a z-score population summed up: (juror, criterion key) -> (count, sum, sum of squares) of
+#: the values that juror gave on that criterion, exact (`juror_stats`, or a database's SUMs)
+JurorStats = Mapping[tuple[Hashable, str], tuple[Decimal, Decimal, Decimal]]
 
 
 class ScoringError(ValueError):
@@ -325,14 +330,33 @@ def _compute(
     method: Method,
     trim: int,
     population: Iterable[Scorecard] | None,
+    summed: JurorStats | None = None,
 ) -> tuple[_Prepared, dict[Hashable, list[Decimal | None]]]:
     """Validate, group and aggregate; must run inside the PRECISION context."""
     crits = _check_criteria(criteria)
     data = _prepare(crits, scorecards, entries)
     stats = None
-    if method == "zscore" and population is not None:
+    if method == "zscore" and summed is not None:
+        index = {c.key: i for i, c in enumerate(crits)}
+        stats = {
+            (juror, index[key]): [n, s, q]
+            for (juror, key), (n, s, q) in summed.items()
+            if key in index
+        }
+    elif method == "zscore" and population is not None:
         stats = _juror_stats(_prepare(crits, population, None))
     return data, _raw(data, method, trim, stats)
+
+
+def juror_stats(criteria: Sequence[Criterion], population: Iterable[Scorecard]) -> JurorStats:
+    """`population` summed up as ``zscore_stats`` takes it: per (juror, criterion key) the
+    count, sum and sum of squares of the values, exact. ``aggregate(..., zscore_stats=
+    juror_stats(criteria, population))`` equals ``aggregate(..., zscore_population=
+    population)``. Validates `population` like ``aggregate`` does (ScoringError)."""
+    with decimal.localcontext(prec=PRECISION):
+        crits = _check_criteria(criteria)
+        stats = _juror_stats(_prepare(crits, population, None))
+    return {(juror, crits[i].key): (n, s, q) for (juror, i), (n, s, q) in stats.items()}
 
 
 def _aggregate_raw(
@@ -343,13 +367,16 @@ def _aggregate_raw(
     method: Method = "mean",
     trim: int = 1,
     zscore_population: Iterable[Scorecard] | None = None,
+    zscore_stats: JurorStats | None = None,
 ) -> dict[Hashable, dict[str, Decimal | None]]:
     """Unrounded per-criterion aggregates by entry (same rules and errors as ``aggregate``).
 
     Internal: exposed for tests that need the exact values behind the rounded report."""
     _check_options(method, trim, 1)
     with decimal.localcontext(prec=PRECISION):
-        data, raw = _compute(criteria, scorecards, entries, method, trim, zscore_population)
+        data, raw = _compute(
+            criteria, scorecards, entries, method, trim, zscore_population, zscore_stats
+        )
     keys = [c.key for c in data.criteria]
     return {e: dict(zip(keys, aggs, strict=True)) for e, aggs in raw.items()}
 
@@ -363,14 +390,19 @@ def aggregate(
     trim: int = 1,
     quorum: int = 1,
     zscore_population: Iterable[Scorecard] | None = None,
+    zscore_stats: JurorStats | None = None,
 ) -> list[EntryResult[Hashable]]:
     """Aggregate, total and rank the entries by the module's rules.
 
+    The z-score population is ``zscore_stats`` (its sums, `juror_stats`) when given, else
+    ``zscore_population``, else ``scorecards``.
     Returns one ``EntryResult`` per entry: ranked entries by rank, then the unranked ones by
     ``str(entry)``. Raises ``ScoringError`` (codes in the module docstring) for bad input."""
     _check_options(method, trim, quorum)
     with decimal.localcontext(prec=PRECISION):
-        data, raw = _compute(criteria, scorecards, entries, method, trim, zscore_population)
+        data, raw = _compute(
+            criteria, scorecards, entries, method, trim, zscore_population, zscore_stats
+        )
         return _results(data, raw, quorum)
 
 

@@ -25,7 +25,7 @@ from awards import insight, scoring
 from awards.models import Category, Entry, Programme
 from awards.scoring import METHODS
 from awards.services.access import results_hidden_from
-from awards.services.results import BoardData
+from awards.services.results import BoardData, population_stats
 from core.errors import NotAllowed
 
 
@@ -118,6 +118,13 @@ def _frozen(cards: list[scoring.Scorecard]) -> Frozen:
     return tuple((c.entry, c.juror, tuple(sorted(c.scores.items()))) for c in cards)
 
 
+FrozenStats = tuple[tuple[tuple[Hashable, str], tuple[Decimal, Decimal, Decimal]], ...]
+
+
+def _frozen_stats(stats: scoring.JurorStats) -> FrozenStats:
+    return tuple(sorted(stats.items(), key=lambda item: repr(item[0])))
+
+
 @lru_cache(maxsize=64)
 def _winner_shares(
     criteria: tuple[scoring.Criterion, ...],
@@ -126,7 +133,7 @@ def _winner_shares(
     method: str,
     trim: int,
     quorum: int,
-    population: Frozen | None,
+    stats: FrozenStats | None,
 ) -> insight.WinnerShares:
     """`insight.winner_shares`, remembered per process for the same scores and options (the
     bootstrap is the page's one slow part; it is seeded, so the same input gives the same
@@ -142,7 +149,7 @@ def _winner_shares(
         method=method,  # type: ignore[arg-type]
         trim=trim,
         quorum=quorum,
-        zscore_population=thawed(population) if population is not None else None,
+        zscore_stats=dict(stats) if stats is not None else None,
     )
 
 
@@ -164,7 +171,12 @@ def category_insight(
     """The category's agreement, bootstrap (with `method`, `trim`, `quorum`: the
     leaderboard's options) and method comparison, leaving the `hidden` entries out of every
     input. Raises ScoringError only for corrupt data (as the leaderboard does)."""
-    hidden_refs, population = _visible(data, hidden)
+    hidden_refs = {e.ref for entries in data.entries.values() for e in entries if e.id in hidden}
+    stats = (
+        population_stats(data.programme, data.round, data.criteria, without=hidden)
+        if hidden
+        else data.zscore_stats
+    )
     entries = [e for e in data.entries.get(category.id, []) if e.id not in hidden]
     by_ref = {e.ref: e for e in entries}
     cards = [c for c in data.cards.get(category.id, []) if c.entry not in hidden_refs]
@@ -177,7 +189,7 @@ def category_insight(
         method,
         trim,
         quorum,
-        _frozen(population) if method == "zscore" else None,
+        _frozen_stats(stats) if method == "zscore" else None,
     )
     everything = {  # each method as the leaderboard runs it (z-scores: whole programme)
         m: scoring.aggregate(
@@ -187,7 +199,7 @@ def category_insight(
             method=m,
             trim=trim,
             quorum=quorum,
-            zscore_population=population,
+            zscore_stats=stats,
         )
         for m in METHODS
     }

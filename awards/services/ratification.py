@@ -239,7 +239,11 @@ def ratify(
     method, trim, quorum = resolve_options(programme, method, trim)
     nominee(category, winner_id)
     results = leaderboard(
-        programme, category, method=method, trim=trim, data=load_board_data(programme)
+        programme,
+        category,
+        method=method,
+        trim=trim,
+        data=load_board_data(programme, category=category),
     )
     position = next((i for i, r in enumerate(results) if r.entry.id == winner_id), None)
     if position is None:

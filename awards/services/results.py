@@ -5,9 +5,13 @@ What counts (`awards.services.scorecards.counted_scorecards_query`): submitted s
 dismissed. Draft scorecards, withdrawn/ineligible/draft entries
 and barred jurors never count. Withdrawn or ineligible entries never appear on a leaderboard.
 
-Everything a programme's leaderboards need is loaded by `load_board_data` in three queries
-(criteria, eligible entries, one joined query over the counted scorecards and their scores);
-every function here accepts that data so a page or an export loads it once.
+Everything a programme's leaderboards need is loaded by `load_board_data` in four queries
+(criteria, eligible entries, one joined query over the counted scorecards and their scores,
+and the z-score population summed up in the database); every function here accepts that
+data so a page or an export loads it once. With a `category` it loads that category's
+entries and scorecards only: the z-score population stays the whole programme's (as sums
+per juror and criterion, `population_stats`), so a category's board is the same either way
+and costs what the category holds, not what the programme holds.
 
 Rounds: every board is of one round (`awards.services.rounds`; None: the final round, which
 ratification reads): that round's entries (round 2 on: those advanced into it), its scorecards,
@@ -62,10 +66,13 @@ class BoardData:
     round: RoundInfo
     entries: dict[int, list[Entry]] = field(default_factory=dict)  # category id -> entries
     cards: dict[int, list[scoring.Scorecard]] = field(default_factory=dict)  # category id -> cards
+    # the whole programme's z-score population of the round, summed (`population_stats`)
+    zscore_stats: scoring.JurorStats = field(default_factory=dict)
 
     @property
     def population(self) -> list[scoring.Scorecard]:
-        """Every counted scorecard of the programme (the z-score population)."""
+        """Every counted scorecard loaded (the whole programme's unless loaded for one
+        category; the z-score population is `zscore_stats`)."""
         return [card for cards in self.cards.values() for card in cards]
 
     @property
@@ -85,9 +92,12 @@ class BoardRow:
     by_method: dict[str, EntryResult[Entry]]
 
 
-def load_board_data(programme: Programme, round_no: int | None = None) -> BoardData:
+def load_board_data(
+    programme: Programme, round_no: int | None = None, *, category: Category | None = None
+) -> BoardData:
     """Criteria, entries and counted scores of round `round_no` of `programme` (None: the
-    final round), in four queries. NotFound for a round the programme does not have."""
+    final round) — of `category` only when given — and the round's z-score population
+    summed up, in five queries. NotFound for a round the programme does not have."""
     info = final_round(programme) if round_no is None else get_round(programme, round_no)
     criteria = list(
         db.session.scalars(
@@ -100,11 +110,13 @@ def load_board_data(programme: Programme, round_no: int | None = None) -> BoardD
         )
     )
     data = BoardData(programme, criteria, info)
-    entries = db.session.scalars(round_entries_query(programme, info.position).order_by(Entry.ref))
-    for entry in entries:
+    entries_query = round_entries_query(programme, info.position)
+    if category is not None:
+        entries_query = entries_query.where(Entry.category_id == category.id)
+    for entry in db.session.scalars(entries_query.order_by(Entry.ref)):
         data.entries.setdefault(entry.category_id, []).append(entry)
     counted = counted_scorecards_query(programme, info.position).subquery()
-    rows = db.session.execute(
+    rows_query = (
         sa.select(
             Entry.category_id,
             Entry.ref,
@@ -119,8 +131,10 @@ def load_board_data(programme: Programme, round_no: int | None = None) -> BoardD
         .outerjoin(Criterion, Criterion.id == Score.criterion_id)
         .order_by(counted.c.id)
     )
+    if category is not None:
+        rows_query = rows_query.where(Entry.category_id == category.id)
     grouped: dict[int, tuple[int, str, int, dict[str, Decimal | None]]] = {}
-    for category_id, ref, card_id, juror_id, key, value in rows:
+    for category_id, ref, card_id, juror_id, key, value in db.session.execute(rows_query):
         card = grouped.setdefault(card_id, (category_id, ref, juror_id, {}))
         if key is not None:
             card[3][key] = value
@@ -128,7 +142,44 @@ def load_board_data(programme: Programme, round_no: int | None = None) -> BoardD
     for category_id, ref, juror_id, scores in grouped.values():
         by_category[category_id].append(scoring.Scorecard(ref, juror_id, scores))
     data.cards = dict(by_category)
+    data.zscore_stats = population_stats(programme, info, criteria)
     return data
+
+
+def population_stats(
+    programme: Programme,
+    info: RoundInfo,
+    criteria: list[Criterion],
+    *,
+    without: set[int] | frozenset[int] = frozenset(),
+) -> scoring.JurorStats:
+    """The z-score population of round `info` summed up in the database: per (jury member
+    id, criterion key) the count, sum and sum of squares of the values in the counted
+    scorecards, leaving out the entries `without` (a conflicted viewer's). One GROUP BY over
+    the scores' stored integers (cents of a point), so the sums are exact:
+    `scoring.juror_stats` of the same scorecards gives the same."""
+    counted = counted_scorecards_query(programme, info.position).subquery()
+    cents = sa.type_coerce(Score.value, sa.BigInteger)  # the stored value x 100
+    query = (
+        sa.select(
+            counted.c.jury_member_id,
+            Criterion.key,
+            sa.func.count(Score.id),
+            sa.func.sum(cents),
+            sa.func.sum(cents * cents),
+        )
+        .select_from(counted)
+        .join(Score, Score.scorecard_id == counted.c.id)
+        .join(Criterion, Criterion.id == Score.criterion_id)
+        .where(Score.value.is_not(None), Criterion.id.in_([c.id for c in criteria]))
+        .group_by(counted.c.jury_member_id, Criterion.key)
+    )
+    if without:
+        query = query.where(counted.c.entry_id.not_in(without))
+    return {
+        (juror, key): (Decimal(n), Decimal(int(total)).scaleb(-2), Decimal(int(squares)).scaleb(-4))
+        for juror, key, n, total, squares in db.session.execute(query)
+    }
 
 
 def resolve_options(
@@ -164,7 +215,7 @@ def _aggregate(
             method=method,  # type: ignore[arg-type]
             trim=trim,
             quorum=quorum,
-            zscore_population=data.population,
+            zscore_stats=data.zscore_stats,
         )
     except ScoringError as error:  # only reachable with corrupt data or bad options
         raise BadResultsOption(code=error.code) from error

@@ -105,7 +105,7 @@ def _render(
     category to the next round instead of the shortlist and ratification."""
     moment = now()
     all_rounds = rounds.rounds_of(programme)
-    data = load_board_data(programme, round_no)
+    data = load_board_data(programme, round_no, category=category)
     info = data.round
     method, trim, quorum = resolve_options(programme, method, trim, info.quorum)
     hidden = results_hidden_from(

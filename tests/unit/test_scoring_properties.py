@@ -10,7 +10,15 @@ from itertools import pairwise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from awards.scoring import METHODS, Criterion, Scorecard, _aggregate_raw, aggregate_all
+from awards.scoring import (
+    METHODS,
+    Criterion,
+    Scorecard,
+    _aggregate_raw,
+    aggregate,
+    aggregate_all,
+    juror_stats,
+)
 
 SETTINGS = settings(
     max_examples=100,
@@ -151,3 +159,42 @@ def test_totals_lie_between_the_lowest_and_highest_aggregate(cards: list[Scoreca
                 # the total is a weighted mean of the (unrounded) aggregates; rounding of the
                 # aggregates and of the total moves each by at most 0.005
                 assert min(present) - Decimal("0.01") <= r.total <= max(present) + Decimal("0.01")
+
+
+@SETTINGS
+@given(cards=scorecards(), population=scorecards(), quorum=st.integers(1, 4))
+def test_a_summed_population_gives_the_zscores_of_the_population(
+    cards: list[Scorecard], population: list[Scorecard], quorum: int
+):
+    """`zscore_stats=juror_stats(criteria, population)` (what the database sums up) is the
+    same z-score population as `zscore_population=population`, to the last digit."""
+    others = [Scorecard(("other", c.entry), c.juror, c.scores) for c in population]
+    whole = cards + others  # the category's cards are part of the programme's population
+    by_population = aggregate(
+        CRITERIA, cards, ENTRIES, method="zscore", quorum=quorum, zscore_population=whole
+    )
+    by_sums = aggregate(
+        CRITERIA,
+        cards,
+        ENTRIES,
+        method="zscore",
+        quorum=quorum,
+        zscore_stats=juror_stats(CRITERIA, whole),
+    )
+    assert by_sums == by_population
+    raw = _aggregate_raw(CRITERIA, cards, ENTRIES, method="zscore", zscore_population=whole)
+    summed = juror_stats(CRITERIA, whole)
+    assert _aggregate_raw(CRITERIA, cards, ENTRIES, method="zscore", zscore_stats=summed) == raw
+
+
+def test_juror_stats_are_exact_sums_per_juror_and_criterion():
+    cards = [
+        Scorecard(1, "j1", {"impact": Decimal("7.5"), "craft": Decimal(3)}),
+        Scorecard(2, "j1", {"impact": Decimal("8.5"), "craft": None}),
+        Scorecard(1, "j2", {"story": Decimal(4)}),
+    ]
+    assert juror_stats(CRITERIA, cards) == {
+        ("j1", "impact"): (Decimal(2), Decimal(16), Decimal("128.5")),
+        ("j1", "craft"): (Decimal(1), Decimal(3), Decimal(9)),
+        ("j2", "story"): (Decimal(1), Decimal(4), Decimal(16)),
+    }
