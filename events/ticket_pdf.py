@@ -3,6 +3,8 @@
 One A4 page in the registrant's language: the event's title, its date and time (Amsterdam),
 where it is (the place, or "Online"), the attendee's name, the ticket type when the
 registration has one, the QR code and the ticket code written out (for typing at the door).
+Texts that fit Latin-1 use the PDF's built-in Helvetica; others (a name in another script)
+embed DejaVu Sans as the invoices do.
 The QR code is drawn as filled squares (vector: sharp at any zoom, no images library). It
 holds `qr_text`: the staff check-in page's address with the code, so the code alone opens
 nothing for anyone who is not staff. Fonts as for invoices (`events.invoice_pdf`).
@@ -72,10 +74,19 @@ def ticket_text(registration: Registration, *, organisation: str) -> TicketText:
         )
 
 
+def _plain(text: TicketText) -> bool:
+    """Whether every text fits the PDF's built-in fonts (Latin-1; a dash is written "-")."""
+    try:
+        "".join(str(value) for value in vars(text).values()).replace("–", "-").encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _TicketPdf(FPDF):
-    def __init__(self) -> None:
+    def __init__(self, *, unicode: bool = True) -> None:
         super().__init__(format="A4")
-        font_dir = find_font_dir(current_app.config.get("INVOICE_FONT_DIR"))
+        font_dir = find_font_dir(current_app.config.get("INVOICE_FONT_DIR")) if unicode else None
         self.unicode = font_dir is not None
         if font_dir is not None:
             self.add_font("DejaVu", "", str(font_dir / "DejaVuSans.ttf"))
@@ -117,7 +128,7 @@ class _TicketPdf(FPDF):
 def ticket_pdf(registration: Registration, *, qr_text: str, created_at: datetime) -> bytes:
     """The ticket's PDF bytes (needs an app context); `qr_text` is what the QR code holds."""
     text = ticket_text(registration, organisation=current_app.config["ORGANISATION_NAME"])
-    pdf = _TicketPdf()
+    pdf = _TicketPdf(unicode=not _plain(text))  # embedding DejaVu costs ~0.2 s: only if needed
     pdf.set_title(pdf.text_of(f"{text.heading}: {text.title}"))
     pdf.set_author(pdf.text_of(text.organisation))
     pdf.set_creation_date(created_at)

@@ -15,6 +15,7 @@ import zxingcpp
 from pypdf import PdfReader
 
 from core.extensions import db
+from events.invoice_pdf import find_font_dir
 from events.models import Registration, TicketType
 from tests.factories import NOW, fresh, make_event, make_registration, register
 
@@ -130,3 +131,13 @@ def test_only_a_confirmed_registration_has_a_ticket(client, state):
 
 def test_an_unknown_token_has_no_ticket(client):
     assert client.get("/events/r/not-a-token/ticket.pdf").status_code == 404
+
+
+def test_a_name_beyond_latin_1_is_written_whole(app, client):
+    if find_font_dir(app.config.get("INVOICE_FONT_DIR")) is None:
+        pytest.skip("DejaVu Sans is not installed (Debian: fonts-dejavu-core)")
+    registration = make_registration(_event(), name="Łukasz Żółć", locale="en")
+    db.session.commit()
+    response = _ticket(client, registration)
+    assert "Łukasz Żółć" in pdf_text(response.data)
+    assert len(qr_texts(response.data)) == 1
