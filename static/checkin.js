@@ -26,6 +26,7 @@
   var LIST_KEY = "podium.checkin." + data.event + ".tickets";
   var QUEUE_KEY = "podium.checkin." + data.event + ".queue";
   var ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  var MAX_BATCH = 500;  /* events.services.checkin.MAX_BATCH */
   var countTemplate = count ? count.dataset.template : "";
 
   function fill(template, values) {
@@ -214,15 +215,19 @@
 
   /* Post what was checked in offline; the server says what it applied. */
   function flush() {
-    var queue = read(QUEUE_KEY, []);
+    var queue = read(QUEUE_KEY, []).slice(0, MAX_BATCH);
     if (sending || !queue.length || navigator.onLine === false) {
       return;
     }
     sending = true;
     var codes = queue.map(function (queued) { return queued.code; });
     post(codes).then(function (results) {
-      write(QUEUE_KEY, read(QUEUE_KEY, []).slice(queue.length));
+      var rest = read(QUEUE_KEY, []).slice(queue.length);
+      write(QUEUE_KEY, rest);
       sending = false;
+      if (rest.length) {
+        window.setTimeout(flush, 0);  /* the next batch */
+      }
       show(fill(data.msgSent, { n: results.length }), true);
       results.forEach(function (answer) {
         if (!answer.ok) {
