@@ -9,7 +9,8 @@ and the events keep their order and distance.
 
 Seats: the Afternoon Update (capacity 40) gets `DEMO_SEATS_TAKEN` (37) confirmed complimentary
 registrations of fictional people at example.com / example.org / example.net, so its public
-page shows that only a few places are left. Loading again creates nothing twice: events are
+page shows that only a few places are left; each has its ticket code (given on confirming,
+`events.services.ticket_codes`), so the check-in page can be tried on them. Loading again creates nothing twice: events are
 upserted by slug and a demo attendee who already has a live registration is skipped.
 """
 

@@ -204,6 +204,7 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
                 "confirmed_at",
                 "cancelled_at",
                 "checked_in_at",
+                "ticket_code",
                 "created_at",
                 "updated_at",
                 event=r.event.title_en,

@@ -19,6 +19,7 @@ from core.audit.services import record
 from core.emails import email_domain, normalise_email
 from core.errors import DomainError, InvalidInput, NotFound
 from core.extensions import db
+from core.locking import lock_row
 from events.models import Event, Registration
 from events.payments import TERMINAL, RegEvent, RegState, seats_left
 from events.pricing import Audience
@@ -44,18 +45,23 @@ def get_registration(event: Event, registration_id: int) -> Registration:
     return registration
 
 
-def set_checked_in(registration: Registration, *, checked_in: bool, now: datetime, actor) -> None:
-    """Mark a confirmed registration as arrived (`checked_in`) or undo that; audited.
+def set_checked_in(registration: Registration, *, checked_in: bool, now: datetime, actor) -> bool:
+    """Mark a confirmed registration as arrived (`checked_in`) or undo that; audited. THE one
+    write of `checked_in_at`: the attendee list's button, the check-in page and its offline
+    batch (`events.services.checkin`) all come here.
 
-    Doing what is already done changes nothing. Raises DomainError("not_confirmed") for a
-    registration that is not confirmed.
+    Locks the registration's row first and reads it afresh, so of two doors checking in the
+    same ticket at once the first wins. Doing what is already done changes nothing (returns
+    False; True when it changed). Raises DomainError("not_confirmed") for a registration that
+    is not confirmed.
     """
+    lock_row(Registration, registration.id)
     if registration.state != RegState.CONFIRMED:
         raise DomainError(
             _l("Only confirmed registrations can be checked in."), code="not_confirmed"
         )
     if (registration.checked_in_at is not None) == checked_in:
-        return
+        return False
     registration.checked_in_at = now if checked_in else None
     registration.updated_at = now
     db.session.flush()
@@ -68,6 +74,7 @@ def set_checked_in(registration: Registration, *, checked_in: bool, now: datetim
         scope=registration.event,
         event_id=registration.event_id,
     )
+    return True
 
 
 def _clean_comp_input(name: str, email: str, organisation: str) -> tuple[str, str, str]:

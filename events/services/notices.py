@@ -21,7 +21,9 @@ from core.outbox.services import queue_mail
 from core.tokens import BadToken, read_token
 from events.calendar import attendee_join_url, event_calendar
 from events.invoice_document import REVERSE_CHARGE
+from events.services import ticket_codes
 from events.services.quotes import price_label
+from events.ticket_pdf import ticket_pdf
 
 VERIFY_PURPOSE = "event_verify"
 VERIFY_MAX_AGE = 48 * 3600  # the verification link is valid for 48 hours
@@ -120,17 +122,40 @@ def send_manage_link(registration, *, now: datetime):
     return _queue(registration, "event_manage_link", now=now)
 
 
+def ticket_url(registration) -> str:
+    """What the ticket's QR code holds: the staff check-in page of its event with the code
+    filled in (a staff page: the address opens nothing for anyone else)."""
+    return url_for(
+        "events_checkin.scan",
+        event_id=registration.event_id,
+        code=registration.ticket_code,
+        _external=True,
+    )
+
+
+def ticket_file(registration, *, now: datetime) -> bytes:
+    """The ticket PDF of a confirmed registration (its code given first if it has none)."""
+    ticket_codes.assign_code(registration)
+    return ticket_pdf(registration, qr_text=ticket_url(registration), created_at=now)
+
+
 def send_confirmation(registration, *, now: datetime):
-    """`event_confirmed`, with the attendee's .ics attached (join link included when online)."""
+    """`event_confirmed`, with the attendee's .ics (join link included when online) and the
+    ticket PDF (its QR code and code) attached."""
     ics = calendar_file(
         registration.event, locale=registration.locale, now=now, registration=registration
     )
+    ticket = ticket_file(registration, now=now)
     return _queue(
         registration,
         "event_confirmed",
         now=now,
-        attachments=[("event.ics", "text/calendar", ics)],
+        attachments=[
+            ("event.ics", "text/calendar", ics),
+            ("ticket.pdf", "application/pdf", ticket),
+        ],
         join_url=attendee_join_url(registration.event, registration),
+        ticket_code=registration.ticket_code,
     )
 
 

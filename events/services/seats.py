@@ -20,7 +20,7 @@ from core.locking import lock_row
 from events import payments
 from events.models import Event, Registration
 from events.payments import RegEvent, RegState
-from events.services import notices
+from events.services import notices, ticket_codes
 
 HOLDING_STATES = tuple(sorted(s.value for s in payments.HOLDS_SEAT))
 #: PostgreSQL: how long a transaction waits for the event lock (and any lock after it)
@@ -111,7 +111,8 @@ def holding_by_event(event_ids: Iterable[int]) -> dict[int, int]:
 def transition(registration: Registration, what: RegEvent, *, now: datetime, actor=None) -> str:
     """Apply `what` to the registration via `events.payments.next_state`; set the matching
     timestamp; write an audit entry. Returns the new state. Raises TransitionError when the
-    table does not allow `what` in the current state."""
+    table does not allow `what` in the current state. A registration that becomes confirmed
+    gets its ticket code (`ticket_codes.assign_code`)."""
     old = registration.state
     new = payments.next_state(old, what)
     registration.state = new.value
@@ -123,6 +124,8 @@ def transition(registration: Registration, what: RegEvent, *, now: datetime, act
     elif new is RegState.CANCELLED:
         registration.cancelled_at = now
     db.session.flush()
+    if new is RegState.CONFIRMED:
+        ticket_codes.assign_code(registration)  # the QR ticket's code, once
     record(
         f"registration.{what.value}",
         registration,

@@ -235,6 +235,7 @@ def test_admin_pages_fit_and_pass_axe(new_person, lang, device, world):
     visit(person, f"/admin/events/{event.id}/attendees")
     person.screenshot(f"attendees-{device}")
     visit(person, f"/admin/events/{event.id}/check-in")
+    visit(person, f"/admin/events/{event.id}/check-in/scan")  # the door, on a phone too
     visit(person, "/admin/events/")
     visit(person, f"/admin/events/{event.id}/edit")
     visit(person, "/admin")

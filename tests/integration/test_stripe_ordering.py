@@ -99,7 +99,7 @@ _PAID = {
     "payment": ("paid", 0, True),
     "seats_taken": 1,
     "documents": [("invoice", "2025-0001", 6050, None)],
-    "mails": {(PAYER, "event_confirmed", 1): 1, (PAYER, "event_invoice", 1): 1},
+    "mails": {(PAYER, "event_confirmed", 2): 1, (PAYER, "event_invoice", 1): 1},
     "refunds_at_stripe": [],
 }
 _REFUNDED = {
@@ -111,7 +111,7 @@ _REFUNDED = {
         ("credit_note", "CN2025-0001", -6050, "2025-0001"),
     ],
     "mails": {
-        (PAYER, "event_confirmed", 1): 1,
+        (PAYER, "event_confirmed", 2): 1,
         (PAYER, "event_invoice", 1): 1,
         (PAYER, "event_refund", 1): 1,
         (NEXT, "event_offer", 0): 1,

@@ -349,6 +349,13 @@ ROUTES: dict[str, Route] = {
         at=RESULTS,
         args={**P, "category_slug": "category_slug"},
     ),
+    # the door (tests/web/test_checkin.py)
+    "events_checkin.scan": Route("admin", args={"event_id": "event_id"}),
+    "events_checkin.batch": Route(
+        "admin",
+        page="/admin/events/{event_id}/check-in/scan",
+        args={"event_id": "event_id"},
+    ),
 }
 #: tested from outside with its own signatures (tests/property/test_hostile_webhook.py)
 ELSEWHERE = {"payments.webhook"}

@@ -1044,6 +1044,29 @@ TABLE: dict[str, list[Case]] = {
     "events_members.import_organisations": [
         Case("no file", NONE, get=admin_only(), post=admin_only(400)),
     ],
+    # --- the door: ticket PDF and check-in (tests/web/test_checkin.py, test_tickets_pdf.py) --
+    "events_ticket.ticket": [
+        Case("own registration", own_token, get=public()),
+        Case("unknown token", bogus_token, get=public(404)),
+    ],
+    "events_checkin.scan": [
+        Case("E, empty post", EVENT_ID, get=admin_only(), post=admin_only(400)),
+        Case(
+            "E, an unknown code",
+            EVENT_ID,
+            post=admin_only(404),
+            data={"code": "ZZZZ-ZZZZ-ZZZZ"},
+        ),
+        Case("unknown event", fixed(event_id=lambda w: 999999), get=admin_only(404)),
+    ],
+    "events_checkin.tickets": [
+        Case("E", EVENT_ID, get=admin_only()),
+        Case("unknown event", fixed(event_id=lambda w: 999999), get=admin_only(404)),
+    ],
+    "events_checkin.batch": [
+        Case("E, no codes", EVENT_ID, post=admin_only(400)),
+        Case("unknown event", fixed(event_id=lambda w: 999999), post=admin_only(404)),
+    ],
 }
 
 

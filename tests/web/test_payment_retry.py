@@ -33,7 +33,7 @@ def _fail_through_test_checkout(client, registration) -> str:
 
 
 def _calendar(mail) -> Calendar:
-    [attachment] = mail.attachments
+    [attachment] = [a for a in mail.attachments if a["filename"].endswith(".ics")]
     assert attachment["content_type"] == "text/calendar"
     return Calendar.from_ical(base64.b64decode(attachment["data_b64"]))
 
