@@ -34,7 +34,8 @@ from core.labels import label as code_label
 from core.spreadsheets import Euros, Table
 from events.models import Event, Invoice, MemberOrganisation, Registration, TicketType
 from events.payments import RegState
-from events.services.funnel import percentage
+from events.services.funnel import STAGES as STAGES_FUNNEL
+from events.services.funnel import ComparisonRow, percentage
 from events.services.invoices import CREDIT_NOTE, INVOICE
 
 STATES = tuple(s.value for s in RegState)
@@ -392,3 +393,25 @@ def spreadsheet(report: Report, *, locale: str, title: str) -> Table:
              Euros(e.net_cents), None, Euros(e.gross_cents)]
         )  # fmt: skip
     return Table(header=header, rows=rows, title=title[:31])
+
+
+def comparison_table(rows: Sequence[ComparisonRow], *, locale: str, title: str) -> Table:
+    """The funnel comparison: per event its start, four counts and conversions (percent)."""
+    header = [
+        str(_l("Event")),
+        str(_l("Starts")),
+        *(code_label(stage, "funnel_stage") for stage in STAGES_FUNNEL),
+        str(_l("Think of see (%)")),
+        str(_l("Do of think (%)")),
+        str(_l("Care of do (%)")),
+        str(_l("Do of see (%)")),
+    ]
+    out = []
+    for row in rows:
+        f = row.funnel
+        shares = [share for _stage, _n, share in f.steps()[1:]]
+        out.append(
+            [row.event.title(locale), row.event.starts_at, f.see, f.think, f.do, f.care,
+             *shares, f.overall()]
+        )  # fmt: skip
+    return Table(header=header, rows=out, title=title[:31])
