@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -106,14 +106,17 @@ def event_report_xlsx(event_id: int):
 @staff_required
 def reports_index():
     """This year's report."""
-    return redirect(url_for(".year_report", year=local(now()).year))
+    return _year_page(local(now()).year)
 
 
 @bp.get("/reports/<int:year>")
 @staff_required
 def year_report(year: int):
     """The figures of the events starting in Amsterdam's year `year`, together and per event."""
-    year = _year(year)
+    return _year_page(_year(year))
+
+
+def _year_page(year: int):
     locale = current_locale()
     events, report = reports.year_report(year, locale=locale)
     chart = bar_chart(
@@ -218,14 +221,17 @@ def event_funnel(event_id: int):
 @staff_required
 def funnel_index():
     """This year's funnel comparison."""
-    return redirect(url_for(".funnel_comparison", year=local(now()).year))
+    return _comparison_page(local(now()).year)
 
 
 @bp.get("/funnel/<int:year>")
 @staff_required
 def funnel_comparison(year: int):
     """The funnels of the events starting in `year`, side by side, with their conversions."""
-    year = _year(year)
+    return _comparison_page(_year(year))
+
+
+def _comparison_page(year: int):
     locale = current_locale()
     rows = funnel.comparison(reports.events_of_year(year))
     chart = bar_chart(
