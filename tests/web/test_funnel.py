@@ -214,3 +214,27 @@ def test_the_funnel_pages_are_for_staff(client, make_user, login, event):
     member = login(make_user())
     assert member.get(f"/admin/events/{event.id}/funnel").status_code == 403
     assert member.get("/admin/events/funnel/2025.csv").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("lang", "texts"),
+    [
+        ("en", ("Visitor figures", "no cookie is set for them", "no third-party script",
+                "no consent (cookie banner) is needed")),
+        ("nl", ("Bezoekcijfers", "er wordt geen cookie voor gezet", "geen scripts van derden",
+                "geen toestemming (cookiebanner)")),
+    ],
+)  # fmt: skip
+def test_the_privacy_page_says_what_is_counted_and_that_nothing_identifies_a_visitor(
+    client, lang, texts
+):
+    html = client.get("/privacy", headers={"Accept-Language": lang}).get_data(as_text=True)
+    for text in texts:
+        assert text in html, text
+
+
+def test_the_event_page_loads_no_script_from_elsewhere(client, event):
+    html = client.get(f"/events/{event.slug}", headers=BROWSER).get_data(as_text=True)
+    assert "<script" not in html or all(
+        'src="/static/' in tag for tag in html.split("<script")[1:]
+    ), "a script that is not the site's own"
