@@ -19,14 +19,14 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 BAR_FILL = "#0a4f99"  # --brand
-TRACK_FILL = "#f3f5f8"  # --bg
+TRACK_FILL = "#e7eff9"  # --info-bg
 INK = "#1b2333"  # --ink
-WIDTH = 640
-LABEL_WIDTH = 220
-VALUE_WIDTH = 130
-ROW = 30
-BAR_HEIGHT = 20
-MAX_LABEL = 30
+WIDTH = 480
+VALUE_WIDTH = 120
+ROW = 46  # a label line above a bar
+BAR_HEIGHT = 18
+FONT_SIZE = 15
+MAX_LABEL = 48
 
 
 @dataclass(frozen=True)
@@ -43,30 +43,30 @@ def _short(label: str) -> str:
 
 
 def bar_chart(bars: Sequence[Bar], *, title: str) -> Markup:
-    """The bars as an SVG image titled `title` (an empty string when there are no bars)."""
+    """The bars as an SVG image titled `title` (an empty string when there are no bars): per
+    bar its label on a line, under it the bar with its value as shown beside it."""
     if not bars:
         return Markup("")
     top = max((max(bar.value, 0) for bar in bars), default=0)
-    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
-    height = ROW * len(bars) + 10
+    span = WIDTH - VALUE_WIDTH
+    height = ROW * len(bars) + 4
     parts = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'aria-label="{escape(title)}" viewBox="0 0 {WIDTH} {height}" width="100%" '
-        f'font-size="14" font-family="system-ui, sans-serif">',
+        f'aria-label="{escape(title)}" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
+        f'height="{height}" font-size="{FONT_SIZE}" font-family="system-ui, sans-serif">',
         f"<title>{escape(title)}</title>",
     ]
     for i, bar in enumerate(bars):
-        y = 5 + i * ROW
+        y = i * ROW + FONT_SIZE + 2
+        top_of_bar = y + 6
         length = 0 if top <= 0 else round(Decimal(max(bar.value, 0)) / Decimal(top) * span)
-        middle = y + BAR_HEIGHT / 2 + 5
         parts += [
-            f'<text x="{LABEL_WIDTH - 8}" y="{middle:g}" text-anchor="end" fill="{INK}">'
-            f"{escape(_short(bar.label))}</text>",
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{span}" height="{BAR_HEIGHT}" '
+            f'<text x="0" y="{y}" fill="{INK}">{escape(_short(bar.label))}</text>',
+            f'<rect x="0" y="{top_of_bar}" width="{span}" height="{BAR_HEIGHT}" '
             f'fill="{TRACK_FILL}"/>',
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length}" height="{BAR_HEIGHT}" '
+            f'<rect x="0" y="{top_of_bar}" width="{length}" height="{BAR_HEIGHT}" '
             f'fill="{BAR_FILL}"/>',
-            f'<text x="{LABEL_WIDTH + span + 8}" y="{middle:g}" fill="{INK}">'
+            f'<text x="{span + 8}" y="{top_of_bar + BAR_HEIGHT - 4}" fill="{INK}">'
             f"{escape(bar.text)}</text>",
         ]
     parts.append("</svg>")
