@@ -221,3 +221,12 @@ def test_the_number_of_queries_does_not_grow_with_the_registrations(staff_client
     with counted_statements() as many:
         assert staff_client.get(url).status_code == 200
     assert len(many) == len(few), (len(few), len(many))
+
+
+def test_the_events_admin_links_to_the_reports_and_funnels(staff_client, app):
+    event = make_event()
+    db.session.commit()
+    html = staff_client.get("/admin/events/", headers=EN).get_data(as_text=True)
+    for href in (f"/admin/events/{event.id}/report", f"/admin/events/{event.id}/funnel",
+                 "/admin/events/reports/", "/admin/events/funnel/"):  # fmt: skip
+        assert f'href="{href}"' in html, href
