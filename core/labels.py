@@ -330,6 +330,13 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "panels_copied": _l("Panels copied"),
         "questions_copied": _l("Entry questions copied"),
     },
+    # The steps of an event's funnel (`events.services.funnel.STAGES`).
+    "funnel_stage": {
+        "see": _l("See: event page viewed"),
+        "think": _l("Think: registration started"),
+        "do": _l("Do: registration confirmed"),
+        "care": _l("Care: checked in"),
+    },
 }
 
 #: audit data keys whose values are themselves codes of a kind above

@@ -12,12 +12,17 @@ registrations of fictional people at example.com / example.org / example.net, so
 page shows that only a few places are left; each has its ticket code (given on confirming,
 `events.services.ticket_codes`), so the check-in page can be tried on them. Loading again creates nothing twice: events are
 upserted by slug and a demo attendee who already has a live registration is skipped.
+
+Funnel figures: `FUNNEL_DAYS` (30) days of See/Think/Do counts for every demo event, up to
+`now`'s Amsterdam date (`demo_funnel`: deterministic, page views far above registrations
+started, above confirmed ones). No Care: the events have not taken place yet. Each row is
+set to its value (not added to), so loading again changes nothing.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -25,7 +30,7 @@ from flask_babel import force_locale
 
 from core.clock import local
 from core.extensions import db
-from events.models import Event, Registration
+from events.models import Event, FunnelCount, Registration
 from events.payments import TERMINAL
 from events.services.admin_registrations import SoldOut, add_comp
 from events.services.loader import load_document, parse_moment
@@ -40,6 +45,7 @@ _FIRST = ("Anouk", "Bram", "Charlotte", "Daan", "Eva", "Floor", "Gijs", "Hanna",
 _LAST = ("de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "de Boer",
          "Bos", "Peters", "Hendriks", "Dekker", "van Dijk", "Kok", "Vos", "Brouwer")  # fmt: skip
 _DOMAINS = ("example.com", "example.org", "example.net")
+FUNNEL_DAYS = 30
 
 
 def demo_attendees(n: int = DEMO_SEATS_TAKEN) -> list[tuple[str, str, str]]:
@@ -102,6 +108,27 @@ def _take_demo_seats(event: Event, *, now: datetime) -> int:
     return added
 
 
+def demo_funnel(index: int, day: int) -> dict[str, int]:
+    """The demo counts of the `index`-th event on the `day`-th of the FUNNEL_DAYS days (0 the
+    oldest): views rising towards today with a weekly ripple; about one in nine views starts
+    a registration, about half of those are confirmed."""
+    see = 12 + 2 * day + (day * 7 + index * 13) % 11
+    think = see // 9 + (1 if (day + index) % 3 == 0 else 0)
+    return {"see": see, "think": think, "do": think // 2}
+
+
+def _load_funnel(events: list[Event], today: date) -> int:
+    rows = 0
+    for index, event in enumerate(events):
+        for day in range(FUNNEL_DAYS):
+            when = today - timedelta(days=FUNNEL_DAYS - 1 - day)
+            for stage, count in demo_funnel(index, day).items():
+                db.session.merge(FunnelCount(event_id=event.id, day=when, stage=stage, count=count))
+                rows += 1
+    db.session.flush()
+    return rows
+
+
 def load_demo_events(now: datetime) -> list[str]:
     """Load `events.json` (dates moved into the future of `now`, see the module doc) and fill
     the Afternoon Update to 37 of 40 seats. Returns lines to print. Flushes; the caller commits.
@@ -114,7 +141,13 @@ def load_demo_events(now: datetime) -> list[str]:
         summary = load_document(shifted(doc, days), now=now)
         event = db.session.scalar(sa.select(Event).where(Event.slug == FEW_LEFT_EVENT))
         added = _take_demo_seats(event, now=now) if event is not None else 0
+    slugs = [e["slug"] for e in doc["events"]]
+    events = db.session.scalars(
+        sa.select(Event).where(Event.slug.in_(slugs)).order_by(Event.starts_at, Event.id)
+    ).all()
+    funnel_rows = _load_funnel(list(events), local(now).date())
     return [
         f"Demo events ({EVENTS_FILE.name}, dates moved {days} days): {summary}.",
         f"{FEW_LEFT_EVENT}: {added} demo registrations added.",
+        f"Funnel figures: {funnel_rows} daily counts for {len(events)} events.",
     ]

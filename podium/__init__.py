@@ -38,6 +38,7 @@ from events.views import admin as events_admin
 from events.views import admin_attendees as events_attendees
 from events.views import admin_checkin as events_checkin
 from events.views import admin_members as events_members
+from events.views import admin_reports as events_reports
 from events.views import payments as events_payments
 from events.views import public as events
 from events.views import ticket_download as events_ticket
@@ -72,6 +73,7 @@ BLUEPRINTS = (
     users_admin,
     events_checkin,
     events_ticket,
+    events_reports,
 )
 COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli)
 

@@ -25,6 +25,7 @@ from events.payments import TERMINAL, RegEvent, RegState, seats_left
 from events.pricing import Audience
 from events.services import membership, seats, waitlist
 from events.services.admin import seats_held
+from events.services.funnel import CARE, count_step
 from events.services.members import normalise_domain
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -62,6 +63,13 @@ def set_checked_in(registration: Registration, *, checked_in: bool, now: datetim
         )
     if (registration.checked_in_at is not None) == checked_in:
         return False
+    # a check-in counts on its day; an undone one is taken back from the day it counted on
+    count_step(
+        registration.event_id,
+        CARE,
+        now=registration.checked_in_at or now,
+        by=1 if checked_in else -1,
+    )
     registration.checked_in_at = now if checked_in else None
     registration.updated_at = now
     db.session.flush()

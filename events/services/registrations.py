@@ -42,6 +42,7 @@ from events.models import Event, Registration
 from events.payments import RegEvent, RegState
 from events.services import notices, quotes, seats
 from events.services.errors import AlreadyRegistered, NotAvailable, RegistrationClosed
+from events.services.funnel import THINK, count_step
 from events.services.input import Applicant, Billing, clean_applicant, clean_billing
 from events.services.membership import audience_for
 from events.services.quotes import needs_billing
@@ -224,6 +225,7 @@ def start_registration(
     record(
         "registration.created", registration, now=now, actor=user, scope=event, event_id=event.id
     )
+    count_step(event.id, THINK, now=now)
     if user is not None:
         return verify_registration(registration, now=now, user=user)
     notices.send_verification(registration, now=now)

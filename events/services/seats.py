@@ -21,6 +21,7 @@ from events import payments
 from events.models import Event, Registration
 from events.payments import RegEvent, RegState
 from events.services import notices, ticket_codes
+from events.services.funnel import DO, count_step
 
 HOLDING_STATES = tuple(sorted(s.value for s in payments.HOLDS_SEAT))
 #: PostgreSQL: how long a transaction waits for the event lock (and any lock after it)
@@ -126,6 +127,8 @@ def transition(registration: Registration, what: RegEvent, *, now: datetime, act
     db.session.flush()
     if new is RegState.CONFIRMED:
         ticket_codes.assign_code(registration)  # the QR ticket's code, once
+    if new is RegState.CONFIRMED and not registration.comp:  # a seat given by staff: no "do"
+        count_step(registration.event_id, DO, now=now)
     record(
         f"registration.{what.value}",
         registration,

@@ -26,6 +26,7 @@ from events.calendar import attendee_join_url
 from events.forms.registration import BillingForm, RegistrationForm, ResendForm
 from events.payments import RegState
 from events.services import invoices, mailings, notices, registrations, seats, waitlist
+from events.services.funnel import count_visit
 from events.views.presenters import (
     availability,
     billing_note,
@@ -66,6 +67,7 @@ def show(slug: str):
     at = now()
     locale = current_locale()
     page_url = url_for("events.show", slug=event.slug, _external=True)
+    count_visit(event.id, request.method, request.headers, current_user, now=at)
     return render_template(
         "events/show.html",
         event=event,

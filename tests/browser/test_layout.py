@@ -17,6 +17,7 @@ from awards import storage
 from awards.models import EntryAnswer, Round
 from awards.services import assignment, panels, questions, ratification
 from core.extensions import db
+from events.models import FunnelCount
 from tests.factories import (
     PASSWORD,
     make_event,
@@ -256,6 +257,26 @@ def test_users_pages_fit_and_pass_axe(new_person, lang, device, world):
     visit(person, "/admin/users/invite")
     visit(person, f"/admin/users/{world['entrant'].id}")
     person.screenshot(f"user-{device}")
+
+
+def test_report_and_funnel_pages_fit_and_pass_axe(new_person, lang, device, world):
+    event = world["event"]
+    start = event.starts_at.date()
+    for back in range(30):
+        for stage, n in (("see", 140 + back), ("think", 14), ("do", 6), ("care", 0)):
+            db.session.add(
+                FunnelCount(
+                    event_id=event.id, day=start - timedelta(days=back), stage=stage, count=n
+                )
+            )
+    person = new_person(lang, width=WIDTHS[device], height=900)
+    log_in(person, world["admin"])
+    visit(person, f"/admin/events/{event.id}/report")
+    person.screenshot(f"report-{device}")
+    visit(person, f"/admin/events/reports/{start.year}")
+    visit(person, f"/admin/events/{event.id}/funnel")
+    person.screenshot(f"funnel-{device}")
+    visit(person, f"/admin/events/funnel/{start.year}")
 
 
 @pytest.mark.parametrize("lang", ["nl"])

@@ -31,7 +31,7 @@ from core.accounts.auth import load_user
 from core.accounts.models import User
 from core.extensions import db
 from demo.services import ADMIN, CHAIR, DEMO_PASSWORD, ENTRANT, JUROR
-from events.models import Event, Registration
+from events.models import Event, FunnelCount, Registration
 
 LOADED_AT = datetime(2025, 11, 20, 10, 0, tzinfo=UTC)
 MODELS = (
@@ -228,3 +228,26 @@ def test_the_chair_and_juror_have_accepted_the_terms(app, demo):
     client.post("/login", data={"email": CHAIR, "password": DEMO_PASSWORD})
     g.pop("_login_user", None)
     assert client.get("/admin/awards/cda-2025/results").status_code == 200
+
+
+def test_a_month_of_funnel_figures_that_loading_again_leaves_as_they_are(app, demo):
+    def figures():
+        return db.session.execute(
+            sa.select(
+                FunnelCount.event_id, FunnelCount.day, FunnelCount.stage, FunnelCount.count
+            ).order_by(FunnelCount.event_id, FunnelCount.day, FunnelCount.stage)
+        ).all()
+
+    before = figures()
+    events = db.session.scalar(sa.select(sa.func.count()).select_from(Event))
+    assert len(before) == events * 30 * 3  # 30 days of see, think and do per event
+    days = {day for _e, day, _s, _n in before}
+    assert len(days) == 30 and max(days) == LOADED_AT.date()
+    totals: dict[tuple[int, str], int] = {}
+    for event_id, _day, stage, n in before:
+        totals[event_id, stage] = totals.get((event_id, stage), 0) + n
+    for event_id in {e for e, _s in totals}:
+        see, think, do = (totals[event_id, s] for s in ("see", "think", "do"))
+        assert see > 5 * think and think > do > 0
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    assert figures() == before

@@ -15,7 +15,8 @@ from tests.property.hostile import HUGE_NUMBER, SETTINGS, judge
 from tests.property.test_hostile_forms import world  # noqa: F401  (a fixture)
 
 QUERY_NAMES = ["page", "category", "trim", "method", "status", "state", "scope", "action",
-               "lang", "format", "session_id", "next", "q"]  # fmt: skip
+               "lang", "format", "session_id", "next", "q",
+               "from", "to"]  # fmt: skip
 HUGE = str(2**70)
 
 

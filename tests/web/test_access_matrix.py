@@ -1067,6 +1067,34 @@ TABLE: dict[str, list[Case]] = {
         Case("E, no codes", EVENT_ID, post=admin_only(400)),
         Case("unknown event", fixed(event_id=lambda w: 999999), post=admin_only(404)),
     ],
+    # --- events reports and funnel figures -------------------------------------------------------
+    "events_reports.event_report": [
+        Case("E", EVENT_ID, get=admin_only()),
+        Case("unknown event", fixed(event_id=lambda w: 999999), get=admin_only(404)),
+    ],
+    "events_reports.event_report_csv": [Case("E", EVENT_ID, get=admin_only())],
+    "events_reports.event_report_xlsx": [Case("E", EVENT_ID, get=admin_only())],
+    "events_reports.reports_index": [Case("this year", NONE, get=admin_only())],
+    "events_reports.year_report": [
+        Case("2025", fixed(year=lambda w: 2025), get=admin_only()),
+        Case("out of range", fixed(year=lambda w: 1999), get=admin_only(404)),
+    ],
+    "events_reports.year_report_csv": [Case("2025", fixed(year=lambda w: 2025), get=admin_only())],
+    "events_reports.year_report_xlsx": [Case("2025", fixed(year=lambda w: 2025), get=admin_only())],
+    "events_reports.event_funnel": [
+        Case("E", EVENT_ID, get=admin_only()),
+        Case("unknown event", fixed(event_id=lambda w: 999999), get=admin_only(404)),
+    ],
+    "events_reports.funnel_index": [Case("this year", NONE, get=admin_only())],
+    "events_reports.funnel_comparison": [
+        Case("2025", fixed(year=lambda w: 2025), get=admin_only()),
+    ],
+    "events_reports.funnel_comparison_csv": [
+        Case("2025", fixed(year=lambda w: 2025), get=admin_only())
+    ],
+    "events_reports.funnel_comparison_xlsx": [
+        Case("2025", fixed(year=lambda w: 2025), get=admin_only())
+    ],
 }
 
 

@@ -38,6 +38,7 @@ STAFF_BLUEPRINTS = (
     "awards_panels",
     "awards_questions",
     "events_checkin",
+    "events_reports",
 )
 CHAIR_OR_STAFF = {
     "jury_admin.conflicts",
