@@ -7,5 +7,6 @@ label), `notices` (the registrant's e-mails), `seats` (THE event lock `lock_even
 state changes, allocation, offers), `invoices`, `refunds`, `waitlist` (accepting offers,
 cancelling, expiring holds and offers), `registrations` (register, verify, billing, payment
 hooks), `checkout` (sessions, fulfilment, provider events), `webhooks`, `mailings` (link
-resend, reminders), `attendees`, `admin`, `admin_registrations`, `loader`.
+resend, reminders), `attendees`, `admin`, `admin_registrations`, `loader`; changes after booking: `invoice_corrections` (credit note
+and reissued invoice), `transfers` (a ticket handed on to a colleague).
 """

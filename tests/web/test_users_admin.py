@@ -37,6 +37,8 @@ STAFF_BLUEPRINTS = (
     "awards_rounds",
     "awards_panels",
     "awards_questions",
+    # changes after booking
+    "events_changes_admin",
 )
 CHAIR_OR_STAFF = {
     "jury_admin.conflicts",
