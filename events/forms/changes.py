@@ -4,7 +4,7 @@ and correcting the invoice address (the billing fields of the registration form)
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from core.forms import Form
@@ -38,7 +38,7 @@ class TransferForm(Form):
     )
     locale = SelectField(
         _l("Language of their e-mails"),
-        choices=[("nl", _l("Dutch")), ("en", _l("English"))],
+        choices=[SelectChoice("nl", _l("Dutch")), SelectChoice("en", _l("English"))],
         default="nl",
     )
 
