@@ -486,9 +486,9 @@ class FunnelCount(Model):
 class RegistrationTransfer(Model):
     """A ticket handed on to a colleague: asked for by the holder (through their link) or by
     staff, done once the colleague opened the link mailed to `email` and accepted
-    (`events.services.transfers`). `state`: "pending", "done", "refused" (the colleague could
-    not take it over), "replaced" (a newer request for the same registration) or "expired"
-    (read from `expires_at`, never stored). The colleague's `name`, `email` and
+    (`events.services.transfers`). `state`: "pending", "done", "refused" (the colleague's data
+    was erased on request: the link opens nothing), "replaced" (a newer request for the same
+    registration); a pending one past `expires_at` has expired (read, never stored). The colleague's `name`, `email` and
     `organisation` are personal data (privacy/). At most one pending transfer per
     registration."""
 

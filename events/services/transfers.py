@@ -56,7 +56,7 @@ from events.services.registrations import LINK_MAIL_INTERVAL, LINK_MAILS, active
 from events.services.seats import lock_event
 
 TRANSFER_HOURS = 48
-PENDING, DONE, REFUSED, REPLACED = "pending", "done", "refused", "replaced"
+PENDING, DONE, REPLACED = "pending", "done", "replaced"
 VERIFY_MAIL = "event_transfer_verify"
 
 REFUSALS = {
@@ -192,8 +192,7 @@ def pending_transfer(registration: Registration) -> RegistrationTransfer | None:
 
 @dataclass(frozen=True)
 class ChangeOptions:
-    """What the registration page offers: a transfer (and the pending one), and the
-    invoice whose address can be corrected."""
+    """What the registration page offers: a transfer, and the pending one if any."""
 
     can_transfer: bool
     pending: RegistrationTransfer | None

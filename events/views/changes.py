@@ -102,7 +102,7 @@ def invoice_address_page(registration, *, back: str, actor=None, template: str, 
     page = {**page, "registration": registration, "event": registration.event, "form": form,
             "invoice": invoice, "back": back}  # fmt: skip
     if form.validate_on_submit():
-        if not confirmation.confirmed():
+        if invoice is not None and not confirmation.confirmed():
             return confirmation.ask(
                 _("Correct the invoice address?"),
                 details=(
@@ -110,7 +110,7 @@ def invoice_address_page(registration, *, back: str, actor=None, template: str, 
                         "Invoice %(number)s is cancelled with a credit note, and a new invoice "
                         "with the corrected details and the same amount replaces it. Both are "
                         "e-mailed as PDFs.",
-                        number=invoice.number if invoice else "",
+                        number=invoice.number,
                     ),
                 ),
                 button=_("Correct the invoice"),
