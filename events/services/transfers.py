@@ -52,7 +52,7 @@ from events.services import notices
 from events.services.errors import TooSoon
 from events.services.input import LOCALES, clean_email
 from events.services.membership import audience_for, member_organisation_for
-from events.services.registrations import LINK_MAIL_INTERVAL, LINK_MAILS, active_registration
+from events.services.registrations import LINK_MAIL_INTERVAL, active_registration
 from events.services.seats import lock_event
 
 TRANSFER_HOURS = 48
@@ -206,13 +206,15 @@ def change_options(registration: Registration, now: datetime) -> ChangeOptions:
 
 
 def _mailed_recently(email: str, *, now: datetime) -> bool:
+    """Whether a transfer link went to `email` within LINK_MAIL_INTERVAL (only transfer
+    links count: a holder must not learn that the address just got a registration link)."""
     return bool(
         db.session.scalar(
             sa.select(sa.func.count())
             .select_from(MailMessage)
             .where(
                 MailMessage.to_addr == email,
-                MailMessage.kind.in_((*LINK_MAILS, VERIFY_MAIL)),
+                MailMessage.kind == VERIFY_MAIL,
                 MailMessage.created_at > now - LINK_MAIL_INTERVAL,
             )
         )

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from core.audit.models import AuditEntry
 from core.extensions import db
+from core.outbox.models import MailMessage
 from events.models import Registration, RegistrationAnswer, RegistrationTransfer
 from tests.factories import START, make_event, make_member_org, make_registration
 
@@ -253,3 +254,15 @@ def test_the_transfer_form_refuses_bad_input_by_field(client, paid):
     )
     assert response.status_code == 400 and b"not a valid e-mail address" in response.data
     assert _transfers() == []
+
+
+def test_a_registration_link_just_sent_to_the_colleague_is_not_told(client, clock, paid):
+    """Only transfer links count for the one-a-minute limit: the holder cannot learn that
+    the address just registered (or asked for its link)."""
+    db.session.add(
+        MailMessage(
+            to_addr="sam@example.com", subject="s", body_text="b", kind="event_verify",
+            status="queued", next_attempt_at=clock(), created_at=clock(),
+        )
+    )  # fmt: skip
+    assert client.post(f"/events/r/{paid.token}/transfer", data=COLLEAGUE).status_code == 302
