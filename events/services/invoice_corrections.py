@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
@@ -36,6 +37,7 @@ from events.models import Invoice, Registration
 from events.payments import RegState
 from events.services.input import Billing, clean_billing
 from events.services.invoices import (
+    CREDIT_NOTE,
     credit_note_for,
     invoice_for,
     issue_credit_note,
@@ -65,6 +67,20 @@ def correctable_invoice(registration: Registration) -> Invoice | None:
     if invoice is None or credit_note_for(invoice) is not None:
         return None
     return invoice
+
+
+def earlier_documents(registration: Registration) -> list[Invoice]:
+    """The invoices an address correction replaced and the credit notes that cancelled
+    them, oldest first (empty when the invoice was never corrected); one query."""
+    documents = db.session.scalars(
+        sa.select(Invoice).where(Invoice.registration_id == registration.id).order_by(Invoice.id)
+    ).all()
+    replaced = {d.replaces_invoice_id for d in documents if d.replaces_invoice_id is not None}
+    return [
+        d
+        for d in documents
+        if d.id in replaced or (d.series == CREDIT_NOTE and d.credits_invoice_id in replaced)
+    ]
 
 
 def billing_on(invoice: Invoice) -> Billing:

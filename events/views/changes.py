@@ -39,6 +39,7 @@ def _change_options() -> dict:
     return {
         "change_options": transfers.change_options,
         "correctable_invoice": invoice_corrections.correctable_invoice,
+        "earlier_documents": invoice_corrections.earlier_documents,
         "transfer_refusal": lambda code: transfers.REFUSALS[code],
     }
 
