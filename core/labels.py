@@ -121,6 +121,11 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "event_waitlisted": _l("On the waiting list"),
         "jury_invite": _l("Jury invitation"),
         "jury_scorecard_reopened": _l("Scorecard reopened"),
+        # changes after booking
+        "event_invoice_corrected": _l("Invoice address corrected"),
+        "event_transfer_received": _l("Ticket received from a colleague"),
+        "event_transfer_verify": _l("Ticket transfer to confirm"),
+        "event_transferred": _l("Ticket transferred"),
     },
     # Audit actions (`core.audit.services.record`), as a short sentence each.
     "audit": {
@@ -228,6 +233,11 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "scorecard.reopened": _l("Scorecard reopened"),
         "scorecard.submitted": _l("Scorecard submitted"),
         "scores.imported": _l("Scores imported"),
+        # changes after booking
+        "invoice.address_corrected": _l("Invoice address corrected"),
+        "invoice.reissued": _l("Invoice reissued"),
+        "registration.transfer_requested": _l("Ticket transfer requested"),
+        "registration.transferred": _l("Ticket transferred"),
     },
     # The keys of an audit entry's data.
     "audit_key": {
@@ -329,6 +339,10 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "rounds_copied": _l("Rounds copied"),
         "panels_copied": _l("Panels copied"),
         "questions_copied": _l("Entry questions copied"),
+        # changes after booking
+        "transfer_id": _l("Transfer"),
+        "price_kept": _l("Price paid kept"),
+        "replaces": _l("Replaces invoice"),
     },
     # The steps of an event's funnel (`events.services.funnel.STAGES`).
     "funnel_stage": {

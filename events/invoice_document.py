@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import sqlalchemy as sa
 from babel import Locale
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -110,8 +111,9 @@ def document(invoice: Invoice) -> Document:
             notes.append(
                 _("This credit note cancels invoice %(number)s.", number=_credited(invoice))
             )
-            notes.append(_("The amount is refunded to the original means of payment."))
+            notes.append(_settlement(invoice))
         else:
+            notes.extend(_replaces(invoice))
             notes.append(_("Paid online; no payment due."))
         return Document(
             title=_("Credit note") if is_credit else _("Invoice"),
@@ -149,3 +151,38 @@ def document(invoice: Invoice) -> Document:
 def _credited(invoice: Invoice) -> str:
     original = db.session.get(Invoice, invoice.credits_invoice_id)
     return original.number if original is not None else ""
+
+
+def _settlement(note: Invoice) -> str:
+    """What a credit note settles: a refund, or (an invoice address corrected) the invoice
+    that replaces the credited one."""
+    replacement = db.session.scalar(
+        sa.select(Invoice.number).where(Invoice.replaces_invoice_id == note.credits_invoice_id)
+    )
+    if replacement is None:
+        return _("The amount is refunded to the original means of payment.")
+    return _(
+        "Invoice %(number)s replaces it with corrected invoice details; nothing is refunded "
+        "and nothing is due.",
+        number=replacement,
+    )
+
+
+def _replaces(invoice: Invoice) -> list[str]:
+    """For an invoice that replaces a credited one: which, and by which credit note."""
+    if invoice.replaces_invoice_id is None:
+        return []
+    replaced = db.session.get(Invoice, invoice.replaces_invoice_id)
+    note = db.session.scalar(
+        sa.select(Invoice.number).where(Invoice.credits_invoice_id == invoice.replaces_invoice_id)
+    )
+    if replaced is None:
+        return []
+    return [
+        _(
+            "This invoice replaces invoice %(number)s (cancelled by credit note %(note)s) "
+            "with corrected invoice details.",
+            number=replaced.number,
+            note=note or "",
+        )
+    ]

@@ -406,8 +406,21 @@ class Invoice(Model):
     __tablename__ = "invoices"
     __table_args__ = (
         sa.UniqueConstraint("series", "year", "sequence"),
-        # one invoice and at most one credit note per registration, whatever races happen
-        sa.UniqueConstraint("registration_id", "series", name="uq_invoices_registration_series"),
+        # The invoices of a registration form one chain, whatever races happen: one first
+        # invoice (it replaces none); each later one replaces an earlier one that a credit
+        # note credits (the foreign key to `credits_invoice_id`), and each is replaced at most
+        # once and credited at most once. So at most one invoice per registration is not
+        # credited: the live one. (A correction of the invoice address:
+        # `events.services.invoice_corrections`.)
+        sa.Index(
+            "uq_invoices_first_per_registration",
+            "registration_id",
+            unique=True,
+            sqlite_where=sa.text("series = 'invoice' AND replaces_invoice_id IS NULL"),
+            postgresql_where=sa.text("series = 'invoice' AND replaces_invoice_id IS NULL"),
+        ),
+        sa.Index("uq_invoices_credits_invoice_id", "credits_invoice_id", unique=True),
+        sa.Index("uq_invoices_replaces_invoice_id", "replaces_invoice_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -417,6 +430,10 @@ class Invoice(Model):
     number: Mapped[str] = mapped_column(sa.String(32), unique=True)
     registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id"), index=True)
     credits_invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id"))
+    # the credited invoice this one replaces (its customer details corrected)
+    replaces_invoice_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invoices.credits_invoice_id")
+    )
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     supplier: Mapped[dict] = mapped_column(sa.JSON)  # name, address, vat_id, kvk
     customer: Mapped[dict] = mapped_column(sa.JSON)  # name, company, address lines, vat_id
@@ -464,3 +481,43 @@ class FunnelCount(Model):
     day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     stage: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class RegistrationTransfer(Model):
+    """A ticket handed on to a colleague: asked for by the holder (through their link) or by
+    staff, done once the colleague opened the link mailed to `email` and accepted
+    (`events.services.transfers`). `state`: "pending", "done", "refused" (the colleague's data
+    was erased on request: the link opens nothing), "replaced" (a newer request for the same
+    registration); a pending one past `expires_at` has expired (read, never stored). The colleague's `name`, `email` and
+    `organisation` are personal data (privacy/). At most one pending transfer per
+    registration."""
+
+    __tablename__ = "registration_transfers"
+    __table_args__ = (
+        sa.Index(
+            "uq_registration_transfers_pending",
+            "registration_id",
+            unique=True,
+            sqlite_where=sa.text("state = 'pending'"),
+            postgresql_where=sa.text("state = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    state: Mapped[str] = mapped_column(sa.String(12), default="pending")
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    locale: Mapped[str] = mapped_column(sa.String(5), default="nl")
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    registration: Mapped[Registration] = relationship()

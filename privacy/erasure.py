@@ -17,6 +17,8 @@ What happens per table (the privacy page says the same to the public):
   accounting. Invoices and credit notes are not touched: Dutch fiscal law (art. 52 AWR)
   keeps them, with the name and address they were issued to, for 7 years; their PDFs are
   rendered from those rows and stay identical.
+- ticket transfers to the person (they were the colleague named): name, address and
+  organisation replaced; a pending one is refused, so its link opens nothing.
 - mails: those to the person are redacted (recipient, subject, bodies, attachments, extra
   headers such as List-Unsubscribe); those not yet sent are deleted.
 - message opt-outs: they stay (only the account's id and the programme's): an erased account
@@ -49,7 +51,7 @@ from core.emails import normalise_email
 from core.errors import DomainError, InvalidInput, NotAllowed
 from core.extensions import db
 from core.outbox.models import MailMessage
-from events.models import Registration, WebhookEvent
+from events.models import Registration, RegistrationTransfer, WebhookEvent
 from events.payments import TERMINAL, RegState
 from privacy import people
 from privacy.people import ERASED_DOMAIN, Person, mentions
@@ -152,6 +154,7 @@ def erase_person(person: Person, *, actor: User, confirm: str, now: datetime) ->
     subject = person.user if person.user is not None else person
 
     done.add("registrations", anonymise_registrations(people.registration_filter(person), now=now))
+    _transfers(person, done, now=now)
     _mails(person, done)
     _webhook_events(person, done)
     if person.user is not None:
@@ -182,6 +185,27 @@ def _account_rows(user: User, done: Erasure, *, now: datetime) -> None:
     user.end_sessions()  # every session and remember cookie of the account stops working
     db.session.flush()
     done.add("users", 1)
+
+
+def _transfers(person: Person, done: Erasure, *, now: datetime) -> None:
+    condition = people.transfer_filter(person)
+    _changed(
+        sa.update(RegistrationTransfer)
+        .where(condition, RegistrationTransfer.state == "pending")
+        .values(state="refused", decided_at=now)
+    )
+    done.add(
+        "registration_transfers",
+        _changed(
+            sa.update(RegistrationTransfer)
+            .where(condition)
+            .values(
+                email=_erased_address_sql("t", RegistrationTransfer.id),
+                name=ERASED,
+                organisation="",
+            )
+        ),
+    )
 
 
 def _mails(person: Person, done: Erasure) -> None:

@@ -26,6 +26,7 @@ SECTIONS = {
     "registrations": _l("Event registrations"),
     "payments": _l("Payments"),
     "invoices": _l("Invoices and credit notes"),
+    "transfers": _l("Tickets handed on to them"),
     "mails": _l("E-mails"),
     "message_opt_outs": _l("Unsubscribed from messages"),
     "audit": _l("Audit entries"),
@@ -70,6 +71,7 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
     payments = people.payments(registration_ids)
     invoices = people.invoices(registration_ids)
     mails = people.mails(person)
+    transfers = people.transfers(person)
     opt_outs = people.message_opt_outs(person)
     audit = people.audit_entries(
         person,
@@ -243,6 +245,23 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
                 "reverse_charge",
             )
             for i in invoices
+        ],
+        "transfers": [
+            _row(
+                t,
+                "id",
+                "registration_id",
+                "state",
+                "name",
+                "email",
+                "organisation",
+                "locale",
+                "created_at",
+                "expires_at",
+                "decided_at",
+                event=t.registration.event.title_en,
+            )
+            for t in transfers
         ],
         "mails": [
             _row(

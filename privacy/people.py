@@ -23,7 +23,7 @@ from core.errors import NotFound
 from core.extensions import db
 from core.outbox.models import MailMessage
 from core.text import has_control
-from events.models import Invoice, Payment, Registration
+from events.models import Invoice, Payment, Registration, RegistrationTransfer
 
 # A reserved top-level domain (RFC 2606): no real address ends in it, so an address in it
 # marks a row that has been anonymised.
@@ -83,7 +83,9 @@ def find_person(*, email: str | None = None, user_id: int | None = None) -> Pers
             raise PersonNotFound()
     person = Person(email=address, user=user)
     names = db.session.scalars(
-        sa.select(Registration.name).where(registration_filter(person)).distinct()
+        sa.select(Registration.name)
+        .where(registration_filter(person))
+        .union(sa.select(RegistrationTransfer.name).where(transfer_filter(person)))
     ).all()
     if user is None and not names and not _has_mail(address):
         raise PersonNotFound()
@@ -109,6 +111,11 @@ def registration_filter(person: Person) -> sa.ColumnElement[bool]:
     if person.id is None:
         return by_address
     return sa.or_(Registration.user_id == person.id, by_address)
+
+
+def transfer_filter(person: Person) -> sa.ColumnElement[bool]:
+    """Ticket transfers to the person (they are the colleague named)."""
+    return sa.func.lower(RegistrationTransfer.email) == person.email
 
 
 def mail_filter(person: Person) -> sa.ColumnElement[bool]:
@@ -237,6 +244,18 @@ def invoices(registration_ids: list[int]) -> list[Invoice]:
             sa.select(Invoice)
             .where(Invoice.registration_id.in_(registration_ids))
             .order_by(Invoice.id)
+        )
+    )
+
+
+def transfers(person: Person) -> list[RegistrationTransfer]:
+    """The ticket transfers naming the person as the colleague, with the event."""
+    return list(
+        db.session.scalars(
+            sa.select(RegistrationTransfer)
+            .where(transfer_filter(person))
+            .options(joinedload(RegistrationTransfer.registration).joinedload(Registration.event))
+            .order_by(RegistrationTransfer.id)
         )
     )
 

@@ -10,5 +10,6 @@ cancelling, expiring holds and offers), `registrations` (register, verify, billi
 hooks), `checkout` (sessions, fulfilment, provider events), `webhooks`, `mailings` (link
 resend, reminders), `attendees`, `admin`, `admin_registrations`, `loader`, `checkin` (the
 door: check-in by ticket code, the offline list and its batch), `reports` (staff reports:
-aggregate queries only).
+aggregate queries only); changes after booking: `invoice_corrections` (credit note and
+reissued invoice), `transfers` (a ticket handed on to a colleague).
 """

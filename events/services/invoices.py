@@ -155,11 +155,13 @@ def _line(registration: Registration, price: TaxedPrice) -> dict:
 
 
 def invoice_for(registration: Registration) -> Invoice | None:
-    """The registration's invoice (there is at most one), or None."""
+    """The registration's invoice, or None: the latest, when its invoice address was
+    corrected (each earlier one is credited and replaced by the next: `reissue_invoice`)."""
     return db.session.scalar(
-        sa.select(Invoice).where(
-            Invoice.registration_id == registration.id, Invoice.series == INVOICE
-        )
+        sa.select(Invoice)
+        .where(Invoice.registration_id == registration.id, Invoice.series == INVOICE)
+        .order_by(Invoice.id.desc())
+        .limit(1)
     )
 
 
@@ -266,6 +268,51 @@ def issue_credit_note(invoice: Invoice, *, now: datetime, reason: str = "") -> I
         reason=reason,
     )
     return note
+
+
+def replacement_of(invoice: Invoice) -> Invoice | None:
+    """The invoice that replaced `invoice` (its customer details corrected), or None."""
+    return db.session.scalar(sa.select(Invoice).where(Invoice.replaces_invoice_id == invoice.id))
+
+
+def reissue_invoice(credited: Invoice, registration: Registration, *, now: datetime) -> Invoice:
+    """A new invoice replacing `credited` (which a credit note must credit already: the
+    database refuses anything else), with the registration's customer details as they are
+    now and the same lines and amounts, numbered next in the invoice series. Flushes and
+    records "invoice.reissued". Raises InvoiceError(code="not_an_invoice") for a credit note.
+    """
+    if credited.series != INVOICE:
+        raise InvoiceError(code="not_an_invoice")
+    year = local(now).year
+    sequence = next_sequence(INVOICE, year)
+    invoice = Invoice(
+        series=INVOICE,
+        year=year,
+        sequence=sequence,
+        number=format_number(INVOICE, year, sequence, _prefix()),
+        registration_id=credited.registration_id,
+        replaces_invoice_id=credited.id,
+        issued_at=now,
+        supplier=supplier_details(),
+        customer=customer_details(registration),
+        lines=[dict(line) for line in credited.lines],
+        net_cents=credited.net_cents,
+        vat_cents=credited.vat_cents,
+        gross_cents=credited.gross_cents,
+        reverse_charge=credited.reverse_charge,
+        locale=credited.locale,
+    )
+    db.session.add(invoice)
+    db.session.flush()
+    record(
+        "invoice.reissued",
+        invoice,
+        now=now,
+        number=invoice.number,
+        replaces=credited.number,
+        gross_cents=invoice.gross_cents,
+    )
+    return invoice
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ from core.accounts import services as accounts
 from core.extensions import db
 from core.outbox.models import MailMessage
 from core.tokens import make_token
+from events.models import RegistrationTransfer
+from events.services.invoices import issue_invoice
 from podium import create_app
 from tests.factories import (
     NOW,
@@ -356,6 +358,26 @@ ROUTES: dict[str, Route] = {
         page="/admin/events/{event_id}/check-in/scan",
         args={"event_id": "event_id"},
     ),
+    # changes after booking
+    "events_changes.transfer": Route(
+        "anonymous", args={"token": "confirmed"}, base={"name": "N", "email": "new@example.org"}
+    ),
+    "events_changes.accept_transfer": Route(
+        "anonymous", args={"token": "transfer"}, base={"privacy_consent": "y"}
+    ),
+    "events_changes.invoice_address": Route(
+        "anonymous", args={"token": "invoiced"}, base={"confirmed": "1"}
+    ),
+    "events_changes_admin.transfer": Route(
+        "admin",
+        args={"event_id": "event_id", "registration_id": "confirmed_id"},
+        base={"name": "N", "email": "new@example.org"},
+    ),
+    "events_changes_admin.invoice_address": Route(
+        "admin",
+        args={"event_id": "event_id", "registration_id": "invoiced_id"},
+        base={"confirmed": "1"},
+    ),
 }
 #: tested from outside with its own signatures (tests/property/test_hostile_webhook.py)
 ELSEWHERE = {"payments.webhook"}
@@ -485,6 +507,15 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         ),
         "unsubscribe": group_messages.unsubscribe_token(programme, entrant.id, now=NOW),
     }
+    # changes after booking: a paid registration with its invoice, a pending transfer
+    invoiced = make_registration(event, "confirmed", paying=True)
+    issue_invoice(invoiced, now=NOW)
+    transfer = RegistrationTransfer(
+        registration_id=confirmed.id, token="transfer-link-token", name="Sam",
+        email="sam@example.org", created_at=NOW, expires_at=datetime(2025, 3, 3, tzinfo=UTC),
+    )  # fmt: skip
+    db.session.add(transfer)
+    ids.update(invoiced=invoiced.token, invoiced_id=str(invoiced.id), transfer=transfer.token)
     db.session.commit()
     response = client.post(f"/events/r/{unpaid.token}/pay", headers=EN)  # opens a test checkout
     location = urlsplit(response.headers.get("Location", "")).path

@@ -1095,6 +1095,50 @@ TABLE: dict[str, list[Case]] = {
     "events_reports.funnel_comparison_xlsx": [
         Case("2025", fixed(year=lambda w: 2025), get=admin_only())
     ],
+    # --- events: changes after booking (transfer, invoice address) ----------------------------
+    "events_changes.transfer": [
+        Case("own, empty post", own_token, get=public(), post=public(400)),
+        Case("unknown token", bogus_token, get=public(404), post=public(404)),
+    ],
+    "events_changes.accept_transfer": [
+        Case("unknown transfer link", bogus_token, get=public(404), post=public(404)),
+    ],
+    "events_changes.invoice_address": [
+        Case("own, empty post", own_token, get=public(), post=public(400)),
+        Case("unknown token", bogus_token, get=public(404), post=public(404)),
+    ],
+    "events_changes_admin.transfer": [
+        Case(
+            "A's registration, empty post",
+            fixed(
+                event_id=lambda w: w.event_id, registration_id=lambda w: w.registrations[ENTRANT]
+            ),
+            get=admin_only(),
+            post=admin_only(400),
+        ),
+        Case(
+            "E2's registration under E",
+            fixed(event_id=lambda w: w.event_id, registration_id=lambda w: w.other_registration_id),
+            get=admin_only(404),
+            post=admin_only(404),
+        ),
+    ],
+    "events_changes_admin.invoice_address": [
+        Case(
+            "A's registration, empty post",
+            fixed(
+                event_id=lambda w: w.event_id, registration_id=lambda w: w.registrations[ENTRANT]
+            ),
+            get=admin_only(),
+            post=admin_only(400),
+        ),
+        Case(
+            "E2's registration under E",
+            fixed(event_id=lambda w: w.event_id, registration_id=lambda w: w.other_registration_id),
+            get=admin_only(404),
+            post=admin_only(404),
+        ),
+    ],
 }
 
 

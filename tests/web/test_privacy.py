@@ -30,7 +30,7 @@ from core.audit.services import record
 from core.extensions import db
 from core.outbox.models import MailMessage
 from events.invoice_pdf import invoice_pdf
-from events.models import Invoice, Payment, Registration, WebhookEvent
+from events.models import Invoice, Payment, Registration, RegistrationTransfer, WebhookEvent
 from events.services.invoices import issue_invoice
 from tests.factories import START, make_event, make_registration, make_scorecard
 
@@ -84,6 +84,14 @@ def person(app, clock, make_user, make_programme, make_entry, make_juror, admin)
             registration_id=paid.id, provider="test", idempotency_key="pay-1",
             session_id="cs_test_1", amount_cents=6050, status="paid", expires_at=clock(),
             created_at=clock(), paid_at=clock(),
+        )
+    )  # fmt: skip
+    # a colleague's ticket, handed on to Noor (pending: Noor has not opened the link)
+    db.session.add(
+        RegistrationTransfer(
+            registration_id=make_registration(event, "confirmed").id, token="to-noor",
+            name=NAME, email=EMAIL, organisation="Ünal Data Consulting", created_at=clock(),
+            expires_at=clock() + timedelta(hours=48),
         )
     )  # fmt: skip
     # an earlier registration with the same address, before Noor had an account
@@ -177,6 +185,7 @@ def test_a_person_downloads_their_own_data_from_their_account_page(client, login
     assert sorted(r["name"] for r in data["registrations"]) == ["N. Ünal", NAME]
     assert [p["amount_cents"] for p in data["payments"]] == [6050]
     assert [i["number"] for i in data["invoices"]] == [person["invoice"].number]
+    assert [(t["email"], t["state"]) for t in data["transfers"]] == [(EMAIL, "pending")]
     assert len(data["mails"]) == 3 and all(m["to_addr"] == EMAIL for m in data["mails"])
     assert [o["programme_id"] for o in data["message_opt_outs"]] == [person["entry"].programme_id]
     actions = {a["action"] for a in data["audit"]}
@@ -295,6 +304,7 @@ def test_erasure_keeps_the_invoices_and_anonymises_everything_else(
     assert {table for table, _row in _rows_naming(EMAIL, NAME)} == {
         "users", "registrations", "mail_messages", "webhook_events", "audit_entries",
         "scorecards", "conflicts",
+        "registration_transfers",
     }  # fmt: skip
 
     login(admin)
@@ -343,6 +353,8 @@ def test_erasure_keeps_the_invoices_and_anonymises_everything_else(
     ).one()
     assert erased.actor_id == admin.id and erased.object_id == user.id
     assert erased.data["counts"]["registrations"] == 2
+    transfer = db.session.scalars(sa.select(RegistrationTransfer)).one()
+    assert transfer.state == "refused" and transfer.name == "[erased]"  # its link opens nothing
     # the admin's page no longer finds the person
     assert client.get("/admin/privacy/data.json?email=" + EMAIL).status_code == 404
 

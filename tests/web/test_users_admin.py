@@ -39,6 +39,8 @@ STAFF_BLUEPRINTS = (
     "awards_questions",
     "events_checkin",
     "events_reports",
+    # changes after booking
+    "events_changes_admin",
 )
 CHAIR_OR_STAFF = {
     "jury_admin.conflicts",
