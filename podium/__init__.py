@@ -37,8 +37,10 @@ from events.cli import events_cli
 from events.views import admin as events_admin
 from events.views import admin_attendees as events_attendees
 from events.views import admin_members as events_members
+from events.views import admin_tickets as events_tickets
 from events.views import payments as events_payments
 from events.views import public as events
+from events.views import ticket_choice as events_ticket_choice
 from podium import views as site
 from privacy import views as privacy
 from privacy.cli import privacy_cli
@@ -68,6 +70,8 @@ BLUEPRINTS = (
     events_payments,
     privacy,
     users_admin,
+    events_tickets,
+    events_ticket_choice,
 )
 COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli)
 
