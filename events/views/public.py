@@ -220,8 +220,8 @@ def verify(token: str):
         picked = registration.ticket_type_id
         registrations.verify_registration(registration, now=at)
         if picked is not None and registration.ticket_type_id != picked:
-            flash(_("The ticket you chose is not open to your address; you have the only "
-                    "ticket that is: %(name)s.",
+            flash(_("The ticket you chose is not open to your address or sold out; you "
+                    "have the only ticket that is: %(name)s.",
                     name=ticket_choice.type_name(registration, current_locale())), "info")  # fmt: skip
         return _next_page(registration, at)
     return redirect(url_for("events.manage", token=registration.token))
