@@ -400,7 +400,11 @@ def test_staff_edit_a_type_but_not_its_capacity_below_what_it_sold(admin_client,
     assert response.status_code == 302
     db.session.rollback()
     changed = db.session.get(TicketType, student.id)
-    assert (changed.capacity, changed.price_cents, changed.name_en) == (None, 1700, "Partner ticket")
+    assert (changed.capacity, changed.price_cents, changed.name_en) == (
+        None,
+        1700,
+        "Partner ticket",
+    )
 
 
 def test_a_larger_capacity_offers_the_waiting_list_a_seat(admin_client, talk, clock):
@@ -454,7 +458,7 @@ def test_delete_asks_first_and_is_refused_while_used(admin_client, talk):
 
 
 def test_another_events_type_is_not_found(admin_client, talk):
-    event, types = talk
+    _, types = talk
     other = make_event("other-talk")
     url = f"/admin/events/{other.id}/tickets/{types['student'].id}"
     assert admin_client.get(f"{url}/edit").status_code == 404
