@@ -5,7 +5,8 @@ Rules: a key (lower-case letters, digits, "-"/"_") unique within the event, name
 languages, a price in cents of at least 0, an own capacity (or none: the event's is shared)
 never below the seats its registrations already hold, a sale window that ends after it
 starts, an audience of `events.tickets.AUDIENCES`, e-mail domains that are domain names.
-A type some registration uses is never deleted (deactivate it: it is no longer sold).
+A type some registration uses, or a voucher is bound to, is never deleted (deactivate it: it
+is no longer sold).
 Everything is audited; a larger capacity offers its seats to the waiting list.
 """
 
@@ -22,7 +23,7 @@ from core.audit.services import record
 from core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from core.extensions import db
 from events import tickets
-from events.models import Event, Registration, TicketType
+from events.models import Event, Registration, TicketType, Voucher
 from events.services import seats, ticket_choice
 
 MAX_PRICE_CENTS = 10**8
@@ -206,8 +207,9 @@ def set_active(ticket_type: TicketType, active: bool, *, now: datetime, actor) -
 
 
 def delete_ticket_type(ticket_type: TicketType, *, now: datetime, actor) -> None:
-    """Delete a ticket type no registration (in any state) uses; audited. Raises
-    TicketTypeInUse otherwise (deactivate it instead) and NotAllowed for non-staff."""
+    """Delete a ticket type no registration (in any state) uses and no voucher is bound to;
+    audited. Raises TicketTypeInUse otherwise (deactivate it instead) and NotAllowed for
+    non-staff."""
     _require_staff(actor)
     event = seats.lock_event(ticket_type.event_id)
     used = db.session.scalar(
@@ -217,6 +219,14 @@ def delete_ticket_type(ticket_type: TicketType, *, now: datetime, actor) -> None
     )
     if used:
         raise TicketTypeInUse()
+    vouchers = db.session.scalar(
+        sa.select(sa.func.count(Voucher.id)).where(Voucher.ticket_type_id == ticket_type.id)
+    )
+    if vouchers:  # they would go with it (ON DELETE CASCADE)
+        raise TicketTypeInUse(
+            _l("Vouchers are bound to this ticket type, so it cannot be deleted; deactivate it."),
+            code="ticket_type_has_vouchers",
+        )
     record("ticket_type.deleted", ticket_type, now=now, actor=actor, scope=event,
            event_id=event.id, key=ticket_type.key)  # fmt: skip
     event.ticket_types.remove(ticket_type)

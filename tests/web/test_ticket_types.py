@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.extensions import db
-from events.models import Registration, TicketType
+from events.models import Registration, TicketType, Voucher
 from events.services import invoices, quotes
 from tests.factories import NOW, make_event, make_member_org, make_registration, verify_link
 from tests.ticket_types import make_ticket_type
@@ -465,3 +465,21 @@ def test_another_events_type_is_not_found(admin_client, talk):
     assert admin_client.post(f"{url}/deactivate").status_code == 404
     assert admin_client.post(f"{url}/delete", data={"confirmed": "1"}).status_code == 404
     assert _types()[2][3] is True
+
+
+def test_delete_is_refused_while_a_voucher_is_bound_to_the_type(admin_client, talk):
+    event, types = talk
+    db.session.add(
+        Voucher(code="SPEAKER", kind="free", event_id=event.id,
+                ticket_type_id=types["member"].id, created_at=NOW)
+    )  # fmt: skip
+    db.session.commit()
+    before = _types()
+    refused = admin_client.post(
+        f"/admin/events/{event.id}/tickets/{types['member'].id}/delete",
+        data={"confirmed": "1"},
+        follow_redirects=True,
+    )
+    assert b"Vouchers are bound to this ticket type" in refused.data
+    assert _types() == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Voucher)) == 1
