@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.audit.models import AuditEntry
 from core.extensions import db
 from events.models import Registration, TicketType, Voucher
 from events.services import invoices, quotes
@@ -353,8 +354,6 @@ def test_staff_add_a_type_in_euros_and_amsterdam_time(admin_client, talk):
     assert added.email_domains == ["partner.example", "sub.partner2.example"]
     assert added.sale_starts_at == datetime(2025, 3, 2, 8, 0, tzinfo=UTC)
     assert added.sale_ends_at == datetime(2025, 3, 20, 16, 30, tzinfo=UTC)
-    from core.audit.models import AuditEntry
-
     actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert "ticket_type.created" in actions
 
