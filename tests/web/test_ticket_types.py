@@ -167,6 +167,8 @@ def test_a_student_buys_a_student_ticket(client, outbox, talk):
         1815,
     )
     assert registration.token in response.location
+    manage = client.get(f"/events/r/{registration.token}", headers=EN).get_data(as_text=True)
+    assert "Ticket: Student ticket" in manage
 
 
 def test_an_address_that_may_not_buy_its_type_chooses_among_those_it_may(client, outbox, talk):
