@@ -12,9 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from core.audit.models import AuditEntry
+from core.errors import NotAllowed
 from core.extensions import db
 from events.models import Registration, TicketType, Voucher
-from events.services import invoices, quotes
+from events.services import invoices, quotes, tickets
+from events.services.tickets import TicketTypeData
 from tests.factories import NOW, make_event, make_member_org, make_registration, verify_link
 from tests.ticket_types import make_ticket_type
 
@@ -484,3 +486,17 @@ def test_delete_is_refused_while_a_voucher_is_bound_to_the_type(admin_client, ta
     assert b"Vouchers are bound to this ticket type" in refused.data
     assert _types() == before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Voucher)) == 1
+
+
+def test_the_service_refuses_an_actor_without_staff_rights(app, make_user, talk):
+    event, types = talk
+    entrant = make_user("entrant@example.org")
+    data = TicketTypeData(key="x", name_nl="X", name_en="X", price_cents=0)
+    before = _types()
+    with pytest.raises(NotAllowed):
+        tickets.save_ticket_type(event, data, now=NOW, actor=entrant)
+    with pytest.raises(NotAllowed):
+        tickets.set_active(types["student"], False, now=NOW, actor=entrant)
+    with pytest.raises(NotAllowed):
+        tickets.delete_ticket_type(types["member"], now=NOW, actor=entrant)
+    assert _types() == before
