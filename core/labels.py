@@ -33,6 +33,12 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "member": _l("Member"),
         "non_member": _l("Non-member"),
     },
+    # Who may buy a ticket type (`events.tickets.AUDIENCES`).
+    "ticket_audience": {
+        "anyone": _l("Anyone"),
+        "member": _l("Members only"),
+        "non_member": _l("Non-members only"),
+    },
     # Payment statuses (`events.models.Payment.status`).
     "payment": {
         "open": _l("Open"),
@@ -199,6 +205,12 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "programme.loaded": _l("Programme loaded from a file"),
         "programme.copied": _l("Programme copied to a next edition"),
         "registration.created": _l("Registration created"),
+        "registration.ticket_type_chosen": _l("Ticket type chosen"),
+        "ticket_type.created": _l("Ticket type created"),
+        "ticket_type.updated": _l("Ticket type changed"),
+        "ticket_type.activated": _l("Ticket type sold again"),
+        "ticket_type.deactivated": _l("Ticket type no longer sold"),
+        "ticket_type.deleted": _l("Ticket type deleted"),
         "registration.verified": _l("Registration confirmed by e-mail"),
         "registration.refunded": _l("Registration refunded"),
         "registration.checked_in": _l("Checked in"),
@@ -343,6 +355,8 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "transfer_id": _l("Transfer"),
         "price_kept": _l("Price paid kept"),
         "replaces": _l("Replaces invoice"),
+        "ticket_type": _l("Ticket type"),
+        "automatic": _l("Chosen automatically"),
     },
     # The steps of an event's funnel (`events.services.funnel.STAGES`).
     "funnel_stage": {

@@ -7,6 +7,11 @@ move when it already is). The shift is applied to the local calendar date, so ea
 its weekday and its local time of day (12:00–12:45 stays 12:00–12:45 across a DST change),
 and the events keep their order and distance.
 
+Ticket types: the Digital Talk sells a free member ticket, a non-member ticket (€50 excl. VAT,
+the seed's prices) and a student ticket (€15 excl. VAT, 20 of its 100 seats) for addresses
+at Dutch universities' student domains (`DEMO_TICKET_TYPES`), saved by the same service as
+the staff pages (`events.services.tickets.save_ticket_type`; upserted by key).
+
 Seats: the Afternoon Update (capacity 40) gets `DEMO_SEATS_TAKEN` (37) confirmed complimentary
 registrations of fictional people at example.com / example.org / example.net, so its public
 page shows that only a few places are left; each has its ticket code (given on confirming,
@@ -34,6 +39,7 @@ from events.models import Event, FunnelCount, Registration
 from events.payments import TERMINAL
 from events.services.admin_registrations import SoldOut, add_comp
 from events.services.loader import load_document, parse_moment
+from events.services.tickets import TicketTypeData, save_ticket_type
 
 EVENTS_FILE = Path(__file__).resolve().parent / "events.json"
 LEAD = timedelta(days=14)
@@ -129,6 +135,38 @@ def _load_funnel(events: list[Event], today: date) -> int:
     return rows
 
 
+TICKETS_EVENT = "digital-talk-ap-cookiehandhaving"
+#: student e-mail domains of Dutch universities (UvA, VU, Erasmus, Utrecht, TU Delft,
+#: Groningen, Leiden)
+STUDENT_DOMAINS = (
+    "student.uva.nl", "student.vu.nl", "student.eur.nl", "students.uu.nl",
+    "student.tudelft.nl", "student.rug.nl", "umail.leidenuniv.nl",
+)  # fmt: skip
+DEMO_TICKET_TYPES = (
+    TicketTypeData(key="member", name_nl="DDMA-lid", name_en="DDMA member", price_cents=0,
+                   audience="member", position=0,
+                   description_nl="Gratis voor medewerkers van DDMA-leden.",
+                   description_en="Free for staff of DDMA members."),
+    TicketTypeData(key="non_member", name_nl="Niet-lid", name_en="Non-member", price_cents=5000,
+                   audience="non_member", position=1),
+    TicketTypeData(key="student", name_nl="Studententicket", name_en="Student ticket",
+                   price_cents=1500, capacity=20, email_domains=STUDENT_DOMAINS, position=2,
+                   description_nl="Voor studenten met een e-mailadres van hun universiteit.",
+                   description_en="For students with their university's e-mail address."),
+)  # fmt: skip
+
+
+def _demo_ticket_types(event: Event, *, now: datetime) -> int:
+    """Save `DEMO_TICKET_TYPES` on `event` (changing an existing type of the same key);
+    returns how many were created."""
+    created = 0
+    for data in DEMO_TICKET_TYPES:
+        existing = next((t for t in event.ticket_types if t.key == data.key), None)
+        save_ticket_type(event, data, ticket_type=existing, now=now, actor=None)
+        created += existing is None
+    return created
+
+
 def load_demo_events(now: datetime) -> list[str]:
     """Load `events.json` (dates moved into the future of `now`, see the module doc) and fill
     the Afternoon Update to 37 of 40 seats. Returns lines to print. Flushes; the caller commits.
@@ -141,6 +179,8 @@ def load_demo_events(now: datetime) -> list[str]:
         summary = load_document(shifted(doc, days), now=now)
         event = db.session.scalar(sa.select(Event).where(Event.slug == FEW_LEFT_EVENT))
         added = _take_demo_seats(event, now=now) if event is not None else 0
+        talk = db.session.scalar(sa.select(Event).where(Event.slug == TICKETS_EVENT))
+        types = _demo_ticket_types(talk, now=now) if talk is not None else 0
     slugs = [e["slug"] for e in doc["events"]]
     events = db.session.scalars(
         sa.select(Event).where(Event.slug.in_(slugs)).order_by(Event.starts_at, Event.id)
@@ -150,4 +190,5 @@ def load_demo_events(now: datetime) -> list[str]:
         f"Demo events ({EVENTS_FILE.name}, dates moved {days} days): {summary}.",
         f"{FEW_LEFT_EVENT}: {added} demo registrations added.",
         f"Funnel figures: {funnel_rows} daily counts for {len(events)} events.",
+        f"{TICKETS_EVENT}: {types} ticket types added.",
     ]

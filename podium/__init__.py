@@ -39,10 +39,12 @@ from events.views import admin_attendees as events_attendees
 from events.views import admin_checkin as events_checkin
 from events.views import admin_members as events_members
 from events.views import admin_reports as events_reports
+from events.views import admin_tickets as events_tickets
 from events.views import changes as events_changes
 from events.views import changes_admin as events_changes_admin
 from events.views import payments as events_payments
 from events.views import public as events
+from events.views import ticket_choice as events_ticket_choice
 from events.views import ticket_download as events_ticket
 from podium import views as site
 from privacy import views as privacy
@@ -79,6 +81,8 @@ BLUEPRINTS = (
     # changes after booking: the registrant's pages, the staff pages
     events_changes,
     events_changes_admin,
+    events_tickets,
+    events_ticket_choice,
 )
 COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from babel import Locale
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from core.errors import InvalidInput
@@ -19,6 +19,18 @@ from events.services.input import Applicant, Billing, clean_vat_id
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def ticket_type_id(value) -> int | None:
+    """A ticket type id as posted: None for nothing, else an int (ValueError otherwise)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or len(text) > 12:
+        raise ValueError("not an id")
+    return int(text)
 
 
 #: two-letter territories in Babel's (CLDR's) list that are no ISO 3166-1 country: the
@@ -110,6 +122,11 @@ class RegistrationForm(_BillingFields):
         ],
     )
     newsletter_opt_in = BooleanField(_l("Send me the newsletter (optional)."), default=False)
+    # events with ticket types: the type picked (`events.services.ticket_choice.check_choice`)
+    ticket_type = RadioField(
+        _l("Ticket"), choices=[], coerce=ticket_type_id, validate_choice=False,
+        validators=[Optional()],
+    )  # fmt: skip
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -121,6 +138,11 @@ class RegistrationForm(_BillingFields):
             ]
             ok = False
         return ok
+
+    def chosen_ticket_type(self) -> int | None:
+        """The ticket type id picked (events with ticket types), or None."""
+        data = self.ticket_type.data
+        return data if isinstance(data, int) else None
 
     def applicant(self, *, locale: str) -> Applicant:
         """The accepted fields only; anything else in the request is ignored."""

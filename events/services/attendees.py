@@ -117,13 +117,26 @@ def _values(row: AttendeeRow) -> dict[str, Value]:
         "invoices": ", ".join(row.invoice_numbers),
         "checked_in_at": r.checked_in_at,
         "registered_at": r.created_at,
+        # the type's Dutch name (as the audit log names things); loaded once per type (only
+        # a registration with a type loads it: an event without types costs no query)
+        "ticket_type": r.ticket_type.name_nl if r.ticket_type is not None else "",
     }
 
 
+def fields_for(rows: list[AttendeeRow]) -> tuple[str, ...]:
+    """`CSV_FIELDS`, with a "ticket_type" column after "audience" when any row has a type."""
+    if not any(row.registration.ticket_type_id is not None for row in rows):
+        return CSV_FIELDS
+    at = CSV_FIELDS.index("audience") + 1
+    return (*CSV_FIELDS[:at], "ticket_type", *CSV_FIELDS[at:])
+
+
 def spreadsheet(rows: list[AttendeeRow]) -> Table:
-    """The rows as a `core.spreadsheets.Table` of `CSV_FIELDS` (typed: amounts, times)."""
+    """The rows as a `core.spreadsheets.Table` of `fields_for(rows)` (`CSV_FIELDS`, and the
+    ticket type for an event selling types; typed: amounts, times)."""
     values = [_values(row) for row in rows]
-    return Table(CSV_FIELDS, [[v[f] for f in CSV_FIELDS] for v in values], title="attendees")
+    fields = fields_for(rows)
+    return Table(fields, [[v[f] for f in fields] for v in values], title="attendees")
 
 
 def to_csv(rows: list[AttendeeRow], *, locale: str = "nl") -> str:

@@ -140,11 +140,19 @@ def event_label(event: Event, locale: str) -> str:
     return title if event.kind.lower() in title.lower() else f"{event.kind}: {title}"
 
 
+def _ticket_label(registration: Registration) -> str:
+    """What was bought: the event's label, and its ticket type's name when it has one
+    ("Digital Talk: … — Studententicket")."""
+    label = event_label(registration.event, registration.locale)
+    ticket_type = registration.ticket_type
+    return f"{label} — {ticket_type.name(registration.locale)}" if ticket_type else label
+
+
 def _line(registration: Registration, price: TaxedPrice) -> dict:
     event = registration.event
     day = invoice_date(local(event.starts_at).date(), registration.locale)
     return {
-        "description": f"{event_label(event, registration.locale)} ({day}), {registration.name}",
+        "description": f"{_ticket_label(registration)} ({day}), {registration.name}",
         "quantity": 1,
         "unit_cents": price.net_cents,
         "net_cents": price.net_cents,

@@ -48,9 +48,12 @@ def billing_of(registration: Registration) -> Billing:
 
 
 def net_price(registration: Registration, event: Event) -> int:
-    """Net cents for the registrant's audience (0 for a complimentary seat)."""
+    """Net cents for the registrant's ticket type when it has one, else for their audience
+    (0 for a complimentary seat)."""
     if registration.comp:
         return 0
+    if registration.ticket_type is not None:
+        return registration.ticket_type.price_cents
     prices = {
         pricing.Audience.MEMBER: event.price_member_cents,
         pricing.Audience.NON_MEMBER: event.price_non_member_cents,

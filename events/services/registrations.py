@@ -40,7 +40,7 @@ from core.outbox.models import MailMessage
 from events import payments
 from events.models import Event, Registration
 from events.payments import RegEvent, RegState
-from events.services import notices, quotes, seats
+from events.services import notices, quotes, seats, ticket_choice
 from events.services.errors import AlreadyRegistered, NotAvailable, RegistrationClosed
 from events.services.funnel import THINK, count_step
 from events.services.input import Applicant, Billing, clean_applicant, clean_billing
@@ -56,6 +56,7 @@ __all__ = [
     "after_seat_freed",
     "cancel_registration",
     "checkout_expired",
+    "choose_ticket_type",
     "get_event",
     "get_registration",
     "link_mailed_recently",
@@ -159,7 +160,12 @@ def send_link(registration: Registration, *, now: datetime):
 
 
 def start_registration(
-    event: Event, applicant: Applicant, *, now: datetime, user=None
+    event: Event,
+    applicant: Applicant,
+    *,
+    now: datetime,
+    user=None,
+    ticket_type_id: int | None = None,
 ) -> Registration | None:
     """Create a registration from the form's data and start verification; returns it.
 
@@ -177,6 +183,8 @@ def start_registration(
     logged-in `user` (their own address) it raises AlreadyRegistered instead.
     Raises NotFound (unpublished), RegistrationClosed (outside the window) and InvalidInput
     (bad e-mail, name, consent missing, bad billing / VAT id), for either kind of address.
+    An event with ticket types needs `ticket_type_id`, one of its types on sale now
+    (`ticket_choice.check_choice`; whether this address may buy it is decided at verification).
     """
     if user is not None and not getattr(user, "is_verified", False):
         user = None
@@ -187,6 +195,7 @@ def start_registration(
     if not event.published:
         raise NotFound()
     _require_open(event, now)
+    ticket_type_id = ticket_choice.check_choice(event, ticket_type_id, now=now)
     existing = active_registration(event.id, applicant.email)
     if existing is not None and _hold_ran_out(existing, now):
         # the scheduler has not expired it yet: do it now, so the person can start again
@@ -217,6 +226,7 @@ def start_registration(
         billing_city=billing.city,
         billing_country=billing.country or "NL",
         vat_id=billing.vat_id,
+        ticket_type_id=ticket_type_id,
         created_at=now,
         updated_at=now,
     )
@@ -239,6 +249,8 @@ def _hold_ran_out(registration: Registration, now: datetime) -> bool:
 
 
 def _proceed(registration: Registration, event: Event, *, now: datetime) -> Registration:
+    if not ticket_choice.settle(registration, event, now=now):
+        return registration  # the registrant chooses a ticket type first (`choose_ticket_type`)
     if quotes.needs_billing(registration):
         return registration
     quotes.quote(registration, event)
@@ -299,6 +311,23 @@ def submit_billing(registration: Registration, billing: Billing, *, now: datetim
     return _proceed(registration, event, now=now)
 
 
+def choose_ticket_type(registration: Registration, ticket_type_id: int | None, *, now: datetime):
+    """The "choose your ticket" step (an event with ticket types, after verification): take
+    one of the types this verified address may buy (`ticket_choice.choose`), then billing,
+    price and place as after verification.
+
+    Raises NotAvailable unless the registration waits for this choice, RegistrationClosed
+    once the event started, InvalidInput for a type it may not take.
+    """
+    event = lock_event(registration.event_id)
+    if not ticket_choice.needs_choice(registration, now=now):
+        raise NotAvailable(_l("There is no ticket to choose now."), code="no_ticket_choice")
+    if now >= event.starts_at:
+        raise RegistrationClosed(_l("This event has already started."), code="event_started")
+    ticket_choice.choose(registration, event, ticket_type_id, now=now)
+    return _proceed(registration, event, now=now)
+
+
 # --- called by the payments side (events/services/checkout.py, the webhook) -----------------
 
 
@@ -315,6 +344,8 @@ def payment_succeeded(registration: Registration, *, now: datetime) -> str:
     event = lock_event(registration.event_id)
     state = RegState(registration.state)
     free = payments.seats_left(event.capacity, seats.counts(event.id)[0])
+    if state is RegState.EXPIRED and not ticket_choice.type_has_room(registration):
+        free = 0  # its ticket type sold out meanwhile: refunded like a full event
     decision = payments.late_payment_decision(state=state, seats_available=free)
     if decision == "noop":
         return "noop"

@@ -20,7 +20,7 @@ from core.locking import lock_row
 from events import payments
 from events.models import Event, Registration
 from events.payments import RegEvent, RegState
-from events.services import notices, ticket_codes
+from events.services import notices, ticket_choice, ticket_codes
 from events.services.funnel import DO, count_step
 
 HOLDING_STATES = tuple(sorted(s.value for s in payments.HOLDS_SEAT))
@@ -157,7 +157,8 @@ def hold(registration: Registration, what: RegEvent, event: Event, *, now: datet
 
 
 def offer_next_seat(event: Event, *, now: datetime) -> list[Registration]:
-    """While seats are free and people wait, offer a seat to the longest-waiting one.
+    """While seats are free and people wait, offer a seat to the longest-waiting one (whose
+    ticket type, if it has its own capacity, has a seat left).
 
     Each offer: state offered, `offer_expires_at` = min(now + event.offer_hours, start), and
     an `event_offer` mail with the one-time link. No offers once the event has started.
@@ -170,11 +171,17 @@ def offer_next_seat(event: Event, *, now: datetime) -> list[Registration]:
     free = payments.seats_left(event.capacity, holding)
     offered: list[Registration] = []
     while free > 0 and waiting > 0:
+        full = ticket_choice.full_type_ids(event)  # skip those whose ticket type is sold out
         nxt = db.session.scalar(
             sa.select(Registration)
             .where(
                 Registration.event_id == event.id,
                 Registration.state == RegState.WAITLISTED.value,
+                sa.or_(
+                    Registration.ticket_type_id.is_(None), Registration.ticket_type_id.not_in(full)
+                )
+                if full
+                else sa.true(),
             )
             .order_by(Registration.waitlisted_at, Registration.id)
             .limit(1)
@@ -198,7 +205,9 @@ def allocate_seat(registration: Registration, event: Event, *, now: datetime) ->
     Takes the event lock and counts seats in one query. People already waiting are offered
     free seats first (nobody jumps the queue). Then: a free seat and nothing to pay ->
     confirmed (+ confirmation with .ics); a free seat and a price -> pending_payment with a
-    hold; no free seat -> waitlisted (+ `event_waitlisted` mail).
+    hold; no free seat -> waitlisted (+ `event_waitlisted` mail). A free seat but none left of
+    its ticket type's own capacity: nothing changes (pending_verification; the registrant
+    chooses another type, `ticket_choice.needs_choice`).
     """
     event = lock_event(event.id)
     holding, waiting = counts(event.id)
@@ -208,6 +217,8 @@ def allocate_seat(registration: Registration, event: Event, *, now: datetime) ->
     if payments.seats_left(event.capacity, holding) == 0:
         transition(registration, RegEvent.WAITLIST, now=now)
         notices.send_waitlisted(registration, now=now, position=waitlist_position(registration))
+    elif not ticket_choice.type_has_room(registration):
+        pass  # its ticket type sold out: it stays verified and the registrant chooses another
     elif registration.gross_cents == 0:
         confirm(registration, RegEvent.VERIFIED_FREE, now=now)
     else:

@@ -12,12 +12,14 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from events import payments
 from events.models import Event, Invoice, Registration
 from events.services import seats
 from events.services.quotes import price_label
+from events.services.ticket_choice import Option
 
 
 def pay_url(registration: Registration) -> str:
@@ -39,7 +41,18 @@ def invoice_url(registration: Registration) -> str | None:
 
 def price_lines(event: Event, locale: str) -> list[str]:
     """Price lines such as "Free for members" and "€50 excl. VAT (€60.50 incl. VAT) for
-    non-members"; one line when both audiences pay the same. Amounts from `events.services.quotes`."""
+    non-members"; one line when both audiences pay the same. Amounts from `events.services.quotes`.
+    An event with ticket types: one line per active type ("Student: €15 excl. VAT …")."""
+    if event.ticket_types:
+        return [
+            _(
+                "%(name)s: %(price)s",
+                name=t.name(locale),
+                price=price_label(t.price_cents, event.vat_rate, locale),
+            )
+            for t in event.ticket_types
+            if t.active
+        ]
     member = price_label(event.price_member_cents, event.vat_rate, locale)
     other = price_label(event.price_non_member_cents, event.vat_rate, locale)
     if member == other:
@@ -49,6 +62,11 @@ def price_lines(event: Event, locale: str) -> list[str]:
 
 def billing_note(event: Event, locale: str) -> str | None:
     """Why the form asks for billing details, or None when nobody pays."""
+    if event.ticket_types:
+        if not any(t.active and t.price_cents for t in event.ticket_types):
+            return None
+        return _("Only needed for a paid ticket. Membership, and so which tickets you may buy, "
+                 "follows from your confirmed e-mail address.")  # fmt: skip
     if event.price_member_cents == 0 and event.price_non_member_cents == 0:
         return None
     if event.price_member_cents == 0:
@@ -76,9 +94,11 @@ def share_links(event: Event, page_url: str, locale: str) -> list[tuple[str, str
 
 def upcoming_rows(at: datetime, locale: str, *, limit: int | None = None) -> list[dict]:
     """Published events that have not ended at `at`, soonest first, each with its price lines
-    and seat signal; two queries whatever the number of events."""
+    and seat signal; three queries whatever the number of events (events, their ticket
+    types, seats)."""
     query = (
         sa.select(Event)
+        .options(selectinload(Event.ticket_types))
         .where(Event.published.is_(True), Event.ends_at > at)
         .order_by(Event.starts_at, Event.id)
         .limit(limit)
@@ -93,3 +113,30 @@ def upcoming_rows(at: datetime, locale: str, *, limit: int | None = None) -> lis
         }
         for e in events
     ]
+
+
+def ticket_rows(options: list[Option], event: Event, locale: str) -> list[dict]:
+    """Ticket types as the registration form and the "choose your ticket" step list them:
+    id, name, description, price label (`quotes.price_label`), who may buy it ("Members
+    only", "For addresses at …") and whether it is sold out."""
+    rows = []
+    for o in options:
+        t = o.ticket_type
+        notes = []
+        if t.audience == "member":
+            notes.append(_("Members only"))
+        elif t.audience == "non_member":
+            notes.append(_("Non-members only"))
+        if t.email_domains:
+            notes.append(_("For addresses at %(domains)s", domains=", ".join(t.email_domains)))
+        rows.append(
+            {
+                "id": t.id,
+                "name": t.name(locale),
+                "description": t.description_en if locale == "en" else t.description_nl,
+                "price": price_label(t.price_cents, event.vat_rate, locale),
+                "notes": notes,
+                "sold_out": o.sold_out,
+            }
+        )
+    return rows

@@ -25,7 +25,15 @@ from core.unit_of_work import refusal
 from events.calendar import attendee_join_url
 from events.forms.registration import BillingForm, RegistrationForm, ResendForm
 from events.payments import RegState
-from events.services import invoices, mailings, notices, registrations, seats, waitlist
+from events.services import (
+    invoices,
+    mailings,
+    notices,
+    registrations,
+    seats,
+    ticket_choice,
+    waitlist,
+)
 from events.services.funnel import count_visit
 from events.views.presenters import (
     availability,
@@ -34,6 +42,7 @@ from events.views.presenters import (
     pay_url,
     price_lines,
     share_links,
+    ticket_rows,
     upcoming_rows,
 )
 
@@ -102,11 +111,13 @@ def _check_inbox(event, email: str):
     return redirect(url_for("events.registered", slug=event.slug))
 
 
-def _next_page(registration):
+def _next_page(registration, at=None):
     """Where the browser goes once a registration changed state."""
     if registration.state == RegState.PENDING_VERIFICATION.value:
         if registration.verified_at is None:
             return _check_inbox(registration.event, registration.email)
+        if ticket_choice.needs_choice(registration, now=at or now()):
+            return redirect(url_for("events_ticket_choice.choose", token=registration.token))
         return redirect(url_for("events.billing", token=registration.token))
     if registration.state == RegState.PENDING_PAYMENT.value:
         return redirect(pay_url(registration))
@@ -139,6 +150,10 @@ def register(slug: str):
     page = {"event": event, "form": form, "window": window, "user": user, "resend": resend,
             "seats": availability(event, seats.counts(event.id)[0]),
             "billing_note": billing_note(event, current_locale())}  # fmt: skip
+    if ticket_choice.has_types(event):  # the ticket types on sale now, to choose from
+        page["tickets"] = ticket_rows(
+            ticket_choice.on_sale_now(event, now=at), event, current_locale()
+        )
     if not window.is_open:
         if form.is_submitted():
             flash(_("Registration for this event is closed."), "error")
@@ -147,7 +162,11 @@ def register(slug: str):
     if form.validate_on_submit():
         with refusal(form) as refused:
             registration = registrations.start_registration(
-                event, form.applicant(locale=current_locale()), now=at, user=user
+                event,
+                form.applicant(locale=current_locale()),
+                now=at,
+                user=user,
+                ticket_type_id=form.chosen_ticket_type(),
             )
             if registration is None or registration.verified_at is None:
                 return _check_inbox(event, normalise_email(form.email.data))
@@ -200,8 +219,13 @@ def verify(token: str):
         ), 400
     registration = registrations.get_registration(reg_token)
     with refusal():
+        picked = registration.ticket_type_id
         registrations.verify_registration(registration, now=at)
-        return _next_page(registration)
+        if picked is not None and registration.ticket_type_id != picked:
+            flash(_("The ticket you chose is not open to your address or sold out; you "
+                    "have the only ticket that is: %(name)s.",
+                    name=ticket_choice.type_name(registration, current_locale())), "info")  # fmt: skip
+        return _next_page(registration, at)
     return redirect(url_for("events.manage", token=registration.token))
 
 
@@ -209,6 +233,8 @@ def verify(token: str):
 def billing(token: str):
     """The billing step for a verified non-member of a paid event."""
     registration = registrations.get_registration(token)
+    if ticket_choice.needs_choice(registration, now=now()):
+        return redirect(url_for("events_ticket_choice.choose", token=registration.token))
     if not registrations.needs_billing(registration):
         return redirect(url_for("events.manage", token=registration.token))
     form = BillingForm()
@@ -247,6 +273,7 @@ def manage(token: str):
         pay_url=pay_url(registration),
         invoice_url=invoice_url(registration),
         needs_billing=registrations.needs_billing(registration),
+        needs_ticket_choice=ticket_choice.needs_choice(registration, now=at),
     )
 
 

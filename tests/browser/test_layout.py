@@ -26,6 +26,7 @@ from tests.factories import (
     make_scorecard,
     pdf_bytes,
 )
+from tests.ticket_types import make_ticket_type
 
 SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 DELIBERATION = datetime(2025, 5, 10, 9, 0, tzinfo=UTC)
@@ -361,3 +362,20 @@ def test_panel_pages_fit_and_pass_axe(new_person, lang, device, world, clock):
     clock.set(SCORING)
     visit(person, f"/admin/awards/{programme.slug}/jury/progress")
     person.screenshot(f"progress-panels-{device}")
+
+
+def test_ticket_type_pages_fit_and_pass_axe(new_person, lang, device, world):
+    event = world["event"]
+    make_ticket_type(
+        event, "student", name_nl="Studententicket voor universiteiten en hogescholen",
+        name_en="Student ticket for universities and colleges", price_cents=1500, capacity=20,
+        email_domains=["student.uva.nl", "student.vu.nl", "student.eur.nl", "students.uu.nl"],
+    )  # fmt: skip
+    make_ticket_type(event, "non_member", audience="non_member", price_cents=5000)
+    person = new_person(lang, width=WIDTHS[device], height=900)
+    visit(person, f"/events/{event.slug}/register")
+    log_in(person, world["admin"])
+    visit(person, f"/admin/events/{event.id}/tickets/")
+    person.screenshot(f"ticket-types-{device}")
+    visit(person, f"/admin/events/{event.id}/tickets/new")
+    visit(person, f"/admin/events/{event.id}/attendees")

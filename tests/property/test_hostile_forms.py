@@ -50,6 +50,7 @@ from tests.property.hostile import (
     page_forms,
     snapshot,
 )
+from tests.ticket_types import typed_world
 
 SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
 RESULTS = datetime(2025, 5, 10, 9, 0, tzinfo=UTC)
@@ -285,6 +286,30 @@ ROUTES: dict[str, Route] = {
         "admin", base={"file": "name,domains\nAcme,acme.example\n"}
     ),
     "jury.accept_invite": Route("anonymous", args={"token": "invite"}),
+    # --- ticket types
+    "events_tickets.create_type": Route(
+        "admin",
+        args={"event_id": "typed_event_id"},
+        base={"key": "partner", "name_nl": "Partner", "name_en": "Partner", "price": "10"},
+    ),
+    "events_tickets.edit_type": Route(
+        "admin", args={"event_id": "typed_event_id", "type_id": "ticket_type"}
+    ),
+    "events_tickets.deactivate_type": Route(
+        "admin",
+        page="/admin/events/{typed_event_id}/tickets/",
+        args={"event_id": "typed_event_id", "type_id": "ticket_type"},
+    ),
+    "events_tickets.activate_type": Route(
+        "admin", page="", args={"event_id": "typed_event_id", "type_id": "ticket_type"}
+    ),
+    "events_tickets.delete_type": Route(
+        "admin",
+        page="/admin/events/{typed_event_id}/tickets/",
+        args={"event_id": "typed_event_id", "type_id": "ticket_type"},
+        base={"confirmed": "1"},
+    ),
+    "events_ticket_choice.choose": Route("anonymous", args={"token": "choosing"}),
     "jury.declare_conflict": Route(
         "juror",
         page="/jury/{programme}/entries/{submitted}",
@@ -516,6 +541,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     )  # fmt: skip
     db.session.add(transfer)
     ids.update(invoiced=invoiced.token, invoiced_id=str(invoiced.id), transfer=transfer.token)
+    ids.update(typed_world())  # ticket types
     db.session.commit()
     response = client.post(f"/events/r/{unpaid.token}/pay", headers=EN)  # opens a test checkout
     location = urlsplit(response.headers.get("Location", "")).path

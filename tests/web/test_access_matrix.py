@@ -179,6 +179,7 @@ EVENT = fixed(slug=lambda w: w.event_slug)
 A_EMAIL = fixed(email=lambda w: "entrant@matrix.example")
 UNKNOWN_EMAIL = fixed(email=lambda w: "nobody@matrix.example")
 EVENT_ID = fixed(event_id=lambda w: w.event_id)
+TICKET_TYPE_UNKNOWN = fixed(event_id=lambda w: w.event_id, type_id=lambda w: 999999)
 A_USER = fixed(user_id=lambda w: w.users[ENTRANT])
 NO_USER = fixed(user_id=lambda w: 999999)
 
@@ -1138,6 +1139,27 @@ TABLE: dict[str, list[Case]] = {
             get=admin_only(404),
             post=admin_only(404),
         ),
+    ],
+    # --- ticket types ------------------------------------------------------------------------
+    "events_tickets.type_list": [Case("E", EVENT_ID, get=admin_only())],
+    "events_tickets.create_type": [
+        Case("E, empty post", EVENT_ID, get=admin_only(), post=admin_only(400)),
+    ],
+    "events_tickets.edit_type": [
+        Case("unknown type", TICKET_TYPE_UNKNOWN, get=admin_only(404), post=admin_only(404)),
+    ],
+    "events_tickets.deactivate_type": [
+        Case("unknown type", TICKET_TYPE_UNKNOWN, post=admin_only(404)),
+    ],
+    "events_tickets.activate_type": [
+        Case("unknown type", TICKET_TYPE_UNKNOWN, post=admin_only(404)),
+    ],
+    "events_tickets.delete_type": [
+        Case("unknown type", TICKET_TYPE_UNKNOWN, post=admin_only(404)),
+    ],
+    "events_ticket_choice.choose": [
+        Case("own, confirmed", own_token, get=public(REDIRECT), post=public(REDIRECT)),
+        Case("unknown token", bogus_token, get=public(404), post=public(404)),
     ],
 }
 

@@ -101,7 +101,9 @@ def counted_pages(app, login, world: World) -> dict[str, tuple[str, int, int]]:
                     login(db.session.get(User, world.users[role]), client)
                 clients[role] = client
             url = adapter.build(endpoint, case.params(world, role))
+            db.session.close()  # each request starts from an empty session, as it would live
             clients[role].get(url).close()  # the first request fills per-process caches
+            db.session.close()
             statements = 0
             response = clients[role].get(url)
             found[endpoint] = (f"{url} as {role}", response.status_code, statements)

@@ -41,6 +41,7 @@ STAFF_BLUEPRINTS = (
     "events_reports",
     # changes after booking
     "events_changes_admin",
+    "events_tickets",
 )
 CHAIR_OR_STAFF = {
     "jury_admin.conflicts",
