@@ -228,6 +228,13 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "scorecard.reopened": _l("Scorecard reopened"),
         "scorecard.submitted": _l("Scorecard submitted"),
         "scores.imported": _l("Scores imported"),
+        # vouchers
+        "voucher.created": _l("Voucher created"),
+        "voucher.generated": _l("Vouchers generated"),
+        "voucher.updated": _l("Voucher changed"),
+        "voucher.ended": _l("Voucher ended"),
+        "voucher.deleted": _l("Voucher deleted"),
+        "registration.voucher_changed": _l("Voucher code changed at registration"),
     },
     # The keys of an audit entry's data.
     "audit_key": {
@@ -329,6 +336,9 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "rounds_copied": _l("Rounds copied"),
         "panels_copied": _l("Panels copied"),
         "questions_copied": _l("Entry questions copied"),
+        # vouchers
+        "code": _l("Code"),
+        "batch": _l("Batch"),
     },
 }
 

@@ -3,8 +3,10 @@
 Imports run one way (a module imports only those listed before it; no imports inside
 functions): `errors`, `input` (accepted form data and its checks), `membership` (member or
 not, from a verified address), `members` (member organisations), `quotes` (the price and its
-label), `notices` (the registrant's e-mails), `seats` (THE event lock `lock_event`, counting,
-state changes, allocation, offers), `invoices`, `refunds`, `waitlist` (accepting offers,
+label; the voucher's discount on top of `net_price`), `vouchers` (voucher codes: staff CRUD,
+bulk generation, export; the checks on the form and at verification, claiming a use by one
+conditional UPDATE and releasing it from `seats.transition`), `notices` (the registrant's
+e-mails), `seats` (THE event lock `lock_event`, counting, state changes, allocation, offers), `invoices`, `refunds`, `waitlist` (accepting offers,
 cancelling, expiring holds and offers), `registrations` (register, verify, billing, payment
 hooks), `checkout` (sessions, fulfilment, provider events), `webhooks`, `mailings` (link
 resend, reminders), `attendees`, `admin`, `admin_registrations`, `loader`.

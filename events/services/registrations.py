@@ -38,9 +38,9 @@ from core.errors import NotFound
 from core.extensions import db
 from core.outbox.models import MailMessage
 from events import payments
-from events.models import Event, Registration
+from events.models import Event, Registration, Voucher
 from events.payments import RegEvent, RegState
-from events.services import notices, quotes, seats
+from events.services import notices, quotes, seats, vouchers
 from events.services.errors import AlreadyRegistered, NotAvailable, RegistrationClosed
 from events.services.input import Applicant, Billing, clean_applicant, clean_billing
 from events.services.membership import audience_for
@@ -55,6 +55,7 @@ __all__ = [
     "after_seat_freed",
     "cancel_registration",
     "checkout_expired",
+    "choose_voucher",
     "get_event",
     "get_registration",
     "link_mailed_recently",
@@ -158,7 +159,7 @@ def send_link(registration: Registration, *, now: datetime):
 
 
 def start_registration(
-    event: Event, applicant: Applicant, *, now: datetime, user=None
+    event: Event, applicant: Applicant, *, now: datetime, user=None, voucher: Voucher | None = None
 ) -> Registration | None:
     """Create a registration from the form's data and start verification; returns it.
 
@@ -174,6 +175,8 @@ def start_registration(
     again within LINK_MAIL_INTERVAL of an earlier link), so the caller can answer exactly as
     for a new registration ("check your inbox") and no one learns who registered. For a
     logged-in `user` (their own address) it raises AlreadyRegistered instead.
+    `voucher` (from `vouchers.lookup_for_event`) is stored on the new registration; it is
+    checked against the verified address and claimed at verification (`_proceed`).
     Raises NotFound (unpublished), RegistrationClosed (outside the window) and InvalidInput
     (bad e-mail, name, consent missing, bad billing / VAT id), for either kind of address.
     """
@@ -216,6 +219,7 @@ def start_registration(
         billing_city=billing.city,
         billing_country=billing.country or "NL",
         vat_id=billing.vat_id,
+        voucher_id=voucher.id if voucher is not None else None,
         created_at=now,
         updated_at=now,
     )
@@ -237,11 +241,44 @@ def _hold_ran_out(registration: Registration, now: datetime) -> bool:
 
 
 def _proceed(registration: Registration, event: Event, *, now: datetime) -> Registration:
+    if vouchers.problem(registration, event, now=now) is not None:
+        return registration  # waits on the voucher step (`choose_voucher`)
     if quotes.needs_billing(registration):
         return registration
     quotes.quote(registration, event)
+    if not vouchers.claim(registration):
+        return registration  # used up meanwhile: the voucher step, nothing charged
     seats.allocate_seat(registration, event, now=now)
     return registration
+
+
+def choose_voucher(registration: Registration, voucher: Voucher | None, *, now: datetime):
+    """The voucher step: a verified registration whose voucher no longer applies
+    (`vouchers.waiting_for_voucher`) continues with another `voucher` (from
+    `vouchers.lookup_for_event`) or none, then is priced and placed as at verification
+    (or waits again when that voucher does not apply either).
+
+    Takes the event lock. Raises NotAvailable when the registration is not on that step and
+    RegistrationClosed once the event started."""
+    event = lock_event(registration.event_id)
+    if vouchers.waiting_for_voucher(registration, now=now) is None:
+        raise NotAvailable(_l("Your voucher needs no choice now."), code="voucher_not_needed")
+    if now >= event.starts_at:
+        raise RegistrationClosed(_l("This event has already started."), code="event_started")
+    old = registration.voucher
+    registration.voucher = voucher
+    registration.updated_at = now
+    db.session.flush()
+    record(
+        "registration.voucher_changed",
+        registration,
+        now=now,
+        scope=event,
+        event_id=event.id,
+        previous=old.code if old is not None else "",
+        code=voucher.code if voucher is not None else "",
+    )
+    return _proceed(registration, event, now=now)
 
 
 def verify_registration(registration: Registration, *, now: datetime, user=None):

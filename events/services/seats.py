@@ -20,7 +20,7 @@ from core.locking import lock_row
 from events import payments
 from events.models import Event, Registration
 from events.payments import RegEvent, RegState
-from events.services import notices
+from events.services import notices, vouchers
 
 HOLDING_STATES = tuple(sorted(s.value for s in payments.HOLDS_SEAT))
 #: PostgreSQL: how long a transaction waits for the event lock (and any lock after it)
@@ -133,6 +133,7 @@ def transition(registration: Registration, what: RegEvent, *, now: datetime, act
         from_state=old,
         to_state=new.value,
     )
+    vouchers.release_after(registration, old, new.value)
     return new.value
 
 

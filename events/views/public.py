@@ -25,7 +25,7 @@ from core.unit_of_work import refusal
 from events.calendar import attendee_join_url
 from events.forms.registration import BillingForm, RegistrationForm, ResendForm
 from events.payments import RegState
-from events.services import invoices, mailings, notices, registrations, seats, waitlist
+from events.services import invoices, mailings, notices, registrations, seats, vouchers, waitlist
 from events.views.presenters import (
     availability,
     billing_note,
@@ -105,6 +105,8 @@ def _next_page(registration):
     if registration.state == RegState.PENDING_VERIFICATION.value:
         if registration.verified_at is None:
             return _check_inbox(registration.event, registration.email)
+        if registration.voucher_id is not None:  # the voucher step passes on to billing
+            return redirect(url_for("events_voucher_step.choose", token=registration.token))
         return redirect(url_for("events.billing", token=registration.token))
     if registration.state == RegState.PENDING_PAYMENT.value:
         return redirect(pay_url(registration))
@@ -144,8 +146,9 @@ def register(slug: str):
         return render_template("events/register.html", **page)
     if form.validate_on_submit():
         with refusal(form) as refused:
+            voucher = vouchers.lookup_for_event(form.voucher_code.data, event, now=at)
             registration = registrations.start_registration(
-                event, form.applicant(locale=current_locale()), now=at, user=user
+                event, form.applicant(locale=current_locale()), now=at, user=user, voucher=voucher
             )
             if registration is None or registration.verified_at is None:
                 return _check_inbox(event, normalise_email(form.email.data))
@@ -245,6 +248,8 @@ def manage(token: str):
         pay_url=pay_url(registration),
         invoice_url=invoice_url(registration),
         needs_billing=registrations.needs_billing(registration),
+        voucher_step=vouchers.waiting_for_voucher(registration, now=at),
+        voucher_text=vouchers.discount_text(registration, current_locale()),
     )
 
 
