@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, SelectField, StringField
+from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from core.clock import from_local
@@ -36,9 +36,9 @@ class VoucherForm(Form):
     kind = SelectField(
         _l("Kind"),
         choices=[
-            ("percent", _l("Percentage off")),
-            ("fixed", _l("Amount off")),
-            ("free", _l("Free")),
+            SelectChoice("percent", _l("Percentage off")),
+            SelectChoice("fixed", _l("Amount off")),
+            SelectChoice("free", _l("Free")),
         ],
         default="percent",
     )
@@ -76,11 +76,15 @@ class VoucherForm(Form):
         super().__init__(*args, **kwargs)
         locale = current_locale()
         events, series, types = scope_choices()
-        everything = [("", str(_l("All events")))]
-        self.event_id.choices = everything + [(str(e.id), e.title(locale)) for e in events]
-        self.series_id.choices = [("", "–")] + [(str(s.id), s.title(locale)) for s in series]
-        self.ticket_type_id.choices = [("", str(_l("Any ticket")))] + [
-            (str(t.id), f"{t.event.title(locale)}: {t.name(locale)}") for t in types
+        everything = [SelectChoice("", _l("All events"))]
+        self.event_id.choices = everything + [
+            SelectChoice(str(e.id), e.title(locale)) for e in events
+        ]
+        self.series_id.choices = [SelectChoice("", "–")] + [
+            SelectChoice(str(s.id), s.title(locale)) for s in series
+        ]
+        self.ticket_type_id.choices = [SelectChoice("", _l("Any ticket"))] + [
+            SelectChoice(str(t.id), f"{t.event.title(locale)}: {t.name(locale)}") for t in types
         ]
 
     def validate_amount(self, field):

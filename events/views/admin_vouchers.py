@@ -97,7 +97,7 @@ def generate_vouchers():
         with refusal(form):
             made = vouchers.generate_vouchers(
                 form.to_data(),
-                count=form.count.data,
+                count=form.count.data or 0,
                 prefix=form.prefix.data or "",
                 now=now(),
                 actor=current_user,

@@ -37,6 +37,8 @@ STAFF_BLUEPRINTS = (
     "awards_rounds",
     "awards_panels",
     "awards_questions",
+    # vouchers
+    "events_vouchers",
 )
 CHAIR_OR_STAFF = {
     "jury_admin.conflicts",
