@@ -49,7 +49,7 @@ from events.models import Event, EventSeries, Registration, TicketType, Voucher
 from events.payments import RegState
 
 #: codes are made of these: no 0/O, 1/I/L, 5/S or 8/B to mistake for each other
-ALPHABET = "ACDEFGHJKMNPQRTUVWXY2345679"
+ALPHABET = "ACDEFGHJKMNPQRTUVWXY234679"
 CODE_LENGTH = 8  # random characters after the prefix
 MAX_BULK = 1000
 MAX_CODE = 40
