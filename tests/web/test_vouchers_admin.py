@@ -71,6 +71,21 @@ def test_the_list_shows_uses_of_the_maximum_and_filters(staff_client):
     assert f'href="{BASE}/"' in staff_client.get("/admin/events/").get_data(as_text=True)
 
 
+def _queries(request) -> int:
+    """How many statements `request()` runs (it must answer 200)."""
+    statements: list[str] = []
+
+    def count(*_args, **_kw):
+        statements.append("q")
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert request().status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
 def test_the_list_loads_in_a_fixed_number_of_queries(staff_client, app):
     event = make_event()
     for i in range(3):
@@ -81,17 +96,7 @@ def test_the_list_loads_in_a_fixed_number_of_queries(staff_client, app):
         for i in range(5):
             make_voucher(f"Q{extra}-{i}", event_id=make_event(f"e-{extra}-{i}").id)
         db.session.commit()
-        statements: list[str] = []
-
-        def count(*_args, **_kw):
-            statements.append("q")
-
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            assert staff_client.get(f"{BASE}/").status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
-        counts.append(len(statements))
+        counts.append(_queries(lambda: staff_client.get(f"{BASE}/")))
     assert counts[0] == counts[1]
 
 
@@ -337,3 +342,19 @@ def test_ending_a_voucher_is_refused_on_the_form_afterwards(staff_client, client
     )
     assert response.status_code == 400
     assert "no longer valid" in response.get_data(as_text=True)
+
+
+def test_the_attendee_list_and_its_export_show_the_voucher_code(staff_client):
+    event = make_event()
+    voucher = make_voucher("SPEAKER-42", event_id=event.id, used_count=1)
+    make_registration(event, name="Sam Spreker", voucher_id=voucher.id, discount_cents=5000)
+    make_registration(event, name="Zonder Voucher")
+    db.session.commit()
+    html = staff_client.get(f"/admin/events/{event.id}/attendees").get_data(as_text=True)
+    assert "<code>SPEAKER-42</code>" in html
+    text = staff_client.get(f"/admin/events/{event.id}/attendees.csv").get_data()
+    rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
+    assert [(r["name"], r["voucher_code"]) for r in rows] == [
+        ("Sam Spreker", "SPEAKER-42"),
+        ("Zonder Voucher", ""),
+    ]
