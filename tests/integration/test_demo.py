@@ -30,8 +30,9 @@ from awards.timeline import Timeline
 from core.accounts.auth import load_user
 from core.accounts.models import User
 from core.extensions import db
+from demo.events_demo import SPEAKER_CODE, SPEAKER_EVENT, SPEAKER_USES
 from demo.services import ADMIN, CHAIR, DEMO_PASSWORD, ENTRANT, JUROR
-from events.models import Event, Registration
+from events.models import Event, Registration, Voucher
 
 LOADED_AT = datetime(2025, 11, 20, 10, 0, tzinfo=UTC)
 MODELS = (
@@ -228,3 +229,15 @@ def test_the_chair_and_juror_have_accepted_the_terms(app, demo):
     client.post("/login", data={"email": CHAIR, "password": DEMO_PASSWORD})
     g.pop("_login_user", None)
     assert client.get("/admin/awards/cda-2025/results").status_code == 200
+
+
+# --- vouchers ---------------------------------------------------------------------------------
+
+
+def test_the_digital_talk_has_a_free_speaker_voucher_until_it_starts(app, demo):
+    [voucher] = db.session.scalars(sa.select(Voucher)).all()
+    talk = db.session.scalar(sa.select(Event).where(Event.slug == SPEAKER_EVENT))
+    assert (voucher.code, voucher.kind, voucher.event_id) == (SPEAKER_CODE, "free", talk.id)
+    assert (voucher.max_uses, voucher.used_count) == (SPEAKER_USES, 0)
+    assert voucher.valid_until == talk.starts_at
+    assert f"speaker voucher {SPEAKER_CODE}" in demo.output
