@@ -16,6 +16,9 @@ Flow (public, no account needed):
 4. The price is quoted (net, VAT, gross, rate, reverse charge; `events.pricing`) and a place
    is allocated under the event lock (`seats.allocate_seat`): confirmed, pending_payment
    (seat held; the view sends the browser to `events.pay`) or waitlisted.
+   A voucher typed on the form is checked against the verified address first; when it no
+   longer applies the registration waits for `choose_voucher` (another code or none), and
+   its use is claimed just before the place is allocated (`events.services.vouchers`).
 
 The payment engineer's code calls `payment_succeeded`, `payment_failed`, `checkout_expired`
 and `after_seat_freed`. Cancelling and offers live in `events.services.waitlist` (and are
