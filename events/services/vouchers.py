@@ -42,6 +42,7 @@ from core import emails
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput, NotFound
 from core.extensions import db
+from core.i18n import format_number
 from core.money import format_eur
 from core.spreadsheets import Euros, Table
 from events import payments
@@ -500,7 +501,7 @@ def value_text(voucher: Voucher, locale: str) -> str:
         return _("Free")
     if voucher.kind == "fixed":
         return format_eur(voucher.amount_cents or 0, locale)
-    return f"{(voucher.percent or Decimal(0)).normalize():f}%"
+    return f"{format_number(voucher.percent or Decimal(0), locale, trim=True)}%"
 
 
 def spreadsheet(vouchers: Sequence[Voucher], *, locale: str) -> Table:

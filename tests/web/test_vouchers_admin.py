@@ -54,12 +54,12 @@ def test_the_list_shows_uses_of_the_maximum_and_filters(staff_client):
     db.session.add(series)
     db.session.flush()
     make_voucher("SPK-1", event_id=event.id, max_uses=5, used_count=2, batch="speakers")
-    make_voucher("PRESS-1", kind="percent", percent=Decimal("25"), series_id=series.id)
+    make_voucher("PRESS-1", kind="percent", percent=Decimal("12.5"), series_id=series.id)
     make_voucher("ALL-1", kind="fixed", amount_cents=1250, event_id=other.id)
     db.session.commit()
     html = staff_client.get(f"{BASE}/").get_data(as_text=True)
     assert "SPK-1" in html and "2 / 5" in html
-    assert "25%" in html and "The series" in html
+    assert "12.5%" in html and "The series" in html
     assert "€12.50" in html and "∞" in html
     html = staff_client.get(f"{BASE}/?event_id={event.id}").get_data(as_text=True)
     assert "SPK-1" in html and "PRESS-1" not in html and "ALL-1" not in html
@@ -69,6 +69,7 @@ def test_the_list_shows_uses_of_the_maximum_and_filters(staff_client):
     assert "SPK-1" in html and "PRESS-1" not in html
     # linked from the events admin
     assert f'href="{BASE}/"' in staff_client.get("/admin/events/").get_data(as_text=True)
+    assert "12,5%" in staff_client.get(f"{BASE}/?lang=nl").get_data(as_text=True)
 
 
 def _queries(request) -> int:
