@@ -133,7 +133,7 @@ def transition(registration: Registration, what: RegEvent, *, now: datetime, act
         from_state=old,
         to_state=new.value,
     )
-    vouchers.release_after(registration, old, new.value)
+    vouchers.after_transition(registration, what.value, old, new.value)
     return new.value
 
 

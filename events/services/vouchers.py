@@ -16,8 +16,8 @@ Rules, in the order a registration meets them:
   `max_uses`; the database CHECK backs it. A registration on the waiting list keeps its
   use, so an offered seat costs what was quoted.
 - A registration holds its voucher's use from then on until it reaches a terminal state
-  (cancelled, expired hold or offer, refunded): `release_after` (called by
-  `seats.transition`) gives the use back. So ``used_count`` equals the number of
+  (cancelled, expired hold or offer, refunded): `after_transition` (called by
+  `seats.transition`) gives the use back (and drops the voucher of a complimentary seat). So ``used_count`` equals the number of
   registrations with the voucher that left pending_verification and are not terminal.
 
 The discount arithmetic is `events.pricing.voucher_discount`; the quote subtracts it
@@ -47,7 +47,7 @@ from core.money import format_eur
 from core.spreadsheets import Euros, Table
 from events import payments
 from events.models import Event, EventSeries, Registration, TicketType, Voucher
-from events.payments import RegState
+from events.payments import RegEvent, RegState
 
 #: codes are made of these: no 0/O, 1/I/L, 5/S or 8/B to mistake for each other
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY234679"
@@ -447,26 +447,46 @@ def claim(registration: Registration) -> bool:
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def release_after(registration: Registration, old_state: str, new_state: str) -> bool:
-    """Give the voucher's use back when the registration, having claimed it (it left
-    pending_verification), now reached a terminal state. True when released."""
-    terminal = {s.value for s in payments.TERMINAL}
-    if (
-        registration.voucher_id is None
-        or new_state not in terminal
-        or old_state in terminal
-        or old_state == RegState.PENDING_VERIFICATION.value
-    ):
-        return False
+def _give_back(voucher_id: int) -> None:
     db.session.execute(
         sa.update(Voucher)
-        .where(Voucher.id == registration.voucher_id, Voucher.used_count > 0)
+        .where(Voucher.id == voucher_id, Voucher.used_count > 0)
         .values(used_count=Voucher.used_count - 1)
         .execution_options(synchronize_session=False)
     )
-    if registration.voucher is not None:
-        db.session.refresh(registration.voucher)
-    return True
+
+
+def after_transition(registration: Registration, what: str, old_state: str, new_state: str):
+    """Keep the voucher's count true after a state change (`seats.transition` calls it with
+    the event `what` and the states before and after). A registration holds a use from the
+    moment it left pending_verification (`claim`) until it reaches a terminal state:
+
+    - reaching a terminal state gives the use back;
+    - a complimentary seat (`what` "comp") needs no voucher: a held use is given back and the
+      voucher dropped from the registration;
+    - a late payment that confirms an expired registration again takes a use again while one
+      is left (the price paid stands either way: the money was taken at the quoted price).
+
+    Returns "released", "dropped", "claimed" or "" (nothing to do)."""
+    if registration.voucher_id is None:
+        return ""
+    terminal = {s.value for s in payments.TERMINAL}
+    held = old_state != RegState.PENDING_VERIFICATION.value and old_state not in terminal
+    if what == RegEvent.COMP.value:
+        if held:
+            _give_back(registration.voucher_id)
+        registration.voucher = None
+        registration.discount_cents = 0
+        return "dropped"
+    if held and new_state in terminal:
+        _give_back(registration.voucher_id)
+        if registration.voucher is not None:
+            db.session.refresh(registration.voucher)
+        return "released"
+    if old_state in terminal and new_state not in terminal:
+        claim(registration)
+        return "claimed"
+    return ""
 
 
 def discount_text(registration: Registration, locale: str) -> str:

@@ -20,7 +20,8 @@ from events.models import (
     TicketType,
     Voucher,
 )
-from events.services import waitlist
+from events.payments import RegEvent
+from events.services import admin_registrations, registrations, seats, waitlist
 from events.services.invoices import issue_invoice
 from tests.factories import NOW, fresh, make_event, make_registration, verify_link
 from tests.stripe_server import event_body, post_webhook
@@ -36,7 +37,7 @@ BILLING = {
 
 
 def make_voucher(code="SPEAKER-1", kind="free", **kw) -> Voucher:
-    voucher = Voucher(code=code, kind=kind, used_count=0, created_at=NOW, **kw)
+    voucher = Voucher(code=code, kind=kind, created_at=NOW, **{"used_count": 0, **kw})
     db.session.add(voucher)
     db.session.flush()
     return voucher
@@ -360,3 +361,74 @@ def test_a_dutch_invoice_says_korting(app, clock):
         invoice = issue_invoice(registration, now=clock())
     assert "voucher KORT: korting €10 op €50 excl. btw" in invoice.lines[0]["description"]
     assert invoice.gross_cents == registration.gross_cents == 4840
+
+
+def test_a_complimentary_seat_drops_the_voucher_and_gives_its_use_back(app, client, outbox, clock):
+    event = make_event(capacity=0)
+    voucher = make_voucher("HALF", kind="percent", percent=Decimal("50"), max_uses=1)
+    _register_and_verify(client, outbox, event, "HALF", **BILLING)
+    [registration] = _registrations()
+    assert registration.state == "waitlisted" and _uses(voucher.id) == 1
+    event = fresh(type(event), event.id)
+    event.capacity = 5
+    with app.test_request_context():
+        admin_registrations.add_comp(
+            event, name="Isa", email=registration.email, now=clock(), actor=None, notify=False
+        )
+        db.session.commit()
+    registration = fresh(Registration, registration.id)
+    assert (registration.state, registration.comp, registration.voucher_id) == (
+        "confirmed",
+        True,
+        None,
+    )
+    assert _uses(voucher.id) == 0
+
+
+def test_a_comp_on_the_voucher_step_drops_the_unclaimed_voucher(app, client, outbox, clock):
+    event = make_event()
+    voucher = make_voucher("PRESS-1", email_domain="pers.example.nl", max_uses=1)
+    _register_and_verify(client, outbox, event, "PRESS-1")
+    [registration] = _registrations()
+    assert registration.state == "pending_verification" and registration.verified_at
+    with app.test_request_context():
+        admin_registrations.add_comp(
+            event, name="Isa", email=registration.email, now=clock(), actor=None, notify=False
+        )
+        db.session.commit()
+    assert fresh(Registration, registration.id).voucher_id is None
+    assert _uses(voucher.id) == 0  # never claimed, so nothing given back
+
+
+def test_a_late_payment_that_confirms_an_expired_hold_takes_a_use_again(app, client, outbox, clock):
+    event = make_event()
+    voucher = make_voucher("TENOFF", kind="fixed", amount_cents=1000, max_uses=2)
+    _register_and_verify(client, outbox, event, "TENOFF", **BILLING)
+    [registration] = _registrations()
+    clock.advance(hours=1)
+    with app.test_request_context():
+        waitlist.expire_holds(now=clock())
+        db.session.commit()
+    assert _uses(voucher.id) == 0
+    with app.test_request_context():
+        registration = db.session.get(Registration, registration.id)
+        assert registrations.payment_succeeded(registration, now=clock()) == "confirmed"
+        db.session.commit()
+    assert fresh(Registration, registration.id).state == "confirmed"
+    assert _uses(voucher.id) == 1
+
+
+def test_cancelled_then_refunded_gives_the_use_back_once(app, clock):
+    event = make_event()
+    voucher = make_voucher("TWO", kind="fixed", amount_cents=1000, max_uses=5, used_count=2)
+    registration = make_registration(event, paying=True, state="confirmed", voucher_id=voucher.id)
+    with app.test_request_context():
+        seats.transition(registration, RegEvent.CANCEL, now=clock())
+        assert _uses_now(voucher) == 1
+        seats.transition(registration, RegEvent.REFUND, now=clock())
+        assert _uses_now(voucher) == 1  # the other holder's use stays
+
+
+def _uses_now(voucher: Voucher) -> int:
+    db.session.refresh(voucher)
+    return voucher.used_count
