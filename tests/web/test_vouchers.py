@@ -5,13 +5,16 @@ what Stripe charged. Every refusal is checked to change nothing in the database.
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from core.extensions import db
+from events.invoice_pdf import invoice_pdf
 from events.models import (
     EventSeries,
     Invoice,
@@ -359,8 +362,12 @@ def test_a_dutch_invoice_says_korting(app, clock):
     )
     with app.test_request_context():
         invoice = issue_invoice(registration, now=clock())
+        pdf = invoice_pdf(invoice)
     assert "voucher KORT: korting €10 op €50 excl. btw" in invoice.lines[0]["description"]
     assert invoice.gross_cents == registration.gross_cents == 4840
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "KORT" in text and "korting" in text
+    assert "48,40" in text and "8,40" in text
 
 
 def test_a_complimentary_seat_drops_the_voucher_and_gives_its_use_back(app, client, outbox, clock):

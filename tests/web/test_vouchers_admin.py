@@ -69,6 +69,8 @@ def test_the_list_shows_uses_of_the_maximum_and_filters(staff_client):
     assert "SPK-1" in html and "PRESS-1" not in html
     # linked from the events admin
     assert f'href="{BASE}/"' in staff_client.get("/admin/events/").get_data(as_text=True)
+    attendees = staff_client.get(f"/admin/events/{event.id}/attendees").get_data(as_text=True)
+    assert f'href="{BASE}/?event_id={event.id}"' in attendees
     assert "12,5%" in staff_client.get(f"{BASE}/?lang=nl").get_data(as_text=True)
 
 
