@@ -4,6 +4,7 @@ New York Pizza are the ratified winners under every method; the demo log-ins wor
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -241,3 +242,5 @@ def test_the_digital_talk_has_a_free_speaker_voucher_until_it_starts(app, demo):
     assert (voucher.max_uses, voucher.used_count) == (SPEAKER_USES, 0)
     assert voucher.valid_until == talk.starts_at
     assert f"speaker voucher {SPEAKER_CODE}" in demo.output
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"`{SPEAKER_CODE}` ({SPEAKER_USES} uses" in readme
