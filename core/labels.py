@@ -250,6 +250,13 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "invoice.reissued": _l("Invoice reissued"),
         "registration.transfer_requested": _l("Ticket transfer requested"),
         "registration.transferred": _l("Ticket transferred"),
+        # vouchers
+        "voucher.created": _l("Voucher created"),
+        "voucher.generated": _l("Vouchers generated"),
+        "voucher.updated": _l("Voucher changed"),
+        "voucher.ended": _l("Voucher ended"),
+        "voucher.deleted": _l("Voucher deleted"),
+        "registration.voucher_changed": _l("Voucher code changed at registration"),
     },
     # The keys of an audit entry's data.
     "audit_key": {
@@ -357,6 +364,9 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "replaces": _l("Replaces invoice"),
         "ticket_type": _l("Ticket type"),
         "automatic": _l("Chosen automatically"),
+        # vouchers
+        "code": _l("Code"),
+        "batch": _l("Batch"),
     },
     # The steps of an event's funnel (`events.services.funnel.STAGES`).
     "funnel_stage": {

@@ -22,6 +22,9 @@ Funnel figures: `FUNNEL_DAYS` (30) days of See/Think/Do counts for every demo ev
 `now`'s Amsterdam date (`demo_funnel`: deterministic, page views far above registrations
 started, above confirmed ones). No Care: the events have not taken place yet. Each row is
 set to its value (not added to), so loading again changes nothing.
+
+Vouchers: the Digital Talk's speakers register free with `SPEAKER_CODE` (3 uses, valid until
+the talk starts), made once by the admin screens' save function.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from core.clock import local
 from core.extensions import db
 from events.models import Event, FunnelCount, Registration
 from events.payments import TERMINAL
+from events.services import vouchers
 from events.services.admin_registrations import SoldOut, add_comp
 from events.services.loader import load_document, parse_moment
 from events.services.tickets import TicketTypeData, save_ticket_type
@@ -45,6 +49,10 @@ EVENTS_FILE = Path(__file__).resolve().parent / "events.json"
 LEAD = timedelta(days=14)
 FEW_LEFT_EVENT = "afternoon-update-impact-marketplaces"
 DEMO_SEATS_TAKEN = 37
+# vouchers: the speakers of the Digital Talk register free with this code
+SPEAKER_EVENT = "digital-talk-ap-cookiehandhaving"
+SPEAKER_CODE = "SPREKER-COOKIES"
+SPEAKER_USES = 3
 _MOMENTS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 _FIRST = ("Anouk", "Bram", "Charlotte", "Daan", "Eva", "Floor", "Gijs", "Hanna", "Ilse", "Joris",
           "Kim", "Lars", "Maaike", "Niels", "Olga", "Pieter", "Roos", "Sem", "Tess")  # fmt: skip
@@ -167,6 +175,25 @@ def _demo_ticket_types(event: Event, *, now: datetime) -> int:
     return created
 
 
+def _speaker_voucher(event: Event, *, now: datetime) -> str:
+    """The speakers' voucher of `event` (free, SPEAKER_USES uses, valid until the talk starts),
+    through the admin screens' save functions; created once, its end moved with the dates."""
+    data = vouchers.VoucherData(
+        kind="free",
+        event_id=event.id,
+        max_uses=SPEAKER_USES,
+        valid_until=event.starts_at,
+        note="Demo: speakers of the Digital Talk",
+        code=SPEAKER_CODE,
+    )
+    voucher = vouchers.find_code(SPEAKER_CODE)
+    if voucher is None:
+        vouchers.create_voucher(data, now=now, actor=None)
+    elif voucher.valid_until != event.starts_at or voucher.event_id != event.id:
+        vouchers.update_voucher(voucher, data, now=now, actor=None)
+    return f"{SPEAKER_EVENT}: speaker voucher {SPEAKER_CODE} (free, {SPEAKER_USES} uses)."
+
+
 def load_demo_events(now: datetime) -> list[str]:
     """Load `events.json` (dates moved into the future of `now`, see the module doc) and fill
     the Afternoon Update to 37 of 40 seats. Returns lines to print. Flushes; the caller commits.
@@ -181,6 +208,8 @@ def load_demo_events(now: datetime) -> list[str]:
         added = _take_demo_seats(event, now=now) if event is not None else 0
         talk = db.session.scalar(sa.select(Event).where(Event.slug == TICKETS_EVENT))
         types = _demo_ticket_types(talk, now=now) if talk is not None else 0
+        talk = db.session.scalar(sa.select(Event).where(Event.slug == SPEAKER_EVENT))
+        speakers = [_speaker_voucher(talk, now=now)] if talk is not None else []
     slugs = [e["slug"] for e in doc["events"]]
     events = db.session.scalars(
         sa.select(Event).where(Event.slug.in_(slugs)).order_by(Event.starts_at, Event.id)
@@ -191,4 +220,5 @@ def load_demo_events(now: datetime) -> list[str]:
         f"{FEW_LEFT_EVENT}: {added} demo registrations added.",
         f"Funnel figures: {funnel_rows} daily counts for {len(events)} events.",
         f"{TICKETS_EVENT}: {types} ticket types added.",
+        *speakers,
     ]

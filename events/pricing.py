@@ -260,3 +260,39 @@ def price_for(audience: Audience, prices: Mapping[Audience, int]) -> int:
     if not _is_cents(price) or price < 0:
         raise PricingError("bad_price", f"price must be non-negative int cents, got {price!r}")
     return price
+
+
+#: voucher kinds (`events.models.Voucher.kind`)
+VOUCHER_KINDS = ("percent", "fixed", "free")
+
+
+def voucher_discount(
+    kind: str,
+    net_cents: int,
+    *,
+    percent: Decimal | None = None,
+    amount_cents: int | None = None,
+) -> int:
+    """The discount in cents a voucher gives on a net price (before VAT).
+
+    "free": the whole net price; "fixed": `amount_cents`, at most the net price; "percent":
+    ``net_cents * percent / 100`` rounded ROUND_HALF_UP to whole cents (the one rounding
+    rule), at most the net price. The result is never negative and never above `net_cents`,
+    so ``net_cents - discount`` is a price `taxed` accepts: VAT is then charged on the
+    discounted net. 15% off €50 -> 750; €60 off €50 -> 5000.
+    Raises PricingError("bad_price") for a negative or non-int net or amount, a percent
+    outside [0, 100] and an unknown kind.
+    """
+    if not _is_cents(net_cents) or net_cents < 0:
+        raise PricingError("bad_price", f"net must be non-negative int cents, got {net_cents!r}")
+    if kind == "free":
+        return net_cents
+    if kind == "fixed":
+        if not _is_cents(amount_cents) or amount_cents is None or amount_cents < 0:
+            raise PricingError("bad_price", f"bad voucher amount {amount_cents!r}")
+        return min(amount_cents, net_cents)
+    if kind == "percent":
+        if not isinstance(percent, Decimal) or not percent.is_finite() or not 0 <= percent <= 100:
+            raise PricingError("bad_price", f"bad voucher percent {percent!r}")
+        return min(round_half_up(Decimal(net_cents) * percent / 100), net_cents)
+    raise PricingError("bad_price", f"unknown voucher kind {kind!r}")

@@ -127,6 +127,12 @@ class RegistrationForm(_BillingFields):
         _l("Ticket"), choices=[], coerce=ticket_type_id, validate_choice=False,
         validators=[Optional()],
     )  # fmt: skip
+    # vouchers: checked by `events.services.vouchers.lookup_for_event` in the view
+    voucher_code = StringField(
+        _l("Voucher code (optional)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=40)],
+    )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -185,4 +191,12 @@ class ResendForm(Form):
             Length(max=254),
             Email(_l("That is not a valid e-mail address.")),
         ],
+    )
+
+
+class VoucherStepForm(Form):
+    """The voucher step: another code, or (the `without` button) none."""
+
+    voucher_code = StringField(
+        _l("Another voucher code"), filters=[_strip], validators=[Optional(), Length(max=40)]
     )

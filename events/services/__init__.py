@@ -4,14 +4,17 @@ Imports run one way (a module imports only those listed before it; no imports in
 functions): `funnel` (the anonymous daily funnel counts: one upsert, and the read side),
 `errors`, `input` (accepted form data and its checks), `membership` (member or
 not, from a verified address), `members` (member organisations), `quotes` (the price and its
-label), `ticket_choice` (which ticket type a registrant may take, per-type counts),
-`ticket_codes` (the QR ticket's code), `notices` (the registrant's e-mails), `seats` (THE
-event lock `lock_event`, counting, state changes, allocation, offers), `invoices`, `refunds`,
-`waitlist` (accepting offers, cancelling, expiring holds and offers), `registrations`
-(register, verify, billing, payment hooks), `checkout` (sessions, fulfilment, provider
-events), `webhooks`, `mailings` (link resend, reminders), `attendees`, `admin`,
-`admin_registrations`, `loader`, `tickets` (staff manage ticket types), `checkin` (the door:
-check-in by ticket code, the offline list and its batch), `reports` (staff reports: aggregate
-queries only); changes after booking: `invoice_corrections` (credit note and reissued
-invoice), `transfers` (a ticket handed on to a colleague).
+label; the voucher's discount on top of `net_price`), `ticket_choice` (which ticket type a
+registrant may take, per-type counts), `vouchers` (voucher codes: staff CRUD, bulk
+generation, export; the checks on the form and at verification, claiming a use by one
+conditional UPDATE and releasing it from `seats.transition`), `ticket_codes` (the QR ticket's
+code), `notices` (the registrant's e-mails), `seats` (THE event lock `lock_event`, counting,
+state changes, allocation, offers), `invoices`, `refunds`, `waitlist` (accepting offers,
+cancelling, expiring holds and offers), `registrations` (register, verify, billing, payment
+hooks), `checkout` (sessions, fulfilment, provider events), `webhooks`, `mailings` (link
+resend, reminders), `attendees`, `admin`, `admin_registrations`, `loader`, `tickets` (staff
+manage ticket types), `checkin` (the door: check-in by ticket code, the offline list and its
+batch), `reports` (staff reports: aggregate queries only); changes after booking:
+`invoice_corrections` (credit note and reissued invoice), `transfers` (a ticket handed on to
+a colleague).
 """

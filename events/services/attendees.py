@@ -1,7 +1,8 @@
 """The attendee list of an event, shared by the admin page, its CSV/XLSX export and the CLI.
 
-Two queries whatever the size: registrations with what they paid and what was refunded (one
-aggregate subquery over payments), and the invoice numbers of the event's registrations.
+Three queries whatever the size: registrations with what they paid and what was refunded (one
+aggregate subquery over payments), their vouchers, and the invoice numbers of the event's
+registrations.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from core.errors import NotFound
 from core.extensions import db
@@ -21,6 +23,7 @@ from events.payments import cancellable_state
 CSV_FIELDS = (
     "name", "email", "organisation", "state", "audience", "comp", "amount_paid",
     "amount_refunded", "invoice_numbers", "checked_in_at", "registered_at",
+    "voucher_code",
 )  # fmt: skip
 TABLE_FIELDS = (
     "name", "email", "organisation", "state", "audience", "amount_paid", "amount_refunded",
@@ -81,6 +84,7 @@ def attendee_rows(event: Event, *, states: Iterable[str] | None = None) -> list[
         .outerjoin(paid, paid.c.registration_id == Registration.id)
         .where(Registration.event_id == event.id)
         .order_by(sa.func.lower(Registration.name), Registration.id)
+        .options(selectinload(Registration.voucher))  # the voucher code, in one more query
     )
     states = list(states or [])
     if states:
@@ -120,6 +124,7 @@ def _values(row: AttendeeRow) -> dict[str, Value]:
         # the type's Dutch name (as the audit log names things); loaded once per type (only
         # a registration with a type loads it: an event without types costs no query)
         "ticket_type": r.ticket_type.name_nl if r.ticket_type is not None else "",
+        "voucher_code": r.voucher.code if r.voucher is not None else "",
     }
 
 

@@ -33,6 +33,7 @@ from core.errors import DomainError, NotFound
 from core.extensions import db
 from events.models import DocumentCounter, Event, Invoice, Registration
 from events.pricing import TaxedPrice
+from events.services import vouchers
 
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
@@ -151,8 +152,9 @@ def _ticket_label(registration: Registration) -> str:
 def _line(registration: Registration, price: TaxedPrice) -> dict:
     event = registration.event
     day = invoice_date(local(event.starts_at).date(), registration.locale)
+    description = f"{_ticket_label(registration)} ({day}), {registration.name}"
     return {
-        "description": f"{_ticket_label(registration)} ({day}), {registration.name}",
+        "description": _with_voucher(description, registration),
         "quantity": 1,
         "unit_cents": price.net_cents,
         "net_cents": price.net_cents,
@@ -160,6 +162,15 @@ def _line(registration: Registration, price: TaxedPrice) -> dict:
         "vat_cents": price.vat_cents,
         "gross_cents": price.gross_cents,
     }
+
+
+def _with_voucher(description: str, registration: Registration) -> str:
+    """The line's description naming the voucher and its discount: the line's unit price is
+    the discounted net (a Dutch invoice names a discount that is in the unit price), so the
+    VAT of the one line, rounded once, is what the registrant was charged."""
+    locale = registration.locale if registration.locale in ("nl", "en") else "nl"
+    text = vouchers.discount_text(registration, locale)
+    return f"{description}; {text}" if text else description
 
 
 def invoice_for(registration: Registration) -> Invoice | None:

@@ -63,19 +63,40 @@ def net_price(registration: Registration, event: Event) -> int:
     return pricing.price_for(pricing.Audience(registration.audience), prices)
 
 
+def voucher_discount(registration: Registration, event: Event) -> int:
+    """The discount in cents of the registration's voucher on `net_price` (0 without one);
+    `pricing.voucher_discount` does the arithmetic. Whether the voucher applies is
+    `events.services.vouchers.problem`."""
+    voucher = registration.voucher
+    if voucher is None:
+        return 0
+    return pricing.voucher_discount(
+        voucher.kind,
+        net_price(registration, event),
+        percent=voucher.percent,
+        amount_cents=voucher.amount_cents,
+    )
+
+
+def discounted_net(registration: Registration, event: Event) -> int:
+    """`net_price` minus the voucher's discount: the net the registrant pays (never below 0)."""
+    return net_price(registration, event) - voucher_discount(registration, event)
+
+
 def needs_billing(registration: Registration) -> bool:
     """Verified, must pay, and the billing details are not complete yet."""
     if registration.verified_at is None or registration.audience is None:
         return False
-    return net_price(registration, registration.event) > 0 and not (
+    return discounted_net(registration, registration.event) > 0 and not (
         billing_of(registration).is_complete()
     )
 
 
 def quote(registration: Registration, event: Event) -> None:
     """Store net/VAT/gross/rate/reverse charge; reverse charge only for online events sold
-    to a business in another EU country with its VAT id (`pricing.vat_treatment`)."""
-    net = net_price(registration, event)
+    to a business in another EU country with its VAT id (`pricing.vat_treatment`). The
+    net is after the voucher's discount (`discounted_net`), stored in `discount_cents`."""
+    net = discounted_net(registration, event)
     billing = billing_of(registration)
     buyer = None
     if net > 0 and billing.is_complete():
@@ -96,3 +117,4 @@ def quote(registration: Registration, event: Event) -> None:
     registration.gross_cents = price.gross_cents
     registration.vat_rate = price.rate
     registration.reverse_charge = price.reverse_charge
+    registration.discount_cents = voucher_discount(registration, event)

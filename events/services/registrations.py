@@ -16,6 +16,9 @@ Flow (public, no account needed):
 4. The price is quoted (net, VAT, gross, rate, reverse charge; `events.pricing`) and a place
    is allocated under the event lock (`seats.allocate_seat`): confirmed, pending_payment
    (seat held; the view sends the browser to `events.pay`) or waitlisted.
+   A voucher typed on the form is checked against the verified address first; when it no
+   longer applies the registration waits for `choose_voucher` (another code or none), and
+   its use is claimed just before the place is allocated (`events.services.vouchers`).
 
 The payment engineer's code calls `payment_succeeded`, `payment_failed`, `checkout_expired`
 and `after_seat_freed`. Cancelling and offers live in `events.services.waitlist` (and are
@@ -38,9 +41,9 @@ from core.errors import NotFound
 from core.extensions import db
 from core.outbox.models import MailMessage
 from events import payments
-from events.models import Event, Registration
+from events.models import Event, Registration, Voucher
 from events.payments import RegEvent, RegState
-from events.services import notices, quotes, seats, ticket_choice
+from events.services import notices, quotes, seats, ticket_choice, vouchers
 from events.services.errors import AlreadyRegistered, NotAvailable, RegistrationClosed
 from events.services.funnel import THINK, count_step
 from events.services.input import Applicant, Billing, clean_applicant, clean_billing
@@ -57,6 +60,7 @@ __all__ = [
     "cancel_registration",
     "checkout_expired",
     "choose_ticket_type",
+    "choose_voucher",
     "get_event",
     "get_registration",
     "link_mailed_recently",
@@ -166,6 +170,7 @@ def start_registration(
     now: datetime,
     user=None,
     ticket_type_id: int | None = None,
+    voucher: Voucher | None = None,
 ) -> Registration | None:
     """Create a registration from the form's data and start verification; returns it.
 
@@ -181,6 +186,8 @@ def start_registration(
     again within LINK_MAIL_INTERVAL of an earlier link), so the caller can answer exactly as
     for a new registration ("check your inbox") and no one learns who registered. For a
     logged-in `user` (their own address) it raises AlreadyRegistered instead.
+    `voucher` (from `vouchers.lookup_for_event`) is stored on the new registration; it is
+    checked against the verified address and claimed at verification (`_proceed`).
     Raises NotFound (unpublished), RegistrationClosed (outside the window) and InvalidInput
     (bad e-mail, name, consent missing, bad billing / VAT id), for either kind of address.
     An event with ticket types needs `ticket_type_id`, one of its types on sale now
@@ -227,6 +234,7 @@ def start_registration(
         billing_country=billing.country or "NL",
         vat_id=billing.vat_id,
         ticket_type_id=ticket_type_id,
+        voucher_id=voucher.id if voucher is not None else None,
         created_at=now,
         updated_at=now,
     )
@@ -251,11 +259,44 @@ def _hold_ran_out(registration: Registration, now: datetime) -> bool:
 def _proceed(registration: Registration, event: Event, *, now: datetime) -> Registration:
     if not ticket_choice.settle(registration, event, now=now):
         return registration  # the registrant chooses a ticket type first (`choose_ticket_type`)
+    if vouchers.problem(registration, event, now=now) is not None:
+        return registration  # waits on the voucher step (`choose_voucher`)
     if quotes.needs_billing(registration):
         return registration
     quotes.quote(registration, event)
+    if not vouchers.claim(registration):
+        return registration  # used up meanwhile: the voucher step, nothing charged
     seats.allocate_seat(registration, event, now=now)
     return registration
+
+
+def choose_voucher(registration: Registration, voucher: Voucher | None, *, now: datetime):
+    """The voucher step: a verified registration whose voucher no longer applies
+    (`vouchers.waiting_for_voucher`) continues with another `voucher` (from
+    `vouchers.lookup_for_event`) or none, then is priced and placed as at verification
+    (or waits again when that voucher does not apply either).
+
+    Takes the event lock. Raises NotAvailable when the registration is not on that step and
+    RegistrationClosed once the event started."""
+    event = lock_event(registration.event_id)
+    if vouchers.waiting_for_voucher(registration, now=now) is None:
+        raise NotAvailable(_l("Your voucher needs no choice now."), code="voucher_not_needed")
+    if now >= event.starts_at:
+        raise RegistrationClosed(_l("This event has already started."), code="event_started")
+    old = registration.voucher
+    registration.voucher = voucher
+    registration.updated_at = now
+    db.session.flush()
+    record(
+        "registration.voucher_changed",
+        registration,
+        now=now,
+        scope=event,
+        event_id=event.id,
+        previous=old.code if old is not None else "",
+        code=voucher.code if voucher is not None else "",
+    )
+    return _proceed(registration, event, now=now)
 
 
 def verify_registration(registration: Registration, *, now: datetime, user=None):

@@ -20,7 +20,7 @@ from core.locking import lock_row
 from events import payments
 from events.models import Event, Registration
 from events.payments import RegEvent, RegState
-from events.services import notices, ticket_choice, ticket_codes
+from events.services import notices, ticket_choice, ticket_codes, vouchers
 from events.services.funnel import DO, count_step
 
 HOLDING_STATES = tuple(sorted(s.value for s in payments.HOLDS_SEAT))
@@ -139,6 +139,7 @@ def transition(registration: Registration, what: RegEvent, *, now: datetime, act
         from_state=old,
         to_state=new.value,
     )
+    vouchers.after_transition(registration, what.value, old, new.value)
     return new.value
 
 

@@ -32,6 +32,7 @@ from events.services import (
     registrations,
     seats,
     ticket_choice,
+    vouchers,
     waitlist,
 )
 from events.services.funnel import count_visit
@@ -118,6 +119,8 @@ def _next_page(registration, at=None):
             return _check_inbox(registration.event, registration.email)
         if ticket_choice.needs_choice(registration, now=at or now()):
             return redirect(url_for("events_ticket_choice.choose", token=registration.token))
+        if registration.voucher_id is not None:  # the voucher step passes on to billing
+            return redirect(url_for("events_voucher_step.choose", token=registration.token))
         return redirect(url_for("events.billing", token=registration.token))
     if registration.state == RegState.PENDING_PAYMENT.value:
         return redirect(pay_url(registration))
@@ -161,12 +164,14 @@ def register(slug: str):
         return render_template("events/register.html", **page)
     if form.validate_on_submit():
         with refusal(form) as refused:
+            voucher = vouchers.lookup_for_event(form.voucher_code.data, event, now=at)
             registration = registrations.start_registration(
                 event,
                 form.applicant(locale=current_locale()),
                 now=at,
                 user=user,
                 ticket_type_id=form.chosen_ticket_type(),
+                voucher=voucher,
             )
             if registration is None or registration.verified_at is None:
                 return _check_inbox(event, normalise_email(form.email.data))
@@ -274,6 +279,8 @@ def manage(token: str):
         invoice_url=invoice_url(registration),
         needs_billing=registrations.needs_billing(registration),
         needs_ticket_choice=ticket_choice.needs_choice(registration, now=at),
+        voucher_step=vouchers.waiting_for_voucher(registration, now=at),
+        voucher_text=vouchers.discount_text(registration, current_locale()),
     )
 
 

@@ -17,7 +17,7 @@ from awards import storage
 from awards.models import EntryAnswer, Round
 from awards.services import assignment, panels, questions, ratification
 from core.extensions import db
-from events.models import FunnelCount
+from events.models import FunnelCount, Voucher
 from tests.factories import (
     PASSWORD,
     make_event,
@@ -379,3 +379,23 @@ def test_ticket_type_pages_fit_and_pass_axe(new_person, lang, device, world):
     person.screenshot(f"ticket-types-{device}")
     visit(person, f"/admin/events/{event.id}/tickets/new")
     visit(person, f"/admin/events/{event.id}/attendees")
+
+
+# --- vouchers ---------------------------------------------------------------------------------
+
+
+def test_voucher_pages_fit_and_pass_axe(new_person, lang, device, world):
+    voucher = Voucher(
+        code="SPREKERS-DIGITAL-TALK-2025-XK7", kind="percent", percent=Decimal("12.5"),
+        event_id=world["event"].id, email_domain="coöperatieve-rabobank.example", max_uses=10,
+        used_count=3, batch="Sprekers en partners 2025", created_at=SCORING,
+    )  # fmt: skip
+    db.session.add(voucher)
+    db.session.flush()
+    person = new_person(lang, width=WIDTHS[device], height=900)
+    log_in(person, world["admin"])
+    visit(person, "/admin/events/vouchers/")
+    person.screenshot(f"vouchers-{device}")
+    visit(person, "/admin/events/vouchers/new")
+    visit(person, "/admin/events/vouchers/generate")
+    visit(person, f"/admin/events/vouchers/{voucher.id}/edit")

@@ -4,6 +4,7 @@ New York Pizza are the ratified winners under every method; the demo log-ins wor
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -30,8 +31,9 @@ from awards.timeline import Timeline
 from core.accounts.auth import load_user
 from core.accounts.models import User
 from core.extensions import db
+from demo.events_demo import SPEAKER_CODE, SPEAKER_EVENT, SPEAKER_USES
 from demo.services import ADMIN, CHAIR, DEMO_PASSWORD, ENTRANT, JUROR
-from events.models import Event, FunnelCount, Registration
+from events.models import Event, FunnelCount, Registration, Voucher
 
 LOADED_AT = datetime(2025, 11, 20, 10, 0, tzinfo=UTC)
 MODELS = (
@@ -251,3 +253,17 @@ def test_a_month_of_funnel_figures_that_loading_again_leaves_as_they_are(app, de
         assert see > 5 * think and think > do > 0
     assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
     assert figures() == before
+
+
+# --- vouchers ---------------------------------------------------------------------------------
+
+
+def test_the_digital_talk_has_a_free_speaker_voucher_until_it_starts(app, demo):
+    [voucher] = db.session.scalars(sa.select(Voucher)).all()
+    talk = db.session.scalar(sa.select(Event).where(Event.slug == SPEAKER_EVENT))
+    assert (voucher.code, voucher.kind, voucher.event_id) == (SPEAKER_CODE, "free", talk.id)
+    assert (voucher.max_uses, voucher.used_count) == (SPEAKER_USES, 0)
+    assert voucher.valid_until == talk.starts_at
+    assert f"speaker voucher {SPEAKER_CODE}" in demo.output
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"`{SPEAKER_CODE}` ({SPEAKER_USES} uses" in readme

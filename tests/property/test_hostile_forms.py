@@ -30,7 +30,7 @@ from core.accounts import services as accounts
 from core.extensions import db
 from core.outbox.models import MailMessage
 from core.tokens import make_token
-from events.models import RegistrationTransfer
+from events.models import RegistrationTransfer, Voucher
 from events.services.invoices import issue_invoice
 from podium import create_app
 from tests.factories import (
@@ -403,6 +403,23 @@ ROUTES: dict[str, Route] = {
         args={"event_id": "event_id", "registration_id": "invoiced_id"},
         base={"confirmed": "1"},
     ),
+    # vouchers
+    "events_vouchers.create_voucher": Route("admin", base={"kind": "free"}),
+    "events_vouchers.generate_vouchers": Route("admin", base={"kind": "free", "count": "2"}),
+    "events_vouchers.edit_voucher": Route("admin", args={"voucher_id": "voucher"}),
+    "events_vouchers.end_voucher": Route(
+        "admin",
+        page="/admin/events/vouchers/",
+        args={"voucher_id": "voucher"},
+        base={"confirmed": "1"},
+    ),
+    "events_vouchers.delete_voucher": Route(
+        "admin",
+        page="/admin/events/vouchers/",
+        args={"voucher_id": "voucher"},
+        base={"confirmed": "1"},
+    ),
+    "events_voucher_step.choose": Route("anonymous", args={"token": "voucher_step"}),
 }
 #: tested from outside with its own signatures (tests/property/test_hostile_webhook.py)
 ELSEWHERE = {"payments.webhook"}
@@ -491,6 +508,14 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     panel.members = [PanelMember(jury_member_id=juror.id)]
     panel.scopes = [PanelScope(round_no=1, category_id=category.id)]
     db.session.add(panel)
+    # vouchers: one for the event, and a verified registration whose voucher is not for its
+    # address (it waits on the voucher step)
+    voucher = Voucher(code="HOSTILE-1", kind="free", email_domain="press.example", created_at=NOW)
+    db.session.add(voucher)
+    db.session.flush()
+    voucher_step = make_registration(
+        event, "pending_verification", verified_at=NOW, audience="non_member", voucher_id=voucher.id
+    )
     db.session.flush()
     ids = {
         "programme": programme.slug,
@@ -531,6 +556,8 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
             INVITE_PURPOSE, {"mid": new_member.id, "uid": new_member.user_id}, now=NOW
         ),
         "unsubscribe": group_messages.unsubscribe_token(programme, entrant.id, now=NOW),
+        "voucher": str(voucher.id),
+        "voucher_step": voucher_step.token,
     }
     # changes after booking: a paid registration with its invoice, a pending transfer
     invoiced = make_registration(event, "confirmed", paying=True)

@@ -44,6 +44,7 @@ from core.accounts.models import User
 from core.audit.services import record
 from core.extensions import db
 from core.outbox.models import MailMessage
+from events.models import Voucher
 from events.services.invoices import issue_invoice
 from tests.factories import (
     TIMELINE,
@@ -128,6 +129,7 @@ class World:
     upload_dir: str
     mail_subject: str = "MARKER-MAIL-SUBJECT"
     audit_note: str = "MARKER-AUDIT-NOTE"
+    voucher_id: int = 0  # vouchers: a voucher for E (unused)
 
 
 def _user(role: str, at: datetime, *, admin: bool = False) -> User:
@@ -333,6 +335,10 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
         db.session.add(panel)
         panels[key] = panel
     db.session.flush()
+    # vouchers
+    voucher = Voucher(code="MATRIX-1", kind="free", event_id=event.id, used_count=0, created_at=at)
+    db.session.add(voucher)
+    db.session.flush()
     world = World(
         p_slug=p.slug,
         q_slug=q.slug,
@@ -362,6 +368,7 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
         panel_scopes={key: panel.scopes[0].id for key, panel in panels.items()},
         questions=questions,
         upload_dir=upload_dir,
+        voucher_id=voucher.id,
     )
     db.session.commit()  # after reading the ids: no reload opens a transaction that lingers
     return world

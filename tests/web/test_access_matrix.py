@@ -1161,6 +1161,48 @@ TABLE: dict[str, list[Case]] = {
         Case("own, confirmed", own_token, get=public(REDIRECT), post=public(REDIRECT)),
         Case("unknown token", bogus_token, get=public(404), post=public(404)),
     ],
+    # vouchers
+    "events_vouchers.voucher_list": [
+        Case("vouchers", NONE, get=admin_only()),
+        Case("filtered by E", EVENT_ID, get=admin_only()),
+    ],
+    "events_vouchers.voucher_csv": [Case("vouchers", NONE, get=admin_only())],
+    "events_vouchers.voucher_xlsx": [Case("vouchers", NONE, get=admin_only())],
+    "events_vouchers.create_voucher": [
+        Case("new, empty post", NONE, get=admin_only(), post=admin_only(400)),
+    ],
+    "events_vouchers.generate_vouchers": [
+        Case("batch, empty post", NONE, get=admin_only(), post=admin_only(400)),
+    ],
+    "events_vouchers.edit_voucher": [
+        Case(
+            "a voucher, empty post",
+            fixed(voucher_id=lambda w: w.voucher_id),
+            get=admin_only(),
+            post=admin_only(400),
+        ),
+        Case("unknown voucher", fixed(voucher_id=lambda w: 999999), get=admin_only(404)),
+    ],
+    "events_vouchers.end_voucher": [
+        Case(
+            "a voucher",
+            fixed(voucher_id=lambda w: w.voucher_id),
+            post=admin_only(),  # unconfirmed: the confirmation page, nothing changes
+        ),
+        Case("unknown voucher", fixed(voucher_id=lambda w: 999999), post=admin_only(404)),
+    ],
+    "events_vouchers.delete_voucher": [
+        Case(
+            "a voucher",
+            fixed(voucher_id=lambda w: w.voucher_id),
+            post=admin_only(),  # unconfirmed: the confirmation page, nothing changes
+        ),
+        Case("unknown voucher", fixed(voucher_id=lambda w: 999999), post=admin_only(404)),
+    ],
+    "events_voucher_step.choose": [
+        Case("own, confirmed", own_token, get=public(REDIRECT), post=public(REDIRECT)),
+        Case("unknown token", bogus_token, get=public(404), post=public(404)),
+    ],
 }
 
 

@@ -93,6 +93,7 @@ def test_csv_export_has_header_amounts_invoices_and_guards_formulas(admin_client
             "invoice_numbers": "2025-0001 2025-0002",
             "checked_in_at": "",
             "registered_at": "2025-03-01T10:00+01:00",
+            "voucher_code": "",
         }
     ]
 

@@ -42,6 +42,8 @@ STAFF_BLUEPRINTS = (
     # changes after booking
     "events_changes_admin",
     "events_tickets",
+    # vouchers
+    "events_vouchers",
 )
 CHAIR_OR_STAFF = {
     "jury_admin.conflicts",
