@@ -228,6 +228,10 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "scorecard.reopened": _l("Scorecard reopened"),
         "scorecard.submitted": _l("Scorecard submitted"),
         "scores.imported": _l("Scores imported"),
+        "event_question.created": _l("Registration question added"),
+        "event_question.updated": _l("Registration question changed"),
+        "event_question.moved": _l("Registration question moved"),
+        "event_question.deleted": _l("Registration question deleted"),
     },
     # The keys of an audit entry's data.
     "audit_key": {
@@ -329,6 +333,7 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "rounds_copied": _l("Rounds copied"),
         "panels_copied": _l("Panels copied"),
         "questions_copied": _l("Entry questions copied"),
+        "kind": _l("Kind of answer"),
     },
 }
 

@@ -26,6 +26,7 @@ All functions flush only and raise DomainErrors from `events.services.errors`.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
@@ -40,7 +41,7 @@ from core.outbox.models import MailMessage
 from events import payments
 from events.models import Event, Registration
 from events.payments import RegEvent, RegState
-from events.services import notices, quotes, seats
+from events.services import event_questions, notices, quotes, seats
 from events.services.errors import AlreadyRegistered, NotAvailable, RegistrationClosed
 from events.services.input import Applicant, Billing, clean_applicant, clean_billing
 from events.services.membership import audience_for
@@ -158,7 +159,12 @@ def send_link(registration: Registration, *, now: datetime):
 
 
 def start_registration(
-    event: Event, applicant: Applicant, *, now: datetime, user=None
+    event: Event,
+    applicant: Applicant,
+    *,
+    now: datetime,
+    user=None,
+    answers: Mapping[str, object] | None = None,
 ) -> Registration | None:
     """Create a registration from the form's data and start verification; returns it.
 
@@ -176,12 +182,17 @@ def start_registration(
     logged-in `user` (their own address) it raises AlreadyRegistered instead.
     Raises NotFound (unpublished), RegistrationClosed (outside the window) and InvalidInput
     (bad e-mail, name, consent missing, bad billing / VAT id), for either kind of address.
+
+    `answers` are the answers to the event's questions by field name
+    (`event_questions.check_answers`): checked before anything is written (InvalidInput with
+    their field errors) and stored with a new registration.
     """
     if user is not None and not getattr(user, "is_verified", False):
         user = None
     if user is not None:
         applicant = replace(applicant, email=user.email)
     applicant = clean_applicant(applicant)
+    answered = event_questions.clean_answers(event_questions.event_questions(event), answers or {})
     event = lock_event(event.id)
     if not event.published:
         raise NotFound()
@@ -221,6 +232,7 @@ def start_registration(
     )
     db.session.add(registration)
     db.session.flush()
+    event_questions.store_answers(registration, answered)
     record(
         "registration.created", registration, now=now, actor=user, scope=event, event_id=event.id
     )

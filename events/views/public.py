@@ -23,9 +23,18 @@ from core.i18n import current_locale
 from core.tokens import BadToken
 from core.unit_of_work import refusal
 from events.calendar import attendee_join_url
+from events.forms.event_questions import with_questions
 from events.forms.registration import BillingForm, RegistrationForm, ResendForm
 from events.payments import RegState
-from events.services import invoices, mailings, notices, registrations, seats, waitlist
+from events.services import (
+    event_questions,
+    invoices,
+    mailings,
+    notices,
+    registrations,
+    seats,
+    waitlist,
+)
 from events.views.presenters import (
     availability,
     billing_note,
@@ -128,7 +137,7 @@ def register(slug: str):
     at = now()
     window = registrations.registration_window(event, at)
     user = _verified_user()
-    form = RegistrationForm()
+    form = _registration_form(event)
     resend = ResendForm(formdata=None)
     if user is not None:
         form.email.data = user.email  # fixed: the verified account address is used
@@ -145,8 +154,9 @@ def register(slug: str):
     if form.validate_on_submit():
         with refusal(form) as refused:
             registration = registrations.start_registration(
-                event, form.applicant(locale=current_locale()), now=at, user=user
-            )
+                event, form.applicant(locale=current_locale()), now=at, user=user,
+                answers=form.answers(),
+            )  # fmt: skip
             if registration is None or registration.verified_at is None:
                 return _check_inbox(event, normalise_email(form.email.data))
             return _next_page(registration)
@@ -154,6 +164,12 @@ def register(slug: str):
         page["already"] = refused.error is not None and refused.error.code == "already_registered"
         return render_template("events/register.html", **page), refused.status
     return render_template("events/register.html", **page), _status(form)
+
+
+def _registration_form(event):
+    """The registration form with a field per question of the event (its own fieldset)."""
+    questions = event_questions.event_questions(event)
+    return with_questions(RegistrationForm, questions, current_locale())()
 
 
 @bp.get("/<slug>/registered")
@@ -245,6 +261,7 @@ def manage(token: str):
         pay_url=pay_url(registration),
         invoice_url=invoice_url(registration),
         needs_billing=registrations.needs_billing(registration),
+        answers=event_questions.shown_answers(registration, current_locale()),
     )
 
 
