@@ -8,4 +8,8 @@ state changes, allocation, offers), `invoices`, `refunds`, `waitlist` (accepting
 cancelling, expiring holds and offers), `registrations` (register, verify, billing, payment
 hooks), `checkout` (sessions, fulfilment, provider events), `webhooks`, `mailings` (link
 resend, reminders), `attendees`, `admin`, `admin_registrations`, `loader`.
+
+`event_questions` (an event's registration questions and the registrants' answers; imports
+none of the above) sits right after `input`: `registrations` stores the answers with a new
+registration, `attendees` puts them in the export.
 """
