@@ -444,3 +444,13 @@ def test_the_csv_and_excel_exports_have_a_column_per_question(staff, asked):
     first = dict(zip(header, values[1], strict=True))
     assert first["name"] == "Attendee 00" and first["q_diet"] == "Geen"
     assert first["q_parking"] is True  # a boolean cell
+
+
+def test_the_command_lines_csv_has_the_question_columns(app, asked):
+    event, questions = asked
+    _answered(event, questions, 1)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["events", "attendees", event.slug, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    (row,) = csv.DictReader(io.StringIO(result.output))
+    assert (row["q_diet"], row["q_other"], row["q_parking"]) == ("Geen", "", "yes")
