@@ -454,3 +454,35 @@ def test_the_command_lines_csv_has_the_question_columns(app, asked):
     assert result.exit_code == 0, result.output
     (row,) = csv.DictReader(io.StringIO(result.output))
     assert (row["q_diet"], row["q_other"], row["q_parking"]) == ("Geen", "", "yes")
+
+
+def test_an_address_already_registered_gets_the_same_answer_and_keeps_its_answers(
+    app, asked, clock
+):
+    """No enumeration (tests/web/test_enumeration.py): with questions too, a known address
+    is answered as an unknown one, for good answers and for bad ones; the first answers stay."""
+    event = asked[0]
+    url = f"/events/{event.slug}/register"
+    first = app.test_client().post(url, data=_registration_form(diet="Geen"), headers=EN)
+    assert first.status_code == 302
+    clock.advance(minutes=2)
+    for answers, status in (({"diet": "Pizza"}, 400), ({"diet": "Veganistisch"}, 302)):
+        known = app.test_client().post(
+            url, data=_registration_form("isa@ddma.nl", **answers), headers=EN
+        )
+        unknown = app.test_client().post(
+            url, data=_registration_form("new@ddma.nl", **answers), headers=EN
+        )
+        assert known.status_code == unknown.status_code == status
+        assert known.headers.get("Location") == unknown.headers.get("Location")
+        if status == 400:
+            assert known.data.replace(b"isa@ddma.nl", b"X") == unknown.data.replace(
+                b"new@ddma.nl", b"X"
+            )
+    db.session.rollback()
+    rows = db.session.execute(
+        sa.select(Registration.email, RegistrationAnswer.value)
+        .join(Registration, Registration.id == RegistrationAnswer.registration_id)
+        .order_by(Registration.email)
+    ).all()
+    assert rows == [("isa@ddma.nl", "Geen"), ("new@ddma.nl", "Veganistisch")]
