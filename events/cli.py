@@ -23,7 +23,8 @@ from core.clock import now
 from core.errors import InvalidInput, NotFound
 from core.extensions import db
 from core.jobs import base_url_option, scheduled_run
-from events.services import attendees, event_questions, loader, mailings, waitlist
+from events.services import attendees, loader, mailings, waitlist
+from events.services.event_questions import event_questions
 
 events_cli = AppGroup("events", help="Events: seat holds, waiting-list offers, reminders.")
 
@@ -103,7 +104,7 @@ def attendees_command(event: str, fmt: str, lang: str) -> None:
             raise click.ClickException(f"no event with slug or id {event!r}.") from None
         rows = attendees.attendee_rows(found)
         if fmt == "csv":  # with a q_<key> column per registration question
-            questions = event_questions.event_questions(found)
+            questions = event_questions(found)
             click.echo(attendees.to_csv(rows, locale=lang, questions=questions), nl=False)
             return
         click.echo(attendees.to_table(rows, locale=lang), nl=False)

@@ -41,8 +41,9 @@ from core.outbox.models import MailMessage
 from events import payments
 from events.models import Event, Registration
 from events.payments import RegEvent, RegState
-from events.services import event_questions, notices, quotes, seats
+from events.services import notices, quotes, seats
 from events.services.errors import AlreadyRegistered, NotAvailable, RegistrationClosed
+from events.services.event_questions import clean_answers, event_questions, store_answers
 from events.services.input import Applicant, Billing, clean_applicant, clean_billing
 from events.services.membership import audience_for
 from events.services.quotes import needs_billing
@@ -183,16 +184,16 @@ def start_registration(
     Raises NotFound (unpublished), RegistrationClosed (outside the window) and InvalidInput
     (bad e-mail, name, consent missing, bad billing / VAT id), for either kind of address.
 
-    `answers` are the answers to the event's questions by field name
-    (`event_questions.check_answers`): checked before anything is written (InvalidInput with
-    their field errors) and stored with a new registration.
+    `answers` are the answers to the event's questions by field name (`event_questions`'
+    `check_answers`): checked before anything is written (InvalidInput with their field
+    errors) and stored with a new registration.
     """
     if user is not None and not getattr(user, "is_verified", False):
         user = None
     if user is not None:
         applicant = replace(applicant, email=user.email)
     applicant = clean_applicant(applicant)
-    answered = event_questions.clean_answers(event_questions.event_questions(event), answers or {})
+    answered = clean_answers(event_questions(event), answers or {})
     event = lock_event(event.id)
     if not event.published:
         raise NotFound()
@@ -232,7 +233,7 @@ def start_registration(
     )
     db.session.add(registration)
     db.session.flush()
-    event_questions.store_answers(registration, answered)
+    store_answers(registration, answered)
     record(
         "registration.created", registration, now=now, actor=user, scope=event, event_id=event.id
     )

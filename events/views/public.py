@@ -26,15 +26,8 @@ from events.calendar import attendee_join_url
 from events.forms.event_questions import with_questions
 from events.forms.registration import BillingForm, RegistrationForm, ResendForm
 from events.payments import RegState
-from events.services import (
-    event_questions,
-    invoices,
-    mailings,
-    notices,
-    registrations,
-    seats,
-    waitlist,
-)
+from events.services import invoices, mailings, notices, registrations, seats, waitlist
+from events.services.event_questions import event_questions, shown_answers
 from events.views.presenters import (
     availability,
     billing_note,
@@ -168,7 +161,7 @@ def register(slug: str):
 
 def _registration_form(event):
     """The registration form with a field per question of the event (its own fieldset)."""
-    questions = event_questions.event_questions(event)
+    questions = event_questions(event)
     return with_questions(RegistrationForm, questions, current_locale())()
 
 
@@ -261,7 +254,7 @@ def manage(token: str):
         pay_url=pay_url(registration),
         invoice_url=invoice_url(registration),
         needs_billing=registrations.needs_billing(registration),
-        answers=event_questions.shown_answers(registration, current_locale()),
+        answers=shown_answers(registration, current_locale()),
     )
 
 
