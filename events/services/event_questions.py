@@ -319,7 +319,9 @@ def _answers(question: EventQuestion) -> int:
     )
 
 
-def _question_errors(event: Event, data: QuestionData, question: EventQuestion | None) -> dict:
+def _question_errors(
+    event: Event | None, data: QuestionData, question: EventQuestion | None
+) -> dict:
     errors: dict = {}
     if not KEY.match(data.key) or len(data.key) > KEY_MAX:
         errors["key"] = _l(
@@ -327,7 +329,7 @@ def _question_errors(event: Event, data: QuestionData, question: EventQuestion |
             "(at most %(n)s).",
             n=KEY_MAX,
         )
-    else:
+    elif event is not None:
         query = sa.select(EventQuestion.id).where(
             EventQuestion.event_id == event.id, EventQuestion.key == data.key
         )
@@ -379,6 +381,74 @@ def _choices_problem(choices: Sequence[Mapping[str, str]]):
     if len({c["nl"] for c in choices}) != len(choices):
         return _l("Each option must differ from the others.")
     return None
+
+
+# --- the loader (`flask events load`) ---------------------------------------------------------
+
+
+def plan_questions(event: Event | None, questions: Sequence[QuestionData]) -> dict[str, list]:
+    """The problems of `questions` as an event's whole list (the loader's "questions"), by
+    "[index].field" (or "" for the list): each question as `save_question` checks it (matched
+    to `event`'s question of the same key), a key used twice, and a question of `event` left
+    out that has answers (it would be deleted with them). Empty when the list can be applied
+    by `replace_questions`."""
+    problems: dict[str, list] = {}
+    current = {q.key: q for q in event_questions(event)} if event is not None else {}
+    seen: set[str] = set()
+    for i, data in enumerate(questions):
+        data = _cleaned(data)
+        for name, message in _question_errors(event, data, current.get(data.key)).items():
+            problems.setdefault(f"[{i}].{name}", []).append(message)
+        if data.key in seen:
+            problems.setdefault(f"[{i}].key", []).append(
+                _l("This key is already used in this event.")
+            )
+        seen.add(data.key)
+    counts = answer_counts(event) if event is not None else {}
+    for key, question in current.items():
+        if key not in seen and counts.get(question.id):
+            problems.setdefault("", []).append(
+                _l(
+                    "Question %(key)s has answers: keep it in the list, or delete it on the "
+                    "event's questions page.",
+                    key=key,
+                )
+            )
+    return problems
+
+
+def replace_questions(
+    event: Event, questions: Sequence[QuestionData], *, actor, now: datetime
+) -> None:
+    """Make `questions` the event's whole list, in this order (checked first by
+    `plan_questions`): questions left out are deleted, the others created or changed by key
+    through `save_question` (unchanged ones are not written again). Raises what those do."""
+    wanted = [_cleaned(q) for q in questions]
+    keys = {q.key for q in wanted}
+    for question in event_questions(event):
+        if question.key not in keys:
+            delete_question(question, actor=actor, now=now)
+    current = {q.key: q for q in event_questions(event)}
+    for data in wanted:
+        found = current.get(data.key)
+        if found is None or _data_of(found) != data:
+            current[data.key] = save_question(event, data, actor=actor, now=now, question=found)
+    for position, data in enumerate(wanted, start=1):
+        current[data.key].position = position
+    db.session.flush()
+
+
+def _data_of(question: EventQuestion) -> QuestionData:
+    return QuestionData(
+        key=question.key,
+        kind=question.kind,
+        label_nl=question.label_nl,
+        label_en=question.label_en,
+        help_nl=question.help_nl,
+        help_en=question.help_en,
+        choices=[{"nl": c["nl"], "en": c["en"]} for c in question.choices],
+        required=question.required,
+    )
 
 
 # --- registrants -----------------------------------------------------------------------------
