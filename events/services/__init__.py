@@ -9,7 +9,8 @@ cancelling, expiring holds and offers), `registrations` (register, verify, billi
 hooks), `checkout` (sessions, fulfilment, provider events), `webhooks`, `mailings` (link
 resend, reminders), `attendees`, `admin`, `admin_registrations`, `loader`.
 
-`event_questions` (an event's registration questions and the registrants' answers; imports
-none of the above) sits right after `input`: `registrations` stores the answers with a new
-registration, `attendees` puts them in the export.
+`event_questions` (an event's registration questions and the registrants' answers; of the
+above it imports only `seats`, for the event lock) sits right after `seats`: `registrations`
+stores the answers with a new registration, `attendees` puts them in the export, `loader`
+loads questions.
 """

@@ -15,6 +15,9 @@ a registration is anonymised.
 
 Staff functions take the acting user (None: a command-line operator, the demo), `now`, flush
 and audit ("event_question.*"); they raise NotAllowed or InvalidInput (field -> message).
+They take the event lock (`seats.lock_event`) first, as `start_registration` does before it
+checks and stores answers: a question cannot change between an answer's check and its
+storing, and "has answers" is true when it is asked.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from core.errors import InvalidInput, NotAllowed
 from core.extensions import db
 from core.text import text_problem
 from events.models import Event, EventQuestion, Registration, RegistrationAnswer
+from events.services.seats import lock_event
 
 KINDS = ("text", "choice", "yes_no")
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -205,6 +209,7 @@ def save_question(
     once the question has answers: a changed kind or a removed option).
     """
     _require_staff(actor)
+    lock_event(event.id)
     data = _cleaned(data)
     errors = _question_errors(event, data, question)
     if errors:
@@ -242,6 +247,7 @@ def move_question(question: EventQuestion, offset: int, *, actor, now: datetime)
     """Move a question one place up (`offset` -1) or down (+1); the event's questions are
     numbered 1, 2, ... afterwards. A move past either end changes nothing but the numbers."""
     _require_staff(actor)
+    lock_event(question.event_id)
     ordered = event_questions(question.event)
     index = ordered.index(question)
     target = index + (1 if offset > 0 else -1)
@@ -264,7 +270,7 @@ def move_question(question: EventQuestion, offset: int, *, actor, now: datetime)
 def delete_question(question: EventQuestion, *, actor, now: datetime) -> int:
     """Delete a question and its answers; returns how many answers went. Raises NotAllowed."""
     _require_staff(actor)
-    event = question.event
+    event = lock_event(question.event_id)
     gone = _answers(question)
     db.session.execute(
         sa.delete(RegistrationAnswer)

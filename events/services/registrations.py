@@ -185,19 +185,19 @@ def start_registration(
     (bad e-mail, name, consent missing, bad billing / VAT id), for either kind of address.
 
     `answers` are the answers to the event's questions by field name (`event_questions`'
-    `check_answers`): checked before anything is written (InvalidInput with their field
-    errors) and stored with a new registration.
+    `check_answers`): checked under the event lock before anything is written (InvalidInput
+    with their field errors) and stored with a new registration.
     """
     if user is not None and not getattr(user, "is_verified", False):
         user = None
     if user is not None:
         applicant = replace(applicant, email=user.email)
     applicant = clean_applicant(applicant)
-    answered = clean_answers(event_questions(event), answers or {})
     event = lock_event(event.id)
     if not event.published:
         raise NotFound()
     _require_open(event, now)
+    answered = clean_answers(event_questions(event), answers or {})  # under the lock
     existing = active_registration(event.id, applicant.email)
     if existing is not None and _hold_ran_out(existing, now):
         # the scheduler has not expired it yet: do it now, so the person can start again
