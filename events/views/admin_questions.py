@@ -137,8 +137,13 @@ def _question_form(event: Event, question: EventQuestion | None):
         status = refused.status
     elif request.method == "POST":
         status = 400
+    answered = event_questions.answer_counts(event).get(question.id, 0) if question else 0
     return render_template(
-        "events/admin/question_form.html", form=form, event=event, question=question
+        "events/admin/question_form.html",
+        form=form,
+        event=event,
+        question=question,
+        answered=answered,
     ), status
 
 

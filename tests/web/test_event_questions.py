@@ -181,6 +181,7 @@ def test_a_question_with_answers_keeps_its_kind_and_options(staff, asked):
     url = f"/admin/events/{event.id}/questions/{questions['diet'].id}/edit"
     page = staff.get(url, headers=EN).get_data(as_text=True)
     assert "Vegetarisch | Vegetarian" in page  # the options as typed back
+    assert "This question has answers (1): its kind can no longer change" in page
     same = {"key": "diet", "kind": "choice", "label_nl": "Dieet", "label_en": "Diet",
             "required": "y"}  # fmt: skip
 
