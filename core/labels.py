@@ -257,6 +257,10 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "voucher.ended": _l("Voucher ended"),
         "voucher.deleted": _l("Voucher deleted"),
         "registration.voucher_changed": _l("Voucher code changed at registration"),
+        "event_question.created": _l("Registration question added"),
+        "event_question.updated": _l("Registration question changed"),
+        "event_question.moved": _l("Registration question moved"),
+        "event_question.deleted": _l("Registration question deleted"),
     },
     # The keys of an audit entry's data.
     "audit_key": {
@@ -367,6 +371,7 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         # vouchers
         "code": _l("Code"),
         "batch": _l("Batch"),
+        "kind": _l("Kind of answer"),
     },
     # The steps of an event's funnel (`events.services.funnel.STAGES`).
     "funnel_stage": {

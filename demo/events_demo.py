@@ -25,6 +25,11 @@ set to its value (not added to), so loading again changes nothing.
 
 Vouchers: the Digital Talk's speakers register free with `SPEAKER_CODE` (3 uses, valid until
 the talk starts), made once by the admin screens' save function.
+
+Questions: the Afternoon Update asks its registrants about dietary needs for the drinks (a
+required choice: none, vegetarian, vegan, other, and a free text for "other"), added through
+`events.services.event_questions` unless it has them already; a few demo attendees have
+answered (`DEMO_DIETS`), once.
 """
 
 from __future__ import annotations
@@ -40,8 +45,9 @@ from core.clock import local
 from core.extensions import db
 from events.models import Event, FunnelCount, Registration
 from events.payments import TERMINAL
-from events.services import vouchers
+from events.services import event_questions, vouchers
 from events.services.admin_registrations import SoldOut, add_comp
+from events.services.event_questions import QuestionData
 from events.services.loader import load_document, parse_moment
 from events.services.tickets import TicketTypeData, save_ticket_type
 
@@ -60,6 +66,39 @@ _LAST = ("de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "
          "Bos", "Peters", "Hendriks", "Dekker", "van Dijk", "Kok", "Vos", "Brouwer")  # fmt: skip
 _DOMAINS = ("example.com", "example.org", "example.net")
 FUNNEL_DAYS = 30
+DIET_QUESTIONS = (
+    QuestionData(
+        key="dieet",
+        kind="choice",
+        label_nl="Dieetwensen voor de borrel",
+        label_en="Dietary needs for the drinks",
+        help_nl="Na afloop is er een borrel met hapjes.",
+        help_en="The afternoon ends with drinks and snacks.",
+        choices=[
+            {"nl": "Geen", "en": "None"},
+            {"nl": "Vegetarisch", "en": "Vegetarian"},
+            {"nl": "Veganistisch", "en": "Vegan"},
+            {"nl": "Anders", "en": "Other"},
+        ],
+        required=True,
+    ),
+    QuestionData(
+        key="dieet_anders",
+        kind="text",
+        label_nl="Anders, namelijk",
+        label_en="Other, namely",
+        help_nl="Bijvoorbeeld een allergie.",
+        help_en="For example an allergy.",
+    ),
+)
+#: demo attendee (by number, 1-based) -> their answers by question key
+DEMO_DIETS = {
+    1: {"dieet": "Vegetarisch"},
+    2: {"dieet": "Geen"},
+    4: {"dieet": "Veganistisch"},
+    7: {"dieet": "Anders", "dieet_anders": "Glutenvrij"},
+    9: {"dieet": "Geen"},
+}
 
 
 def demo_attendees(n: int = DEMO_SEATS_TAKEN) -> list[tuple[str, str, str]]:
@@ -194,6 +233,34 @@ def _speaker_voucher(event: Event, *, now: datetime) -> str:
     return f"{SPEAKER_EVENT}: speaker voucher {SPEAKER_CODE} (free, {SPEAKER_USES} uses)."
 
 
+def _ask_about_diets(event: Event, *, now: datetime) -> int:
+    """Add the dietary questions the event does not have yet, and the demo answers of the
+    attendees who have none yet; returns how many answers were added."""
+    asked = {q.key: q for q in event_questions.event_questions(event)}
+    for data in DIET_QUESTIONS:
+        if data.key not in asked:
+            asked[data.key] = event_questions.save_question(event, data, actor=None, now=now)
+    people = demo_attendees()
+    registrations = {
+        r.email: r
+        for r in db.session.scalars(
+            sa.select(Registration).where(Registration.event_id == event.id)
+        )
+    }
+    answered = event_questions.answers_by_registration(r.id for r in registrations.values())
+    added = 0
+    for number, answers in DEMO_DIETS.items():
+        registration = registrations.get(people[number - 1][1])
+        if registration is None or answered.get(registration.id):
+            continue
+        values = event_questions.clean_answers(
+            asked.values(), {f"q_{key}": value for key, value in answers.items()}
+        )
+        event_questions.store_answers(registration, values)
+        added += len(values)
+    return added
+
+
 def load_demo_events(now: datetime) -> list[str]:
     """Load `events.json` (dates moved into the future of `now`, see the module doc) and fill
     the Afternoon Update to 37 of 40 seats. Returns lines to print. Flushes; the caller commits.
@@ -206,6 +273,7 @@ def load_demo_events(now: datetime) -> list[str]:
         summary = load_document(shifted(doc, days), now=now)
         event = db.session.scalar(sa.select(Event).where(Event.slug == FEW_LEFT_EVENT))
         added = _take_demo_seats(event, now=now) if event is not None else 0
+        answers = _ask_about_diets(event, now=now) if event is not None else 0
         talk = db.session.scalar(sa.select(Event).where(Event.slug == TICKETS_EVENT))
         types = _demo_ticket_types(talk, now=now) if talk is not None else 0
         talk = db.session.scalar(sa.select(Event).where(Event.slug == SPEAKER_EVENT))
@@ -221,4 +289,5 @@ def load_demo_events(now: datetime) -> list[str]:
         f"Funnel figures: {funnel_rows} daily counts for {len(events)} events.",
         f"{TICKETS_EVENT}: {types} ticket types added.",
         *speakers,
+        f"{FEW_LEFT_EVENT}: dietary questions asked, {answers} demo answers added.",
     ]

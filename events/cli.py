@@ -24,6 +24,7 @@ from core.errors import InvalidInput, NotFound
 from core.extensions import db
 from core.jobs import base_url_option, scheduled_run
 from events.services import attendees, loader, mailings, waitlist
+from events.services.event_questions import event_questions
 
 events_cli = AppGroup("events", help="Events: seat holds, waiting-list offers, reminders.")
 
@@ -102,5 +103,8 @@ def attendees_command(event: str, fmt: str, lang: str) -> None:
         except NotFound:
             raise click.ClickException(f"no event with slug or id {event!r}.") from None
         rows = attendees.attendee_rows(found)
-        render = attendees.to_csv if fmt == "csv" else attendees.to_table
-        click.echo(render(rows, locale=lang), nl=False)
+        if fmt == "csv":  # with a q_<key> column per registration question
+            questions = event_questions(found)
+            click.echo(attendees.to_csv(rows, locale=lang, questions=questions), nl=False)
+            return
+        click.echo(attendees.to_table(rows, locale=lang), nl=False)

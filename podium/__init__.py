@@ -38,6 +38,7 @@ from events.views import admin as events_admin
 from events.views import admin_attendees as events_attendees
 from events.views import admin_checkin as events_checkin
 from events.views import admin_members as events_members
+from events.views import admin_questions as events_questions
 from events.views import admin_reports as events_reports
 from events.views import admin_tickets as events_tickets
 from events.views import admin_vouchers as events_vouchers
@@ -88,6 +89,7 @@ BLUEPRINTS = (
     # vouchers
     events_vouchers,
     events_voucher_step,
+    events_questions,
 )
 COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli)
 

@@ -13,7 +13,8 @@ What happens per table (the privacy page says the same to the public):
   at once, not only after publication: a juror who asks to be erased has left the jury.
 - registrations: refused while one still holds, wants or waits for a seat at an event that
   has not ended (cancel it first, with its refund); otherwise anonymised (address, name, organisation, job title, billing details and
-  VAT id cleared; link to the account cut). Seats, prices and states stay for the event's
+  VAT id cleared; link to the account cut; the answers to the event's questions, such as
+  dietary needs, deleted). Seats, prices and states stay for the event's
   accounting. Invoices and credit notes are not touched: Dutch fiscal law (art. 52 AWR)
   keeps them, with the name and address they were issued to, for 7 years; their PDFs are
   rendered from those rows and stay identical.
@@ -51,7 +52,7 @@ from core.emails import normalise_email
 from core.errors import DomainError, InvalidInput, NotAllowed
 from core.extensions import db
 from core.outbox.models import MailMessage
-from events.models import Registration, RegistrationTransfer, WebhookEvent
+from events.models import Registration, RegistrationAnswer, RegistrationTransfer, WebhookEvent
 from events.payments import TERMINAL, RegState
 from privacy import people
 from privacy.people import ERASED_DOMAIN, Person, mentions
@@ -106,7 +107,13 @@ def _changed(statement: Any) -> int:
 
 def anonymise_registrations(condition: sa.ColumnElement[bool], *, now: datetime) -> int:
     """Anonymise the registrations matching `condition` that are not anonymised yet, in one
-    UPDATE; returns how many. Their invoices keep what they were issued with."""
+    UPDATE, and delete their answers to the events' questions; returns how many
+    registrations. Their invoices keep what they were issued with."""
+    _changed(
+        sa.delete(RegistrationAnswer).where(
+            RegistrationAnswer.registration_id.in_(sa.select(Registration.id).where(condition))
+        )
+    )
     changed = _changed(
         sa.update(Registration)
         .where(condition, ~Registration.email.endswith("@" + ERASED_DOMAIN))

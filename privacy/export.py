@@ -68,6 +68,11 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
     conflicts = people.conflicts(person)
     registrations = people.registrations(person)
     registration_ids = [r.id for r in registrations]
+    registration_answers: dict[int, list[dict[str, Any]]] = {}
+    for reg_answer in people.registration_answers(registration_ids):
+        registration_answers.setdefault(reg_answer.registration_id, []).append(
+            _row(reg_answer, "value", question=reg_answer.question.label_en)
+        )
     payments = people.payments(registration_ids)
     invoices = people.invoices(registration_ids)
     mails = people.mails(person)
@@ -211,6 +216,7 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
                 "updated_at",
                 event=r.event.title_en,
                 event_starts_at=_value(r.event.starts_at),
+                answers=registration_answers.get(r.id, []),
             )
             for r in registrations
         ],

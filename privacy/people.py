@@ -23,7 +23,7 @@ from core.errors import NotFound
 from core.extensions import db
 from core.outbox.models import MailMessage
 from core.text import has_control
-from events.models import Invoice, Payment, Registration, RegistrationTransfer
+from events.models import Invoice, Payment, Registration, RegistrationAnswer, RegistrationTransfer
 
 # A reserved top-level domain (RFC 2606): no real address ends in it, so an address in it
 # marks a row that has been anonymised.
@@ -219,6 +219,21 @@ def registrations(person: Person) -> list[Registration]:
             .where(registration_filter(person))
             .options(joinedload(Registration.event))
             .order_by(Registration.id)
+        )
+    )
+
+
+def registration_answers(registration_ids: list[int]) -> list[RegistrationAnswer]:
+    """The answers of these registrations to their events' questions (dietary needs, ...),
+    with the question."""
+    if not registration_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(RegistrationAnswer)
+            .where(RegistrationAnswer.registration_id.in_(registration_ids))
+            .options(joinedload(RegistrationAnswer.question))
+            .order_by(RegistrationAnswer.registration_id, RegistrationAnswer.question_id)
         )
     )
 

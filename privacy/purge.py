@@ -2,7 +2,8 @@
 
 A registration is needed to run the event, send its reminders and handle cancellations and
 refunds; `PRIVACY_REGISTRATION_RETENTION_DAYS` (365 by default) after the event ended it is
-anonymised the way an erasure does (`privacy.erasure.anonymise_registrations`). Its invoice
+anonymised the way an erasure does (`privacy.erasure.anonymise_registrations`: its answers to
+the event's questions, such as dietary needs, are deleted). Its invoice
 and credit note keep the data they were issued with (7 years, Dutch fiscal retention).
 """
 

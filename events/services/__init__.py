@@ -17,4 +17,9 @@ manage ticket types), `checkin` (the door: check-in by ticket code, the offline 
 batch), `reports` (staff reports: aggregate queries only); changes after booking:
 `invoice_corrections` (credit note and reissued invoice), `transfers` (a ticket handed on to
 a colleague).
+
+`event_questions` (an event's registration questions and the registrants' answers; of the
+above it imports only `seats`, for the event lock) sits right after `seats`: `registrations`
+stores the answers with a new registration, `attendees` puts them in the export, `loader`
+loads questions.
 """

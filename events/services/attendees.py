@@ -7,7 +7,7 @@ registrations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -17,8 +17,9 @@ from core.errors import NotFound
 from core.extensions import db
 from core.money import format_eur
 from core.spreadsheets import Euros, Table, Value, csv_text
-from events.models import Event, Invoice, Payment, Registration
+from events.models import Event, EventQuestion, Invoice, Payment, Registration
 from events.payments import cancellable_state
+from events.services import event_questions
 
 CSV_FIELDS = (
     "name", "email", "organisation", "state", "audience", "comp", "amount_paid",
@@ -136,20 +137,46 @@ def fields_for(rows: list[AttendeeRow]) -> tuple[str, ...]:
     return (*CSV_FIELDS[:at], "ticket_type", *CSV_FIELDS[at:])
 
 
-def spreadsheet(rows: list[AttendeeRow]) -> Table:
+def spreadsheet(rows: list[AttendeeRow], questions: Sequence[EventQuestion] = ()) -> Table:
     """The rows as a `core.spreadsheets.Table` of `fields_for(rows)` (`CSV_FIELDS`, and the
-    ticket type for an event selling types; typed: amounts, times)."""
+    ticket type for an event selling types; typed: amounts, times), then a `q_<key>` column
+    per question of `questions` (the event's registration questions) with each attendee's
+    answer (`question_columns`)."""
     values = [_values(row) for row in rows]
     fields = fields_for(rows)
-    return Table(fields, [[v[f] for f in fields] for v in values], title="attendees")
+    header, answers = question_columns(rows, questions)
+    return Table(
+        (*fields, *header),
+        [[v[f] for f in fields] + extra for v, extra in zip(values, answers, strict=True)],
+        title="attendees",
+    )
 
 
-def to_csv(rows: list[AttendeeRow], *, locale: str = "nl") -> str:
+def question_columns(
+    rows: list[AttendeeRow], questions: Sequence[EventQuestion]
+) -> tuple[list[str], list[list[Value]]]:
+    """A column name per question (`q_<key>`) and, per row, its answers as cells (yes/no a
+    boolean, an open question empty), loaded in one query."""
+    found = event_questions.answers_by_registration(row.registration.id for row in rows)
+    header = [event_questions.field_name(q) for q in questions]
+    cells: list[list[Value]] = [
+        [
+            event_questions.export_value(q, found.get(row.registration.id, {}).get(q.id))
+            for q in questions
+        ]
+        for row in rows
+    ]
+    return header, cells
+
+
+def to_csv(
+    rows: list[AttendeeRow], *, locale: str = "nl", questions: Sequence[EventQuestion] = ()
+) -> str:
     """Plain comma-separated CSV for the command line (`core.spreadsheets.csv_text`): a header
     line (`CSV_FIELDS`), amounts in `locale`, times in Europe/Amsterdam ISO 8601, every text
     cell guarded against formula injection. The download is `spreadsheet` in the
     reader's spreadsheet format."""
-    return csv_text(spreadsheet(rows), locale=locale)
+    return csv_text(spreadsheet(rows, questions), locale=locale)
 
 
 def to_table(rows: list[AttendeeRow], *, locale: str = "nl") -> str:

@@ -14,7 +14,10 @@ slug and organisations by name, through the same services as the admin pages. Fo
         "vat_rate": "0.21",
         "registration_opens_at": "...", "registration_closes_at": "...",   (optional)
         "hold_minutes": 30, "offer_hours": 24, "cancel_until_hours": 24, "published": true,
-        "speakers": [{"name": "...", "role": "...", "organisation": "..."}]}]}
+        "speakers": [{"name": "...", "role": "...", "organisation": "..."}],
+        "questions": [{"key": "diet", "kind": "choice",                  (optional)
+                       "label": {"nl": "...", "en": "..."}, "help": {"nl": "...", "en": "..."},
+                       "choices": [{"nl": "Geen", "en": "None"}, ...], "required": true}]}]}
 
 Times are ISO 8601; without an offset they are Europe/Amsterdam wall-clock times. The
 registration window defaults to opening 30 days before the start and closing at the start;
@@ -22,6 +25,11 @@ registration window defaults to opening 30 days before the start and closing at 
 fields are errors (typos would otherwise be silently ignored). On update, the file is the whole
 truth for an event: omitted optional fields get their defaults and speakers are replaced. An
 organisation listed in the file gets exactly the listed domains; others keep theirs.
+
+`questions` (the registration questions, `events.services.event_questions`; kind "text",
+"choice" or "yes_no") is the event's whole list when given, in order: questions left out are
+deleted, which is refused for one that has answers; without `questions` an event keeps the
+questions it has.
 """
 
 from __future__ import annotations
@@ -40,11 +48,13 @@ from core.text import json_text_problems, load_json
 from events.models import Event
 from events.services import members
 from events.services.admin import EventData, SpeakerData, save_event, validate_event
+from events.services.event_questions import QuestionData, plan_questions, replace_questions
 
 EVENT_KEYS = {
     "slug", "title", "kind", "description", "starts_at", "ends_at", "online", "join_url",
     "location", "capacity", "registration_opens_at", "registration_closes_at", "prices",
     "vat_rate", "speakers", "hold_minutes", "offer_hours", "cancel_until_hours", "published",
+    "questions",
 }  # fmt: skip
 REQUIRED = ("slug", "title", "kind", "starts_at", "ends_at", "capacity", "prices", "vat_rate")
 # EventData field -> JSON path inside one event
@@ -199,6 +209,73 @@ class _Event:
         )  # fmt: skip
 
 
+QUESTION_KEYS = {"key", "kind", "label", "help", "choices", "required"}
+
+
+def _questions(raw: dict, existing: Event | None) -> tuple[list[QuestionData] | None, dict]:
+    """An event's "questions" (None when it has none: the event keeps its questions) and
+    their problems by path ("questions[0].label.en"); the rules are `plan_questions`'."""
+    value = raw.get("questions")
+    if value is None:
+        return None, {}
+    reader = _Event(raw)
+    if not isinstance(value, list):
+        return None, {"questions": [str(_l("Must be a list."))]}
+    found: list[QuestionData] = []
+    for i, item in enumerate(value):
+        path = f"questions[{i}]"
+        if not isinstance(item, dict):
+            reader.fail(path, _l("Must be an object with key, kind, label and choices."))
+            continue
+        for extra in sorted(set(item) - QUESTION_KEYS):
+            reader.fail(f"{path}.{extra}", _l("Unknown field."))
+        label = _pair(reader, item, path, "label")
+        help_ = _pair(reader, item, path, "help")
+        choices = []
+        listed = item.get("choices") or []
+        if not isinstance(listed, list):
+            reader.fail(f"{path}.choices", _l("Must be a list."))
+            listed = []
+        for j, option in enumerate(listed):
+            option = _pair(reader, {"option": option}, f"{path}.choices[{j}]", "option")
+            choices.append({"nl": reader.text(f"{path}.choices[{j}].nl", option.get("nl")),
+                            "en": reader.text(f"{path}.choices[{j}].en", option.get("en"))})  # fmt: skip
+        found.append(
+            QuestionData(
+                key=reader.text(f"{path}.key", item.get("key")),
+                kind=reader.text(f"{path}.kind", item.get("kind")),
+                label_nl=reader.text(f"{path}.label.nl", label.get("nl")),
+                label_en=reader.text(f"{path}.label.en", label.get("en")),
+                help_nl=reader.text(f"{path}.help.nl", help_.get("nl")),
+                help_en=reader.text(f"{path}.help.en", help_.get("en")),
+                choices=choices,
+                required=reader.flag(f"{path}.required", item.get("required"), False),
+            )
+        )
+    problems = dict(reader.errors)
+    if not problems:
+        for key, messages in plan_questions(existing, found).items():
+            where = "questions" + key if key else "questions"
+            where = where.replace("label_nl", "label.nl").replace("label_en", "label.en")
+            where = where.replace("help_nl", "help.nl").replace("help_en", "help.en")
+            problems.setdefault(where, []).extend(str(m) for m in messages)
+    return found, problems
+
+
+def _pair(reader: _Event, item: dict, path: str, key: str) -> dict:
+    """`item[key]` as an {"nl", "en"} object (empty when absent), its problems on `reader`."""
+    value = item.get(key)
+    where = path if key == "option" else f"{path}.{key}"
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        reader.fail(where, _l("Must be an object with %(keys)s.", keys="nl / en"))
+        return {}
+    for extra in sorted(set(value) - {"nl", "en"}):
+        reader.fail(f"{where}.{extra}", _l("Unknown field."))
+    return value
+
+
 def _list(doc: dict, key: str, errors: dict) -> list:
     value = doc.get(key, [])
     if not isinstance(value, list):
@@ -260,6 +337,8 @@ def check_document(
             message = str(_l("Also used by events[%(i)s].", i=seen[data.slug]))
             found.setdefault("slug", []).append(message)
         seen.setdefault(data.slug, i)
+        for key, messages in _questions(raw, existing)[1].items():
+            found.setdefault(key, []).extend(messages)
         for key, messages in found.items():
             errors.setdefault(f"{path}.{key}", []).extend(messages)
         events.append((data, existing))
@@ -276,8 +355,12 @@ def load_document(doc: object, *, now: datetime, actor=None) -> LoadSummary:
     summary.organisations_created, summary.organisations_updated = members.apply(
         plans, now=now, actor=actor
     )
-    for data, existing in events:
-        save_event(data, event=existing, now=now, actor=actor)
+    raws = doc["events"] if isinstance(doc, dict) and "events" in doc else []
+    for (data, existing), raw in zip(events, raws, strict=True):
+        event = save_event(data, event=existing, now=now, actor=actor)
+        questions = _questions(raw, existing)[0]
+        if questions is not None:
+            replace_questions(event, questions, actor=actor, now=now)
         if existing is None:
             summary.events_created += 1
         else:

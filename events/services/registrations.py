@@ -29,6 +29,7 @@ All functions flush only and raise DomainErrors from `events.services.errors`.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
@@ -45,6 +46,7 @@ from events.models import Event, Registration, Voucher
 from events.payments import RegEvent, RegState
 from events.services import notices, quotes, seats, ticket_choice, vouchers
 from events.services.errors import AlreadyRegistered, NotAvailable, RegistrationClosed
+from events.services.event_questions import clean_answers, event_questions, store_answers
 from events.services.funnel import THINK, count_step
 from events.services.input import Applicant, Billing, clean_applicant, clean_billing
 from events.services.membership import audience_for
@@ -171,6 +173,7 @@ def start_registration(
     user=None,
     ticket_type_id: int | None = None,
     voucher: Voucher | None = None,
+    answers: Mapping[str, object] | None = None,
 ) -> Registration | None:
     """Create a registration from the form's data and start verification; returns it.
 
@@ -192,6 +195,10 @@ def start_registration(
     (bad e-mail, name, consent missing, bad billing / VAT id), for either kind of address.
     An event with ticket types needs `ticket_type_id`, one of its types on sale now
     (`ticket_choice.check_choice`; whether this address may buy it is decided at verification).
+
+    `answers` are the answers to the event's questions by field name (`event_questions`'
+    `check_answers`): checked under the event lock before anything is written (InvalidInput
+    with their field errors) and stored with a new registration.
     """
     if user is not None and not getattr(user, "is_verified", False):
         user = None
@@ -203,6 +210,7 @@ def start_registration(
         raise NotFound()
     _require_open(event, now)
     ticket_type_id = ticket_choice.check_choice(event, ticket_type_id, now=now)
+    answered = clean_answers(event_questions(event), answers or {})  # under the lock
     existing = active_registration(event.id, applicant.email)
     if existing is not None and _hold_ran_out(existing, now):
         # the scheduler has not expired it yet: do it now, so the person can start again
@@ -240,6 +248,7 @@ def start_registration(
     )
     db.session.add(registration)
     db.session.flush()
+    store_answers(registration, answered)
     record(
         "registration.created", registration, now=now, actor=user, scope=event, event_id=event.id
     )

@@ -21,6 +21,7 @@ from events.forms.admin import CompForm
 from events.payments import RegState, seats_left
 from events.services import admin, attendees
 from events.services import admin_registrations as regs
+from events.services.event_questions import answer_text, answers_by_registration, event_questions
 
 bp = Blueprint("events_attendees", __name__, url_prefix="/admin/events")
 STATES = [s.value for s in RegState]
@@ -37,10 +38,14 @@ def attendee_list(event_id: int):
     event = admin.get_event(event_id)
     states = _filter_states()
     rows = attendees.attendee_rows(event, states=states)
+    questions = event_questions(event)
     return render_template(
         "events/admin/attendees.html",
         event=event,
         rows=rows,
+        questions=questions,
+        answers=answers_by_registration(r.registration.id for r in rows),
+        answer_text=answer_text,
         states=STATES,
         selected=states,
         held=admin.seats_held(event.id),
@@ -52,7 +57,7 @@ def _attendee_export(event_id: int, fmt: str):
     event = admin.get_event(event_id)
     rows = attendees.attendee_rows(event, states=_filter_states())
     return spreadsheets.download(
-        attendees.spreadsheet(rows),
+        attendees.spreadsheet(rows, event_questions(event)),
         fmt,
         filename=f"{event.slug}-attendees",
         locale=current_locale(),

@@ -23,6 +23,7 @@ from core.i18n import current_locale
 from core.tokens import BadToken
 from core.unit_of_work import refusal
 from events.calendar import attendee_join_url
+from events.forms.event_questions import with_questions
 from events.forms.registration import BillingForm, RegistrationForm, ResendForm
 from events.payments import RegState
 from events.services import (
@@ -35,6 +36,7 @@ from events.services import (
     vouchers,
     waitlist,
 )
+from events.services.event_questions import event_questions, shown_answers
 from events.services.funnel import count_visit
 from events.views.presenters import (
     availability,
@@ -144,7 +146,7 @@ def register(slug: str):
     at = now()
     window = registrations.registration_window(event, at)
     user = _verified_user()
-    form = RegistrationForm()
+    form = _registration_form(event)
     resend = ResendForm(formdata=None)
     if user is not None:
         form.email.data = user.email  # fixed: the verified account address is used
@@ -172,6 +174,7 @@ def register(slug: str):
                 user=user,
                 ticket_type_id=form.chosen_ticket_type(),
                 voucher=voucher,
+                answers=form.answers(),
             )
             if registration is None or registration.verified_at is None:
                 return _check_inbox(event, normalise_email(form.email.data))
@@ -180,6 +183,12 @@ def register(slug: str):
         page["already"] = refused.error is not None and refused.error.code == "already_registered"
         return render_template("events/register.html", **page), refused.status
     return render_template("events/register.html", **page), _status(form)
+
+
+def _registration_form(event):
+    """The registration form with a field per question of the event (its own fieldset)."""
+    questions = event_questions(event)
+    return with_questions(RegistrationForm, questions, current_locale())()
 
 
 @bp.get("/<slug>/registered")
@@ -281,6 +290,7 @@ def manage(token: str):
         needs_ticket_choice=ticket_choice.needs_choice(registration, now=at),
         voucher_step=vouchers.waiting_for_voucher(registration, now=at),
         voucher_text=vouchers.discount_text(registration, current_locale()),
+        answers=shown_answers(registration, current_locale()),
     )
 
 

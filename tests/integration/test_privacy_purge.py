@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from core.audit.models import AuditEntry
 from core.extensions import db
-from events.models import Invoice, Registration
+from events.models import EventQuestion, Invoice, Registration, RegistrationAnswer
 from events.services.invoices import issue_invoice
 from privacy.cli import privacy_cli
 from tests.factories import START, make_event, make_registration
@@ -98,3 +98,30 @@ def test_the_retention_period_comes_from_the_config_or_the_option(app, run, cloc
     assert "Would anonymise 2 registration(s)" in run("--dry-run").output
     assert "Would anonymise 0 registration(s)" in run("--dry-run", "--days", "60").output
     assert run("--days", "-1").exit_code == 2
+
+
+def test_the_purge_deletes_the_answers_of_the_registrations_it_anonymises(
+    run, clock, registrations
+):
+    """Answers to an event's questions (dietary needs) go with the registration's data; those
+    of a registration still kept stay."""
+    answered = {}
+    for key in ("free", "recent"):
+        registration = registrations[key]
+        question = EventQuestion(
+            event_id=registration.event_id, key="diet", kind="text", label_nl="Dieet",
+            label_en="Diet", created_at=clock(),
+        )  # fmt: skip
+        db.session.add(question)
+        db.session.flush()
+        db.session.add(
+            RegistrationAnswer(registration_id=registration.id, question_id=question.id,
+                               value="Vegan")
+        )  # fmt: skip
+        answered[key] = registration.id
+    db.session.commit()
+    clock.set(A_YEAR_AFTER + timedelta(minutes=1))
+    assert run().exit_code == 0
+    db.session.expire_all()
+    left = db.session.scalars(sa.select(RegistrationAnswer.registration_id)).all()
+    assert left == [answered["recent"]]

@@ -30,7 +30,7 @@ from core.accounts import services as accounts
 from core.extensions import db
 from core.outbox.models import MailMessage
 from core.tokens import make_token
-from events.models import RegistrationTransfer, Voucher
+from events.models import EventQuestion, RegistrationAnswer, RegistrationTransfer, Voucher
 from events.services.invoices import issue_invoice
 from podium import create_app
 from tests.factories import (
@@ -247,7 +247,15 @@ ROUTES: dict[str, Route] = {
     "events.register": Route(
         "anonymous",
         args={"slug": "event"},
-        base={"name": "N", "email": "new@example.org", "privacy_consent": "y"},
+        # the event asks a required choice, a text and a yes/no (`world`)
+        base={
+            "name": "N",
+            "email": "new@example.org",
+            "privacy_consent": "y",
+            "q_diet": "Vegan",
+            "q_other": "Geen noten",
+            "q_car": "no",
+        },
     ),
     "events.resend": Route("anonymous", page="/events/{event}/registered", args={"slug": "event"}),
     "events_admin.create_event": Route("admin", base=EVENT),
@@ -284,6 +292,32 @@ ROUTES: dict[str, Route] = {
     "events_members.edit_organisation": Route("admin", args={"org_id": "org"}),
     "events_members.import_organisations": Route(
         "admin", base={"file": "name,domains\nAcme,acme.example\n"}
+    ),
+    # --- registration questions ---
+    "events_questions.new_question": Route(
+        "admin",
+        args={"event_id": "event_id"},
+        base={
+            "key": "new_q",
+            "kind": "choice",
+            "label_nl": "N",
+            "label_en": "N",
+            "choices": "Ja | Yes\nNee | No",
+        },
+    ),
+    "events_questions.edit_question": Route(
+        "admin", args={"event_id": "event_id", "question_id": "event_question"}
+    ),
+    "events_questions.move_question": Route(
+        "admin",
+        page="/admin/events/{event_id}/questions",
+        args={"event_id": "event_id", "question_id": "event_question"},
+    ),
+    "events_questions.delete_question": Route(
+        "admin",
+        page="/admin/events/{event_id}/questions",
+        args={"event_id": "event_id", "question_id": "event_question"},
+        base={"confirmed": "1"},
     ),
     "jury.accept_invite": Route("anonymous", args={"token": "invite"}),
     # --- ticket types
@@ -499,6 +533,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     unpaid = make_registration(event, paying=True)
     unbilled = make_registration(event, "pending_payment", verified_at=NOW, audience="non_member")
     org = make_member_org("DDMA", "ddma.nl")
+    event_questions = _event_questions(event, confirmed)
     message = MailMessage(
         to_addr="x@example.org", subject="s", body_text="b", kind="k", status="failed",
         next_attempt_at=NOW, created_at=NOW,
@@ -544,6 +579,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "unpaid": unpaid.token,
         "unbilled": unbilled.token,
         "org": str(org.id),
+        "event_question": str(event_questions[0].id),
         "message": str(message.id),
         "round": "1",
         "reset": make_token(
@@ -574,6 +610,28 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     location = urlsplit(response.headers.get("Location", "")).path
     ids["checkout"] = location.rsplit("/", 1)[-1] if "/test-checkout/" in location else "none"
     return World(ids=ids, users=users)
+
+
+def _event_questions(event, answered_by) -> list[EventQuestion]:
+    """The registration questions of the world's event (a required choice answered by
+    `answered_by`, a text, a yes/no)."""
+    questions = [
+        EventQuestion(
+            event_id=event.id, key=key, kind=kind, label_nl=key, label_en=key, position=n,
+            required=kind == "choice", created_at=NOW,
+            choices=[{"nl": "Geen", "en": "None"}, {"nl": "Vegan", "en": "Vegan"}]
+            if kind == "choice" else [],
+        )
+        for n, (key, kind) in enumerate((("diet", "choice"), ("other", "text"), ("car", "yes_no")))
+    ]  # fmt: skip
+    db.session.add_all(questions)
+    db.session.flush()
+    db.session.add(
+        RegistrationAnswer(
+            registration_id=answered_by.id, question_id=questions[0].id, value="Geen"
+        )
+    )
+    return questions
 
 
 def _url(rule: str, route: Route, ids: dict[str, str]) -> str:

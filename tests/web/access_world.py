@@ -23,7 +23,7 @@ of ids, tokens and markers (plain values: nothing that expires with a session).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -44,7 +44,7 @@ from core.accounts.models import User
 from core.audit.services import record
 from core.extensions import db
 from core.outbox.models import MailMessage
-from events.models import Voucher
+from events.models import EventQuestion, RegistrationAnswer, Voucher
 from events.services.invoices import issue_invoice
 from tests.factories import (
     TIMELINE,
@@ -130,6 +130,8 @@ class World:
     mail_subject: str = "MARKER-MAIL-SUBJECT"
     audit_note: str = "MARKER-AUDIT-NOTE"
     voucher_id: int = 0  # vouchers: a voucher for E (unused)
+    # "E", "E2" -> a registration question of event E (answered by A), of E2
+    event_questions: dict[str, int] = field(default_factory=dict)
 
 
 def _user(role: str, at: datetime, *, admin: bool = False) -> User:
@@ -312,6 +314,7 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
     other_registration = make_registration(
         other_event, name="Other Event Attendee", email="other-attendee@marker.example"
     )
+    event_questions = _event_questions(event, other_event, registrations[ENTRANT])
     organisation = make_member_org("Matrix Member Org", "matrix-member.example")
     message = MailMessage(
         to_addr="someone@matrix.example",
@@ -369,6 +372,26 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
         questions=questions,
         upload_dir=upload_dir,
         voucher_id=voucher.id,
+        event_questions=event_questions,
     )
     db.session.commit()  # after reading the ids: no reload opens a transaction that lingers
     return world
+
+
+def _event_questions(event, other_event, answered_by) -> dict[str, int]:
+    """A dietary question on E (answered by `answered_by`) and one on E2."""
+    found = {}
+    for key, on in (("E", event), ("E2", other_event)):
+        question = EventQuestion(
+            event_id=on.id, key="diet", kind="choice", label_nl="Dieet", label_en="Diet",
+            choices=[{"nl": "Geen", "en": "None"}, {"nl": "Vegan", "en": "Vegan"}],
+            position=1, created_at=on.created_at,
+        )  # fmt: skip
+        db.session.add(question)
+        db.session.flush()
+        found[key] = question.id
+    db.session.add(
+        RegistrationAnswer(registration_id=answered_by.id, question_id=found["E"], value="Vegan")
+    )
+    db.session.flush()
+    return found

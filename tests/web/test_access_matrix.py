@@ -180,6 +180,13 @@ A_EMAIL = fixed(email=lambda w: "entrant@matrix.example")
 UNKNOWN_EMAIL = fixed(email=lambda w: "nobody@matrix.example")
 EVENT_ID = fixed(event_id=lambda w: w.event_id)
 TICKET_TYPE_UNKNOWN = fixed(event_id=lambda w: w.event_id, type_id=lambda w: 999999)
+
+
+def e_question(key: str) -> Params:
+    """Event E with the registration question of event `key` ("E" or "E2")."""
+    return fixed(event_id=lambda w: w.event_id, question_id=lambda w: w.event_questions[key])
+
+
 A_USER = fixed(user_id=lambda w: w.users[ENTRANT])
 NO_USER = fixed(user_id=lambda w: 999999)
 
@@ -1202,6 +1209,23 @@ TABLE: dict[str, list[Case]] = {
     "events_voucher_step.choose": [
         Case("own, confirmed", own_token, get=public(REDIRECT), post=public(REDIRECT)),
         Case("unknown token", bogus_token, get=public(404), post=public(404)),
+    ],
+    # --- registration questions (tests/web/test_event_questions.py) ---
+    "events_questions.list_questions": [Case("E", EVENT_ID, get=admin_only())],
+    "events_questions.new_question": [
+        Case("E, empty post", EVENT_ID, get=admin_only(), post=admin_only(400)),
+    ],
+    "events_questions.edit_question": [
+        Case("E's question, empty post", e_question("E"), get=admin_only(), post=admin_only(400)),
+        Case("E2's question under E", e_question("E2"), get=admin_only(404), post=admin_only(404)),
+    ],
+    "events_questions.move_question": [
+        Case("E's question", e_question("E"), post=admin_only(Skip("test_event_questions"))),
+        Case("E2's question under E", e_question("E2"), post=admin_only(404)),
+    ],
+    "events_questions.delete_question": [
+        Case("E's question", e_question("E"), post=admin_only()),  # unconfirmed: asks first
+        Case("E2's question under E", e_question("E2"), post=admin_only(404)),
     ],
 }
 

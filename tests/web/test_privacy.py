@@ -30,7 +30,15 @@ from core.audit.services import record
 from core.extensions import db
 from core.outbox.models import MailMessage
 from events.invoice_pdf import invoice_pdf
-from events.models import Invoice, Payment, Registration, RegistrationTransfer, WebhookEvent
+from events.models import (
+    EventQuestion,
+    Invoice,
+    Payment,
+    Registration,
+    RegistrationAnswer,
+    RegistrationTransfer,
+    WebhookEvent,
+)
 from events.services.invoices import issue_invoice
 from tests.factories import START, make_event, make_registration, make_scorecard
 
@@ -93,6 +101,17 @@ def person(app, clock, make_user, make_programme, make_entry, make_juror, admin)
             name=NAME, email=EMAIL, organisation="Ünal Data Consulting", created_at=clock(),
             expires_at=clock() + timedelta(hours=48),
         )
+    )  # fmt: skip
+    # her answer to the event's dietary question (personal data: it may say something about health)
+    diet = EventQuestion(
+        event_id=event.id, key="diet", kind="text", label_nl="Dieetwensen",
+        label_en="Dietary needs", created_at=clock(),
+    )  # fmt: skip
+    db.session.add(diet)
+    db.session.flush()
+    db.session.add(
+        RegistrationAnswer(registration_id=paid.id, question_id=diet.id,
+                           value=f"Glutenvrij, graag apart voor {NAME}")
     )  # fmt: skip
     # an earlier registration with the same address, before Noor had an account
     make_registration(make_event("digital-talk-2"), email=EMAIL, name="N. Ünal")
@@ -183,6 +202,11 @@ def test_a_person_downloads_their_own_data_from_their_account_page(client, login
     assert data["scorecards"][0]["scores"][0]["value"] == "7.00"
     assert data["conflicts"][0]["source"] == "declared"
     assert sorted(r["name"] for r in data["registrations"]) == ["N. Ünal", NAME]
+    answers = {r["name"]: r["answers"] for r in data["registrations"]}
+    assert answers["N. Ünal"] == []
+    assert answers[NAME] == [
+        {"question": "Dietary needs", "value": f"Glutenvrij, graag apart voor {NAME}"}
+    ]
     assert [p["amount_cents"] for p in data["payments"]] == [6050]
     assert [i["number"] for i in data["invoices"]] == [person["invoice"].number]
     assert [(t["email"], t["state"]) for t in data["transfers"]] == [(EMAIL, "pending")]
@@ -303,7 +327,7 @@ def test_erasure_keeps_the_invoices_and_anonymises_everything_else(
     assert noor.get("/account").status_code == 200
     assert {table for table, _row in _rows_naming(EMAIL, NAME)} == {
         "users", "registrations", "mail_messages", "webhook_events", "audit_entries",
-        "scorecards", "conflicts",
+        "scorecards", "conflicts", "registration_answers",
         "registration_transfers",
     }  # fmt: skip
 
@@ -338,6 +362,8 @@ def test_erasure_keeps_the_invoices_and_anonymises_everything_else(
     registration = db.session.get(Registration, person["registration"].id)
     assert registration.state == "confirmed" and registration.gross_cents == 6050
     assert registration.email.endswith("@erased.invalid") and registration.name == "[erased]"
+    assert db.session.scalars(sa.select(RegistrationAnswer)).all() == []  # answers deleted
+    assert db.session.scalars(sa.select(EventQuestion)).one().key == "diet"  # the question stays
     assert {m.status for m in db.session.scalars(sa.select(MailMessage))} == {"sent"}
     # the unsubscribe header (a token naming the account) goes with the redacted mail
     assert all(

@@ -44,6 +44,7 @@ STAFF_BLUEPRINTS = (
     "events_tickets",
     # vouchers
     "events_vouchers",
+    "events_questions",
 )
 CHAIR_OR_STAFF = {
     "jury_admin.conflicts",

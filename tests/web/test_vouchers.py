@@ -236,9 +236,7 @@ def test_a_used_up_voucher_waits_on_the_voucher_step(client, outbox):
 def test_a_voucher_for_another_ticket_type_waits_on_the_voucher_step(client, outbox):
     event = make_event()
     ticket, other = (
-        TicketType(
-            event_id=event.id, key=key, name_nl=key, name_en=key, position=n, created_at=NOW
-        )
+        TicketType(event_id=event.id, key=key, name_nl=key, name_en=key, position=n, created_at=NOW)
         for n, key in enumerate(("student", "regular"))
     )
     db.session.add_all([ticket, other])
