@@ -228,6 +228,14 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "scorecard.reopened": _l("Scorecard reopened"),
         "scorecard.submitted": _l("Scorecard submitted"),
         "scores.imported": _l("Scores imported"),
+        # series and copies (events/services/series.py, copies.py)
+        "event.copied": _l("Event copied"),
+        "series.created": _l("Series created"),
+        "series.updated": _l("Series changed"),
+        "series.deleted": _l("Series deleted"),
+        "series.event_added": _l("Event added to a series"),
+        "series.event_removed": _l("Event taken out of a series"),
+        "series.recurring_made": _l("Recurring talks made"),
     },
     # The keys of an audit entry's data.
     "audit_key": {
@@ -329,6 +337,11 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "rounds_copied": _l("Rounds copied"),
         "panels_copied": _l("Panels copied"),
         "questions_copied": _l("Entry questions copied"),
+        # series and copies
+        "speakers": _l("Speakers"),
+        "ticket_types": _l("Ticket types"),
+        "questions": _l("Registration questions"),
+        "interval": _l("How often"),
     },
 }
 

@@ -37,8 +37,10 @@ from events.cli import events_cli
 from events.views import admin as events_admin
 from events.views import admin_attendees as events_attendees
 from events.views import admin_members as events_members
+from events.views import admin_series as events_series
 from events.views import payments as events_payments
 from events.views import public as events
+from events.views import public_series as events_series_public
 from podium import views as site
 from privacy import views as privacy
 from privacy.cli import privacy_cli
@@ -68,6 +70,8 @@ BLUEPRINTS = (
     events_payments,
     privacy,
     users_admin,
+    events_series,
+    events_series_public,
 )
 COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli)
 

@@ -8,4 +8,6 @@ state changes, allocation, offers), `invoices`, `refunds`, `waitlist` (accepting
 cancelling, expiring holds and offers), `registrations` (register, verify, billing, payment
 hooks), `checkout` (sessions, fulfilment, provider events), `webhooks`, `mailings` (link
 resend, reminders), `attendees`, `admin`, `admin_registrations`, `loader`.
+Series and copies: `copies` (copy an event with its dates shifted; uses `admin`'s rules), then
+`series` (series, an event's series, a series of recurring talks in one go; uses `copies`).
 """

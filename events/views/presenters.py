@@ -12,6 +12,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from events import payments
@@ -76,12 +77,13 @@ def share_links(event: Event, page_url: str, locale: str) -> list[tuple[str, str
 
 def upcoming_rows(at: datetime, locale: str, *, limit: int | None = None) -> list[dict]:
     """Published events that have not ended at `at`, soonest first, each with its price lines
-    and seat signal; two queries whatever the number of events."""
+    and seat signal; three queries whatever the number of events."""
     query = (
         sa.select(Event)
         .where(Event.published.is_(True), Event.ends_at > at)
         .order_by(Event.starts_at, Event.id)
         .limit(limit)
+        .options(selectinload(Event.series))  # the list groups a series: no query per event
     )
     events = db.session.scalars(query).all()
     holding = seats.holding_by_event(e.id for e in events)
@@ -93,3 +95,38 @@ def upcoming_rows(at: datetime, locale: str, *, limit: int | None = None) -> lis
         }
         for e in events
     ]
+
+
+# --- series (events/views/public_series.py, the grouped events list) -------------------------
+
+
+def event_rows(events: list[Event], locale: str) -> list[dict]:
+    """`events` as list rows (price lines and seat signal, as `upcoming_rows`): one query."""
+    holding = seats.holding_by_event(e.id for e in events)
+    return [
+        {
+            "event": e,
+            "prices": price_lines(e, locale),
+            "seats": availability(e, holding.get(e.id, 0)),
+        }
+        for e in events
+    ]
+
+
+def group_by_series(rows: list[dict]) -> list[dict]:
+    """The list's rows with a series' talks together: each item is {"series": None, "rows":
+    [one row]} for an event outside a series, or {"series": the series, "rows": its talks}
+    placed where its soonest talk is; the order of `rows` is kept within a group. Reads
+    `event.series` (load it with the events: `selectinload(Event.series)`)."""
+    groups: list[dict] = []
+    by_series: dict[int, dict] = {}
+    for row in rows:
+        found = row["event"].series
+        if found is None:
+            groups.append({"series": None, "rows": [row]})
+        elif found.id in by_series:
+            by_series[found.id]["rows"].append(row)
+        else:
+            by_series[found.id] = {"series": found, "rows": [row]}
+            groups.append(by_series[found.id])
+    return groups

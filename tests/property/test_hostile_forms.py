@@ -30,6 +30,7 @@ from core.accounts import services as accounts
 from core.extensions import db
 from core.outbox.models import MailMessage
 from core.tokens import make_token
+from events.models import EventSeries
 from podium import create_app
 from tests.factories import (
     NOW,
@@ -349,6 +350,24 @@ ROUTES: dict[str, Route] = {
         at=RESULTS,
         args={**P, "category_slug": "category_slug"},
     ),
+    # --- series and copies (events/views/admin_series.py) ---
+    "events_series.create_series": Route(
+        "admin", base={"slug": "new-series", "title_nl": "Reeks", "title_en": "Series"}
+    ),
+    "events_series.edit_series": Route("admin", args={"series_id": "series"}),
+    "events_series.delete_series": Route(
+        "admin",
+        page="/admin/events/series/{series}/edit",
+        args={"series_id": "series"},
+        base={"confirmed": "1"},
+    ),
+    "events_series.event_series": Route("admin", args={"event_id": "event_id"}),
+    "events_series.copy_event": Route("admin", args={"event_id": "event_id"}),
+    "events_series.make_recurring": Route(
+        "admin",
+        args={"event_id": "event_id"},
+        base={"series_slug": "talks", "series_title_nl": "Talks", "series_title_en": "Talks"},
+    ),
 }
 #: tested from outside with its own signatures (tests/property/test_hostile_webhook.py)
 ELSEWHERE = {"payments.webhook"}
@@ -437,6 +456,9 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     panel.members = [PanelMember(jury_member_id=juror.id)]
     panel.scopes = [PanelScope(round_no=1, category_id=category.id)]
     db.session.add(panel)
+    series = EventSeries(slug="digital-talks", title_nl="Digital Talks", title_en="Digital Talks",
+                         created_at=NOW)  # fmt: skip
+    db.session.add(series)
     db.session.flush()
     ids = {
         "programme": programme.slug,
@@ -477,6 +499,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
             INVITE_PURPOSE, {"mid": new_member.id, "uid": new_member.user_id}, now=NOW
         ),
         "unsubscribe": group_messages.unsubscribe_token(programme, entrant.id, now=NOW),
+        "series": str(series.id),
     }
     db.session.commit()
     response = client.post(f"/events/r/{unpaid.token}/pay", headers=EN)  # opens a test checkout

@@ -15,6 +15,7 @@ PURE = [
     "awards.insight",
     "events.pricing",
     "events.payments",
+    "events.recurrence",
 ]
 
 

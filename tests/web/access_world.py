@@ -44,6 +44,7 @@ from core.accounts.models import User
 from core.audit.services import record
 from core.extensions import db
 from core.outbox.models import MailMessage
+from events.models import EventSeries
 from events.services.invoices import issue_invoice
 from tests.factories import (
     TIMELINE,
@@ -128,6 +129,9 @@ class World:
     upload_dir: str
     mail_subject: str = "MARKER-MAIL-SUBJECT"
     audit_note: str = "MARKER-AUDIT-NOTE"
+    # series and copies: a series holding E2 (tests/web/test_event_series.py)
+    series_id: int = 0
+    series_slug: str = ""
 
 
 def _user(role: str, at: datetime, *, admin: bool = False) -> User:
@@ -333,6 +337,11 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
         db.session.add(panel)
         panels[key] = panel
     db.session.flush()
+    series = EventSeries(slug="matrix-series", title_nl="Matrix Reeks", title_en="Matrix Series",
+                         created_at=at)  # fmt: skip
+    db.session.add(series)
+    other_event.series = series
+    db.session.flush()
     world = World(
         p_slug=p.slug,
         q_slug=q.slug,
@@ -362,6 +371,8 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
         panel_scopes={key: panel.scopes[0].id for key, panel in panels.items()},
         questions=questions,
         upload_dir=upload_dir,
+        series_id=series.id,
+        series_slug=series.slug,
     )
     db.session.commit()  # after reading the ids: no reload opens a transaction that lingers
     return world
