@@ -7,6 +7,14 @@ move when it already is). The shift is applied to the local calendar date, so ea
 its weekday and its local time of day (12:00–12:45 stays 12:00–12:45 across a DST change),
 and the events keep their order and distance.
 
+Series: the Digital Talk is the first of the series "Digital Talks" (`load_demo_series`):
+`DEMO_TALKS` (3) more talks a month apart, on the same weekday of the month at the same
+Amsterdam time, made from it in one go by the same service as the admin's "Make a series"
+(`events.services.series.make_recurring`) — copies of its texts, speakers, prices, ticket
+types and questions, not yet published (staff publish each once its topic is known), so the
+public list shows the series with its published talk. Loading again makes nothing twice: the
+series is found by slug and, once it holds more than the Digital Talk, left as it is.
+
 Seats: the Afternoon Update (capacity 40) gets `DEMO_SEATS_TAKEN` (37) confirmed complimentary
 registrations of fictional people at example.com / example.org / example.net, so its public
 page shows that only a few places are left. Loading again creates nothing twice: events are
@@ -24,15 +32,28 @@ from flask_babel import force_locale
 
 from core.clock import local
 from core.extensions import db
-from events.models import Event, Registration
+from events.models import Event, EventSeries, Registration
 from events.payments import TERMINAL
+from events.recurrence import next_date
 from events.services.admin_registrations import SoldOut, add_comp
 from events.services.loader import load_document, parse_moment
+from events.services.series import SeriesData, make_recurring, save_series, talks
 
 EVENTS_FILE = Path(__file__).resolve().parent / "events.json"
 LEAD = timedelta(days=14)
 FEW_LEFT_EVENT = "afternoon-update-impact-marketplaces"
 DEMO_SEATS_TAKEN = 37
+SERIES_TEMPLATE = "digital-talk-ap-cookiehandhaving"
+DEMO_TALKS = 3
+DEMO_SERIES = SeriesData(
+    slug="digital-talks",
+    title_nl="DDMA Digital Talks",
+    title_en="DDMA Digital Talks",
+    description_nl="Korte online talks over wat er speelt in data-driven marketing: wetgeving, "
+    "techniek en praktijk, met experts uit het DDMA-netwerk. Gratis voor DDMA-leden.",
+    description_en="Short online talks on what is going on in data-driven marketing: law, "
+    "technology and practice, with experts from the DDMA network. Free for DDMA members.",
+)
 _MOMENTS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 _FIRST = ("Anouk", "Bram", "Charlotte", "Daan", "Eva", "Floor", "Gijs", "Hanna", "Ilse", "Joris",
           "Kim", "Lars", "Maaike", "Niels", "Olga", "Pieter", "Roos", "Sem", "Tess")  # fmt: skip
@@ -113,7 +134,34 @@ def load_demo_events(now: datetime) -> list[str]:
         summary = load_document(shifted(doc, days), now=now)
         event = db.session.scalar(sa.select(Event).where(Event.slug == FEW_LEFT_EVENT))
         added = _take_demo_seats(event, now=now) if event is not None else 0
+        made = load_demo_series(now)
     return [
         f"Demo events ({EVENTS_FILE.name}, dates moved {days} days): {summary}.",
         f"{FEW_LEFT_EVENT}: {added} demo registrations added.",
+        f"{DEMO_SERIES.slug}: {made} recurring talks made.",
     ]
+
+
+def load_demo_series(now: datetime) -> int:
+    """The Digital Talks series (module doc); returns how many talks were made (0 when the
+    series already holds more than its first talk, or the Digital Talk is missing). Flushes."""
+    template = db.session.scalar(sa.select(Event).where(Event.slug == SERIES_TEMPLATE))
+    if template is None:
+        return 0
+    series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == DEMO_SERIES.slug))
+    if series is None:
+        series = save_series(DEMO_SERIES, actor=None, now=now)
+    elif [e.id for e in talks(series)] not in ([], [template.id]):
+        return 0
+    _series, made = make_recurring(
+        template,
+        series=series,
+        new_series=None,
+        first=next_date(local(template.starts_at).date(), "monthly"),
+        count=DEMO_TALKS,
+        interval="monthly",
+        slug_prefix="digital-talk",
+        actor=None,
+        now=now,
+    )
+    return len(made)
