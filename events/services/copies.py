@@ -15,7 +15,8 @@ talk at 16:00 stays at 16:00 across a change of summer time.
 
 Refusals (InvalidInput, nothing written; `copy_problems`, shared with the preview so the
 preview never promises what the copy refuses): a bad or taken slug, an empty or too long
-title, a shift beyond ±`MAX_SHIFT_DAYS`, a copy that would start, or close its registration,
+title (a slug a concurrent request took meanwhile too: `slug_taken_meanwhile`), a shift
+beyond ±`MAX_SHIFT_DAYS`, a copy that would start, or close its registration,
 at or before `now`, and dates no longer in order after the shift (summer time). Audits
 `event.copied` on the copy. Like the other events admin services, the views check the actor
 is staff (`staff_required`); `actor` is recorded.
@@ -23,13 +24,15 @@ is staff (`staff_required`); `actor` is recorded.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from core.audit.services import record
 from core.errors import InvalidInput
@@ -202,9 +205,24 @@ def _copy_event(
     moments = {name: shift(getattr(event, name), days) for name in MOMENTS}
     copy = Event(slug=slug, title_nl=title_nl, title_en=title_en, published=False,
                  reminder_sent_at=None, created_at=now, **values, **moments)  # fmt: skip
-    db.session.add(copy)
-    db.session.flush()
+    with slug_taken_meanwhile(Event):
+        db.session.add(copy)
+        db.session.flush()
     return copy
+
+
+@contextmanager
+def slug_taken_meanwhile(model) -> Iterator[None]:
+    """Run the block's writes in a savepoint: when a concurrent request took the slug between
+    the check and the flush (the unique constraint says no), they are undone and the slug is
+    refused as InvalidInput, as the check would have."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError as error:
+        message = (_l("Another event already uses this slug.") if model is Event
+                   else _l("Another series already uses this slug."))  # fmt: skip
+        raise InvalidInput({"slug": message}, code="slug_taken") from error
 
 
 def _copy_speakers(event: Event, copy: Event) -> int:

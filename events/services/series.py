@@ -38,7 +38,7 @@ from core.extensions import db
 from events.models import Event, EventSeries, Voucher
 from events.recurrence import INTERVALS, days_until, recurring_dates, shift
 from events.services.admin import SLUG
-from events.services.copies import copy_event, copy_problems
+from events.services.copies import copy_event, copy_problems, slug_taken_meanwhile
 
 MAX_TALKS = 52
 _FIELDS = ("slug", "title_nl", "title_en", "description_nl", "description_en")
@@ -156,14 +156,15 @@ def save_series(
     created = series is None
     if series is None:
         series = EventSeries(created_at=now)
-        db.session.add(series)
     changed = {}
     for key in _FIELDS:
         value = getattr(data, key)
         if created or getattr(series, key) != value:
             changed[key] = value
             setattr(series, key, value)
-    db.session.flush()
+    with slug_taken_meanwhile(EventSeries):
+        db.session.add(series)
+        db.session.flush()
     if changed:
         record("series.created" if created else "series.updated", series, now=now,
                actor=actor, scope=series, slug=series.slug, changed=changed)  # fmt: skip
