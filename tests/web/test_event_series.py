@@ -319,6 +319,7 @@ def test_the_home_page_groups_a_series(client, public_series):
     text = client.get("/?lang=en").get_data(as_text=True)
     assert '<a href="/events/series/digital-talks">Digital Talks (en)</a>' in text
     assert "April talk" in text and "May talk" in text
+    assert "upcoming talks" not in text  # the home page shows the next few only: no count
 
 
 @pytest.mark.parametrize(
