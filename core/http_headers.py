@@ -15,7 +15,7 @@ from flask_login import current_user
 
 # Pages that show the same to every anonymous visitor: the home page, event pages and their
 # public calendar file, programme pages, the winners page (after the embargo) with its
-# embeddable fragment and feeds, and the privacy page.
+# embeddable fragment and feeds, the privacy page, and a series' page (its published talks).
 PUBLIC_PAGES = frozenset(
     {
         "site.home",
@@ -29,6 +29,7 @@ PUBLIC_PAGES = frozenset(
         "awards_public.winners_atom",
         "awards_public.winners_rss",
         "privacy.page",
+        "events_series_public.show",
     }
 )
 

@@ -261,6 +261,14 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "event_question.updated": _l("Registration question changed"),
         "event_question.moved": _l("Registration question moved"),
         "event_question.deleted": _l("Registration question deleted"),
+        # series and copies (events/services/series.py, copies.py)
+        "event.copied": _l("Event copied"),
+        "series.created": _l("Series created"),
+        "series.updated": _l("Series changed"),
+        "series.deleted": _l("Series deleted"),
+        "series.event_added": _l("Event added to a series"),
+        "series.event_removed": _l("Event taken out of a series"),
+        "series.recurring_made": _l("Recurring talks made"),
     },
     # The keys of an audit entry's data.
     "audit_key": {
@@ -372,6 +380,11 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "code": _l("Code"),
         "batch": _l("Batch"),
         "kind": _l("Kind of answer"),
+        # series and copies
+        "speakers": _l("Speakers"),
+        "ticket_types": _l("Ticket types"),
+        "questions": _l("Registration questions"),
+        "interval": _l("How often"),
     },
     # The steps of an event's funnel (`events.services.funnel.STAGES`).
     "funnel_stage": {

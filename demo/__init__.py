@@ -30,7 +30,8 @@ What it loads, through the same services as `flask awards load-programme` and
   round by the whole jury)
   (``flask demo load --phase submissions|scoring|deliberation|published``, `services.PHASES`);
   from scoring on it holds copies of the eligible 2025 entries for the jury to score.
-* The demo events (`events_demo.py`, `events.json`), dates moved into the future.
+* The demo events (`events_demo.py`, `events.json`), dates moved into the future; the
+  Digital Talk heads the series "Digital Talks" with three monthly talks made from it.
 * A month of funnel figures (See/Think/Do per day) for the demo events, up to the load day.
 * Log-ins with the password ``DEMO_PASSWORD``: an admin, an entrant, the chair and the five
   jurors; printed at the end and listed in the README.

@@ -12,6 +12,14 @@ the seed's prices) and a student ticket (€15 excl. VAT, 20 of its 100 seats) f
 at Dutch universities' student domains (`DEMO_TICKET_TYPES`), saved by the same service as
 the staff pages (`events.services.tickets.save_ticket_type`; upserted by key).
 
+Series: the Digital Talk is the first of the series "Digital Talks" (`load_demo_series`):
+`DEMO_TALKS` (3) more talks a month apart, on the same weekday of the month at the same
+Amsterdam time, made from it in one go by the same service as the admin's "Make a series"
+(`events.services.series.make_recurring`) — copies of its texts, speakers, prices, ticket
+types and questions, not yet published (staff publish each once its topic is known), so the
+public list shows the series with its published talk. Loading again makes nothing twice: the
+series is found by slug and, once it holds more than the Digital Talk, left as it is.
+
 Seats: the Afternoon Update (capacity 40) gets `DEMO_SEATS_TAKEN` (37) confirmed complimentary
 registrations of fictional people at example.com / example.org / example.net, so its public
 page shows that only a few places are left; each has its ticket code (given on confirming,
@@ -43,12 +51,14 @@ from flask_babel import force_locale
 
 from core.clock import local
 from core.extensions import db
-from events.models import Event, FunnelCount, Registration
+from events.models import Event, EventSeries, FunnelCount, Registration
 from events.payments import TERMINAL
+from events.recurrence import next_date
 from events.services import event_questions, vouchers
 from events.services.admin_registrations import SoldOut, add_comp
 from events.services.event_questions import QuestionData
 from events.services.loader import load_document, parse_moment
+from events.services.series import SeriesData, make_recurring, save_series, talks
 from events.services.tickets import TicketTypeData, save_ticket_type
 
 EVENTS_FILE = Path(__file__).resolve().parent / "events.json"
@@ -59,6 +69,17 @@ DEMO_SEATS_TAKEN = 37
 SPEAKER_EVENT = "digital-talk-ap-cookiehandhaving"
 SPEAKER_CODE = "SPREKER-COOKIES"
 SPEAKER_USES = 3
+SERIES_TEMPLATE = "digital-talk-ap-cookiehandhaving"
+DEMO_TALKS = 3
+DEMO_SERIES = SeriesData(
+    slug="digital-talks",
+    title_nl="DDMA Digital Talks",
+    title_en="DDMA Digital Talks",
+    description_nl="Korte online talks over wat er speelt in data-driven marketing: wetgeving, "
+    "techniek en praktijk, met experts uit het DDMA-netwerk. Gratis voor DDMA-leden.",
+    description_en="Short online talks on what is going on in data-driven marketing: law, "
+    "technology and practice, with experts from the DDMA network. Free for DDMA members.",
+)
 _MOMENTS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 _FIRST = ("Anouk", "Bram", "Charlotte", "Daan", "Eva", "Floor", "Gijs", "Hanna", "Ilse", "Joris",
           "Kim", "Lars", "Maaike", "Niels", "Olga", "Pieter", "Roos", "Sem", "Tess")  # fmt: skip
@@ -278,6 +299,7 @@ def load_demo_events(now: datetime) -> list[str]:
         types = _demo_ticket_types(talk, now=now) if talk is not None else 0
         talk = db.session.scalar(sa.select(Event).where(Event.slug == SPEAKER_EVENT))
         speakers = [_speaker_voucher(talk, now=now)] if talk is not None else []
+        made = load_demo_series(now)
     slugs = [e["slug"] for e in doc["events"]]
     events = db.session.scalars(
         sa.select(Event).where(Event.slug.in_(slugs)).order_by(Event.starts_at, Event.id)
@@ -290,4 +312,30 @@ def load_demo_events(now: datetime) -> list[str]:
         f"{TICKETS_EVENT}: {types} ticket types added.",
         *speakers,
         f"{FEW_LEFT_EVENT}: dietary questions asked, {answers} demo answers added.",
+        f"{DEMO_SERIES.slug}: {made} recurring talks made.",
     ]
+
+
+def load_demo_series(now: datetime) -> int:
+    """The Digital Talks series (module doc); returns how many talks were made (0 when the
+    series already holds more than its first talk, or the Digital Talk is missing). Flushes."""
+    template = db.session.scalar(sa.select(Event).where(Event.slug == SERIES_TEMPLATE))
+    if template is None:
+        return 0
+    series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == DEMO_SERIES.slug))
+    if series is None:
+        series = save_series(DEMO_SERIES, actor=None, now=now)
+    elif [e.id for e in talks(series)] not in ([], [template.id]):
+        return 0
+    _series, made = make_recurring(
+        template,
+        series=series,
+        new_series=None,
+        first=next_date(local(template.starts_at).date(), "monthly"),
+        count=DEMO_TALKS,
+        interval="monthly",
+        slug_prefix="digital-talk",
+        actor=None,
+        now=now,
+    )
+    return len(made)

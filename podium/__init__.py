@@ -40,12 +40,14 @@ from events.views import admin_checkin as events_checkin
 from events.views import admin_members as events_members
 from events.views import admin_questions as events_questions
 from events.views import admin_reports as events_reports
+from events.views import admin_series as events_series
 from events.views import admin_tickets as events_tickets
 from events.views import admin_vouchers as events_vouchers
 from events.views import changes as events_changes
 from events.views import changes_admin as events_changes_admin
 from events.views import payments as events_payments
 from events.views import public as events
+from events.views import public_series as events_series_public
 from events.views import ticket_choice as events_ticket_choice
 from events.views import ticket_download as events_ticket
 from events.views import voucher_step as events_voucher_step
@@ -90,6 +92,8 @@ BLUEPRINTS = (
     events_vouchers,
     events_voucher_step,
     events_questions,
+    events_series,
+    events_series_public,
 )
 COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli)
 

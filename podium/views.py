@@ -10,7 +10,7 @@ from core import health
 from core.clock import now
 from core.extensions import db
 from core.i18n import current_locale
-from events.views.presenters import upcoming_rows
+from events.views.presenters import group_by_series, upcoming_rows
 
 bp = Blueprint("site", __name__)
 
@@ -25,7 +25,11 @@ def home():
     event_rows = upcoming_rows(at, locale, limit=3)
     phases = {p.id: Timeline.of(p).phase(at) for p in programmes}
     return render_template(
-        "site/home.html", programmes=programmes, phases=phases, event_rows=event_rows
+        "site/home.html",
+        programmes=programmes,
+        phases=phases,
+        event_rows=event_rows,
+        event_groups=group_by_series(event_rows),
     )
 
 

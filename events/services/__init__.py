@@ -22,4 +22,6 @@ a colleague).
 above it imports only `seats`, for the event lock) sits right after `seats`: `registrations`
 stores the answers with a new registration, `attendees` puts them in the export, `loader`
 loads questions.
+Series and copies: `copies` (copy an event with its dates shifted; uses `admin`'s rules), then
+`series` (series, an event's series, a series of recurring talks in one go; uses `copies`).
 """

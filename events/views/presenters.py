@@ -94,14 +94,15 @@ def share_links(event: Event, page_url: str, locale: str) -> list[tuple[str, str
 
 def upcoming_rows(at: datetime, locale: str, *, limit: int | None = None) -> list[dict]:
     """Published events that have not ended at `at`, soonest first, each with its price lines
-    and seat signal; three queries whatever the number of events (events, their ticket
-    types, seats)."""
+    and seat signal; four queries whatever the number of events (events, their ticket
+    types and series, seats)."""
     query = (
         sa.select(Event)
         .options(selectinload(Event.ticket_types))
         .where(Event.published.is_(True), Event.ends_at > at)
         .order_by(Event.starts_at, Event.id)
         .limit(limit)
+        .options(selectinload(Event.series))  # the list groups a series: no query per event
     )
     events = db.session.scalars(query).all()
     holding = seats.holding_by_event(e.id for e in events)
@@ -140,3 +141,38 @@ def ticket_rows(options: list[Option], event: Event, locale: str) -> list[dict]:
             }
         )
     return rows
+
+
+# --- series (events/views/public_series.py, the grouped events list) -------------------------
+
+
+def event_rows(events: list[Event], locale: str) -> list[dict]:
+    """`events` as list rows (price lines and seat signal, as `upcoming_rows`): one query."""
+    holding = seats.holding_by_event(e.id for e in events)
+    return [
+        {
+            "event": e,
+            "prices": price_lines(e, locale),
+            "seats": availability(e, holding.get(e.id, 0)),
+        }
+        for e in events
+    ]
+
+
+def group_by_series(rows: list[dict]) -> list[dict]:
+    """The list's rows with a series' talks together: each item is {"series": None, "rows":
+    [one row]} for an event outside a series, or {"series": the series, "rows": its talks}
+    placed where its soonest talk is; the order of `rows` is kept within a group. Reads
+    `event.series` (load it with the events: `selectinload(Event.series)`)."""
+    groups: list[dict] = []
+    by_series: dict[int, dict] = {}
+    for row in rows:
+        found = row["event"].series
+        if found is None:
+            groups.append({"series": None, "rows": [row]})
+        elif found.id in by_series:
+            by_series[found.id]["rows"].append(row)
+        else:
+            by_series[found.id] = {"series": found, "rows": [row]}
+            groups.append(by_series[found.id])
+    return groups

@@ -41,6 +41,7 @@ from events.services.funnel import count_visit
 from events.views.presenters import (
     availability,
     billing_note,
+    group_by_series,
     invoice_url,
     pay_url,
     price_lines,
@@ -69,7 +70,7 @@ def _verified_user():
 def index():
     """Upcoming published events (not yet ended), soonest first, with prices and seat signal."""
     rows = upcoming_rows(now(), current_locale())
-    return render_template("events/index.html", rows=rows)
+    return render_template("events/index.html", rows=rows, groups=group_by_series(rows))
 
 
 @bp.get("/<slug>")

@@ -399,3 +399,41 @@ def test_voucher_pages_fit_and_pass_axe(new_person, lang, device, world):
     visit(person, "/admin/events/vouchers/new")
     visit(person, "/admin/events/vouchers/generate")
     visit(person, f"/admin/events/vouchers/{voucher.id}/edit")
+
+
+# --- series and copies -----------------------------------------------------------------------
+
+
+def test_series_pages_fit_and_pass_axe(new_person, lang, device, world, clock):
+    """The events list and home page grouping a series, the series page (upcoming and past
+    talks) and the staff's series, copy and "make a series" pages."""
+    from events.models import EventSeries
+
+    event = world["event"]
+    series = EventSeries(
+        slug="digital-talks", title_nl="DDMA Digital Talks", title_en="DDMA Digital Talks",
+        description_nl="Korte online talks over data-driven marketing.",
+        description_en="Short online talks on data-driven marketing.", created_at=clock(),
+    )  # fmt: skip
+    db.session.add(series)
+    event.series = series
+    for n, days in enumerate((-28, 28, 56)):
+        make_event(f"digital-talk-{n}", series=series, starts_at=event.starts_at + timedelta(days=days),
+                   title_nl=f"DDMA Digital Talk: server-side tagging in de praktijk, deel {n + 1}",
+                   title_en=f"DDMA Digital Talk: server-side tagging in practice, part {n + 1}")  # fmt: skip
+    db.session.commit()
+    person = new_person(lang, width=WIDTHS[device], height=900)
+    visit(person, "/events/")
+    person.screenshot(f"events-series-{device}")
+    visit(person, "/")
+    visit(person, f"/events/series/{series.slug}")
+    person.screenshot(f"series-{device}")
+    visit(person, f"/events/{event.slug}")
+    admin = new_person(lang, width=WIDTHS[device], height=900)
+    log_in(admin, world["admin"])
+    visit(admin, "/admin/events/series/")
+    visit(admin, "/admin/events/series/new")
+    visit(admin, f"/admin/events/series/{series.id}/edit")
+    visit(admin, f"/admin/events/{event.id}/series")
+    visit(admin, f"/admin/events/{event.id}/copy")
+    visit(admin, f"/admin/events/{event.id}/recurring")

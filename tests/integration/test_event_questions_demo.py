@@ -34,7 +34,7 @@ def test_the_afternoon_update_asks_about_diets_once(app, client, clock):
     clock.set(NOW)
     lines = load_demo_events(NOW)
     db.session.commit()
-    assert lines[-1] == f"{FEW_LEFT_EVENT}: dietary questions asked, 6 demo answers added."
+    assert f"{FEW_LEFT_EVENT}: dietary questions asked, 6 demo answers added." in lines
     assert _questions() == [
         (FEW_LEFT_EVENT, "dieet", "choice", True),
         (FEW_LEFT_EVENT, "dieet_anders", "text", False),
@@ -50,7 +50,7 @@ def test_the_afternoon_update_asks_about_diets_once(app, client, clock):
 
     again = load_demo_events(NOW)
     db.session.commit()
-    assert again[-1] == f"{FEW_LEFT_EVENT}: dietary questions asked, 0 demo answers added."
+    assert f"{FEW_LEFT_EVENT}: dietary questions asked, 0 demo answers added." in again
     assert len(_questions()) == 2 and len(_answers()) == 6
 
     page = client.get(f"/events/{FEW_LEFT_EVENT}/register", headers={"Accept-Language": "nl"})

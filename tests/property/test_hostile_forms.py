@@ -30,7 +30,13 @@ from core.accounts import services as accounts
 from core.extensions import db
 from core.outbox.models import MailMessage
 from core.tokens import make_token
-from events.models import EventQuestion, RegistrationAnswer, RegistrationTransfer, Voucher
+from events.models import (
+    EventQuestion,
+    EventSeries,
+    RegistrationAnswer,
+    RegistrationTransfer,
+    Voucher,
+)
 from events.services.invoices import issue_invoice
 from podium import create_app
 from tests.factories import (
@@ -454,6 +460,24 @@ ROUTES: dict[str, Route] = {
         base={"confirmed": "1"},
     ),
     "events_voucher_step.choose": Route("anonymous", args={"token": "voucher_step"}),
+    # --- series and copies (events/views/admin_series.py) ---
+    "events_series.create_series": Route(
+        "admin", base={"slug": "new-series", "title_nl": "Reeks", "title_en": "Series"}
+    ),
+    "events_series.edit_series": Route("admin", args={"series_id": "series"}),
+    "events_series.delete_series": Route(
+        "admin",
+        page="/admin/events/series/{series}/edit",
+        args={"series_id": "series"},
+        base={"confirmed": "1"},
+    ),
+    "events_series.event_series": Route("admin", args={"event_id": "event_id"}),
+    "events_series.copy_event": Route("admin", args={"event_id": "event_id"}),
+    "events_series.make_recurring": Route(
+        "admin",
+        args={"event_id": "event_id"},
+        base={"series_slug": "talks", "series_title_nl": "Talks", "series_title_en": "Talks"},
+    ),
 }
 #: tested from outside with its own signatures (tests/property/test_hostile_webhook.py)
 ELSEWHERE = {"payments.webhook"}
@@ -551,6 +575,9 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     voucher_step = make_registration(
         event, "pending_verification", verified_at=NOW, audience="non_member", voucher_id=voucher.id
     )
+    series = EventSeries(slug="digital-talks", title_nl="Digital Talks", title_en="Digital Talks",
+                         created_at=NOW)  # fmt: skip
+    db.session.add(series)
     db.session.flush()
     ids = {
         "programme": programme.slug,
@@ -594,6 +621,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "unsubscribe": group_messages.unsubscribe_token(programme, entrant.id, now=NOW),
         "voucher": str(voucher.id),
         "voucher_step": voucher_step.token,
+        "series": str(series.id),
     }
     # changes after booking: a paid registration with its invoice, a pending transfer
     invoiced = make_registration(event, "confirmed", paying=True)

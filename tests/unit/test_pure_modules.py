@@ -16,6 +16,7 @@ PURE = [
     "events.pricing",
     "events.payments",
     "events.tickets",
+    "events.recurrence",
 ]
 
 

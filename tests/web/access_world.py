@@ -44,7 +44,7 @@ from core.accounts.models import User
 from core.audit.services import record
 from core.extensions import db
 from core.outbox.models import MailMessage
-from events.models import EventQuestion, RegistrationAnswer, Voucher
+from events.models import EventQuestion, EventSeries, RegistrationAnswer, Voucher
 from events.services.invoices import issue_invoice
 from tests.factories import (
     TIMELINE,
@@ -132,6 +132,9 @@ class World:
     voucher_id: int = 0  # vouchers: a voucher for E (unused)
     # "E", "E2" -> a registration question of event E (answered by A), of E2
     event_questions: dict[str, int] = field(default_factory=dict)
+    # series and copies: a series holding E2 (tests/web/test_event_series.py)
+    series_id: int = 0
+    series_slug: str = ""
 
 
 def _user(role: str, at: datetime, *, admin: bool = False) -> User:
@@ -341,6 +344,10 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
     # vouchers
     voucher = Voucher(code="MATRIX-1", kind="free", event_id=event.id, used_count=0, created_at=at)
     db.session.add(voucher)
+    series = EventSeries(slug="matrix-series", title_nl="Matrix Reeks", title_en="Matrix Series",
+                         created_at=at)  # fmt: skip
+    db.session.add(series)
+    other_event.series = series
     db.session.flush()
     world = World(
         p_slug=p.slug,
@@ -373,6 +380,8 @@ def build_world(*, at: datetime = AT, upload_dir: str) -> World:
         upload_dir=upload_dir,
         voucher_id=voucher.id,
         event_questions=event_questions,
+        series_id=series.id,
+        series_slug=series.slug,
     )
     db.session.commit()  # after reading the ids: no reload opens a transaction that lingers
     return world

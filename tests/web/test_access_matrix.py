@@ -187,6 +187,7 @@ def e_question(key: str) -> Params:
     return fixed(event_id=lambda w: w.event_id, question_id=lambda w: w.event_questions[key])
 
 
+SERIES_ID = fixed(series_id=lambda w: w.series_id)
 A_USER = fixed(user_id=lambda w: w.users[ENTRANT])
 NO_USER = fixed(user_id=lambda w: 999999)
 
@@ -1226,6 +1227,35 @@ TABLE: dict[str, list[Case]] = {
     "events_questions.delete_question": [
         Case("E's question", e_question("E"), post=admin_only()),  # unconfirmed: asks first
         Case("E2's question under E", e_question("E2"), post=admin_only(404)),
+    ],
+    # --- series and copies (events/views/admin_series.py, public_series.py) -------------------
+    "events_series.series_list": [Case("series", NONE, get=admin_only())],
+    "events_series.create_series": [
+        Case("new, empty post", NONE, get=admin_only(), post=admin_only(400)),
+    ],
+    "events_series.edit_series": [
+        Case("S, empty post", SERIES_ID, get=admin_only(), post=admin_only(400)),
+        Case("unknown series", fixed(series_id=lambda w: 999999), get=admin_only(404)),
+    ],
+    "events_series.delete_series": [
+        Case("S", SERIES_ID, post=admin_only()),  # unconfirmed: the question, nothing changes
+        Case("unknown series", fixed(series_id=lambda w: 999999), post=admin_only(404)),
+    ],
+    "events_series.event_series": [
+        Case("E, empty post", EVENT_ID, get=admin_only(), post=admin_only(400)),
+        Case("unknown event", fixed(event_id=lambda w: 999999), get=admin_only(404)),
+    ],
+    "events_series.copy_event": [
+        Case("E, empty post", EVENT_ID, get=admin_only(), post=admin_only(400)),
+        Case("unknown event", fixed(event_id=lambda w: 999999), get=admin_only(404)),
+    ],
+    "events_series.make_recurring": [
+        Case("E, empty post", EVENT_ID, get=admin_only(), post=admin_only(400)),
+        Case("unknown event", fixed(event_id=lambda w: 999999), get=admin_only(404)),
+    ],
+    "events_series_public.show": [
+        Case("S (holds E2)", fixed(slug=lambda w: w.series_slug), get=public()),
+        Case("unknown series", fixed(slug=lambda w: "no-such-series"), get=public(404)),
     ],
 }
 

@@ -73,6 +73,9 @@ ANONYMOUS_PUBLIC = [
     ("awards_public.winners_atom", "/awards/{p}/winners.atom", 404),
     ("awards_public.winners_rss", "/awards/{p}/winners.rss", 404),
     ("privacy.page", "/privacy", 200),
+    # a series without a published talk answers 404 (with one, cacheable with its content:
+    # tests/web/test_event_series.py)
+    ("events_series_public.show", "/events/series/no-such-series", 404),
 ]
 
 

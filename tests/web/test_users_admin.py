@@ -45,6 +45,7 @@ STAFF_BLUEPRINTS = (
     # vouchers
     "events_vouchers",
     "events_questions",
+    "events_series",
 )
 CHAIR_OR_STAFF = {
     "jury_admin.conflicts",
