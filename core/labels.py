@@ -121,6 +121,10 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "event_waitlisted": _l("On the waiting list"),
         "jury_invite": _l("Jury invitation"),
         "jury_scorecard_reopened": _l("Scorecard reopened"),
+        # bookings (several attendees in one booking)
+        "event_booking_verify": _l("Confirm booking"),
+        "event_booking_summary": _l("Booking summary"),
+        "event_booking_payment_failed": _l("Booking payment failed"),
     },
     # Audit actions (`core.audit.services.record`), as a short sentence each.
     "audit": {
@@ -228,6 +232,12 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "scorecard.reopened": _l("Scorecard reopened"),
         "scorecard.submitted": _l("Scorecard submitted"),
         "scores.imported": _l("Scores imported"),
+        # bookings (several attendees in one booking)
+        "booking.created": _l("Booking created"),
+        "booking.placed": _l("Booking placed: seats for every attendee"),
+        "booking.attendee_skipped": _l("Attendee left out of a booking (already registered)"),
+        "booking.cancelled": _l("Booking cancelled"),
+        "booking.refunded": _l("Booking refunded"),
     },
     # The keys of an audit entry's data.
     "audit_key": {
@@ -329,6 +339,10 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "rounds_copied": _l("Rounds copied"),
         "panels_copied": _l("Panels copied"),
         "questions_copied": _l("Entry questions copied"),
+        # bookings
+        "attendees": _l("Attendees"),
+        "booking_id": _l("Booking"),
+        "refund": _l("Refund"),
     },
 }
 

@@ -37,6 +37,7 @@ from events.cli import events_cli
 from events.views import admin as events_admin
 from events.views import admin_attendees as events_attendees
 from events.views import admin_members as events_members
+from events.views import bookings as events_bookings
 from events.views import payments as events_payments
 from events.views import public as events
 from podium import views as site
@@ -68,6 +69,7 @@ BLUEPRINTS = (
     events_payments,
     privacy,
     users_admin,
+    events_bookings,
 )
 COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli)
 

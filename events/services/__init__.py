@@ -6,6 +6,7 @@ not, from a verified address), `members` (member organisations), `quotes` (the p
 label), `notices` (the registrant's e-mails), `seats` (THE event lock `lock_event`, counting,
 state changes, allocation, offers), `invoices`, `refunds`, `waitlist` (accepting offers,
 cancelling, expiring holds and offers), `registrations` (register, verify, billing, payment
-hooks), `checkout` (sessions, fulfilment, provider events), `webhooks`, `mailings` (link
+hooks), `bookings` (several attendees in one booking: one payment, one invoice),
+`checkout` (sessions, fulfilment, provider events), `webhooks`, `mailings` (link
 resend, reminders), `attendees`, `admin`, `admin_registrations`, `loader`.
 """

@@ -30,6 +30,7 @@ from core.accounts import services as accounts
 from core.extensions import db
 from core.outbox.models import MailMessage
 from core.tokens import make_token
+from events.models import Booking
 from podium import create_app
 from tests.factories import (
     NOW,
@@ -349,6 +350,27 @@ ROUTES: dict[str, Route] = {
         at=RESULTS,
         args={**P, "category_slug": "category_slug"},
     ),
+    # bookings (several attendees in one booking)
+    "bookings.book": Route(
+        "anonymous",
+        args={"slug": "event"},
+        base={
+            "name": "N",
+            "email": "new@acme.nl",
+            "privacy_consent": "y",
+            "attendee_consent": "y",
+            "rows": "1",
+            "attendee_1_name": "P",
+            "attendee_1_email": "p@acme.nl",
+        },
+    ),
+    "bookings.billing": Route("anonymous", args={"token": "unbilled_booking"}),
+    "bookings.pay": Route(
+        "anonymous", page="/events/b/{unbilled_booking}", args={"token": "unbilled_booking"}
+    ),
+    "bookings.cancel": Route(
+        "anonymous", page="/events/b/{unbilled_booking}", args={"token": "unbilled_booking"}
+    ),
 }
 #: tested from outside with its own signatures (tests/property/test_hostile_webhook.py)
 ELSEWHERE = {"payments.webhook"}
@@ -428,6 +450,16 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     unpaid = make_registration(event, paying=True)
     unbilled = make_registration(event, "pending_payment", verified_at=NOW, audience="non_member")
     org = make_member_org("DDMA", "ddma.nl")
+    booking = Booking(
+        event_id=event.id, token="unbilled-booking", booker_name="B", booker_email="b@acme.nl",
+        locale="nl", attendees=[{"name": "P", "email": "p@acme.nl"}], created_at=NOW,
+    )  # fmt: skip
+    db.session.add(booking)
+    db.session.flush()
+    make_registration(
+        event, "pending_verification", verified_at=NOW, audience="non_member",
+        booking_id=booking.id, email="b@acme.nl",
+    )  # fmt: skip
     message = MailMessage(
         to_addr="x@example.org", subject="s", body_text="b", kind="k", status="failed",
         next_attempt_at=NOW, created_at=NOW,
@@ -464,6 +496,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "offered": offered.token,
         "unpaid": unpaid.token,
         "unbilled": unbilled.token,
+        "unbilled_booking": booking.token,
         "org": str(org.id),
         "message": str(message.id),
         "round": "1",

@@ -1,0 +1,254 @@
+"""Several attendees in one booking: one payment, one invoice, one confirmation per attendee."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from core.extensions import db
+from events.models import Booking, Invoice, Payment, Registration
+from tests.factories import fresh, make_event, make_member_org, register
+from tests.stripe_server import event_body, post_webhook
+
+BILLING = {
+    "billing_company": "Acme BV",
+    "billing_address": "Dam 1",
+    "billing_postcode": "1012 JS",
+    "billing_city": "Amsterdam",
+    "billing_country": "NL",
+}
+
+
+def form(booker: tuple[str, str], *others: tuple[str, str], billing: bool = False) -> dict:
+    data = {
+        "name": booker[0],
+        "email": booker[1],
+        "privacy_consent": "y",
+        "attendee_consent": "y",
+        "rows": str(max(len(others), 1)),
+    }
+    for n, (name, email) in enumerate(others, start=1):
+        data[f"attendee_{n}_name"] = name
+        data[f"attendee_{n}_email"] = email
+    if billing:
+        data.update(BILLING)
+    return data
+
+
+def verify_path(outbox, email: str) -> str:
+    [mail] = outbox(to=email, kind="event_booking_verify")
+    match = re.search(r"https?://[^/\s]+(/events/b/verify/\S+)", mail.body_text)
+    assert match, mail.body_text
+    return match.group(1)
+
+
+def registrations() -> list[Registration]:
+    return list(db.session.scalars(sa.select(Registration).order_by(Registration.id)))
+
+
+def counts() -> tuple[int, int, int, int]:
+    return tuple(
+        db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Booking, Registration, Payment, Invoice)
+    )  # type: ignore[return-value]
+
+
+def test_the_form_adds_attendee_rows_without_javascript(client, app):
+    make_event()
+    page = client.get("/events/digital-talk/book")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'name="attendee_1_email"' in html and 'name="attendee_2_email"' not in html
+    assert "same organisation domain" in html  # the membership rule is stated
+    more = client.post(
+        "/events/digital-talk/book",
+        data={"rows": "1", "add": "Add another attendee", "attendee_1_name": "Piet"},
+    )
+    assert more.status_code == 200
+    html = more.get_data(as_text=True)
+    assert 'name="attendee_2_email"' in html and 'value="Piet"' in html
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_colleagues_of_a_member_book_free_and_each_gets_a_confirmation(client, app, outbox):
+    make_member_org("DDMA", "ddma.nl")
+    make_event()
+    db.session.commit()
+    answer = client.post(
+        "/events/digital-talk/book",
+        data=form(
+            ("Jan Booker", "jan@ddma.nl"),
+            ("Piet Collega", "piet@marketing.ddma.nl"),
+            ("Kees Extern", "kees@acme.nl"),
+            billing=True,
+        ),
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    # nothing is booked for the others before the booker proved their address
+    assert [r.email for r in registrations()] == ["jan@ddma.nl"]
+    done = client.get(verify_path(outbox, "jan@ddma.nl"))
+    assert done.status_code == 302
+    people = registrations()
+    assert [(r.email, r.audience) for r in people] == [
+        ("jan@ddma.nl", "member"),
+        ("piet@marketing.ddma.nl", "member"),
+        ("kees@acme.nl", "non_member"),
+    ]
+    # the outsider pays: the whole booking waits for one payment, seats held together
+    assert {r.state for r in people} == {"pending_payment"}
+    assert {r.hold_expires_at for r in people} == {people[0].hold_expires_at}
+    assert [r.gross_cents for r in people] == [0, 0, 6050]
+    assert len({r.booking_id for r in people}) == 1
+
+
+def test_a_member_booking_that_costs_nothing_is_confirmed_at_once(client, app, outbox):
+    make_member_org("DDMA", "ddma.nl")
+    make_event()
+    db.session.commit()
+    client.post(
+        "/events/digital-talk/book",
+        data=form(("Jan Booker", "jan@ddma.nl"), ("Piet Collega", "piet@ddma.nl")),
+    )
+    client.get(verify_path(outbox, "jan@ddma.nl"))
+    assert [r.state for r in registrations()] == ["confirmed", "confirmed"]
+    assert len(outbox(kind="event_confirmed")) == 2
+    [confirmation] = outbox(to="piet@ddma.nl", kind="event_confirmed")
+    assert confirmation.attachments[0]["filename"] == "event.ics"
+    [summary] = outbox(to="jan@ddma.nl", kind="event_booking_summary")
+    assert "Piet Collega" in summary.body_text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+    booking = db.session.scalars(sa.select(Booking)).one()
+    page = client.get(f"/events/b/{booking.token}").get_data(as_text=True)
+    assert "Piet Collega" in page and "Confirmed" in page
+
+
+def _book_and_pay(client, outbox, stripe_api):
+    make_event()
+    db.session.commit()
+    client.post(
+        "/events/digital-talk/book",
+        data=form(
+            ("Jan Booker", "jan@acme.nl"),
+            ("Piet Collega", "piet@acme.nl"),
+            ("Kees Extern", "kees@other.nl"),
+            billing=True,
+        ),
+    )
+    client.get(verify_path(outbox, "jan@acme.nl"))
+    booking = db.session.scalars(sa.select(Booking)).one()
+    started = client.post(f"/events/b/{booking.token}/pay")
+    assert started.status_code == 303, started.get_data(as_text=True)
+    [session_id] = list(stripe_api.sessions)
+    return booking, session_id
+
+
+def test_non_members_pay_once_for_everyone_and_get_one_invoice(client, app, outbox, stripe_api):
+    booking, session_id = _book_and_pay(client, outbox, stripe_api)
+    session = stripe_api.sessions[session_id]
+    assert session["amount_total"] == 3 * 6050
+    stripe_api.mark_paid(session_id)
+    done = client.get(f"/events/b/{booking.token}/paid?session_id={session_id}")
+    assert done.status_code == 200
+    assert "your payment has been received" in done.get_data(as_text=True)
+    assert [r.state for r in registrations()] == ["confirmed"] * 3
+    [payment] = db.session.scalars(sa.select(Payment)).all()
+    assert (payment.status, payment.amount_cents) == ("paid", 18150)
+    [invoice] = db.session.scalars(sa.select(Invoice)).all()
+    assert invoice.gross_cents == session["amount_total"] == 18150
+    assert (invoice.net_cents, invoice.vat_cents) == (15000, 3150)
+    assert [line["description"].rsplit(", ", 1)[1] for line in invoice.lines] == [
+        "Jan Booker",
+        "Piet Collega",
+        "Kees Extern",
+    ]
+    assert invoice.customer["company"] == "Acme BV"
+    for email in ("jan@acme.nl", "piet@acme.nl", "kees@other.nl"):
+        assert len(outbox(to=email, kind="event_confirmed")) == 1
+    [mail] = outbox(kind="event_invoice")
+    assert mail.to_addr == "jan@acme.nl"
+    [summary] = outbox(kind="event_booking_summary")
+    assert summary.attachments[0]["filename"] == f"{invoice.number}.pdf"
+    # the webhook arriving later, twice, changes nothing
+    body = event_body("checkout.session.completed", stripe_api.sessions[session_id])
+    assert post_webhook(client, body).status_code == 200
+    assert post_webhook(client, body).status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Invoice)) == 1
+    assert len(outbox(kind="event_confirmed")) == 3
+
+
+def test_an_expired_checkout_frees_every_seat_of_the_booking(client, app, outbox, stripe_api):
+    _booking, session_id = _book_and_pay(client, outbox, stripe_api)
+    expired = stripe_api.expire(session_id)
+    assert post_webhook(client, event_body("checkout.session.expired", expired)).status_code == 200
+    assert [r.state for r in registrations()] == ["expired"] * 3
+
+
+def test_a_booking_larger_than_the_free_seats_is_refused_and_changes_nothing(client, app):
+    make_event(capacity=2)
+    db.session.commit()
+    answer = client.post(
+        "/events/digital-talk/book",
+        data=form(("Jan", "jan@acme.nl"), ("Piet", "piet@acme.nl"), ("Kees", "kees@acme.nl")),
+    )
+    assert answer.status_code == 409
+    assert "Only 2 seats are left and this booking needs 3" in answer.get_data(as_text=True)
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_seats_taken_before_the_booker_verifies_refuse_the_whole_booking(client, app, outbox):
+    event = make_event(capacity=3)
+    db.session.commit()
+    client.post(
+        "/events/digital-talk/book",
+        data=form(("Jan", "jan@acme.nl"), ("Piet", "piet@acme.nl"), ("Kees", "kees@acme.nl"),
+                  billing=True),
+    )  # fmt: skip
+    register(event, "someone@else.nl", with_billing=True)  # takes one of the three seats
+    before = [(r.email, r.state) for r in registrations()]
+    answer = client.get(verify_path(outbox, "jan@acme.nl"))
+    assert answer.status_code == 302
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Only 2 seats are left and this booking needs 3" in page
+    db.session.expire_all()
+    assert [(r.email, r.state) for r in registrations()] == before
+    assert fresh(Registration, registrations()[0].id).verified_at is None
+
+
+def test_a_booking_needs_other_attendees_with_their_own_addresses(client, app):
+    make_event()
+    db.session.commit()
+    answer = client.post(
+        "/events/digital-talk/book",
+        data=form(("Jan", "jan@acme.nl"), ("Piet", "jan@acme.nl")),
+    )
+    assert answer.status_code == 400
+    assert "Each attendee needs an address of their own." in answer.get_data(as_text=True)
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_one_attendee_cannot_cancel_alone_but_the_booker_cancels_all_with_a_credit_note(
+    client, app, outbox, stripe_api
+):
+    booking, session_id = _book_and_pay(client, outbox, stripe_api)
+    stripe_api.mark_paid(session_id)
+    client.get(f"/events/b/{booking.token}/paid?session_id={session_id}")
+    piet = registrations()[1]
+    refused = client.post(f"/events/r/{piet.token}/cancel")
+    assert refused.status_code == 409
+    assert "Only the whole booking can be cancelled" in refused.get_data(as_text=True)
+    assert [r.state for r in registrations()] == ["confirmed"] * 3
+    asked = client.post(f"/events/b/{booking.token}/cancel")
+    assert asked.status_code == 200 and "Cancel the whole booking?" in asked.get_data(as_text=True)
+    assert [r.state for r in registrations()] == ["confirmed"] * 3
+    done = client.post(f"/events/b/{booking.token}/cancel", data={"confirmed": "1"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert [r.state for r in registrations()] == ["refunded"] * 3
+    [payment] = db.session.scalars(sa.select(Payment)).all()
+    assert payment.status == "refunded"
+    assert len(stripe_api.refunds) == 1
+    notes = db.session.scalars(sa.select(Invoice).where(Invoice.series == "credit_note")).all()
+    [note] = notes
+    assert note.gross_cents == -18150 and len(note.lines) == 3
+    assert len(outbox(kind="event_cancelled")) == 3
