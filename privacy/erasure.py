@@ -17,6 +17,10 @@ What happens per table (the privacy page says the same to the public):
   accounting. Invoices and credit notes are not touched: Dutch fiscal law (art. 52 AWR)
   keeps them, with the name and address they were issued to, for 7 years; their PDFs are
   rendered from those rows and stay identical.
+- bookings: a booking the person made is anonymised (booker's name and address) and its
+  list of attendees still waiting for the booker's verification is emptied; a booking that
+  names the person in that list has the list emptied (it can no longer be placed with them).
+  The attendees' registrations are registrations as above.
 - mails: those to the person are redacted (recipient, subject, bodies, attachments, extra
   headers such as List-Unsubscribe); those not yet sent are deleted.
 - message opt-outs: they stay (only the account's id and the programme's): an erased account
@@ -49,7 +53,7 @@ from core.emails import normalise_email
 from core.errors import DomainError, InvalidInput, NotAllowed
 from core.extensions import db
 from core.outbox.models import MailMessage
-from events.models import Registration, WebhookEvent
+from events.models import Booking, Registration, WebhookEvent
 from events.payments import TERMINAL, RegState
 from privacy import people
 from privacy.people import ERASED_DOMAIN, Person, mentions
@@ -152,6 +156,7 @@ def erase_person(person: Person, *, actor: User, confirm: str, now: datetime) ->
     subject = person.user if person.user is not None else person
 
     done.add("registrations", anonymise_registrations(people.registration_filter(person), now=now))
+    _bookings(person, done)
     _mails(person, done)
     _webhook_events(person, done)
     if person.user is not None:
@@ -182,6 +187,23 @@ def _account_rows(user: User, done: Erasure, *, now: datetime) -> None:
     user.end_sessions()  # every session and remember cookie of the account stops working
     db.session.flush()
     done.add("users", 1)
+
+
+def _bookings(person: Person, done: Erasure) -> None:
+    condition = people.booking_filter(person)
+    done.add(
+        "bookings",
+        _changed(
+            sa.update(Booking)
+            .where(condition, sa.func.lower(Booking.booker_email) == person.email)
+            .values(
+                booker_name=ERASED,
+                booker_email=_erased_address_sql("b", Booking.id),
+                attendees=[],
+            )
+        ),
+    )
+    done.add("bookings", _changed(sa.update(Booking).where(condition).values(attendees=[])))
 
 
 def _mails(person: Person, done: Erasure) -> None:

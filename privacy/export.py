@@ -24,6 +24,7 @@ SECTIONS = {
     "scorecards": _l("Scorecards"),
     "conflicts": _l("Conflicts of interest"),
     "registrations": _l("Event registrations"),
+    "bookings": _l("Bookings for several attendees"),
     "payments": _l("Payments"),
     "invoices": _l("Invoices and credit notes"),
     "mails": _l("E-mails"),
@@ -66,6 +67,7 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
     cards = people.scorecards(person)
     conflicts = people.conflicts(person)
     registrations = people.registrations(person)
+    bookings = people.bookings(person)
     registration_ids = [r.id for r in registrations]
     payments = people.payments(registration_ids)
     invoices = people.invoices(registration_ids)
@@ -210,6 +212,19 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
                 event_starts_at=_value(r.event.starts_at),
             )
             for r in registrations
+        ],
+        "bookings": [
+            _row(
+                b,
+                "id",
+                "booker_name",
+                "booker_email",
+                "locale",
+                "attendees",
+                "created_at",
+                event=b.event.title_en,
+            )
+            for b in bookings
         ],
         "payments": [
             _row(

@@ -23,7 +23,7 @@ from core.errors import NotFound
 from core.extensions import db
 from core.outbox.models import MailMessage
 from core.text import has_control
-from events.models import Invoice, Payment, Registration
+from events.models import Booking, Invoice, Payment, Registration
 
 # A reserved top-level domain (RFC 2606): no real address ends in it, so an address in it
 # marks a row that has been anonymised.
@@ -212,6 +212,26 @@ def registrations(person: Person) -> list[Registration]:
             .where(registration_filter(person))
             .options(joinedload(Registration.event))
             .order_by(Registration.id)
+        )
+    )
+
+
+def booking_filter(person: Person) -> sa.ColumnElement[bool]:
+    """Bookings the person made (the booker's address), or names them among the attendees
+    still waiting for the booker's verification."""
+    return sa.or_(
+        sa.func.lower(Booking.booker_email) == person.email,
+        mentions(Booking.attendees, (person.email,), kind="json"),
+    )
+
+
+def bookings(person: Person) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .where(booking_filter(person))
+            .options(joinedload(Booking.event))
+            .order_by(Booking.id)
         )
     )
 
