@@ -252,3 +252,20 @@ def test_one_attendee_cannot_cancel_alone_but_the_booker_cancels_all_with_a_cred
     [note] = notes
     assert note.gross_cents == -18150 and len(note.lines) == 3
     assert len(outbox(kind="event_cancelled")) == 3
+
+
+def test_the_admin_attendee_list_shows_who_was_booked_together(
+    client, app, outbox, login, make_user
+):
+    make_member_org("DDMA", "ddma.nl")
+    event = make_event()
+    db.session.commit()
+    client.post(
+        "/events/digital-talk/book",
+        data=form(("Jan Booker", "jan@ddma.nl"), ("Piet Collega", "piet@ddma.nl")),
+    )
+    client.get(verify_path(outbox, "jan@ddma.nl"))
+    booking = db.session.scalars(sa.select(Booking)).one()
+    admin = login(make_user(admin=True), app.test_client())
+    page = admin.get(f"/admin/events/{event.id}/attendees?lang=en").get_data(as_text=True)
+    assert page.count(f"booking {booking.id}") == 2
