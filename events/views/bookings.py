@@ -83,7 +83,7 @@ def book(slug: str):
             form.name.data = user.name
     shown = form.shown_rows()
     adding = bool(form.add.data)
-    form.rows.data = shown
+    form.rows.data, form.rows.raw_data = shown, [str(shown)]  # the page shows this many rows
     form.add.data = False
     page = {"event": event, "form": form, "window": window, "user": user,
             "seats": availability(event, seats.counts(event.id)[0]),

@@ -68,6 +68,8 @@ def test_the_form_adds_attendee_rows_without_javascript(client, app):
     assert more.status_code == 200
     html = more.get_data(as_text=True)
     assert 'name="attendee_2_email"' in html and 'value="Piet"' in html
+    [rows] = re.findall(r'<input[^>]*name="rows"[^>]*>', html)
+    assert 'value="2"' in rows  # the next post keeps both rows
     assert counts() == (0, 0, 0, 0)
 
 
