@@ -271,3 +271,71 @@ def test_the_admin_attendee_list_shows_who_was_booked_together(
     admin = login(make_user(admin=True), app.test_client())
     page = admin.get(f"/admin/events/{event.id}/attendees?lang=en").get_data(as_text=True)
     assert page.count(f"booking {booking.id}") == 2
+
+
+def _webhook(client, kind: str, obj: dict) -> int:
+    return post_webhook(client, event_body(kind, obj)).status_code
+
+
+def test_a_refund_in_the_dashboard_before_completed_refunds_the_whole_booking(
+    client, app, outbox, stripe_api
+):
+    _booking, session_id = _book_and_pay(client, outbox, stripe_api)
+    stripe_api.mark_paid(session_id)
+    charge = stripe_api.refund_in_dashboard(session_id, 18150)
+    assert _webhook(client, "charge.refunded", charge) == 200  # placed: fulfilled first
+    assert _webhook(client, "checkout.session.completed", stripe_api.sessions[session_id]) == 200
+    assert _webhook(client, "charge.refunded", charge) == 200  # again: nothing more
+    db.session.expire_all()
+    assert [r.state for r in registrations()] == ["refunded"] * 3
+    invoices = db.session.scalars(sa.select(Invoice).order_by(Invoice.id)).all()
+    assert [(i.series, i.gross_cents) for i in invoices] == [
+        ("invoice", 18150),
+        ("credit_note", -18150),
+    ]
+    [payment] = db.session.scalars(sa.select(Payment)).all()
+    assert payment.status == "refunded" and len(stripe_api.refunds) == 1
+
+
+def test_a_payment_after_the_session_expired_confirms_all_while_seats_are_free(
+    client, app, outbox, stripe_api
+):
+    _booking, session_id = _book_and_pay(client, outbox, stripe_api)
+    assert _webhook(client, "checkout.session.expired", stripe_api.expire(session_id)) == 200
+    assert [r.state for r in registrations()] == ["expired"] * 3
+    stripe_api.mark_paid(session_id)
+    assert _webhook(client, "checkout.session.completed", stripe_api.sessions[session_id]) == 200
+    db.session.expire_all()
+    assert [r.state for r in registrations()] == ["confirmed"] * 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Invoice)) == 1
+
+
+def test_a_late_payment_is_refunded_whole_when_not_every_attendee_fits_any_more(
+    client, app, outbox, stripe_api
+):
+    _booking, session_id = _book_and_pay(client, outbox, stripe_api)
+    assert _webhook(client, "checkout.session.expired", stripe_api.expire(session_id)) == 200
+    event = registrations()[0].event
+    event.capacity = 4
+    db.session.commit()
+    register(event, "first@else.nl", with_billing=True)  # 3 of the 4 seats left ...
+    register(event, "second@else.nl", with_billing=True)  # ... and now only 2
+    db.session.commit()
+    stripe_api.mark_paid(session_id)
+    assert _webhook(client, "checkout.session.completed", stripe_api.sessions[session_id]) == 200
+    db.session.expire_all()
+    booked = [r for r in registrations() if r.booking_id is not None]
+    assert [r.state for r in booked] == ["refunded"] * 3  # all or nothing
+    [payment] = db.session.scalars(sa.select(Payment).where(Payment.amount_cents == 18150)).all()
+    assert payment.status == "refunded" and len(stripe_api.refunds) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Invoice)) == 0
+    assert outbox(to="jan@acme.nl", kind="event_refund")
+
+
+def test_another_attendee_cannot_pay_for_the_booking_on_their_own(client, app, outbox, stripe_api):
+    _booking, _session_id = _book_and_pay(client, outbox, stripe_api)
+    piet = registrations()[1]
+    refused = client.post(f"/events/r/{piet.token}/pay")
+    assert refused.status_code == 409
+    assert "the booker pays for it" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
