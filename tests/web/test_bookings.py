@@ -339,3 +339,42 @@ def test_another_attendee_cannot_pay_for_the_booking_on_their_own(client, app, o
     assert refused.status_code == 409
     assert "the booker pays for it" in refused.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
+
+
+def test_the_booker_gives_billing_details_after_verifying_when_someone_must_pay(
+    client, app, outbox
+):
+    make_member_org("DDMA", "ddma.nl")
+    make_event()
+    db.session.commit()
+    client.post(
+        "/events/digital-talk/book",
+        data=form(("Jan Booker", "jan@ddma.nl"), ("Kees Extern", "kees@acme.nl")),
+    )
+    booking = db.session.scalars(sa.select(Booking)).one()
+    verified = client.get(verify_path(outbox, "jan@ddma.nl"))
+    assert verified.headers["Location"].endswith(f"/events/b/{booking.token}/billing")
+    assert [r.email for r in registrations()] == ["jan@ddma.nl"]  # nobody placed yet
+    done = client.post(f"/events/b/{booking.token}/billing", data=BILLING)
+    assert done.status_code == 302
+    people = registrations()
+    assert [(r.email, r.state, r.gross_cents) for r in people] == [
+        ("jan@ddma.nl", "pending_payment", 0),
+        ("kees@acme.nl", "pending_payment", 6050),
+    ]
+    assert people[1].billing_company == "Acme BV"
+
+
+def test_an_attendee_already_registered_is_left_out_of_the_booking(client, app, outbox):
+    make_member_org("DDMA", "ddma.nl")
+    event = make_event()
+    db.session.commit()
+    register(event, "piet@ddma.nl")
+    client.post(
+        "/events/digital-talk/book",
+        data=form(("Jan", "jan@ddma.nl"), ("Piet", "piet@ddma.nl"), ("Anna", "anna@ddma.nl")),
+    )
+    client.get(verify_path(outbox, "jan@ddma.nl"))
+    booked = [r.email for r in registrations() if r.booking_id is not None]
+    assert booked == ["jan@ddma.nl", "anna@ddma.nl"]
+    assert len([r for r in registrations() if r.email == "piet@ddma.nl"]) == 1
