@@ -36,6 +36,7 @@ from demo.cli import demo_cli
 from events.cli import events_cli
 from events.views import admin as events_admin
 from events.views import admin_attendees as events_attendees
+from events.views import admin_bookings as events_bookings_admin
 from events.views import admin_members as events_members
 from events.views import bookings as events_bookings
 from events.views import payments as events_payments
@@ -70,6 +71,7 @@ BLUEPRINTS = (
     privacy,
     users_admin,
     events_bookings,
+    events_bookings_admin,
 )
 COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli)
 

@@ -44,6 +44,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
+from core.accounts.models import has_staff_rights
 from core.audit.services import record
 from core.clock import local
 from core.emails import email_domain, is_public_mail_domain, registrable_domain
@@ -172,6 +173,14 @@ def get_booking(token: str) -> Booking:
         raise NotFound()
     booking = db.session.scalar(sa.select(Booking).where(Booking.token == token))
     if booking is None:
+        raise NotFound()
+    return booking
+
+
+def booking_of_event(event: Event, booking_id: int) -> Booking:
+    """The booking `booking_id` of `event` (staff pages); NotFound for another event's."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.event_id != event.id:
         raise NotFound()
     return booking
 
@@ -789,12 +798,13 @@ class BookingCancellation:
     deadline: datetime | None
 
 
-def cancellation(booking: Booking, now: datetime) -> BookingCancellation:
+def cancellation(booking: Booking, now: datetime, *, by_admin: bool = False) -> BookingCancellation:
     """The booking's cancellation rule: the attendees' own rule (`Registration.cancellation`)
-    must allow every live attendee (so a confirmed booking until the event's deadline); it
-    refunds when the booking's payment was received."""
+    must allow every live attendee (so a confirmed booking until the event's deadline; an
+    admin or staff member with `by_admin` is not bound by the deadlines); it refunds when the
+    booking's payment was received."""
     people = attendees_of(booking)
-    rules = [(r, r.cancellation(now)) for r in people]
+    rules = [(r, r.cancellation(now, by_admin=by_admin)) for r in people]
     live = [rule for _r, rule in rules if rule.live]
     deadline = live[0].deadline if live else None
     if not live:
@@ -809,10 +819,11 @@ def cancel_booking(
     """The booker cancels the whole booking: every live attendee is cancelled (each gets
     `event_cancelled` with the calendar cancellation), a paid booking is refunded in full
     through the gateway with one credit note for the one invoice, and the freed seats go to
-    the waiting list. Takes the event lock. Raises NotAvailable("not_cancellable") when
+    the waiting list. A staff `actor` (the attendee list) is not bound by the deadlines.
+    Takes the event lock. Raises NotAvailable("not_cancellable") when
     nothing is live, TooLate("cancel_too_late") after the deadline, GatewayError."""
     event = lock_event(booking.event_id)
-    rule = cancellation(booking, now)
+    rule = cancellation(booking, now, by_admin=has_staff_rights(actor))
     if not rule.live:
         raise NotAvailable(_l("This booking is already cancelled."), code="not_cancellable")
     if not rule.allowed:

@@ -368,6 +368,11 @@ ROUTES: dict[str, Route] = {
     "bookings.pay": Route(
         "anonymous", page="/events/b/{unbilled_booking}", args={"token": "unbilled_booking"}
     ),
+    "events_bookings_admin.cancel": Route(
+        "admin",
+        page="/admin/events/{event_id}/attendees",
+        args={"event_id": "event_id", "booking_id": "booking_id"},
+    ),
     "bookings.cancel": Route(
         "anonymous", page="/events/b/{unbilled_booking}", args={"token": "unbilled_booking"}
     ),
@@ -497,6 +502,7 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "unpaid": unpaid.token,
         "unbilled": unbilled.token,
         "unbilled_booking": booking.token,
+        "booking_id": str(booking.id),
         "org": str(org.id),
         "message": str(message.id),
         "round": "1",

@@ -1027,6 +1027,13 @@ TABLE: dict[str, list[Case]] = {
             post=admin_only(404),
         ),
     ],
+    "events_bookings_admin.cancel": [
+        Case(
+            "no such booking of E",
+            fixed(event_id=lambda w: w.event_id, booking_id=lambda w: 999999),
+            post=admin_only(404),
+        ),
+    ],
     "events_attendees.comp": [
         Case("E, empty post", EVENT_ID, get=admin_only(), post=admin_only(400)),
     ],

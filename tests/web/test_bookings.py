@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -378,3 +379,27 @@ def test_an_attendee_already_registered_is_left_out_of_the_booking(client, app, 
     booked = [r.email for r in registrations() if r.booking_id is not None]
     assert booked == ["jan@ddma.nl", "anna@ddma.nl"]
     assert len([r for r in registrations() if r.email == "piet@ddma.nl"]) == 1
+
+
+def test_staff_cancel_a_paid_booking_after_the_deadline_from_the_attendee_list(
+    client, app, outbox, stripe_api, login, make_user, clock
+):
+    booking, session_id = _book_and_pay(client, outbox, stripe_api)
+    stripe_api.mark_paid(session_id)
+    client.get(f"/events/b/{booking.token}/paid?session_id={session_id}")
+    event = registrations()[0].event
+    clock.set(event.starts_at - timedelta(hours=1))  # past the booker's deadline
+    late = client.post(f"/events/b/{booking.token}/cancel", data={"confirmed": "1"})
+    assert late.status_code == 400
+    assert [r.state for r in registrations()] == ["confirmed"] * 3
+    staff = login(make_user(admin=True), app.test_client())
+    list_page = staff.get(f"/admin/events/{event.id}/attendees?lang=en").get_data(as_text=True)
+    assert f"/admin/events/{event.id}/bookings/{booking.id}/cancel" in list_page
+    url = f"/admin/events/{event.id}/bookings/{booking.id}/cancel"
+    asked = staff.post(url)
+    assert asked.status_code == 200 and "Cancel the whole booking?" in asked.get_data(as_text=True)
+    assert [r.state for r in registrations()] == ["confirmed"] * 3
+    assert staff.post(url, data={"confirmed": "1"}).status_code == 302
+    db.session.expire_all()
+    assert [r.state for r in registrations()] == ["refunded"] * 3
+    assert len(stripe_api.refunds) == 1

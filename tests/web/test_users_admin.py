@@ -37,6 +37,7 @@ STAFF_BLUEPRINTS = (
     "awards_rounds",
     "awards_panels",
     "awards_questions",
+    "events_bookings_admin",
 )
 CHAIR_OR_STAFF = {
     "jury_admin.conflicts",
