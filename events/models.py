@@ -361,7 +361,8 @@ class Booking(Model):
     The booker is the first attendee (the lead registration: the booking's registration with
     the lowest id); the payment and the invoice hang on the lead. `attendees` holds the other
     attendees as typed ([{"name", "email"}]) until the booker has verified their address;
-    then each becomes a `Registration` of the booking and the list is emptied.
+    then each becomes a `Registration` of the booking, and only those left out because they
+    were registered already stay in the list (marked "skipped").
     `token` is the secret in the booker's links to the booking page.
     """
 

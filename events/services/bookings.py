@@ -18,7 +18,8 @@ booking's registration with the lowest id), for up to `MAX_ATTENDEES` people in 
    nothing is placed and the booking is refused (`BookingTooBig`, saying how many seats
    are left); a booking is never waitlisted, because a waiting group would need as many
    seats freed at once and one payment for a partial offer. Attendees whose address already
-   has a registration for the event are left out (audited; their registration is theirs).
+   has a registration for the event are left out (audited, and listed on the booking page
+   as left out; their registration is theirs).
 4. One checkout session for the total (`amount_due`, opened by `checkout.start_checkout`
    on the lead registration); `booking_paid` (called by `checkout.fulfil_session`) confirms
    every attendee (each gets their own confirmation with the calendar file), issues one
@@ -26,7 +27,7 @@ booking's registration with the lowest id), for up to `MAX_ATTENDEES` people in 
    booking summary. An expired or failed checkout closes the whole booking's seats
    (`session_closed`); a provider refund refunds them all (`charge_refunded`).
 5. `cancel_booking`: the booker cancels every attendee at once, within the cancellation
-   deadline; a paid booking is refunded in full with one credit note. One attendee of a
+   deadline (staff at any time); a paid booking is refunded in full with one credit note. One attendee of a
    paid booking cannot cancel alone (`waitlist.cancel_registration` refuses it): the booker
    cancels the booking; an attendee whose own seat was free may.
 
@@ -430,8 +431,10 @@ def _place(booking: Booking, lead: Registration, event: Event, *, now: datetime)
     audience = Audience(lead.audience or Audience.NON_MEMBER.value)
     organisation = lead.member_organisation
     people: list[Registration] = [lead]
+    skipped: list[dict] = []
     for typed in booking.attendees:
         if active_registration(event.id, typed["email"]) is not None:
+            skipped.append({**typed, "skipped": True})
             record(
                 "booking.attendee_skipped",
                 booking,
@@ -489,7 +492,7 @@ def _place(booking: Booking, lead: Registration, event: Event, *, now: datetime)
             seats.confirm(registration, RegEvent.VERIFIED_FREE, now=now)
         else:
             seats.hold(registration, RegEvent.VERIFIED_PAID, event, now=now)
-    booking.attendees = []
+    booking.attendees = skipped  # only those left out stay listed, to tell the booker
     db.session.flush()
     record(
         "booking.placed",

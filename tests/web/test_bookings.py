@@ -379,6 +379,9 @@ def test_an_attendee_already_registered_is_left_out_of_the_booking(client, app, 
     booked = [r.email for r in registrations() if r.booking_id is not None]
     assert booked == ["jan@ddma.nl", "anna@ddma.nl"]
     assert len([r for r in registrations() if r.email == "piet@ddma.nl"]) == 1
+    booking = db.session.scalars(sa.select(Booking)).one()
+    page = client.get(f"/events/b/{booking.token}").get_data(as_text=True)
+    assert "Left out: already registered for this event" in page
 
 
 def test_staff_cancel_a_paid_booking_after_the_deadline_from_the_attendee_list(
