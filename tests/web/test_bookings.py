@@ -406,3 +406,22 @@ def test_staff_cancel_a_paid_booking_after_the_deadline_from_the_attendee_list(
     db.session.expire_all()
     assert [r.state for r in registrations()] == ["refunded"] * 3
     assert len(stripe_api.refunds) == 1
+
+
+def test_the_bookers_registration_page_leads_to_the_booking_and_a_colleagues_does_not(
+    client, app, outbox
+):
+    make_member_org("DDMA", "ddma.nl")
+    make_event()
+    db.session.commit()
+    client.post(
+        "/events/digital-talk/book",
+        data=form(("Jan Booker", "jan@ddma.nl"), ("Piet Collega", "piet@ddma.nl")),
+    )
+    client.get(verify_path(outbox, "jan@ddma.nl"))
+    booking = db.session.scalars(sa.select(Booking)).one()
+    jan, piet = registrations()
+    assert f"/events/b/{booking.token}" in client.get(f"/events/r/{jan.token}").get_data(
+        as_text=True
+    )
+    assert booking.token not in client.get(f"/events/r/{piet.token}").get_data(as_text=True)
