@@ -425,3 +425,23 @@ def test_the_bookers_registration_page_leads_to_the_booking_and_a_colleagues_doe
         as_text=True
     )
     assert booking.token not in client.get(f"/events/r/{piet.token}").get_data(as_text=True)
+
+
+def test_a_resent_registration_link_of_an_unverified_booker_verifies_the_booking(
+    client, app, outbox, clock
+):
+    make_member_org("DDMA", "ddma.nl")
+    make_event()
+    db.session.commit()
+    client.post(
+        "/events/digital-talk/book",
+        data=form(("Jan Booker", "jan@ddma.nl"), ("Piet Collega", "piet@ddma.nl")),
+    )
+    clock.advance(minutes=2)
+    client.post("/events/digital-talk/resend", data={"email": "jan@ddma.nl"})
+    [mail] = outbox(to="jan@ddma.nl", kind="event_verify")  # the single registration's link
+    path = re.search(r"https?://[^/\s]+(/events/r/\S+/verify)", mail.body_text).group(1)
+    answer = client.get(path)
+    assert answer.status_code == 302 and "/events/b/verify/" in answer.headers["Location"]
+    client.get(answer.headers["Location"])
+    assert [r.state for r in registrations()] == ["confirmed", "confirmed"]
