@@ -132,6 +132,10 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "event_transfer_received": _l("Ticket received from a colleague"),
         "event_transfer_verify": _l("Ticket transfer to confirm"),
         "event_transferred": _l("Ticket transferred"),
+        # bookings (several attendees in one booking)
+        "event_booking_verify": _l("Confirm booking"),
+        "event_booking_summary": _l("Booking summary"),
+        "event_booking_payment_failed": _l("Booking payment failed"),
     },
     # Audit actions (`core.audit.services.record`), as a short sentence each.
     "audit": {
@@ -269,6 +273,12 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "series.event_added": _l("Event added to a series"),
         "series.event_removed": _l("Event taken out of a series"),
         "series.recurring_made": _l("Recurring talks made"),
+        # bookings (several attendees in one booking)
+        "booking.created": _l("Booking created"),
+        "booking.placed": _l("Booking placed: seats for every attendee"),
+        "booking.attendee_skipped": _l("Attendee left out of a booking (already registered)"),
+        "booking.cancelled": _l("Booking cancelled"),
+        "booking.refunded": _l("Booking refunded"),
     },
     # The keys of an audit entry's data.
     "audit_key": {
@@ -385,6 +395,10 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "ticket_types": _l("Ticket types"),
         "questions": _l("Registration questions"),
         "interval": _l("How often"),
+        # bookings
+        "attendees": _l("Attendees"),
+        "booking_id": _l("Booking"),
+        "refund": _l("Refund"),
     },
     # The steps of an event's funnel (`events.services.funnel.STAGES`).
     "funnel_stage": {

@@ -325,8 +325,11 @@ class Registration(Model):
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # several attendees booked together (`Booking`); None for a registration of one's own
+    booking_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bookings.id"), index=True)
 
     event: Mapped[Event] = relationship()
+    booking: Mapped[Booking | None] = relationship(back_populates="registrations")
     member_organisation: Mapped[MemberOrganisation | None] = relationship()
     ticket_type: Mapped[TicketType | None] = relationship()
     voucher: Mapped[Voucher | None] = relationship()
@@ -350,6 +353,34 @@ class Registration(Model):
             now=now,
             by_admin=by_admin,
         )
+
+
+class Booking(Model):
+    """Several attendees booked together by one booker: one payment, one invoice.
+
+    The booker is the first attendee (the lead registration: the booking's registration with
+    the lowest id); the payment and the invoice hang on the lead. `attendees` holds the other
+    attendees as typed ([{"name", "email"}]) until the booker has verified their address;
+    then each becomes a `Registration` of the booking, and only those left out because they
+    were registered already stay in the list (marked "skipped").
+    `token` is the secret in the booker's links to the booking page.
+    """
+
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    booker_name: Mapped[str] = mapped_column(sa.String(200))
+    booker_email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    locale: Mapped[str] = mapped_column(sa.String(5), default="nl")
+    attendees: Mapped[list] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    event: Mapped[Event] = relationship()
+    registrations: Mapped[list[Registration]] = relationship(
+        back_populates="booking", order_by="Registration.id"
+    )
 
 
 class Payment(Model):

@@ -36,6 +36,7 @@ from demo.cli import demo_cli
 from events.cli import events_cli
 from events.views import admin as events_admin
 from events.views import admin_attendees as events_attendees
+from events.views import admin_bookings as events_bookings_admin
 from events.views import admin_checkin as events_checkin
 from events.views import admin_members as events_members
 from events.views import admin_questions as events_questions
@@ -43,6 +44,7 @@ from events.views import admin_reports as events_reports
 from events.views import admin_series as events_series
 from events.views import admin_tickets as events_tickets
 from events.views import admin_vouchers as events_vouchers
+from events.views import bookings as events_bookings
 from events.views import changes as events_changes
 from events.views import changes_admin as events_changes_admin
 from events.views import payments as events_payments
@@ -94,6 +96,8 @@ BLUEPRINTS = (
     events_questions,
     events_series,
     events_series_public,
+    events_bookings,
+    events_bookings_admin,
 )
 COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli)
 

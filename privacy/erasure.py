@@ -20,6 +20,10 @@ What happens per table (the privacy page says the same to the public):
   rendered from those rows and stay identical.
 - ticket transfers to the person (they were the colleague named): name, address and
   organisation replaced; a pending one is refused, so its link opens nothing.
+- bookings: a booking the person made is anonymised (booker's name and address) and its
+  list of attendees still waiting for the booker's verification is emptied; a booking that
+  names the person in that list has the list emptied (it can no longer be placed with them).
+  The attendees' registrations are registrations as above.
 - mails: those to the person are redacted (recipient, subject, bodies, attachments, extra
   headers such as List-Unsubscribe); those not yet sent are deleted.
 - message opt-outs: they stay (only the account's id and the programme's): an erased account
@@ -52,7 +56,13 @@ from core.emails import normalise_email
 from core.errors import DomainError, InvalidInput, NotAllowed
 from core.extensions import db
 from core.outbox.models import MailMessage
-from events.models import Registration, RegistrationAnswer, RegistrationTransfer, WebhookEvent
+from events.models import (
+    Booking,
+    Registration,
+    RegistrationAnswer,
+    RegistrationTransfer,
+    WebhookEvent,
+)
 from events.payments import TERMINAL, RegState
 from privacy import people
 from privacy.people import ERASED_DOMAIN, Person, mentions
@@ -162,6 +172,7 @@ def erase_person(person: Person, *, actor: User, confirm: str, now: datetime) ->
 
     done.add("registrations", anonymise_registrations(people.registration_filter(person), now=now))
     _transfers(person, done, now=now)
+    _bookings(person, done)
     _mails(person, done)
     _webhook_events(person, done)
     if person.user is not None:
@@ -213,6 +224,23 @@ def _transfers(person: Person, done: Erasure, *, now: datetime) -> None:
             )
         ),
     )
+
+
+def _bookings(person: Person, done: Erasure) -> None:
+    condition = people.booking_filter(person)
+    done.add(
+        "bookings",
+        _changed(
+            sa.update(Booking)
+            .where(condition, sa.func.lower(Booking.booker_email) == person.email)
+            .values(
+                booker_name=ERASED,
+                booker_email=_erased_address_sql("b", Booking.id),
+                attendees=[],
+            )
+        ),
+    )
+    done.add("bookings", _changed(sa.update(Booking).where(condition).values(attendees=[])))
 
 
 def _mails(person: Person, done: Erasure) -> None:

@@ -24,6 +24,7 @@ SECTIONS = {
     "scorecards": _l("Scorecards"),
     "conflicts": _l("Conflicts of interest"),
     "registrations": _l("Event registrations"),
+    "bookings": _l("Bookings for several attendees"),
     "payments": _l("Payments"),
     "invoices": _l("Invoices and credit notes"),
     "transfers": _l("Tickets handed on to them"),
@@ -67,6 +68,7 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
     cards = people.scorecards(person)
     conflicts = people.conflicts(person)
     registrations = people.registrations(person)
+    bookings = people.bookings(person)
     registration_ids = [r.id for r in registrations]
     registration_answers: dict[int, list[dict[str, Any]]] = {}
     for reg_answer in people.registration_answers(registration_ids):
@@ -219,6 +221,19 @@ def collect(person: Person, *, now: datetime) -> dict[str, Any]:
                 answers=registration_answers.get(r.id, []),
             )
             for r in registrations
+        ],
+        "bookings": [
+            _row(
+                b,
+                "id",
+                "booker_name",
+                "booker_email",
+                "locale",
+                "attendees",
+                "created_at",
+                event=b.event.title_en,
+            )
+            for b in bookings
         ],
         "payments": [
             _row(

@@ -23,7 +23,14 @@ from core.errors import NotFound
 from core.extensions import db
 from core.outbox.models import MailMessage
 from core.text import has_control
-from events.models import Invoice, Payment, Registration, RegistrationAnswer, RegistrationTransfer
+from events.models import (
+    Booking,
+    Invoice,
+    Payment,
+    Registration,
+    RegistrationAnswer,
+    RegistrationTransfer,
+)
 
 # A reserved top-level domain (RFC 2606): no real address ends in it, so an address in it
 # marks a row that has been anonymised.
@@ -234,6 +241,26 @@ def registration_answers(registration_ids: list[int]) -> list[RegistrationAnswer
             .where(RegistrationAnswer.registration_id.in_(registration_ids))
             .options(joinedload(RegistrationAnswer.question))
             .order_by(RegistrationAnswer.registration_id, RegistrationAnswer.question_id)
+        )
+    )
+
+
+def booking_filter(person: Person) -> sa.ColumnElement[bool]:
+    """Bookings the person made (the booker's address), or names them among the attendees
+    still waiting for the booker's verification."""
+    return sa.or_(
+        sa.func.lower(Booking.booker_email) == person.email,
+        mentions(Booking.attendees, (person.email,), kind="json"),
+    )
+
+
+def bookings(person: Person) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .where(booking_filter(person))
+            .options(joinedload(Booking.event))
+            .order_by(Booking.id)
         )
     )
 

@@ -11,7 +11,8 @@ conditional UPDATE and releasing it from `seats.transition`), `ticket_codes` (th
 code), `notices` (the registrant's e-mails), `seats` (THE event lock `lock_event`, counting,
 state changes, allocation, offers), `invoices`, `refunds`, `waitlist` (accepting offers,
 cancelling, expiring holds and offers), `registrations` (register, verify, billing, payment
-hooks), `checkout` (sessions, fulfilment, provider events), `webhooks`, `mailings` (link
+hooks), `bookings` (several attendees in one booking: one payment, one invoice),
+`checkout` (sessions, fulfilment, provider events), `webhooks`, `mailings` (link
 resend, reminders), `attendees`, `admin`, `admin_registrations`, `loader`, `tickets` (staff
 manage ticket types), `checkin` (the door: check-in by ticket code, the offline list and its
 batch), `reports` (staff reports: aggregate queries only); changes after booking:

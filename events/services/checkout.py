@@ -30,7 +30,7 @@ from events.gateway import IdempotencyConflict, PaymentGateway
 from events.invoice_document import REVERSE_CHARGE
 from events.models import Payment, Registration
 from events.payments import MAX_HOLD_MINUTES, MIN_HOLD_MINUTES, RegState, TransitionError
-from events.services import registrations
+from events.services import bookings, registrations
 from events.services.invoices import event_label, issue_invoice
 from events.services.quotes import price_label
 from events.services.refunds import (
@@ -99,6 +99,8 @@ def _session_expiry(registration: Registration, now: datetime) -> datetime:
 def _labels(registration: Registration) -> tuple[str, str]:
     locale = registration.locale if registration.locale in ("nl", "en") else "nl"
     name = event_label(registration.event, locale)
+    if registration.booking_id is not None:  # a booking: one line for all its attendees
+        return name, bookings.checkout_description(registration)
     if registration.reverse_charge:
         return name, f"{format_eur(registration.net_cents, locale)} ({REVERSE_CHARGE})"
     return name, price_label(registration.net_cents, registration.vat_rate, locale)
@@ -147,7 +149,8 @@ def _open_checkout(
         raise CheckoutRefused(
             _l("Your reserved seat has expired, so it can no longer be paid."), code="hold_expired"
         )
-    if registration.gross_cents <= 0:
+    amount = bookings.amount_due(registration)  # a booking's lead pays for all attendees
+    if amount <= 0:
         raise CheckoutRefused(_l("There is nothing to pay."), code="nothing_to_pay")
     payments = db.session.scalars(
         sa.select(Payment).where(Payment.registration_id == registration.id).order_by(Payment.id)
@@ -157,7 +160,7 @@ def _open_checkout(
             payment.status == "open"
             and payment.session_id
             and payment.provider == gateway.provider
-            and payment.amount_cents == registration.gross_cents
+            and payment.amount_cents == amount
             and payment.expires_at > now
         ):
             return payment
@@ -165,7 +168,7 @@ def _open_checkout(
         registration_id=registration.id,
         provider=gateway.provider,
         idempotency_key=f"reg-{registration.id}-attempt-{len(payments) + 1}",
-        amount_cents=registration.gross_cents,
+        amount_cents=amount,
         currency="eur",
         status="open",
         expires_at=_session_expiry(registration, now),
@@ -265,6 +268,8 @@ def fulfil_session(session_id: str, *, now: datetime, gateway: PaymentGateway) -
         payment, to="paid", allowed=_PAYABLE, paid_at=now, payment_intent_id=session.payment_intent
     ):
         return "already_fulfilled"
+    if registration.booking_id is not None:  # the payment of a whole booking
+        return bookings.booking_paid(payment, registration, now=now, gateway=gateway)
     try:
         outcome = registrations.payment_succeeded(registration, now=now)
     except TransitionError:
@@ -300,7 +305,9 @@ def _session_closed(session_id: str, *, now: datetime, to: str) -> str:
     if not _move(payment, to=to, allowed=("open",)):
         return "already_handled"
     record(f"payment.{to}", payment, now=now, registration_id=registration.id)
-    if _current_hold(registration, payment):
+    if _current_hold(registration, payment) and registration.booking_id is not None:
+        bookings.session_closed(registration, to=to, now=now)
+    elif _current_hold(registration, payment):
         if to == "failed":
             registrations.payment_failed(registration, now=now)
         else:
@@ -339,6 +346,8 @@ def _charge_refunded(charge: dict, *, now: datetime, gateway: PaymentGateway) ->
             if outcome == "unpaid":
                 raise EventNotPlaceable()
             return outcome
+    if payment.registration.booking_id is not None:
+        return bookings.charge_refunded(payment, amount, now=now)
     return charge_refunded(payment, amount, now=now)
 
 

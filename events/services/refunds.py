@@ -218,6 +218,11 @@ def refund_registration(
     if registration.state == RegState.REFUNDED:
         invoice = invoice_for(registration)
         return credit_note_for(invoice) if invoice is not None else None
+    if registration.booking_id is not None:
+        raise RefundError(
+            _l("This seat was paid with a booking: cancel the booking as a whole."),
+            code="part_of_booking",
+        )
     payment = _paid_payment(registration)
     if payment is None:
         raise RefundError()

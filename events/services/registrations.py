@@ -317,6 +317,7 @@ def verify_registration(registration: Registration, *, now: datetime, user=None)
     event = lock_event(registration.event_id)
     if registration.state != RegState.PENDING_VERIFICATION.value or registration.verified_at:
         return registration
+    _refuse_booking(registration)
     if now >= event.starts_at:
         raise RegistrationClosed(_l("This event has already started."), code="event_started")
     audience, organisation = audience_for(registration.email, user=user)
@@ -336,6 +337,15 @@ def verify_registration(registration: Registration, *, now: datetime, user=None)
     return _proceed(registration, event, now=now)
 
 
+def _refuse_booking(registration: Registration) -> None:
+    """A booking's registrations are verified and billed as one (`events.services.bookings`)."""
+    if registration.booking_id is not None:
+        raise NotAvailable(
+            _l("This registration belongs to a booking: open the booking's own link."),
+            code="part_of_booking",
+        )
+
+
 def submit_billing(registration: Registration, billing: Billing, *, now: datetime):
     """The billing step: store complete billing details, then price and place.
 
@@ -345,6 +355,7 @@ def submit_billing(registration: Registration, billing: Billing, *, now: datetim
     """
     billing = clean_billing(billing, required=True)
     event = lock_event(registration.event_id)
+    _refuse_booking(registration)
     if registration.state != RegState.PENDING_VERIFICATION.value or not quotes.needs_billing(
         registration
     ):

@@ -87,6 +87,7 @@ def cancel_registration(registration: Registration, *, now: datetime, actor=None
             _l("Cancelling is no longer possible: the deadline has passed."),
             code="cancel_too_late",
         )
+    _refuse_booked_seat(registration, refund=rule.refund)
     seats.transition(registration, RegEvent.CANCEL, now=now, actor=actor)
     if rule.refund:
         refund_registration(registration, now=now, reason="cancelled")
@@ -94,6 +95,22 @@ def cancel_registration(registration: Registration, *, now: datetime, actor=None
     if state in payments.HOLDS_SEAT:
         seats.offer_next_seat(event, now=now)
     return registration
+
+
+def _refuse_booked_seat(registration: Registration, *, refund: bool) -> None:
+    """One attendee of a booking (`events.services.bookings`) cannot cancel a seat that is
+    paid, or being paid, with the booking's one payment: the booker cancels the booking.
+    A seat that cost nothing may be cancelled alone. Raises NotAvailable("part_of_booking")."""
+    if registration.booking_id is None:
+        return
+    if refund or registration.state == RegState.PENDING_PAYMENT.value:
+        raise NotAvailable(
+            _l(
+                "This seat was booked and paid together with others. Only the whole "
+                "booking can be cancelled, by the person who booked it, from the booking page."
+            ),
+            code="part_of_booking",
+        )
 
 
 def _due_event_ids(state: RegState, column, now: datetime) -> list[int]:

@@ -120,7 +120,12 @@ def pay(token: str):
     redirect to it (303). A registration that cannot be paid gets the page with the reason
     (409); an unreachable provider 503."""
     if request.method == "GET":
-        return _pay_page(_registration(token))
+        registration = _registration(token)
+        if registration.booking is not None and registration.booking.booker_email == (
+            registration.email
+        ):  # the booker pays for the whole booking on its page
+            return redirect(url_for("bookings.show", token=registration.booking.token))
+        return _pay_page(registration)
     locking.write_transaction()
     registration = _registration(token)
     with refusal(flash_message=False) as refused:
@@ -138,6 +143,10 @@ def success(token: str):
     or the database is busy, the page says the payment is being processed."""
     registration = _registration(token)
     session_id = request.args.get("session_id", "")
+    if registration.booking is not None:  # a booking's payment: back to the booking's page
+        return redirect(
+            url_for("bookings.paid", token=registration.booking.token, session_id=session_id)
+        )
     payment = payment_for_session(session_id) if 0 < len(session_id) <= 255 else None
     if payment is None or payment.registration_id != registration.id:
         abort(404)

@@ -233,6 +233,8 @@ def verify(token: str):
             "events/link_invalid.html", message=e.message, registration=registration, resend=form
         ), 400
     registration = registrations.get_registration(reg_token)
+    if registration.booking_id is not None:  # a booker's link: the booking is verified as one
+        return redirect(url_for("bookings.verify", token=token))
     with refusal():
         picked = registration.ticket_type_id
         registrations.verify_registration(registration, now=at)

@@ -178,6 +178,7 @@ def test_public_pages_fit_and_pass_axe(new_person, lang, device, world):
     visit(person, f"/events/{event.slug}")
     person.screenshot(f"event-{device}")
     visit(person, f"/events/{event.slug}/register")
+    visit(person, f"/events/{event.slug}/book")  # bookings: several attendees at once
     visit(person, f"/events/r/{world['pending'].token}/pay")
     visit(person, f"/awards/{world['programme'].slug}")
     visit(person, "/login")

@@ -31,6 +31,7 @@ from core.extensions import db
 from core.outbox.models import MailMessage
 from core.tokens import make_token
 from events.models import (
+    Booking,
     EventQuestion,
     EventSeries,
     RegistrationAnswer,
@@ -478,6 +479,32 @@ ROUTES: dict[str, Route] = {
         args={"event_id": "event_id"},
         base={"series_slug": "talks", "series_title_nl": "Talks", "series_title_en": "Talks"},
     ),
+    # bookings (several attendees in one booking)
+    "bookings.book": Route(
+        "anonymous",
+        args={"slug": "event"},
+        base={
+            "name": "N",
+            "email": "new@acme.nl",
+            "privacy_consent": "y",
+            "attendee_consent": "y",
+            "rows": "1",
+            "attendee_1_name": "P",
+            "attendee_1_email": "p@acme.nl",
+        },
+    ),
+    "bookings.billing": Route("anonymous", args={"token": "unbilled_booking"}),
+    "bookings.pay": Route(
+        "anonymous", page="/events/b/{unbilled_booking}", args={"token": "unbilled_booking"}
+    ),
+    "events_bookings_admin.cancel": Route(
+        "admin",
+        page="/admin/events/{event_id}/attendees",
+        args={"event_id": "event_id", "booking_id": "booking_id"},
+    ),
+    "bookings.cancel": Route(
+        "anonymous", page="/events/b/{unbilled_booking}", args={"token": "unbilled_booking"}
+    ),
 }
 #: tested from outside with its own signatures (tests/property/test_hostile_webhook.py)
 ELSEWHERE = {"payments.webhook"}
@@ -558,6 +585,16 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
     unbilled = make_registration(event, "pending_payment", verified_at=NOW, audience="non_member")
     org = make_member_org("DDMA", "ddma.nl")
     event_questions = _event_questions(event, confirmed)
+    booking = Booking(
+        event_id=event.id, token="unbilled-booking", booker_name="B", booker_email="b@acme.nl",
+        locale="nl", attendees=[{"name": "P", "email": "p@acme.nl"}], created_at=NOW,
+    )  # fmt: skip
+    db.session.add(booking)
+    db.session.flush()
+    make_registration(
+        event, "pending_verification", verified_at=NOW, audience="non_member",
+        booking_id=booking.id, email="b@acme.nl",
+    )  # fmt: skip
     message = MailMessage(
         to_addr="x@example.org", subject="s", body_text="b", kind="k", status="failed",
         next_attempt_at=NOW, created_at=NOW,
@@ -605,6 +642,8 @@ def world(app, client, clock, make_user, make_programme, make_entry, make_juror)
         "offered": offered.token,
         "unpaid": unpaid.token,
         "unbilled": unbilled.token,
+        "unbilled_booking": booking.token,
+        "booking_id": str(booking.id),
         "org": str(org.id),
         "event_question": str(event_questions[0].id),
         "message": str(message.id),

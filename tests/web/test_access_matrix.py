@@ -977,6 +977,16 @@ TABLE: dict[str, list[Case]] = {
         )
     ],
     "payments.webhook": [Case("unsigned", NONE, post=public(400))],
+    # --- bookings (several attendees in one booking; own bookings: tests/web/test_bookings.py)
+    "bookings.book": [Case("E, empty post", EVENT, get=public(), post=public(400))],
+    "bookings.verify": [
+        Case("a bad verification link", fixed(token=lambda w: BOGUS_TOKEN), get=public(400))
+    ],
+    "bookings.show": [Case("unknown token", bogus_token, get=public(404))],
+    "bookings.billing": [Case("unknown token", bogus_token, get=public(404), post=public(404))],
+    "bookings.pay": [Case("unknown token", bogus_token, post=public(404))],
+    "bookings.paid": [Case("unknown token", bogus_token, get=public(404))],
+    "bookings.cancel": [Case("unknown token", bogus_token, get=public(404), post=public(404))],
     # --- events admin ------------------------------------------------------------------------
     "events_admin.index": [Case("events", NONE, get=admin_only())],
     "events_admin.create_event": [
@@ -1023,6 +1033,13 @@ TABLE: dict[str, list[Case]] = {
         Case(
             "E2's registration under E",
             fixed(event_id=lambda w: w.event_id, registration_id=lambda w: w.other_registration_id),
+            post=admin_only(404),
+        ),
+    ],
+    "events_bookings_admin.cancel": [
+        Case(
+            "no such booking of E",
+            fixed(event_id=lambda w: w.event_id, booking_id=lambda w: 999999),
             post=admin_only(404),
         ),
     ],

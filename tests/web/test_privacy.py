@@ -31,6 +31,7 @@ from core.extensions import db
 from core.outbox.models import MailMessage
 from events.invoice_pdf import invoice_pdf
 from events.models import (
+    Booking,
     EventQuestion,
     Invoice,
     Payment,
@@ -113,6 +114,14 @@ def person(app, clock, make_user, make_programme, make_entry, make_juror, admin)
         RegistrationAnswer(registration_id=paid.id, question_id=diet.id,
                            value=f"Glutenvrij, graag apart voor {NAME}")
     )  # fmt: skip
+    # a booking Noor made, and one that names her among attendees still to be placed
+    db.session.add_all([
+        Booking(event_id=event.id, token="bk-noor", booker_name=NAME, booker_email=EMAIL,
+                locale="nl", attendees=[{"name": "Piet", "email": "piet@acme.nl"}],
+                created_at=clock()),
+        Booking(event_id=event.id, token="bk-other", booker_name="Piet", booker_email="p@acme.nl",
+                locale="nl", attendees=[{"name": NAME, "email": EMAIL}], created_at=clock()),
+    ])  # fmt: skip
     # an earlier registration with the same address, before Noor had an account
     make_registration(make_event("digital-talk-2"), email=EMAIL, name="N. Ünal")
     db.session.add(
@@ -329,6 +338,7 @@ def test_erasure_keeps_the_invoices_and_anonymises_everything_else(
         "users", "registrations", "mail_messages", "webhook_events", "audit_entries",
         "scorecards", "conflicts", "registration_answers",
         "registration_transfers",
+        "bookings",
     }  # fmt: skip
 
     login(admin)

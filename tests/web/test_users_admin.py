@@ -46,6 +46,7 @@ STAFF_BLUEPRINTS = (
     "events_vouchers",
     "events_questions",
     "events_series",
+    "events_bookings_admin",
 )
 CHAIR_OR_STAFF = {
     "jury_admin.conflicts",
