@@ -13,7 +13,9 @@ booking's registration with the lowest id), for up to `MAX_ATTENDEES` people in 
 3. `_place`, under ONE event lock, all or nothing: every other attendee becomes a
    `Registration` of the booking, priced by `attendee_audience` (a colleague at the booker's
    own registrable domain gets the booker's audience; anyone else is a non-member) with the
-   booker's billing details, and every attendee gets a seat at once: confirmed when the
+   booker's billing details — on an event selling ticket types, each attendee the cheapest
+   type their address may have that is on sale with a seat left (`_ticket_for`; none:
+   `NoTicketForAttendee`, nothing booked) —, and every attendee gets a seat at once: confirmed when the
    booking costs nothing, else pending_payment with one hold. If not every attendee fits,
    nothing is placed and the booking is refused (`BookingTooBig`, saying how many seats
    are left); a booking is never waitlisted, because a waiting group would need as many
@@ -37,6 +39,7 @@ All functions flush only and raise DomainErrors.
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -56,10 +59,18 @@ from core.outbox.services import queue_mail
 from events import payments, pricing
 from events.gateway import PaymentGateway
 from events.invoice_pdf import invoice_pdf
-from events.models import Booking, Event, Invoice, MemberOrganisation, Payment, Registration
+from events.models import (
+    Booking,
+    Event,
+    Invoice,
+    MemberOrganisation,
+    Payment,
+    Registration,
+    TicketType,
+)
 from events.payments import RegEvent, RegState
 from events.pricing import Audience, TaxedPrice
-from events.services import notices, quotes, seats
+from events.services import notices, quotes, seats, ticket_choice
 from events.services.errors import AlreadyRegistered, NotAvailable, RegistrationClosed, TooLate
 from events.services.input import Applicant, Billing, clean_applicant, clean_billing, clean_email
 from events.services.invoices import (
@@ -95,6 +106,13 @@ class BookingTooBig(NotAvailable):
 
     code = "booking_too_big"
     message = _l("There are not enough seats left for everyone in this booking.")
+
+
+class NoTicketForAttendee(NotAvailable):
+    """An event selling ticket types has none on sale (with a seat left) that one attendee's
+    address may have: nothing booked."""
+
+    code = "no_ticket_for_attendee"
 
 
 @dataclass(frozen=True)
@@ -349,7 +367,7 @@ def send_verification(booking: Booking, lead: Registration, *, now: datetime):
     )
 
 
-def needs_billing(booking: Booking) -> bool:
+def needs_billing(booking: Booking, *, now: datetime) -> bool:
     """Verified, the booking will cost money, and the booker's billing details are not
     complete. Unknown until the booker is verified (their membership decides it)."""
     lead = lead_of(booking)
@@ -365,11 +383,58 @@ def needs_billing(booking: Booking) -> bool:
         Audience.NON_MEMBER: event.price_non_member_cents,
     }
     audience = Audience(lead.audience)
-    audiences = [audience] + [
-        attendee_audience(lead.email, audience, None, typed["email"])[0]
+    people = [(lead.email, audience)] + [
+        (typed["email"], attendee_audience(lead.email, audience, None, typed["email"])[0])
         for typed in booking.attendees
     ]
-    return any(pricing.price_for(a, prices) > 0 for a in audiences)
+    if ticket_choice.has_types(event):  # each attendee's ticket (`_ticket_for`), no reserving
+        chosen = [_ticket_for(event, email, a, Counter(), now=now) for email, a in people]
+        return any(t is not None and t.price_cents > 0 for t in chosen)  # (none: refused)
+    return any(pricing.price_for(a, prices) > 0 for _email, a in people)
+
+
+def _ticket_for(
+    event: Event, email: str, audience: Audience, taken: Counter[int], *, now: datetime
+) -> TicketType | None:
+    """The ticket type an attendee of a booking gets on an event selling types: the cheapest
+    (then the first in the event's order) that is on sale, that their address may have
+    (`ticket_choice.options`: the rules of `events.tickets`) and that has a seat left after
+    the `taken` ones of this booking; None when there is none."""
+    found = [
+        o
+        for o in ticket_choice.options(event, now=now, email=email, audience=audience.value)
+        if o.sale.ok
+        and o.allowed is not None
+        and o.allowed.ok
+        and (o.left is None or o.left - taken[o.ticket_type.id] > 0)
+    ]
+    found.sort(key=lambda o: (o.ticket_type.price_cents, o.ticket_type.position))
+    return found[0].ticket_type if found else None
+
+
+def _give_tickets(people: list[Registration], event: Event, *, now: datetime) -> None:
+    """Under the event lock: every attendee's ticket type (`_ticket_for`), each type's own
+    seats counted with those this booking takes. NoTicketForAttendee when one gets none."""
+    taken: Counter[int] = Counter()
+    for registration in people:
+        ticket = _ticket_for(
+            event,
+            registration.email,
+            Audience(registration.audience or Audience.NON_MEMBER.value),
+            taken,
+            now=now,
+        )
+        if ticket is None:
+            raise NoTicketForAttendee(
+                _l(
+                    "No ticket on sale now can be given to %(email)s: nobody in this booking "
+                    "is registered. Book without them, or let them register themselves.",
+                    email=registration.email,
+                )
+            )
+        taken[ticket.id] += 1
+        registration.ticket_type_id = ticket.id
+        registration.ticket_type = ticket
 
 
 def verify_booking(booking: Booking, *, now: datetime, user=None) -> Booking:
@@ -398,7 +463,7 @@ def verify_booking(booking: Booking, *, now: datetime, user=None) -> Booking:
         member_organisation_id=lead.member_organisation_id,
         booking_id=booking.id,
     )
-    if not needs_billing(booking):
+    if not needs_billing(booking, now=now):
         _place(booking, lead, event, now=now)
     return booking
 
@@ -410,7 +475,7 @@ def submit_booking_billing(booking: Booking, billing: Billing, *, now: datetime)
     billing = clean_billing(billing, required=True)
     event = lock_event(booking.event_id)
     lead = lead_of(booking)
-    if lead.state != RegState.PENDING_VERIFICATION.value or not needs_billing(booking):
+    if lead.state != RegState.PENDING_VERIFICATION.value or not needs_billing(booking, now=now):
         raise NotAvailable(_l("Billing details are not needed now."), code="billing_not_needed")
     if now >= event.starts_at:
         raise RegistrationClosed(_l("This event has already started."), code="event_started")
@@ -475,6 +540,8 @@ def _place(booking: Booking, lead: Registration, event: Event, *, now: datetime)
     left = payments.seats_left(event.capacity, holding)
     if len(people) > left:
         raise _too_big(left, len(people))
+    if ticket_choice.has_types(event):
+        _give_tickets(people, event, now=now)
     for registration in people:
         if registration is not lead:
             record(
@@ -532,6 +599,13 @@ def checkout_description(registration: Registration) -> str:
     return f"{len(names)} × " + ", ".join(names)[:400]
 
 
+def _ticket_label(registration: Registration, locale: str) -> str:
+    """The event's label, and the attendee's ticket type when the event sells types."""
+    label = event_label(registration.event, locale)
+    ticket = registration.ticket_type
+    return f"{label} — {ticket.name(locale)}" if ticket is not None else label
+
+
 def _invoice_line(registration: Registration, locale: str) -> dict:
     event = registration.event
     day = invoice_date(local(event.starts_at).date(), locale)
@@ -543,7 +617,7 @@ def _invoice_line(registration: Registration, locale: str) -> dict:
         bool(registration.reverse_charge),
     )
     return {
-        "description": f"{event_label(event, locale)} ({day}), {registration.name}",
+        "description": f"{_ticket_label(registration, locale)} ({day}), {registration.name}",
         "quantity": 1,
         "unit_cents": price.net_cents,
         "net_cents": price.net_cents,

@@ -60,7 +60,7 @@ def _next_page(booking):
     lead = bookings.lead_of(booking)
     if lead.state == RegState.PENDING_VERIFICATION.value and lead.verified_at is None:
         return _check_inbox(booking.event, lead.email)
-    if bookings.needs_billing(booking):
+    if bookings.needs_billing(booking, now=now()):
         return redirect(url_for("bookings.billing", token=booking.token))
     if lead.state == RegState.CONFIRMED.value:
         flash(_("Everyone is booked. Each attendee gets their own confirmation by e-mail."),
@@ -136,13 +136,14 @@ def verify(token: str):
 def billing(token: str):
     """The booker's billing details, for the one invoice of a paid booking."""
     booking = bookings.get_booking(token)
-    if not bookings.needs_billing(booking):
+    at = now()
+    if not bookings.needs_billing(booking, now=at):
         return redirect(url_for("bookings.show", token=booking.token))
     form = BillingForm()
     status = 200
     if form.validate_on_submit():
         with refusal(form) as refused:
-            bookings.submit_booking_billing(booking, form.billing(), now=now())
+            bookings.submit_booking_billing(booking, form.billing(), now=at)
             return _next_page(booking)
         status = refused.status
     elif form.is_submitted():
@@ -172,7 +173,7 @@ def _page(booking, status: int = 200):
         invoice=invoice,
         credit_note=credit_note_for(invoice) if invoice is not None else None,
         lead=lead,
-        needs_billing=bookings.needs_billing(booking),
+        needs_billing=bookings.needs_billing(booking, now=at),
         cancellation=bookings.cancellation(booking, at),
         now=at,
     ), status

@@ -11,6 +11,7 @@ from core.extensions import db
 from events.models import Booking, Invoice, Payment, Registration
 from tests.factories import fresh, make_event, make_member_org, register
 from tests.stripe_server import event_body, post_webhook
+from tests.ticket_types import make_ticket_type
 
 BILLING = {
     "billing_company": "Acme BV",
@@ -445,3 +446,72 @@ def test_a_resent_registration_link_of_an_unverified_booker_verifies_the_booking
     assert answer.status_code == 302 and "/events/b/verify/" in answer.headers["Location"]
     client.get(answer.headers["Location"])
     assert [r.state for r in registrations()] == ["confirmed", "confirmed"]
+
+
+# --- an event selling ticket types -------------------------------------------------------------
+
+
+def test_each_attendee_gets_the_cheapest_ticket_their_address_may_have(
+    client, app, outbox, stripe_api
+):
+    event = make_event()
+    make_ticket_type(event, "member", audience="member", price_cents=0)
+    make_ticket_type(event, "non_member", audience="non_member", price_cents=5000)
+    student = make_ticket_type(
+        event, "student", price_cents=1500, capacity=1, email_domains=["student.uva.nl"],
+        name_nl="Studententicket", name_en="Student ticket",
+    )  # fmt: skip
+    db.session.commit()
+    page = client.get("/events/digital-talk/book").get_data(as_text=True)
+    assert "each attendee gets the cheapest ticket" in page
+    client.post(
+        "/events/digital-talk/book",
+        data=form(
+            ("Jan Booker", "jan@acme.nl"),
+            ("Piet Collega", "piet@acme.nl"),
+            ("Sam Student", "sam@student.uva.nl"),
+            ("Sil Student", "sil@student.uva.nl"),
+            billing=True,
+        ),
+    )
+    client.get(verify_path(outbox, "jan@acme.nl"))
+    people = registrations()
+    # the one student seat goes to the first student; the second pays the non-member price
+    assert [(r.email, r.ticket_type.key, r.gross_cents) for r in people] == [
+        ("jan@acme.nl", "non_member", 6050),
+        ("piet@acme.nl", "non_member", 6050),
+        ("sam@student.uva.nl", "student", 1815),
+        ("sil@student.uva.nl", "non_member", 6050),
+    ]
+    booking = db.session.scalars(sa.select(Booking)).one()
+    client.post(f"/events/b/{booking.token}/pay")
+    [session_id] = list(stripe_api.sessions)
+    assert stripe_api.sessions[session_id]["amount_total"] == 3 * 6050 + 1815
+    stripe_api.mark_paid(session_id)
+    client.get(f"/events/b/{booking.token}/paid?session_id={session_id}")
+    [invoice] = db.session.scalars(sa.select(Invoice)).all()
+    assert invoice.gross_cents == 3 * 6050 + 1815
+    assert "Student ticket" in invoice.lines[2]["description"] or (
+        "Studententicket" in invoice.lines[2]["description"]
+    )
+    assert student.id == people[2].ticket_type_id
+
+
+def test_a_booking_with_an_attendee_no_ticket_fits_is_refused_and_changes_nothing(
+    client, app, outbox
+):
+    make_member_org("DDMA", "ddma.nl")
+    event = make_event()
+    make_ticket_type(event, "member", audience="member", price_cents=0)
+    db.session.commit()
+    client.post(
+        "/events/digital-talk/book",
+        data=form(("Jan Booker", "jan@ddma.nl"), ("Kees Extern", "kees@acme.nl")),
+    )
+    answer = client.get(verify_path(outbox, "jan@ddma.nl"))
+    assert answer.status_code == 302  # to the booking page, saying why
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "No ticket on sale now can be given to kees@acme.nl" in page
+    [lead] = registrations()  # only the booker's own registration, still unverified
+    assert (lead.email, lead.verified_at, lead.ticket_type_id) == ("jan@ddma.nl", None, None)
+    assert outbox(kind="event_confirmed") == []
