@@ -95,7 +95,8 @@ class _Answers:
         return ok
 
 
-def _answer_field(question: EventQuestion, locale: str):
+def answer_field(question: EventQuestion, locale: str):
+    """The form field for an answer to `question`, labelled in `locale`."""
     label = question.label(locale)
     description = question.help(locale)
     required = [InputRequired(ANSWER_REQUIRED)] if question.required else [Optional()]
@@ -126,6 +127,6 @@ def _answer_field(question: EventQuestion, locale: str):
 def with_questions(form_class: type, questions: Sequence[EventQuestion], locale: str) -> type:
     """`form_class` with a field per question (named `field_name`, labelled in `locale`),
     `question_fields()`, `answers()`, and the answers checked by `check_answers` on validate."""
-    fields = {field_name(q): _answer_field(q, locale) for q in questions}
+    fields = {field_name(q): answer_field(q, locale) for q in questions}
     namespace = {"questions": tuple(questions), **fields}
     return type(form_class)(form_class.__name__, (_Answers, form_class), namespace)

@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -72,6 +73,12 @@ from events.payments import RegEvent, RegState
 from events.pricing import Audience, TaxedPrice
 from events.services import notices, quotes, seats, ticket_choice
 from events.services.errors import AlreadyRegistered, NotAvailable, RegistrationClosed, TooLate
+from events.services.event_questions import (
+    check_answers,
+    clean_answers,
+    event_questions,
+    store_answers,
+)
 from events.services.input import Applicant, Billing, clean_applicant, clean_billing, clean_email
 from events.services.invoices import (
     INVOICE,
@@ -117,10 +124,27 @@ class NoTicketForAttendee(NotAvailable):
 
 @dataclass(frozen=True)
 class Attendee:
-    """Another attendee as the booker typed them."""
+    """Another attendee as the booker typed them: `answers` to the event's questions by field
+    name (as the registration form sends them); `row` their row on the form (from 1)."""
 
     name: str
     email: str
+    answers: Mapping[str, object] = field(default_factory=dict)
+    row: int = 0
+
+
+def _attendee_answers(questions, others: list[Attendee]) -> list[dict[str, str]]:
+    """Each attendee's answers to the event's `questions`, checked (`check_answers`), as the
+    booking keeps them until their registration is made: {question id (text): value}.
+    Raises InvalidInput with the errors on the form's fields ("attendee_<row>_q_<key>")."""
+    kept, errors = [], {}
+    for attendee in others:
+        values, problems = check_answers(questions, attendee.answers)
+        errors.update({f"attendee_{attendee.row}_{name}": m for name, m in problems.items()})
+        kept.append({str(question_id): value for question_id, value in values.items()})
+    if errors:
+        raise InvalidInput(errors, code="bad_answers")
+    return kept
 
 
 def _too_big(left: int, needed: int) -> BookingTooBig:
@@ -156,7 +180,7 @@ def clean_attendees(booker_email: str, attendees: list[Attendee]) -> list[Attend
         if email in seen:
             errors[f"attendee_{n}_email"] = _l("Each attendee needs an address of their own.")
         seen.add(email)
-        cleaned.append(Attendee(name=name, email=email))
+        cleaned.append(Attendee(name=name, email=email, answers=attendee.answers, row=n))
     if errors:
         raise InvalidInput(errors=errors, code="bad_attendee")
     if not cleaned:
@@ -265,6 +289,7 @@ def start_booking(
     *,
     now: datetime,
     user=None,
+    answers: Mapping[str, object] | None = None,
 ) -> Booking | None:
     """Create a booking from the form's data and start the booker's verification.
 
@@ -273,8 +298,13 @@ def start_booking(
     address already has a registration for the event: its owner gets the link to it
     (`registrations.send_link`, as a single registration does) and the caller answers
     "check your inbox" all the same; a logged-in user gets AlreadyRegistered instead.
-    Takes the event lock. Raises InvalidInput (booker's details, attendees), NotFound,
-    RegistrationClosed and BookingTooBig (more attendees than free seats right now).
+    `answers` are the booker's answers to the event's questions, each attendee's are theirs
+    (`Attendee.answers`), all checked under the event lock before anything is written: the
+    booker's are stored with their registration, the others' with the booking until their
+    registrations are made (`_place`).
+    Takes the event lock. Raises InvalidInput (booker's details, attendees, answers: the
+    field errors of the form's rows), NotFound, RegistrationClosed and BookingTooBig (more
+    attendees than free seats right now).
     """
     if user is not None and not getattr(user, "is_verified", False):
         user = None
@@ -286,6 +316,9 @@ def start_booking(
     if not event.published:
         raise NotFound()
     _require_open(event, now)
+    questions = event_questions(event)
+    mine = clean_answers(questions, answers or {})
+    theirs = _attendee_answers(questions, others)
     left = seats.seats_free(event)
     if len(others) + 1 > left:
         raise _too_big(left, len(others) + 1)
@@ -304,7 +337,10 @@ def start_booking(
         booker_name=applicant.name,
         booker_email=applicant.email,
         locale=applicant.locale,
-        attendees=[{"name": a.name, "email": a.email} for a in others],
+        attendees=[
+            {"name": a.name, "email": a.email, "answers": answered}
+            for a, answered in zip(others, theirs, strict=True)
+        ],
         created_at=now,
     )
     db.session.add(booking)
@@ -334,6 +370,7 @@ def start_booking(
     )
     db.session.add(lead)
     db.session.flush()
+    store_answers(lead, mine)
     record(
         "booking.created",
         booking,
@@ -497,6 +534,7 @@ def _place(booking: Booking, lead: Registration, event: Event, *, now: datetime)
     organisation = lead.member_organisation
     people: list[Registration] = [lead]
     skipped: list[dict] = []
+    answered: list[tuple[Registration, dict]] = []
     for typed in booking.attendees:
         if active_registration(event.id, typed["email"]) is not None:
             skipped.append({**typed, "skipped": True})
@@ -532,7 +570,10 @@ def _place(booking: Booking, lead: Registration, event: Event, *, now: datetime)
         )
         db.session.add(registration)
         people.append(registration)
+        answered.append((registration, typed.get("answers") or {}))
     db.session.flush()
+    for registration, values in answered:
+        store_answers(registration, {int(key): value for key, value in values.items()})
     holding, waiting = seats.counts(event.id)
     if waiting and payments.seats_left(event.capacity, holding):
         seats.offer_next_seat(event, now=now)  # nobody jumps the queue

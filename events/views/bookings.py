@@ -30,12 +30,13 @@ from core.i18n import current_locale
 from core.money import format_eur
 from core.tokens import BadToken
 from core.unit_of_work import refusal
-from events.forms.bookings import BookingForm
+from events.forms.bookings import booking_form
 from events.forms.registration import BillingForm
 from events.payments import RegState
 from events.providers import gateway_for
 from events.services import bookings, notices, registrations, seats
 from events.services.checkout import fulfil_session, payment_for_session, start_checkout
+from events.services.event_questions import event_questions
 from events.services.invoices import credit_note_for, invoice_for
 from events.views.presenters import availability, billing_note
 
@@ -76,7 +77,7 @@ def book(slug: str):
     at = now()
     window = registrations.registration_window(event, at)
     user = _verified_user()
-    form = BookingForm()
+    form = booking_form(event_questions(event), current_locale())()
     if user is not None:
         form.email.data = user.email
         if not form.is_submitted():
@@ -104,6 +105,7 @@ def book(slug: str):
                 form.attendees(),
                 now=at,
                 user=user,
+                answers=form.answers(),
             )
             if booking is None:
                 return _check_inbox(event, normalise_email(form.email.data))

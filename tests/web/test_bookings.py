@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from core.extensions import db
-from events.models import Booking, Invoice, Payment, Registration
+from events.models import Booking, EventQuestion, Invoice, Payment, Registration, RegistrationAnswer
 from tests.factories import fresh, make_event, make_member_org, register
 from tests.stripe_server import event_body, post_webhook
 from tests.ticket_types import make_ticket_type
@@ -515,3 +515,52 @@ def test_a_booking_with_an_attendee_no_ticket_fits_is_refused_and_changes_nothin
     [lead] = registrations()  # only the booker's own registration, still unverified
     assert (lead.email, lead.verified_at, lead.ticket_type_id) == ("jan@ddma.nl", None, None)
     assert outbox(kind="event_confirmed") == []
+
+
+# --- an event with registration questions --------------------------------------------------------
+
+
+def _diet_question(event):
+    question = EventQuestion(
+        event_id=event.id, key="dieet", kind="choice", label_nl="Dieetwensen",
+        label_en="Dietary needs", required=True,
+        choices=[{"nl": "Geen", "en": "None"}, {"nl": "Vegetarisch", "en": "Vegetarian"}],
+        created_at=event.created_at,
+    )  # fmt: skip
+    db.session.add(question)
+    db.session.commit()
+    return question
+
+
+def test_the_booker_answers_the_questions_for_everyone_and_each_registration_keeps_its_own(
+    client, app, outbox
+):
+    make_member_org("DDMA", "ddma.nl")
+    question = _diet_question(make_event())
+    page = client.get("/events/digital-talk/book").get_data(as_text=True)
+    assert 'name="q_dieet"' in page and 'name="attendee_1_q_dieet"' in page
+    data = form(("Jan Booker", "jan@ddma.nl"), ("Piet Collega", "piet@ddma.nl"))
+    data.update({"q_dieet": "Geen", "attendee_1_q_dieet": "Vegetarisch"})
+    assert client.post("/events/digital-talk/book", data=data).status_code == 302
+    client.get(verify_path(outbox, "jan@ddma.nl"))
+    answers = db.session.execute(
+        sa.select(Registration.email, RegistrationAnswer.value)
+        .join(RegistrationAnswer, RegistrationAnswer.registration_id == Registration.id)
+        .where(RegistrationAnswer.question_id == question.id)
+        .order_by(Registration.id)
+    ).all()
+    assert answers == [("jan@ddma.nl", "Geen"), ("piet@ddma.nl", "Vegetarisch")]
+
+
+def test_a_booking_missing_a_required_answer_is_refused_and_changes_nothing(client, app):
+    _diet_question(make_event())
+    data = form(("Jan Booker", "jan@acme.nl"), ("Piet Collega", "piet@acme.nl"))
+    data.update({"q_dieet": "Geen"})  # Piet's row left unanswered
+    answer = client.post("/events/digital-talk/book", data=data)
+    assert answer.status_code == 400
+    html = answer.get_data(as_text=True)
+    assert 'id="attendee_1_q_dieet' in html and "error" in html
+    assert counts() == (0, 0, 0, 0)
+    data.update({"attendee_1_q_dieet": "Something else"})  # not one of the options
+    assert client.post("/events/digital-talk/book", data=data).status_code == 400
+    assert counts() == (0, 0, 0, 0)
