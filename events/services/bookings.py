@@ -97,6 +97,7 @@ from events.services.refunds import mail_invoice, refund_payment
 from events.services.registrations import (
     active_registration,
     link_mailed_recently,
+    new_registration,
     registration_window,
     send_link,
 )
@@ -345,29 +346,7 @@ def start_booking(
     )
     db.session.add(booking)
     db.session.flush()
-    billing = applicant.billing
-    lead = Registration(
-        event_id=event.id,
-        booking_id=booking.id,
-        user_id=user.id if user is not None else None,
-        token=secrets.token_urlsafe(32),
-        state=RegState.PENDING_VERIFICATION.value,
-        email=applicant.email,
-        name=applicant.name,
-        organisation=applicant.organisation,
-        job_title=applicant.job_title,
-        locale=applicant.locale,
-        privacy_consent_at=now,
-        newsletter_opt_in=applicant.newsletter_opt_in,
-        billing_company=billing.company,
-        billing_address=billing.address,
-        billing_postcode=billing.postcode,
-        billing_city=billing.city,
-        billing_country=billing.country or "NL",
-        vat_id=billing.vat_id,
-        created_at=now,
-        updated_at=now,
-    )
+    lead = new_registration(event, applicant, now=now, user=user, booking_id=booking.id)
     db.session.add(lead)
     db.session.flush()
     store_answers(lead, mine)

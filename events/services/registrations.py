@@ -222,8 +222,35 @@ def start_registration(
         if not link_mailed_recently(existing.email, now=now):
             send_link(existing, now=now)
         return None
+    registration = new_registration(
+        event,
+        applicant,
+        now=now,
+        user=user,
+        ticket_type_id=ticket_type_id,
+        voucher_id=voucher.id if voucher is not None else None,
+    )
+    db.session.add(registration)
+    db.session.flush()
+    store_answers(registration, answered)
+    record(
+        "registration.created", registration, now=now, actor=user, scope=event, event_id=event.id
+    )
+    count_step(event.id, THINK, now=now)
+    if user is not None:
+        return verify_registration(registration, now=now, user=user)
+    notices.send_verification(registration, now=now)
+    return registration
+
+
+def new_registration(
+    event: Event, applicant: Applicant, *, now: datetime, user=None, **columns
+) -> Registration:
+    """A new registration (not added to the session) of the cleaned `applicant` for `event`,
+    waiting for verification with a fresh link token: their details, consent and billing
+    details as the form gave them; `columns` set the rest (ticket type, voucher, booking)."""
     billing = applicant.billing
-    registration = Registration(
+    return Registration(
         event_id=event.id,
         user_id=user.id if user is not None else None,
         token=secrets.token_urlsafe(32),
@@ -241,22 +268,10 @@ def start_registration(
         billing_city=billing.city,
         billing_country=billing.country or "NL",
         vat_id=billing.vat_id,
-        ticket_type_id=ticket_type_id,
-        voucher_id=voucher.id if voucher is not None else None,
         created_at=now,
         updated_at=now,
+        **columns,
     )
-    db.session.add(registration)
-    db.session.flush()
-    store_answers(registration, answered)
-    record(
-        "registration.created", registration, now=now, actor=user, scope=event, event_id=event.id
-    )
-    count_step(event.id, THINK, now=now)
-    if user is not None:
-        return verify_registration(registration, now=now, user=user)
-    notices.send_verification(registration, now=now)
-    return registration
 
 
 def _hold_ran_out(registration: Registration, now: datetime) -> bool:
