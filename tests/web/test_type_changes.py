@@ -275,3 +275,42 @@ def test_a_voucher_is_applied_again_to_the_new_price(client, app, event, stripe_
     page = client.get(url).get_data(as_text=True)
     # student €20 less 50% = €10 + 21% = €12.10; from €30.25: €18.15 back
     assert "Student: €12.10" in page and "€18.15 refunded" in page
+
+
+def test_a_later_full_refund_gives_back_what_is_left_and_credits_the_new_invoice(
+    client, app, event, paid, stripe_api
+):
+    from events.providers import gateway_for
+    from events.services.refunds import refund_registration
+
+    url = f"/events/r/{paid.token}/ticket-type"
+    student = _kind(event, "student").id
+    assert client.post(url, data={"ticket_type": student, "confirmed": "1"}).status_code == 302
+    with app.test_request_context():
+        registration = db.session.get(Registration, paid.id)
+        refund_registration(registration, now=NOW, reason="cancelled", gateway=gateway_for(app))
+        db.session.commit()
+    assert sorted(r["amount"] for r in stripe_api.refunds.values()) == [2420, 3630]
+    _original, _note, new, last = _documents()
+    assert (last.number, last.credits_invoice_id, last.gross_cents) == (
+        "CN2025-0002",
+        new.id,
+        -2420,
+    )
+    payment = db.session.scalars(sa.select(Payment).where(Payment.registration_id == paid.id)).one()
+    assert (payment.status, payment.refunded_cents) == ("refunded", 6050)
+    assert fresh(Registration, paid.id).state == "refunded"
+
+
+def test_stripes_event_for_our_full_refund_to_a_free_type_changes_nothing(
+    client, event, paid, stripe_api
+):
+    free = _kind(event, "free").id
+    url = f"/events/r/{paid.token}/ticket-type"
+    assert client.post(url, data={"ticket_type": free, "confirmed": "1"}).status_code == 302
+    payment = db.session.scalars(sa.select(Payment).where(Payment.registration_id == paid.id)).one()
+    charge = stripe_api.charge(payment.session_id)
+    assert charge["amount_refunded"] == 6050
+    assert post_webhook(client, event_body("charge.refunded", charge)).status_code == 200
+    assert _state(paid.id) == (free, 0, 0, 0, "confirmed")  # still coming, for free
+    assert len(_documents()) == 2
