@@ -164,6 +164,8 @@ def test_free_to_free_changes_the_type_without_documents(client, app, event):
         db.session.commit()
     url = f"/events/r/{registration.token}/ticket-type"
     target = _kind(event, "free2").id
+    dutch = client.get(url, headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "Tickettype wijzigen" in dutch and "Free2: €0" in dutch and "Nieuw ticket" in dutch
     assert client.post(url, data={"ticket_type": target, "confirmed": "1"}).status_code == 302
     assert _state(registration.id)[0] == target and _documents() == []
 
