@@ -136,6 +136,8 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "event_booking_verify": _l("Confirm booking"),
         "event_booking_summary": _l("Booking summary"),
         "event_booking_payment_failed": _l("Booking payment failed"),
+        # ticket type changes after booking
+        "event_ticket_type_changed": _l("Ticket type changed"),
     },
     # Audit actions (`core.audit.services.record`), as a short sentence each.
     "audit": {
@@ -254,6 +256,8 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "invoice.reissued": _l("Invoice reissued"),
         "registration.transfer_requested": _l("Ticket transfer requested"),
         "registration.transferred": _l("Ticket transferred"),
+        # ticket type changes after booking
+        "registration.ticket_type_changed": _l("Ticket type changed"),
         # vouchers
         "voucher.created": _l("Voucher created"),
         "voucher.generated": _l("Vouchers generated"),
@@ -386,6 +390,10 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "replaces": _l("Replaces invoice"),
         "ticket_type": _l("Ticket type"),
         "automatic": _l("Chosen automatically"),
+        # ticket type changes after booking
+        "complimentary": _l("Complimentary upgrade"),
+        "previous_gross_cents": _l("Previous amount incl. VAT (cents)"),
+        "refund_cents": _l("Refunded (cents)"),
         # vouchers
         "code": _l("Code"),
         "batch": _l("Batch"),

@@ -52,6 +52,8 @@ from events.views import public as events
 from events.views import public_series as events_series_public
 from events.views import ticket_choice as events_ticket_choice
 from events.views import ticket_download as events_ticket
+from events.views import type_changes as events_type_changes
+from events.views import type_changes_admin as events_type_changes_admin
 from events.views import voucher_step as events_voucher_step
 from podium import views as site
 from privacy import views as privacy
@@ -98,6 +100,9 @@ BLUEPRINTS = (
     events_series_public,
     events_bookings,
     events_bookings_admin,
+    # ticket type changes after booking: the registrant's page, the staff page
+    events_type_changes,
+    events_type_changes_admin,
 )
 COMMANDS = (users_cli, outbox_cli, awards_cli, demo_cli, events_cli, privacy_cli)
 

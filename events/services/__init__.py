@@ -25,4 +25,7 @@ stores the answers with a new registration, `attendees` puts them in the export,
 loads questions.
 Series and copies: `copies` (copy an event with its dates shifted; uses `admin`'s rules), then
 `series` (series, an event's series, a series of recurring talks in one go; uses `copies`).
+Ticket type changes after booking: `type_changes` (another type, the difference refunded, the
+invoice credited and reissued at the new price; uses `quotes`, `ticket_choice`, `invoices`,
+`seats`) comes after `transfers`.
 """

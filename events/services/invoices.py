@@ -334,6 +334,53 @@ def reissue_invoice(credited: Invoice, registration: Registration, *, now: datet
     return invoice
 
 
+# ticket type changes (events.services.type_changes): the new invoice at the new price
+def reprice_invoice(credited: Invoice, registration: Registration, *, now: datetime) -> Invoice:
+    """A new invoice replacing `credited` (credited by a credit note already) at the price now
+    quoted on the registration (its ticket type changed): one line, the customer details as
+    they are now, numbered next in the invoice series. Flushes and records
+    "invoice.reissued". Raises InvoiceError for a credit note or a registration now free."""
+    if credited.series != INVOICE or registration.gross_cents <= 0:
+        raise InvoiceError(code="not_an_invoice")
+    price = TaxedPrice(
+        registration.net_cents,
+        registration.vat_cents,
+        registration.gross_cents,
+        Decimal(registration.vat_rate),
+        bool(registration.reverse_charge),
+    )
+    year = local(now).year
+    sequence = next_sequence(INVOICE, year)
+    invoice = Invoice(
+        series=INVOICE,
+        year=year,
+        sequence=sequence,
+        number=format_number(INVOICE, year, sequence, _prefix()),
+        registration_id=credited.registration_id,
+        replaces_invoice_id=credited.id,
+        issued_at=now,
+        supplier=supplier_details(),
+        customer=customer_details(registration),
+        lines=[_line(registration, price)],
+        net_cents=price.net_cents,
+        vat_cents=price.vat_cents,
+        gross_cents=price.gross_cents,
+        reverse_charge=price.reverse_charge,
+        locale=credited.locale,
+    )
+    db.session.add(invoice)
+    db.session.flush()
+    record(
+        "invoice.reissued",
+        invoice,
+        now=now,
+        number=invoice.number,
+        replaces=credited.number,
+        gross_cents=invoice.gross_cents,
+    )
+    return invoice
+
+
 @dataclass(frozen=True)
 class VatRow:
     """One VAT rate on a document: the net amount taxed at `rate` and its VAT (cents)."""

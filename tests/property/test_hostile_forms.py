@@ -505,6 +505,15 @@ ROUTES: dict[str, Route] = {
     "bookings.cancel": Route(
         "anonymous", page="/events/b/{unbilled_booking}", args={"token": "unbilled_booking"}
     ),
+    # ticket type changes after booking
+    "events_type_changes.change_ticket_type": Route(
+        "anonymous", args={"token": "confirmed"}, base={"confirmed": "1"}
+    ),
+    "events_type_changes_admin.change_ticket_type": Route(
+        "admin",
+        args={"event_id": "event_id", "registration_id": "confirmed_id"},
+        base={"confirmed": "1"},
+    ),
 }
 #: tested from outside with its own signatures (tests/property/test_hostile_webhook.py)
 ELSEWHERE = {"payments.webhook"}

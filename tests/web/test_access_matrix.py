@@ -1274,6 +1274,28 @@ TABLE: dict[str, list[Case]] = {
         Case("S (holds E2)", fixed(slug=lambda w: w.series_slug), get=public()),
         Case("unknown series", fixed(slug=lambda w: "no-such-series"), get=public(404)),
     ],
+    # --- events: ticket type changes after booking --------------------------------------------
+    # (E has no ticket types: the page says so, a post is refused)
+    "events_type_changes.change_ticket_type": [
+        Case("own, empty post", own_token, get=public(), post=public(409)),
+        Case("unknown token", bogus_token, get=public(404), post=public(404)),
+    ],
+    "events_type_changes_admin.change_ticket_type": [
+        Case(
+            "A's registration, empty post",
+            fixed(
+                event_id=lambda w: w.event_id, registration_id=lambda w: w.registrations[ENTRANT]
+            ),
+            get=admin_only(),
+            post=admin_only(409),
+        ),
+        Case(
+            "E2's registration under E",
+            fixed(event_id=lambda w: w.event_id, registration_id=lambda w: w.other_registration_id),
+            get=admin_only(404),
+            post=admin_only(404),
+        ),
+    ],
 }
 
 

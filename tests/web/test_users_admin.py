@@ -47,6 +47,8 @@ STAFF_BLUEPRINTS = (
     "events_questions",
     "events_series",
     "events_bookings_admin",
+    # ticket type changes after booking
+    "events_type_changes_admin",
 )
 CHAIR_OR_STAFF = {
     "jury_admin.conflicts",
