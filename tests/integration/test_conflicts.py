@@ -40,7 +40,9 @@ def conflicts():
 
 
 def audit(action):
-    return db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)).all()
+    return db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+    ).all()
 
 
 # --- detection --------------------------------------------------------------------------------

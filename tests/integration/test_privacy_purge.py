@@ -46,7 +46,11 @@ def _names() -> dict[str, str]:
 
 def _purges() -> list[AuditEntry]:
     return list(
-        db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "privacy.purged"))
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action == "privacy.purged")
+            .order_by(AuditEntry.id)
+        )
     )
 
 
