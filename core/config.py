@@ -85,6 +85,14 @@ def from_env(instance: Path) -> dict:
         # the site's address for links in e-mails sent by scheduled commands (no request)
         "BASE_URL": os.environ.get("PODIUM_BASE_URL", ""),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # background work (core/tasks.py): Celery's broker, Redis by default; without one the
+        # tasks run eagerly in the process that asks for them (development, tests)
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL", ""),
+        # the broker queue the app sends to and the workers read (one per site on a shared Redis)
+        "CELERY_QUEUE": os.environ.get("PODIUM_CELERY_QUEUE", "podium"),
+        # deliver the outbox (a Celery task) after each commit that queued mail; 0: only the
+        # periodic delivery (celery beat) or `flask outbox send` sends it
+        "OUTBOX_DELIVER_ON_COMMIT": os.environ.get("PODIUM_OUTBOX_ON_COMMIT", "1") != "0",
         # log lines (core/request_log.py): "json" objects for a log collector, or "text"
         "LOG_LEVEL": os.environ.get("PODIUM_LOG_LEVEL", "INFO").upper(),
         "LOG_FORMAT": os.environ.get("PODIUM_LOG_FORMAT", "")

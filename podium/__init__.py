@@ -21,6 +21,7 @@ from awards.views import admin_rounds as awards_rounds
 from awards.views import admin_setup as awards_setup
 from awards.views import deliberation, entrant, jury, jury_admin, public, results
 from core import config, http_headers, request_log, templating, transport, unit_of_work
+from core.tasks import init_celery
 from core.accounts import admin_views as users_admin
 from core.accounts import views as accounts
 from core.accounts.auth import load_user
@@ -30,6 +31,7 @@ from core.errors import register_errorhandlers
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import select_locale, select_timezone
 from core.locking import install_sqlite_locking
+from core.outbox import dispatch as outbox_dispatch
 from core.outbox import views as outbox
 from core.outbox.cli import outbox_cli
 from demo.cli import demo_cli
@@ -55,6 +57,7 @@ from events.views import ticket_download as events_ticket
 from events.views import type_changes as events_type_changes
 from events.views import type_changes_admin as events_type_changes_admin
 from events.views import voucher_step as events_voucher_step
+from podium import tasks as periodic
 from podium import views as site
 from privacy import views as privacy
 from privacy.cli import privacy_cli
@@ -137,6 +140,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.cli.add_command(group)
     templating.register(app)
     http_headers.register(app)
+    # background work: the outbox after each commit that queued mail, the periodic jobs
+    init_celery(app, periodic.SCHEDULE)
+    outbox_dispatch.register()
     return app
 
 

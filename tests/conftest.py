@@ -134,6 +134,10 @@ def session_app(tmp_path_factory):
             "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
             "SECRET_KEY": "test-secret",
             "SMTP_HOST": "",
+            # background tasks run eagerly, and mail stays queued after a commit for the tests
+            # to read (tests/integration/test_tasks.py delivers it on commit)
+            "CELERY_BROKER_URL": "",
+            "OUTBOX_DELIVER_ON_COMMIT": False,
         }
     )
 
