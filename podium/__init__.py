@@ -21,7 +21,6 @@ from awards.views import admin_rounds as awards_rounds
 from awards.views import admin_setup as awards_setup
 from awards.views import deliberation, entrant, jury, jury_admin, public, results
 from core import config, http_headers, request_log, templating, transport, unit_of_work
-from core.tasks import init_celery
 from core.accounts import admin_views as users_admin
 from core.accounts import views as accounts
 from core.accounts.auth import load_user
@@ -34,6 +33,7 @@ from core.locking import install_sqlite_locking
 from core.outbox import dispatch as outbox_dispatch
 from core.outbox import views as outbox
 from core.outbox.cli import outbox_cli
+from core.tasks import init_celery
 from demo.cli import demo_cli
 from events.cli import events_cli
 from events.views import admin as events_admin

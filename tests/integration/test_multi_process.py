@@ -103,7 +103,10 @@ def _request(port: int, path: str, *, address: str, cookie: str = "", data: byte
         headers["Referer"] = f"https://127.0.0.1:{port}/login"  # CSRF's check over https
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}", data=data, headers=headers, method="POST" if data else "GET"
+        f"http://127.0.0.1:{port}{path}",
+        data=data,
+        headers=headers,
+        method="POST" if data else "GET",
     )
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -195,7 +198,8 @@ def test_two_hosts_and_a_worker_share_limits_seats_and_the_outbox(app, clock, st
         registration_opens_at=clock() - timedelta(days=1),
         registration_closes_at=clock() + timedelta(days=7),
     )
-    people = [register(event, f"seat{n}@example.org", now=clock(), verify=False) for n in (0, 1)]
+    for n in (0, 1):
+        register(event, f"seat{n}@example.org", now=clock(), verify=False)
     mails = db.session.scalars(sa.select(MailMessage).order_by(MailMessage.id)).all()
     links = [verify_link(m) for m in mails if m.kind == "event_verify"]
     assert len(links) == 2
