@@ -1,5 +1,6 @@
-"""The production stack as deploy/ runs it: two app hosts (gunicorn, each with its own port and
-workers) and a Celery worker, all against one PostgreSQL database and one Redis.
+"""The production stack as deploy/ runs it: two app hosts (the Procfile's `web`: gunicorn, each
+with its own port and workers) and a Celery worker (its `worker`), all against one PostgreSQL
+database and one Redis.
 
 - rate limits are shared: 14 wrong log-ins from one client, alternating between the hosts,
   are answered 10 times (the limit) and refused 4 times;
@@ -43,6 +44,7 @@ from events.models import Registration
 from tests.apps import PRODUCTION, redis_up
 from tests.factories import make_event, register, verify_link
 from tests.integration.test_outbox_delivery import Inbox, _free_port
+from tests.unit.test_deploy_files import procfile
 
 pytestmark = [
     pytest.mark.postgres,
@@ -149,19 +151,19 @@ def stack(app, database_url, tmp_path):
             hosts = []
             for n, port in enumerate(ports):
                 log = tmp_path / f"host{n}.log"
-                gunicorn = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "wsgi:app"]
                 env = {**environ, "PODIUM_BIND": f"127.0.0.1:{port}"}
-                hosts.append((processes.enter_context(_process(gunicorn, env, log)), port, log))
-            log = tmp_path / "worker.log"
-            worker = processes.enter_context(
-                _process(
-                    [str(BIN / "celery"), "-A", "podium.celery_app", "worker", "--loglevel=INFO",
-                     "--concurrency=2", "--without-gossip", "--without-mingle",
-                     f"--hostname={queue}@%h"],
-                    environ,
-                    log,
+                hosts.append(
+                    (processes.enter_context(_process(_command("web"), env, log)), port, log)
                 )
-            )  # fmt: skip
+            log = tmp_path / "worker.log"
+            # two worker processes, and a name of this run's own on the shared Redis
+            extra = [
+                "--concurrency=2",
+                "--without-gossip",
+                "--without-mingle",
+                f"--hostname={queue}@%h",
+            ]
+            worker = processes.enter_context(_process(_command("worker") + extra, environ, log))
             for process, port, host_log in hosts:
                 _wait_for(f"host :{port}", lambda p=port: _healthy(p), process, host_log)
             _wait_for("the worker", lambda: b" ready." in log.read_bytes(), worker, log)
@@ -174,6 +176,12 @@ def stack(app, database_url, tmp_path):
                 client.delete(key)
         finally:
             client.close()
+
+
+def _command(process: str) -> list[str]:
+    """The Procfile's line for `process`, its program from this virtualenv."""
+    program, *args = procfile()[process]
+    return [str(BIN / program), *args]
 
 
 def _forget(address: str) -> None:
