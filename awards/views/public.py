@@ -16,9 +16,9 @@ address.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, make_response, render_template, request, url_for
-from markupsafe import Markup
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from awards import feeds
 from awards.models import Programme

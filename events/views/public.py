@@ -18,9 +18,9 @@ from flask_login import current_user
 
 from core.clock import now
 from core.emails import normalise_email
-from core.paging import paginate
 from core.extensions import limiter
 from core.i18n import current_locale
+from core.paging import paginate
 from core.tokens import BadToken
 from core.unit_of_work import refusal
 from events.calendar import attendee_join_url
@@ -42,12 +42,12 @@ from events.services.funnel import count_visit
 from events.views.presenters import (
     availability,
     billing_note,
+    event_rows,
     group_by_series,
     invoice_url,
     pay_url,
     price_lines,
     share_links,
-    event_rows,
     ticket_rows,
     upcoming_query,
 )
@@ -76,9 +76,7 @@ def index():
     `EVENTS_PER_PAGE` a page (`?page=`, `core.paging`: 404 past the last page)."""
     page = paginate(upcoming_query(now()), size=EVENTS_PER_PAGE)
     rows = event_rows(page.items, current_locale())
-    return render_template(
-        "events/index.html", rows=rows, groups=group_by_series(rows), page=page
-    )
+    return render_template("events/index.html", rows=rows, groups=group_by_series(rows), page=page)
 
 
 @bp.get("/<slug>")
