@@ -445,6 +445,7 @@ def published_fingerprint(programme: Programme, now: datetime) -> tuple | None:
         sa.select(
             Ratification.id,
             Ratification.ratified_at,
+            Ratification.winner_entry_id,
             Category.id,
             Category.slug,
             Category.name_nl,

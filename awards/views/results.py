@@ -230,12 +230,17 @@ def _render(
 
 def _snapshot_html(category: Category, result, criteria, page, hidden) -> Markup:
     """The ratified result's section on this page of the board, from the page cache: a
-    ratification never changes, so its id and time, the page, the language, the rows left
-    out for this viewer and the names shown beside it (category, criteria) make its key."""
+    ratification never changes, so it (its id, time, winner, options and the frozen ranking
+    itself, already loaded: a row id can come back after a deletion on SQLite), the page,
+    the language, the rows left out for this viewer and the names shown beside it
+    (category, criteria) make its key."""
     ratification = result.ratification
     parts = (
         ratification.id,
         ratification.ratified_at.isoformat(),
+        ratification.winner_entry_id,
+        (ratification.method, ratification.trim, ratification.quorum),
+        ratification.snapshot,
         current_locale(),
         page.number,
         page.size,
