@@ -20,7 +20,7 @@ from awards.views import admin_questions as awards_questions
 from awards.views import admin_rounds as awards_rounds
 from awards.views import admin_setup as awards_setup
 from awards.views import deliberation, entrant, jury, jury_admin, public, results
-from core import config, http_headers, request_log, templating, transport, unit_of_work
+from core import caching, config, http_headers, request_log, templating, transport, unit_of_work
 from core.accounts import admin_views as users_admin
 from core.accounts import views as accounts
 from core.accounts.auth import load_user
@@ -157,6 +157,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
+    caching.init_app(app)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask import g, request
 from flask_migrate import upgrade
 
+from core.caching import cache as page_cache
 from core.extensions import db, limiter
 from events.providers import gateway_for
 from events.services.checkout import start_checkout
@@ -212,7 +213,7 @@ def clock() -> FakeClock:
 def app(session_app, tables, clock, tmp_path):
     """The session's app, in a fresh app context, with this test's clock and upload folder.
 
-    Afterwards the config is restored, the rate limits forgotten and every table emptied.
+    The page cache starts empty. Afterwards the config is restored, the rate limits forgotten and every table emptied.
     """
     app = session_app
     config = dict(app.config)
@@ -221,6 +222,7 @@ def app(session_app, tables, clock, tmp_path):
     app.config.update(CLOCK=clock, UPLOAD_DIR=str(tmp_path / "uploads"))
     try:
         with app.app_context():
+            page_cache.clear()  # ids start again in every test's tables
             yield app
     finally:
         app.config.clear()

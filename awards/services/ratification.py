@@ -427,6 +427,42 @@ def published_results(programme: Programme, now: datetime) -> list[PublishedCate
     return out
 
 
+def published_fingerprint(programme: Programme, now: datetime) -> tuple | None:
+    """What the published results of `programme` are made of, for a cache key (one query);
+    None before `publish_at`, exactly when `published_results` is None. A ratification is
+    frozen, so its id and time stand for its winner, citations and snapshot; the categories'
+    names and order and the shown entries' last change (`updated_at`, and how many are
+    nominated) are added, as those could still be edited after ratification."""
+    if not Timeline.of(programme).published(now):
+        return None
+    nominated = (
+        sa.select(sa.func.count(Nomination.id), sa.func.max(Entry.updated_at))
+        .join(Entry, Entry.id == Nomination.entry_id)
+        .join(Category, Category.id == Nomination.category_id)
+        .where(Category.programme_id == programme.id)
+    ).subquery()
+    rows = db.session.execute(
+        sa.select(
+            Ratification.id,
+            Ratification.ratified_at,
+            Ratification.winner_entry_id,
+            Category.id,
+            Category.slug,
+            Category.name_nl,
+            Category.name_en,
+            Category.position,
+            nominated.c[0],
+            nominated.c[1],
+        )
+        .select_from(Ratification)
+        .join(Category, Category.id == Ratification.category_id)
+        .outerjoin(nominated, sa.true())
+        .where(Category.programme_id == programme.id)
+        .order_by(Ratification.id)
+    ).all()
+    return tuple(tuple(str(v) for v in row) for row in rows)
+
+
 def published_outcomes(entries: Iterable[Entry], now: datetime) -> dict[int, str]:
     """Entry id -> "winner" or "nominee" for those of `entries` that the winners page names
     at `now` (`published_results`, the one rule): nothing before a programme's `publish_at`,

@@ -25,9 +25,12 @@ from core.audit.services import record
 from core.clock import now
 from core.extensions import db
 from core.i18n import current_locale
+from core.paging import paginate_list
 from core.unit_of_work import refusal
 
 bp = Blueprint("awards_admin", __name__, url_prefix="/admin")
+#: entries on one page of the admin list
+ENTRIES_PER_PAGE = 100
 PHASE_LABELS = {
     "upcoming": _l("Not yet open"),
     "submissions": _l("Open for submissions"),
@@ -85,12 +88,19 @@ def programme(slug):
 @bp.get("/programmes/<slug>/entries")
 @staff_required
 def entries(slug):
+    """The programme's entries, filtered by `?status=&category=`, `ENTRIES_PER_PAGE` a page
+    (`?page=`, 404 past the last page; the exports hold them all)."""
     programme = access.get_programme(slug)
     status, category_id = _filters(programme)
+    page = paginate_list(
+        screening.admin_entries(programme, status=status, category_id=category_id),
+        size=ENTRIES_PER_PAGE,
+    )
     return render_template(
         "awards/admin/entries.html",
         programme=programme,
-        entries=screening.admin_entries(programme, status=status, category_id=category_id),
+        entries=page.items,
+        page=page,
         status=status,
         category_id=category_id,
         states=ENTRY_STATES,

@@ -31,10 +31,13 @@ from awards.services.scorecards import score_field
 from core.clock import now
 from core.errors import NotAllowed, NotFound
 from core.i18n import current_locale
+from core.paging import paginate_list
 from core.tokens import BadToken
 from core.unit_of_work import Refused, refusal
 
 bp = Blueprint("jury", __name__)
+#: entries on one page of a juror's list
+JUROR_ENTRIES_PER_PAGE = 50
 
 
 @bp.app_context_processor
@@ -143,7 +146,8 @@ def terms(slug: str):
 def entries(slug: str):
     """The juror's entries of the round open now (or the latest one that has opened,
     `rounds.jury_round`) — eligible, in the round, assigned to them when the round has
-    assignments, not barred — in their own order, with their own status."""
+    assignments, not barred — in their own order, with their own status;
+    `JUROR_ENTRIES_PER_PAGE` a page (`?page=`, 404 past the last page)."""
     programme = access.get_programme(slug)
     member = access.require_juror(programme, current_user, terms=True)
     at = now()
@@ -151,11 +155,13 @@ def entries(slug: str):
     rows = scorecards.juror_entries(
         member, secret=current_app.config["SECRET_KEY"], round_no=info.position
     )
+    page = paginate_list(rows, size=JUROR_ENTRIES_PER_PAGE)
     return render_template(
         "awards/jury/entries.html",
         programme=programme,
         member=member,
-        rows=rows,
+        rows=page.items,
+        page=page,
         round=info,
         several_rounds=not info.final or info.position > 1,
         scoring_open=info.is_open(at),

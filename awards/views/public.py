@@ -18,33 +18,69 @@ from __future__ import annotations
 from flask import Blueprint, current_app, make_response, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from awards import feeds
 from awards.models import Programme
 from awards.services.access import get_programme
-from awards.services.ratification import PublishedCategory, jury_for_display, published_results
+from awards.services.ratification import (
+    PublishedCategory,
+    jury_for_display,
+    published_fingerprint,
+    published_results,
+)
+from core import caching
 from core.clock import now
 from core.errors import NotFound
-from core.i18n import LOCALES
+from core.i18n import LOCALES, current_locale
+from core.paging import paginate_list, requested_page
 
 bp = Blueprint("awards_public", __name__, url_prefix="/awards")
 #: the fragment's CSP: nothing to load or run, and any site may frame it
 EMBED_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors *"
+#: ratified categories on one page of the winners page
+WINNERS_PER_PAGE = 10
 
 
 @bp.get("/<slug>/winners")
 def winners(slug: str):
-    """The winners page; 404 for an unknown programme."""
+    """The winners page, `WINNERS_PER_PAGE` categories a page (`?page=`; 404 past the last
+    page); 404 for an unknown programme.
+
+    The publication moment is checked on every request, before anything else; after it, the
+    categories' part of the page is kept in the page cache (`core.caching`) under the
+    programme's `published_fingerprint` (its ratifications, frozen, and what could still be
+    edited around them), the page number and the language, so a new ratification, an edited
+    category or entry, or another moment's answer never comes from an older copy. The jury is
+    read on every request (a juror's name may change)."""
     programme = get_programme(slug)
-    results = published_results(programme, now())
-    if results is None:
+    moment = now()
+    fingerprint = published_fingerprint(programme, moment)
+    if fingerprint is None:
         return render_template("awards/public/embargo.html", programme=programme)
+    number = requested_page()
+    locale = current_locale()
+
+    def render() -> str:
+        results = published_results(programme, moment) or []
+        page = paginate_list(results, size=WINNERS_PER_PAGE, number=number, keep=())
+        return render_template(
+            "awards/public/_winners_results.html",
+            programme=programme,
+            results=page.items,
+            page=page,
+            join_names=join_names,
+        )
+
+    if number > 1 and (number - 1) * WINNERS_PER_PAGE >= len(fingerprint):
+        raise NotFound()  # past the last page (each ratified category is one fingerprint row)
     return render_template(
         "awards/public/winners.html",
         programme=programme,
-        results=results,
+        results_html=Markup(
+            caching.fragment("winners", (programme.id, locale, number, fingerprint), render)
+        ),
         jury=jury_for_display(programme),
-        join_names=join_names,
     )
 
 

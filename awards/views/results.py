@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from awards.forms.programmes import METHOD_LABELS
 from awards.forms.results import AdvanceForm, RatifyForm, ShortlistForm
@@ -27,13 +28,16 @@ from awards.services.deliberation import deliberation_open
 from awards.services.jury_insight import category_insight
 from awards.services.results import load_board_data, resolve_options, visible_board
 from awards.services.results_export import export_rows, spreadsheet
-from core import confirmation, spreadsheets
+from core import caching, confirmation, spreadsheets
 from core.clock import now
 from core.errors import NotAllowed, NotFound
 from core.i18n import current_locale
+from core.paging import paginate_list
 from core.unit_of_work import refusal
 
 bp = Blueprint("results", __name__, url_prefix="/admin/awards")
+#: rows on one page of the leaderboard (and of a ratified result)
+LEADERBOARD_PAGE_SIZE = 50
 
 
 def _guard(slug: str) -> Programme:
@@ -172,12 +176,24 @@ def _render(
         next_round = all_rounds[info.position]
     else:
         advanced, next_round = set(), None
+    page = paginate_list(
+        range(max(len(rows), len(result.snapshot) if result else 0)),
+        size=LEADERBOARD_PAGE_SIZE,
+        keep=("category", "round", "method", "trim"),
+    )
     return (
         render_template(
             "awards/results/leaderboard.html",
             programme=programme,
             category=category,
             rows=rows,
+            page=page,
+            page_rows=rows[page.offset : page.offset + page.size],
+            snapshot_html=(
+                _snapshot_html(category, result, data.criteria, page, hidden)
+                if result is not None and info.final
+                else ""
+            ),
             criteria=data.criteria,
             method=method,
             trim=trim,
@@ -210,6 +226,43 @@ def _render(
         ),
         status,
     )
+
+
+def _snapshot_html(category: Category, result, criteria, page, hidden) -> Markup:
+    """The ratified result's section on this page of the board, from the page cache: a
+    ratification never changes, so it (its id, time, winner, options and the frozen ranking
+    itself, already loaded: a row id can come back after a deletion on SQLite), the page,
+    the language, the rows left out for this viewer and the names shown beside it
+    (category, criteria) make its key."""
+    ratification = result.ratification
+    parts = (
+        ratification.id,
+        ratification.ratified_at.isoformat(),
+        ratification.winner_entry_id,
+        (ratification.method, ratification.trim, ratification.quorum),
+        ratification.snapshot,
+        current_locale(),
+        page.number,
+        page.size,
+        sorted(hidden),
+        category.name_nl,
+        category.name_en,
+        [(c.key, c.name("nl"), c.name("en")) for c in criteria],
+        sorted(page.args.items()),
+    )
+
+    def render() -> str:
+        return render_template(
+            "awards/results/_ratified_snapshot.html",
+            ratified=result,
+            snapshot_rows=result.snapshot[page.offset : page.offset + page.size],
+            category=category,
+            criteria=criteria,
+            method_labels=METHOD_LABELS,
+            page=page,
+        )
+
+    return Markup(caching.fragment("leaderboard-snapshot", parts, render))
 
 
 def _readable_rounds(programme: Programme, all_rounds, moment) -> set[int]:

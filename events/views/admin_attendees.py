@@ -16,6 +16,7 @@ from core.accounts.auth import staff_required
 from core.clock import now
 from core.i18n import current_locale
 from core.money import format_eur
+from core.paging import paginate_list
 from core.unit_of_work import refusal
 from events.forms.admin import CompForm
 from events.payments import RegState, seats_left
@@ -24,6 +25,8 @@ from events.services import admin_registrations as regs
 from events.services.event_questions import answer_text, answers_by_registration, event_questions
 
 bp = Blueprint("events_attendees", __name__, url_prefix="/admin/events")
+#: registrations on one page of the attendee list
+ATTENDEES_PER_PAGE = 100
 STATES = [s.value for s in RegState]
 
 
@@ -34,15 +37,19 @@ def _filter_states() -> list[str]:
 @bp.get("/<int:event_id>/attendees")
 @staff_required
 def attendee_list(event_id: int):
-    """The registrations of an event, filtered by `?state=` (repeatable; unknown ones ignored)."""
+    """The registrations of an event, filtered by `?state=` (repeatable; unknown ones
+    ignored), `ATTENDEES_PER_PAGE` a page (`?page=`, 404 past the last page; the downloads and
+    the check-in list hold them all)."""
     event = admin.get_event(event_id)
     states = _filter_states()
-    rows = attendees.attendee_rows(event, states=states)
+    page = paginate_list(attendees.attendee_rows(event, states=states), size=ATTENDEES_PER_PAGE)
+    rows = page.items
     questions = event_questions(event)
     return render_template(
         "events/admin/attendees.html",
         event=event,
         rows=rows,
+        page=page,
         questions=questions,
         answers=answers_by_registration(r.registration.id for r in rows),
         answer_text=answer_text,

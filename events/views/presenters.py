@@ -6,6 +6,7 @@ context (translations, URLs).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
 
@@ -92,28 +93,23 @@ def share_links(event: Event, page_url: str, locale: str) -> list[tuple[str, str
     ]
 
 
-def upcoming_rows(at: datetime, locale: str, *, limit: int | None = None) -> list[dict]:
-    """Published events that have not ended at `at`, soonest first, each with its price lines
-    and seat signal; four queries whatever the number of events (events, their ticket
-    types and series, seats)."""
-    query = (
+def upcoming_query(at: datetime) -> sa.Select:
+    """Published events that have not ended at `at`, soonest first (their ticket types and
+    series loaded with them: two more queries whatever the number of events)."""
+    return (
         sa.select(Event)
         .options(selectinload(Event.ticket_types))
         .where(Event.published.is_(True), Event.ends_at > at)
         .order_by(Event.starts_at, Event.id)
-        .limit(limit)
         .options(selectinload(Event.series))  # the list groups a series: no query per event
     )
-    events = db.session.scalars(query).all()
-    holding = seats.holding_by_event(e.id for e in events)
-    return [
-        {
-            "event": e,
-            "prices": price_lines(e, locale),
-            "seats": availability(e, holding.get(e.id, 0)),
-        }
-        for e in events
-    ]
+
+
+def upcoming_rows(at: datetime, locale: str, *, limit: int | None = None) -> list[dict]:
+    """The first `limit` (None: all) of `upcoming_query`'s events as `event_rows`; four
+    queries whatever the number of events (events, their ticket types and series, seats)."""
+    events = db.session.scalars(upcoming_query(at).limit(limit)).all()
+    return event_rows(events, locale)
 
 
 def ticket_rows(options: list[Option], event: Event, locale: str) -> list[dict]:
@@ -146,7 +142,7 @@ def ticket_rows(options: list[Option], event: Event, locale: str) -> list[dict]:
 # --- series (events/views/public_series.py, the grouped events list) -------------------------
 
 
-def event_rows(events: list[Event], locale: str) -> list[dict]:
+def event_rows(events: Sequence[Event], locale: str) -> list[dict]:
     """`events` as list rows (price lines and seat signal, as `upcoming_rows`): one query."""
     holding = seats.holding_by_event(e.id for e in events)
     return [

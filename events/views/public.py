@@ -20,6 +20,7 @@ from core.clock import now
 from core.emails import normalise_email
 from core.extensions import limiter
 from core.i18n import current_locale
+from core.paging import paginate
 from core.tokens import BadToken
 from core.unit_of_work import refusal
 from events.calendar import attendee_join_url
@@ -41,18 +42,21 @@ from events.services.funnel import count_visit
 from events.views.presenters import (
     availability,
     billing_note,
+    event_rows,
     group_by_series,
     invoice_url,
     pay_url,
     price_lines,
     share_links,
     ticket_rows,
-    upcoming_rows,
+    upcoming_query,
 )
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 #: the states in which an attendee's calendar file removes the meeting again
 CALENDAR_CANCELLED = frozenset((RegState.CANCELLED.value, RegState.REFUNDED.value))
+#: events on one page of the list
+EVENTS_PER_PAGE = 20
 
 
 def _status(form) -> int:
@@ -68,9 +72,11 @@ def _verified_user():
 
 @bp.get("/")
 def index():
-    """Upcoming published events (not yet ended), soonest first, with prices and seat signal."""
-    rows = upcoming_rows(now(), current_locale())
-    return render_template("events/index.html", rows=rows, groups=group_by_series(rows))
+    """Upcoming published events (not yet ended), soonest first, with prices and seat signal;
+    `EVENTS_PER_PAGE` a page (`?page=`, `core.paging`: 404 past the last page)."""
+    page = paginate(upcoming_query(now()), size=EVENTS_PER_PAGE)
+    rows = event_rows(page.items, current_locale())
+    return render_template("events/index.html", rows=rows, groups=group_by_series(rows), page=page)
 
 
 @bp.get("/<slug>")

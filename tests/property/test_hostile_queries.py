@@ -18,6 +18,7 @@ QUERY_NAMES = ["page", "category", "trim", "method", "status", "state", "scope",
                "lang", "format", "session_id", "next", "q",
                "from", "to"]  # fmt: skip
 HUGE = str(2**70)
+BAD_PAGES = ("0", "-1", "abc", "", " 2", "2147483647", "1e9", "٣")
 
 
 def _get_rules() -> list[tuple[str, str]]:
@@ -58,6 +59,8 @@ def test_hostile_urls_never_reach_a_500(endpoint, rule, app, client, login, worl
         (_url(rule, world.ids, endpoint, None), {name: HUGE for name in QUERY_NAMES}),
         (_url(rule, world.ids, endpoint, None), {name: HUGE_NUMBER for name in QUERY_NAMES}),
         (_url(rule, world.ids, endpoint, None), {name: "a\x00b" for name in QUERY_NAMES}),
+        # page numbers of the paged lists (`core.paging`): page 1 or 404, never a 500
+        *((_url(rule, world.ids, endpoint, None), {"page": bad}) for bad in BAD_PAGES),
     ]
 
     def check(url, query):

@@ -128,3 +128,51 @@ def test_no_page_makes_more_statements_for_more_rows(app, clock, login, tmp_path
         if small[endpoint][1:] != large[endpoint][1:]
     ]
     assert not problems, "\n".join(problems)
+
+
+#: the paged pages of the matrix's world (`core.paging`) and the role that sees them
+PAGED = {
+    "results.leaderboard": ADMIN,
+    "awards_admin.entries": ADMIN,
+    "events_attendees.attendee_list": ADMIN,
+    "jury.entries": JUROR,
+}
+
+
+def test_a_later_page_makes_as_many_statements_as_the_first(app, clock, login, tmp_path):
+    """At 500 rows each paged page has a second page, asked with as many statements as the
+    first (a page is read with LIMIT/OFFSET or sliced, never row by row)."""
+    clock.set(AT)
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    world = build_world(at=AT, upload_dir=app.config["UPLOAD_DIR"])
+    grow(world)
+    adapter = app.url_map.bind("localhost")
+    statements = 0
+
+    def count(*_args) -> None:
+        nonlocal statements
+        statements += 1
+
+    problems = []
+    for endpoint, role in PAGED.items():
+        client = app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        login(db.session.get(User, world.users[role]), client)
+        case = next(c for c in TABLE[endpoint] if c.get is not None)
+        url = adapter.build(endpoint, case.params(world, role))
+        found = []
+        for page in (1, 2):
+            query = {"page": page} if page > 1 else {}
+            db.session.close()
+            client.get(url, query_string=query).close()
+            db.session.close()
+            sa_event.listen(db.engine, "before_cursor_execute", count)
+            statements = 0
+            try:
+                response = client.get(url, query_string=query)
+            finally:
+                sa_event.remove(db.engine, "before_cursor_execute", count)
+            found.append((response.status_code, statements))
+        if found[0] != found[1] or found[0][0] != 200:
+            problems.append(f"{endpoint}: page 1 {found[0]}, page 2 {found[1]}")
+    assert not problems, "\n".join(problems)
