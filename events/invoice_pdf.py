@@ -15,6 +15,7 @@ from typing import cast
 from flask import current_app
 from fpdf import FPDF
 
+from events import pdf_fonts
 from events.invoice_document import Document, document
 from events.models import Invoice
 
@@ -38,12 +39,12 @@ def find_font_dir(configured: str | None = None) -> Path | None:
 
 
 class _Pdf(FPDF):
-    def __init__(self, font_dir: Path | None) -> None:
+    def __init__(self, font_dir: Path | None, text: str | None = None) -> None:
         super().__init__(format="A4")
         self.unicode = font_dir is not None
         if font_dir is not None:
-            self.add_font("DejaVu", "", str(font_dir / _REGULAR))
-            self.add_font("DejaVu", "B", str(font_dir / _BOLD))
+            pdf_fonts.add_font(self, "DejaVu", "", font_dir / _REGULAR, text=text)
+            pdf_fonts.add_font(self, "DejaVu", "B", font_dir / _BOLD, text=text)
             self.family = "DejaVu"
         else:
             self.family = "helvetica"
@@ -102,9 +103,18 @@ class _Pdf(FPDF):
         self.ln(1)
 
 
+def _all_text(doc: Document) -> str:
+    """Every character `render` may write for `doc` (to choose the font's copy)."""
+    parts = [doc.title, doc.number, doc.date, doc.credits_number or ""]
+    parts += [*doc.supplier, *doc.customer, *doc.headers, *doc.notes, *doc.labels.values()]
+    parts += [cell for cells in doc.rows for cell in cells]
+    parts += [text for pair in doc.totals for text in pair]
+    return "".join(parts)
+
+
 def render(doc: Document, *, font_dir: Path | None, issued_at=None) -> bytes:
     """The PDF bytes of `doc`."""
-    pdf = _Pdf(font_dir)
+    pdf = _Pdf(font_dir, _all_text(doc))
     pdf.set_title(pdf.text_of(f"{doc.title} {doc.number}"))
     pdf.set_author(pdf.text_of(doc.supplier[0]))
     if issued_at is not None:

@@ -21,6 +21,7 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from fpdf import FPDF
 
+from events import pdf_fonts
 from events.invoice_pdf import find_font_dir
 from events.models import Registration
 
@@ -84,13 +85,13 @@ def _plain(text: TicketText) -> bool:
 
 
 class _TicketPdf(FPDF):
-    def __init__(self, *, unicode: bool = True) -> None:
+    def __init__(self, *, unicode: bool = True, text: str | None = None) -> None:
         super().__init__(format="A4")
         font_dir = find_font_dir(current_app.config.get("INVOICE_FONT_DIR")) if unicode else None
         self.unicode = font_dir is not None
         if font_dir is not None:
-            self.add_font("DejaVu", "", str(font_dir / "DejaVuSans.ttf"))
-            self.add_font("DejaVu", "B", str(font_dir / "DejaVuSans-Bold.ttf"))
+            pdf_fonts.add_font(self, "DejaVu", "", font_dir / "DejaVuSans.ttf", text=text)
+            pdf_fonts.add_font(self, "DejaVu", "B", font_dir / "DejaVuSans-Bold.ttf", text=text)
             self.family = "DejaVu"
         else:
             self.family = "helvetica"
@@ -128,7 +129,8 @@ class _TicketPdf(FPDF):
 def ticket_pdf(registration: Registration, *, qr_text: str, created_at: datetime) -> bytes:
     """The ticket's PDF bytes (needs an app context); `qr_text` is what the QR code holds."""
     text = ticket_text(registration, organisation=current_app.config["ORGANISATION_NAME"])
-    pdf = _TicketPdf(unicode=not _plain(text))  # embedding DejaVu costs ~0.2 s: only if needed
+    everything = "".join(str(value) for value in vars(text).values())
+    pdf = _TicketPdf(unicode=not _plain(text), text=everything)  # DejaVu only when needed
     pdf.set_title(pdf.text_of(f"{text.heading}: {text.title}"))
     pdf.set_author(pdf.text_of(text.organisation))
     pdf.set_creation_date(created_at)
