@@ -24,12 +24,21 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
+from awards import fast_insight, insight
 from awards.models import Programme
+from awards.scoring import METHODS
+from awards.services import fast_results
 from awards.services.access import results_hidden_from
 from awards.services.deliberation import comments_by_entry, deliberation_open
 from awards.services.jury_insight import category_insight, rounded
 from awards.services.ratification import ratifications_by_category
-from awards.services.results import decimal_text, leaderboard, load_board_data, resolve_options
+from awards.services.results import (
+    decimal_text,
+    leaderboard,
+    load_board_data,
+    population_stats,
+    resolve_options,
+)
 from core.spreadsheets import Table, Value, csv_text
 
 CSV_FIELDS = (
@@ -79,14 +88,18 @@ def export_rows(
     if viewer is not None:
         hidden = results_hidden_from(programme, viewer, now=now)
     method, trim, quorum = resolve_options(programme, method, trim)
+    with_comments = comments and now is not None and deliberation_open(programme, 1, now)
+    remarks = comments_by_entry(programme, round_no=1, hidden=hidden) if with_comments else {}
+    if not hidden:
+        rows = fast_rows(programme, method, trim, quorum, remarks if with_comments else None)
+        keys = [key for key in rows[0] if key not in _ROW_FIELDS] if rows else _keys(programme)
+        return [*CSV_FIELDS, *keys, *([COMMENTS] if with_comments else [])], rows
     data = load_board_data(programme)
     keys = [c.key for c in data.criteria]
     frozen = {
         category_id: {row["entry_id"]: row for row in ratification.snapshot}
         for category_id, ratification in ratifications_by_category(programme).items()
     }
-    with_comments = comments and now is not None and deliberation_open(programme, 1, now)
-    remarks = comments_by_entry(programme, round_no=1, hidden=hidden) if with_comments else {}
     rows = []
     for category in sorted(programme.categories, key=lambda c: (c.position, c.id)):
         results = leaderboard(
@@ -125,6 +138,77 @@ def export_rows(
                 row[COMMENTS] = remarks.get(entry.id, "")
             rows.append(row)
     return [*CSV_FIELDS, *keys, *([COMMENTS] if with_comments else [])], rows
+
+
+_ROW_FIELDS = {*CSV_FIELDS, COMMENTS}
+
+
+def _keys(programme: Programme) -> list[str]:
+    return [c.key for c in load_board_data(programme).criteria]
+
+
+def fast_rows(
+    programme: Programme, method: str, trim: int, quorum: int, remarks: dict[int, str] | None
+) -> list[dict]:
+    """`export_rows`' rows when no entry is hidden, from `fast_results` (the scores fetched
+    once as columns; one category's scorecards at a time for the jury figures)."""
+    cols = fast_results.load_columns(programme)
+    keys = [c.key for c in cols.criteria]
+    aggs = fast_results.aggregate_columns(cols, trim)
+    boards: dict[str, dict[int, list]] = {
+        m: fast_results.results_by_category(cols, aggs, m, quorum) for m in METHODS
+    }
+    stats = population_stats(programme, cols.round, cols.criteria) if method == "zscore" else None
+    criteria = cols.scoring_criteria
+    frozen = {
+        category_id: {row["entry_id"]: row for row in ratification.snapshot}
+        for category_id, ratification in ratifications_by_category(programme).items()
+    }
+    rows = []
+    for category in sorted(programme.categories, key=lambda c: (c.position, c.id)):
+        results = boards[method].get(category.id, [])
+        refs = [cols.entries[r.entry].ref for r in results]
+        cards = fast_results.category_cards(cols, category.id)
+        icc, kendall = fast_insight.agreement(insight.totals(criteria, cards))
+        shares = fast_insight.winner_shares(
+            criteria, cards, sorted(refs), method=method, trim=trim,  # type: ignore[arg-type]
+            quorum=quorum, zscore_stats=stats,
+        ).shares  # fmt: skip
+        del cards
+        firsts: dict[str, str | None] = {
+            m: next((cols.entries[r.entry].ref for r in boards[m].get(category.id, [])
+                     if r.rank == 1), None)
+            for m in METHODS
+        }  # fmt: skip
+        same = insight.same_winner(firsts)
+        icc_value, kendall_value = rounded(icc.value), rounded(kendall.value)
+        for result in results:
+            entry = cols.entries[result.entry]
+            ratified = frozen.get(category.id, {}).get(entry.id, {})
+            row = {
+                "category": category.slug,
+                "rank": result.rank,
+                "entry": entry.ref,
+                "organisation": entry.organisation,
+                "title": entry.title,
+                "total": decimal_text(result.total),
+                "scorecards": result.scorecards,
+                "sufficient": result.sufficient,
+                "disagreement": decimal_text(result.disagreement),
+                "ratified_rank": ratified.get("rank"),
+                "ratified_total": ratified.get("total"),
+                "win_share": decimal_text(rounded(shares.get(entry.ref), 3)),
+                "agreement_icc": decimal_text(icc_value),
+                "agreement_kendall_w": decimal_text(kendall_value),
+                "agreement_jurors": icc.jurors,
+                "agreement_entries": icc.entries,
+                "same_winner_all_methods": same,
+            }
+            row.update({k: decimal_text(result.criteria.get(k)) for k in keys})
+            if remarks is not None:
+                row[COMMENTS] = remarks.get(entry.id, "")
+            rows.append(row)
+    return rows
 
 
 def _cell(value) -> str:

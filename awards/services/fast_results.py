@@ -1,0 +1,427 @@
+"""Whole-programme results without a Python object per score: the export's fast path.
+
+`load_columns` fetches one round's counted scores (`counted_scorecards_query`: submitted, of
+entries in the round, no barring conflict) ONCE, streamed, as integer numpy columns (the
+stored cents of each value), plus the counted scorecards and the entries as plain rows.
+Everything else is computed from those columns:
+
+* per entry and criterion, over the non-empty values sorted once (numpy ``lexsort``): the
+  count and sum (mean), the middle values (median), the kept sum after trimming (trimmed),
+  all exact integers of cents; each aggregate then becomes a Decimal by the same one
+  correctly rounded division `awards.scoring` makes (sum / count at 50 digits), so it is the
+  reference's own value;
+* z-scores in float64 (the juror's count, sum and sum of squares as exact integers, summed in
+  the database); an entry whose rounded aggregate or total could fall either way (a float
+  within 1e-6 cent of a half cent) is recomputed by `awards.scoring` itself from its cards;
+* each scorecard's raw weighted total (``sum(w * x) / sum(w)``, integers of milli-points x
+  cents, one Decimal division as scoring makes it) for the disagreement;
+* rounding, totals, tie-breaks and ranks by `awards.ranking` (`build_result`,
+  `rank_results`), the reference's own code.
+
+`awards.scoring` stays the specification: tests/property/test_fast_results.py proves the
+rows equal `scoring.aggregate` on generated programmes (ties, quorum misses, conflicts,
+empty values, weights, rounds, half-up rounding), on SQLite and PostgreSQL.
+
+The jury figures of the export (win share, agreement, same winner) come from
+`awards.fast_insight`, fed one category at a time from the same columns.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import numpy as np
+import sqlalchemy as sa
+
+from awards import scoring
+from awards.models import Criterion, Programme, Score
+from awards.ranking import EntryResult, build_result, population_sd, rank_results, round2
+from awards.scoring import METHODS
+from awards.services.rounds import RoundInfo, final_round, get_round, round_entries_query
+from awards.services.scorecards import counted_scorecards_query
+from core.extensions import db
+
+_CHUNK = 50_000
+_HALF_CENT_SLACK = 1e-6  # a float this close (in cents) to a half cent is recomputed exactly
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """What the export shows of an entry (a plain row, not an ORM object)."""
+
+    id: int
+    category_id: int
+    ref: str
+    organisation: str
+    title: str
+
+
+@dataclass
+class Columns:
+    """One round's counted scores as columns; indexes are positions in `entries` / `cards`."""
+
+    programme: Programme
+    round: RoundInfo
+    criteria: list[Criterion]
+    entries: list[EntryRow]  # by category id, then ref
+    card_entry: np.ndarray  # int64, per counted scorecard: its entry's index
+    card_juror: np.ndarray  # int64, per counted scorecard: the jury member id
+    score_card: np.ndarray  # int64, per score: its card's index
+    score_crit: np.ndarray  # int64, per score: the criterion's index in `criteria`
+    score_value: np.ndarray  # int64, per score: the value in cents (0 when empty)
+    score_empty: np.ndarray  # bool, per score: the value is empty (NULL)
+
+    @property
+    def scoring_criteria(self) -> list[scoring.Criterion]:
+        return [
+            scoring.Criterion(c.key, c.weight, c.min_score, c.max_score, c.step)
+            for c in self.criteria
+        ]
+
+
+def _stream(query: sa.Select, columns: int) -> np.ndarray:
+    """The query's integer rows as one int64 array of shape (n, columns), fetched in chunks
+    (a server-side cursor on PostgreSQL), never as one list of every row."""
+    result = db.session.execute(query.execution_options(yield_per=_CHUNK))
+    parts = [np.array(chunk, dtype=np.int64).reshape(-1, columns) for chunk in result.partitions()]
+    return np.concatenate(parts) if parts else np.zeros((0, columns), dtype=np.int64)
+
+
+def load_columns(programme: Programme, round_no: int | None = None) -> Columns:
+    """The counted scores of round `round_no` (None: the final round) in five queries:
+    criteria, entries, counted scorecards, their scores (streamed). NotFound for a round the
+    programme does not have."""
+    info = final_round(programme) if round_no is None else get_round(programme, round_no)
+    criteria = list(
+        db.session.scalars(
+            sa.select(Criterion)
+            .where(
+                Criterion.programme_id == programme.id,
+                sa.or_(Criterion.round_no.is_(None), Criterion.round_no == info.position),
+            )
+            .order_by(Criterion.position, Criterion.id)
+        )
+    )
+    listed = round_entries_query(programme, info.position).subquery()
+    entries = [
+        EntryRow(*row)
+        for row in db.session.execute(
+            sa.select(
+                listed.c.id,
+                listed.c.category_id,
+                listed.c.ref,
+                listed.c.organisation,
+                listed.c.title,
+            ).order_by(listed.c.category_id, listed.c.ref)
+        )
+    ]
+    counted = counted_scorecards_query(programme, info.position).subquery()
+    cards = _stream(
+        sa.select(counted.c.id, counted.c.entry_id, counted.c.jury_member_id).order_by(
+            counted.c.id
+        ),
+        3,
+    )
+    cents = sa.type_coerce(Score.value, sa.BigInteger)
+    scores = _stream(
+        sa.select(
+            Score.scorecard_id,
+            Score.criterion_id,
+            sa.func.coalesce(cents, 0),
+            sa.case((Score.value.is_(None), 1), else_=0),
+        )
+        .join(counted, counted.c.id == Score.scorecard_id)
+        .where(Score.criterion_id.in_([c.id for c in criteria])),
+        4,
+    )
+    entry_ids = np.array([e.id for e in entries], dtype=np.int64)
+    order = np.argsort(entry_ids)
+    card_entry = order[np.searchsorted(entry_ids, cards[:, 1], sorter=order)]
+    crit_ids = np.array([c.id for c in criteria], dtype=np.int64)
+    crit_order = np.argsort(crit_ids)
+    return Columns(
+        programme=programme,
+        round=info,
+        criteria=criteria,
+        entries=entries,
+        card_entry=card_entry.astype(np.int64),
+        card_juror=cards[:, 2].copy(),
+        score_card=np.searchsorted(cards[:, 0], scores[:, 0]).astype(np.int64),
+        score_crit=crit_order[np.searchsorted(crit_ids, scores[:, 1], sorter=crit_order)],
+        score_value=scores[:, 2].copy(),
+        score_empty=scores[:, 3].astype(bool),
+    )
+
+
+@dataclass
+class Aggregates:
+    """Unrounded per-criterion aggregates of every method, per entry index, and each entry's
+    card count and raw card totals (Decimal, as `awards.scoring` computes them)."""
+
+    by_method: dict[str, list[list[Decimal | None]]]
+    counts: list[int]
+    card_totals: list[list[Decimal]]
+    disagreement: list[Decimal | None]
+
+
+def _decimal_ratio(numerator: int, denominator: int, places: int) -> Decimal:
+    """``numerator * 10**-places / denominator`` rounded once at scoring's precision."""
+    return Decimal(numerator).scaleb(-places) / denominator
+
+
+def _zscore_means(cols: Columns, values: np.ndarray, sel: np.ndarray) -> np.ndarray:
+    """Per score of `sel` (non-empty), its value mapped onto the criterion's scale by the
+    juror's z-score (float64), as `awards.scoring` documents it."""
+    card = cols.score_card[sel]
+    juror = cols.card_juror[card]
+    crit = cols.score_crit[sel]
+    x = values.astype(np.float64)
+    # (juror, criterion) groups: exact integer count, sum and sum of squares of the cents
+    key = juror * len(cols.criteria) + crit
+    uniq, inverse = np.unique(key, return_inverse=True)
+    n = np.bincount(inverse).astype(np.float64)
+    s = np.zeros(len(uniq), dtype=np.int64)
+    q = np.zeros(len(uniq), dtype=np.int64)
+    np.add.at(s, inverse, values)
+    np.add.at(q, inverse, values * values)
+    if float(np.max(q, initial=0)) * float(np.max(n, initial=0)) < 2**62:
+        radicand = (n.astype(np.int64) * q - s * s).astype(np.float64)
+    else:  # Python ints: a scale this large would leave int64
+        radicand = np.array(
+            [float(int(a) * int(b) - int(c) * int(c)) for a, b, c in zip(n, q, s, strict=True)]
+        )
+    lo = np.array([float(c.min_score) for c in cols.criteria])[crit]
+    hi = np.array([float(c.max_score) for c in cols.criteria])[crit]
+    mid = (lo + hi) / 2
+    ok = (n >= 2) & (radicand > 0)
+    root = np.sqrt(np.where(ok, radicand, 1.0))
+    z = np.where(ok[inverse], (n[inverse] * x - s[inverse]) / root[inverse], 0.0)
+    mapped = mid + z * (hi - lo) / 6
+    return np.clip(mapped, lo, hi)
+
+
+def _near_half_cent(value: float) -> bool:
+    scaled = abs(value) * 100
+    return abs(scaled - np.floor(scaled) - 0.5) < _HALF_CENT_SLACK
+
+
+def aggregate_columns(cols: Columns, trim: int, methods=METHODS) -> Aggregates:
+    """Every method's unrounded aggregates from the columns (see the module docstring)."""
+    n_entries, n_crit = len(cols.entries), len(cols.criteria)
+    weights = [c.weight for c in cols.criteria]
+    milli = np.array([int(w.scaleb(3)) for w in weights], dtype=np.int64)
+    counts = np.bincount(cols.card_entry, minlength=n_entries)
+    valued = ~cols.score_empty
+    # each card's raw weighted total: sum(w * x) / sum(w) over its non-empty values
+    n_cards = len(cols.card_entry)
+    w_sel = milli[cols.score_crit[valued]]
+    num = np.zeros(n_cards, dtype=object if _too_big(w_sel, cols.score_value) else np.int64)
+    den = np.zeros(n_cards, dtype=np.int64)
+    np.add.at(num, cols.score_card[valued], w_sel.astype(num.dtype) * cols.score_value[valued])
+    np.add.at(den, cols.score_card[valued], w_sel)
+    card_totals: list[list[Decimal]] = [[] for _ in range(n_entries)]
+    with decimal.localcontext(prec=scoring.PRECISION):
+        for entry, a, b in zip(cols.card_entry.tolist(), num.tolist(), den.tolist(), strict=True):
+            if b:
+                card_totals[entry].append(_decimal_ratio(a, b, 2))
+        disagreement = [
+            round2(population_sd(totals)) if len(totals) >= 2 else None for totals in card_totals
+        ]
+    # per (entry, criterion) group, values ascending
+    sel = np.flatnonzero(valued)
+    entry_of = cols.card_entry[cols.score_card[sel]]
+    crit_of = cols.score_crit[sel]
+    values = cols.score_value[sel]
+    order = np.lexsort((values, crit_of, entry_of))
+    sel, entry_of, crit_of, values = sel[order], entry_of[order], crit_of[order], values[order]
+    group = entry_of * n_crit + crit_of
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
+    sizes = np.diff(np.r_[starts, len(group)])
+    group_keys = group[starts]
+    cumulative = np.r_[0, np.cumsum(values)]
+    out: dict[str, list[list[Decimal | None]]] = {}
+    with decimal.localcontext(prec=scoring.PRECISION):
+        for method in methods:
+            table: list[list[Decimal | None]] = [[None] * n_crit for _ in range(n_entries)]
+            if method == "zscore":
+                out[method] = _zscore_table(cols, table, sel, values, starts, sizes, group_keys)
+                continue
+            if method == "median":
+                lo = values[starts + (sizes - 1) // 2]
+                hi = values[starts + sizes // 2]
+                odd = (sizes % 2).astype(bool)
+                for key, a, b, is_odd in zip(group_keys.tolist(), lo.tolist(), hi.tolist(),
+                                             odd.tolist(), strict=True):  # fmt: skip
+                    table[key // n_crit][key % n_crit] = (
+                        Decimal(a).scaleb(-2) if is_odd else _decimal_ratio(a + b, 2, 2)
+                    )
+            else:
+                cut = np.zeros_like(sizes)
+                if method == "trimmed":
+                    cut = np.where(sizes > 2 * trim, trim, (sizes - 1) // 2)
+                kept = cumulative[starts + sizes - cut] - cumulative[starts + cut]
+                for key, total, n in zip(group_keys.tolist(), kept.tolist(),
+                                         (sizes - 2 * cut).tolist(), strict=True):  # fmt: skip
+                    table[key // n_crit][key % n_crit] = _decimal_ratio(total, n, 2)
+            out[method] = table
+    return Aggregates(out, counts.tolist(), card_totals, disagreement)
+
+
+def _too_big(w: np.ndarray, values: np.ndarray) -> bool:
+    """Whether a card's sum of weight x value could leave int64 (then Python ints)."""
+    if not len(w):
+        return False
+    bound = float(np.max(np.abs(w))) * float(np.max(np.abs(values))) * 64
+    return bound > 2**62
+
+
+def _zscore_table(
+    cols: Columns,
+    table: list[list[Decimal | None]],
+    sel: np.ndarray,
+    values: np.ndarray,
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    group_keys: np.ndarray,
+) -> list[list[Decimal | None]]:
+    """The zscore aggregates: float64, with the entries near a rounding edge recomputed by
+    `awards.scoring` from their own cards (see the module docstring)."""
+    n_crit = len(cols.criteria)
+    mapped = _zscore_means(cols, values, sel)
+    sums = np.add.reduceat(mapped, starts) if len(starts) else np.zeros(0)
+    means = sums / np.maximum(sizes, 1)
+    fw = np.array([float(c.weight) for c in cols.criteria])
+    n_entries = len(cols.entries)
+    grid = np.full((n_entries, n_crit), np.nan)
+    grid[group_keys // n_crit, group_keys % n_crit] = means
+    present = ~np.isnan(grid)
+    den = (present * fw).sum(axis=1)
+    totals = np.where(den > 0, np.nansum(grid * fw, axis=1) / np.where(den > 0, den, 1), np.nan)
+    doubtful = {
+        e
+        for e in range(n_entries)
+        if (not np.isnan(totals[e]) and _near_half_cent(float(totals[e])))
+        or any(_near_half_cent(float(v)) for v in grid[e][present[e]])
+    }
+    for e, row in enumerate(grid.tolist()):
+        if e not in doubtful:
+            table[e] = [Decimal(repr(v)) if v == v else None for v in row]
+    if doubtful:
+        _exact_zscores(cols, table, doubtful)
+    return table
+
+
+def _exact_zscores(cols: Columns, table: list, doubtful: set[int]) -> None:
+    """The reference (`scoring._aggregate_raw`) for the `doubtful` entries, with the round's
+    z-score population summed up exactly (Python ints of cents)."""
+    crits = cols.scoring_criteria
+    keys = [c.key for c in cols.criteria]
+    stats: dict[tuple[Hashable, str], list[int]] = {}
+    valued = ~cols.score_empty
+    jurors = cols.card_juror[cols.score_card[valued]].tolist()
+    for juror, crit, value in zip(jurors, cols.score_crit[valued].tolist(),
+                                  cols.score_value[valued].tolist(), strict=True):  # fmt: skip
+        acc = stats.setdefault((juror, keys[crit]), [0, 0, 0])
+        acc[0] += 1
+        acc[1] += value
+        acc[2] += value * value
+    summed = {
+        k: (Decimal(n), Decimal(s).scaleb(-2), Decimal(q).scaleb(-4))
+        for k, (n, s, q) in stats.items()
+    }
+    for e in doubtful:
+        cards = list(_entry_cards(cols, e))
+        ref = cols.entries[e].ref
+        raw = scoring._aggregate_raw(crits, cards, [ref], method="zscore", zscore_stats=summed)[ref]
+        table[e] = [raw[k] for k in keys]
+
+
+def _entry_cards(cols: Columns, entry: int) -> Iterator[scoring.Scorecard]:
+    """One entry's counted scorecards as `scoring.Scorecard`s (only for a few entries)."""
+    keys = [c.key for c in cols.criteria]
+    ref = cols.entries[entry].ref
+    for card in np.flatnonzero(cols.card_entry == entry).tolist():
+        rows = np.flatnonzero(cols.score_card == card)
+        scores: dict[str, Decimal | None] = {
+            keys[c]: None if empty else Decimal(v).scaleb(-2)
+            for c, v, empty in zip(
+                cols.score_crit[rows].tolist(),
+                cols.score_value[rows].tolist(),
+                cols.score_empty[rows].tolist(),
+                strict=True,
+            )
+        }
+        yield scoring.Scorecard(ref, int(cols.card_juror[card]), scores)
+
+
+def results_by_category(
+    cols: Columns, aggs: Aggregates, method: str, quorum: int
+) -> dict[int, list[EntryResult[int]]]:
+    """category id -> its leaderboard (`EntryResult.entry` is the entry's index in
+    `cols.entries`), ranked by `awards.ranking` exactly as `scoring.aggregate` ranks."""
+    crits = cols.scoring_criteria
+    table = aggs.by_method[method]
+    grouped: dict[int, list[EntryResult[int]]] = {}
+    with decimal.localcontext(prec=scoring.PRECISION):
+        for e, row in enumerate(cols.entries):
+            result = build_result(e, crits, table[e], aggs.counts[e], (), quorum)
+            result = replace(result, disagreement=aggs.disagreement[e])
+            grouped.setdefault(row.category_id, []).append(result)
+        return {
+            category_id: rank_results(_by_ref(cols, results), crits)
+            for category_id, results in grouped.items()
+        }
+
+
+class _Ref(int):
+    """An entry index that sorts and prints as its ref (`ranking` orders entries by str)."""
+
+    ref: str
+
+    def __new__(cls, index: int, ref: str) -> _Ref:
+        value = super().__new__(cls, index)
+        value.ref = ref
+        return value
+
+    def __str__(self) -> str:
+        return self.ref
+
+    def __repr__(self) -> str:
+        return repr(self.ref)
+
+
+def _by_ref(cols: Columns, results: list[EntryResult[int]]) -> list[EntryResult[int]]:
+    return [replace(r, entry=_Ref(r.entry, cols.entries[r.entry].ref)) for r in results]
+
+
+def category_cards(cols: Columns, category_id: int) -> list[scoring.Scorecard]:
+    """The category's counted scorecards as `scoring.Scorecard`s (entry = ref, juror = jury
+    member id): one category's objects at a time, for the jury figures."""
+    keys = [c.key for c in cols.criteria]
+    in_category = np.array([e.category_id == category_id for e in cols.entries], dtype=bool)
+    cards = (
+        np.flatnonzero(in_category[cols.card_entry]) if len(cols.card_entry) else cols.card_entry
+    )
+    if not len(cards):
+        return []
+    wanted = np.zeros(len(cols.card_entry), dtype=bool)
+    wanted[cards] = True
+    rows = np.flatnonzero(wanted[cols.score_card])
+    rows = rows[np.argsort(cols.score_card[rows], kind="stable")]
+    scores: dict[int, dict[str, Decimal | None]] = {card: {} for card in cards.tolist()}
+    for card, crit, value, empty in zip(
+        cols.score_card[rows].tolist(),
+        cols.score_crit[rows].tolist(),
+        cols.score_value[rows].tolist(),
+        cols.score_empty[rows].tolist(),
+        strict=True,
+    ):
+        scores[card][keys[crit]] = None if empty else Decimal(value).scaleb(-2)
+    entries, jurors = cols.card_entry.tolist(), cols.card_juror.tolist()
+    return [
+        scoring.Scorecard(cols.entries[entries[card]].ref, jurors[card], values)
+        for card, values in scores.items()
+    ]
