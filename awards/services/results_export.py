@@ -76,12 +76,17 @@ def export_rows(
     viewer=None,
     now: datetime | None = None,
     comments: bool = False,
+    fast: bool = True,
 ) -> tuple[list[str], list[dict]]:
     """(field names, rows) for every category, in category order then leaderboard order.
     For a `viewer` (the results pages; the command line has none) the entries hidden from
     them are left out (a conflicted chair's) and NotAllowed is raised when they may not see
     results at all (`access.results_hidden_from` at `now`). With `comments` (and `now`) the
     jurors' comments follow in a last column `COMMENTS` once scoring has closed.
+
+    When nothing is hidden the rows come from `fast_rows` (the scores fetched once as
+    columns); `fast=False` takes the reference path (every board through `leaderboard`),
+    which tests/integration/test_fast_results.py proves equal.
 
     Raises BadResultsOption for an unknown method or a bad trim."""
     hidden: set[int] = set()
@@ -90,7 +95,7 @@ def export_rows(
     method, trim, quorum = resolve_options(programme, method, trim)
     with_comments = comments and now is not None and deliberation_open(programme, 1, now)
     remarks = comments_by_entry(programme, round_no=1, hidden=hidden) if with_comments else {}
-    if not hidden:
+    if fast and not hidden:
         rows = fast_rows(programme, method, trim, quorum, remarks if with_comments else None)
         keys = [key for key in rows[0] if key not in _ROW_FIELDS] if rows else _keys(programme)
         return [*CSV_FIELDS, *keys, *([COMMENTS] if with_comments else [])], rows
