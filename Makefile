@@ -64,8 +64,13 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Not part of `make test`: gunicorn against a bare Flask page, a few minutes a database.
+# BENCH_ARGS=--quick for a short run; the table and chart land in bench/results/.
 bench: install
-	$(BIN)/python bench/bench_scoring.py
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/python bench/bench_pages.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench_registration.py $(BENCH_ARGS)
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite* .pytest_cache

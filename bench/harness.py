@@ -549,7 +549,8 @@ def row(
 def write_results(name: str, rows: list[dict], *, notes: list[str] | None = None) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    document: dict[str, Any] = {"rows": rows}
+    document: dict[str, Any] = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    document["rows"] = rows
     if notes:
         document["notes"] = notes
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
