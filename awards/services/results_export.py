@@ -119,25 +119,11 @@ def export_rows(
             if entry.id in hidden:
                 continue
             ratified = frozen.get(category.id, {}).get(entry.id, {})
-            row = {
-                "category": category.slug,
-                "rank": result.rank,
-                "entry": entry.ref,
-                "organisation": entry.organisation,
-                "title": entry.title,
-                "total": decimal_text(result.total),
-                "scorecards": result.scorecards,
-                "sufficient": result.sufficient,
-                "disagreement": decimal_text(result.disagreement),
-                "ratified_rank": ratified.get("rank"),
-                "ratified_total": ratified.get("total"),
-                "win_share": decimal_text(rounded(shares.get(entry.id), 3)),
-                "agreement_icc": decimal_text(figures.icc.value),
-                "agreement_kendall_w": decimal_text(figures.kendall.value),
-                "agreement_jurors": figures.icc.jurors,
-                "agreement_entries": figures.icc.entries,
-                "same_winner_all_methods": figures.same_winner,
-            }
+            row = _row(
+                category, result, entry, ratified, shares.get(entry.id),
+                (figures.icc.value, figures.kendall.value, figures.icc.jurors,
+                 figures.icc.entries, figures.same_winner),
+            )  # fmt: skip
             row.update({k: decimal_text(result.criteria.get(k)) for k in keys})
             if with_comments:
                 row[COMMENTS] = remarks.get(entry.id, "")
@@ -146,6 +132,31 @@ def export_rows(
 
 
 _ROW_FIELDS = {*CSV_FIELDS, COMMENTS}
+
+
+def _row(category, result, entry, ratified: dict, share, agreement: tuple) -> dict:
+    """One entry's row (before its criteria and comments): `agreement` is (ICC, Kendall's
+    W, jurors and entries they rest on, whether every method names the same winner)."""
+    icc, kendall, jurors, entries, same = agreement
+    return {
+        "category": category.slug,
+        "rank": result.rank,
+        "entry": entry.ref,
+        "organisation": entry.organisation,
+        "title": entry.title,
+        "total": decimal_text(result.total),
+        "scorecards": result.scorecards,
+        "sufficient": result.sufficient,
+        "disagreement": decimal_text(result.disagreement),
+        "ratified_rank": ratified.get("rank"),
+        "ratified_total": ratified.get("total"),
+        "win_share": decimal_text(rounded(share, 3)),
+        "agreement_icc": decimal_text(icc),
+        "agreement_kendall_w": decimal_text(kendall),
+        "agreement_jurors": jurors,
+        "agreement_entries": entries,
+        "same_winner_all_methods": same,
+    }
 
 
 def _keys(programme: Programme) -> list[str]:
@@ -190,25 +201,10 @@ def fast_rows(
         for result in results:
             entry = cols.entries[result.entry]
             ratified = frozen.get(category.id, {}).get(entry.id, {})
-            row = {
-                "category": category.slug,
-                "rank": result.rank,
-                "entry": entry.ref,
-                "organisation": entry.organisation,
-                "title": entry.title,
-                "total": decimal_text(result.total),
-                "scorecards": result.scorecards,
-                "sufficient": result.sufficient,
-                "disagreement": decimal_text(result.disagreement),
-                "ratified_rank": ratified.get("rank"),
-                "ratified_total": ratified.get("total"),
-                "win_share": decimal_text(rounded(shares.get(entry.ref), 3)),
-                "agreement_icc": decimal_text(icc_value),
-                "agreement_kendall_w": decimal_text(kendall_value),
-                "agreement_jurors": icc.jurors,
-                "agreement_entries": icc.entries,
-                "same_winner_all_methods": same,
-            }
+            row = _row(
+                category, result, entry, ratified, shares.get(entry.ref),
+                (icc_value, kendall_value, icc.jurors, icc.entries, same),
+            )  # fmt: skip
             row.update({k: decimal_text(result.criteria.get(k)) for k in keys})
             if remarks is not None:
                 row[COMMENTS] = remarks.get(entry.id, "")
