@@ -87,6 +87,11 @@ def bench(kind: str, *, clients: int, seconds: float, rounds: int) -> list[dict]
                 Server(database, "bench.baseline_app:app", "baseline") as baseline,
             ):
                 check_pages(podium)
+                # every worker imports, compiles its templates and connects first
+                load(baseline.url, fetch("/"), clients=clients, seconds=1)
+                for path, email in PAGES.values():
+                    load(podium.url, fetch(path), clients=clients, seconds=1,
+                         setup=log_in_as(email))  # fmt: skip
                 measurements = {
                     "baseline": lambda: load(
                         baseline.url, fetch("/"), clients=clients, seconds=seconds
