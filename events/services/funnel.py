@@ -30,6 +30,7 @@ from werkzeug.datastructures import Headers
 from core.accounts.models import has_staff_rights
 from core.clock import local
 from core.extensions import db
+from core.locking import write_transaction
 from events.models import Event, FunnelCount
 
 SEE, THINK, DO, CARE = "see", "think", "do", "care"
@@ -75,8 +76,15 @@ def count_visit(
     event_id: int, method: str, headers: Headers | Mapping[str, str], user, *, now: datetime
 ) -> None:
     """The event page's hook: `count_step(event_id, "see")` when the request `is_visit`; `user` is
-    the current user (anonymous or not: only whether they are staff is asked)."""
+    the current user (anonymous or not: only whether they are staff is asked).
+
+    The page's reads opened a read transaction; on SQLite a read transaction cannot become a
+    writer while another worker writes ("database is locked" at once, whatever the busy
+    timeout), so the count first takes the write lock (`write_transaction`, which waits its
+    turn). Call it last in the view, after rendering, so the lock is held only for the upsert
+    and the commit."""
     if is_visit(method, headers, staff=has_staff_rights(user)):
+        write_transaction()
         count_step(event_id, SEE, now=now)
 
 

@@ -86,8 +86,8 @@ def show(slug: str):
     at = now()
     locale = current_locale()
     page_url = url_for("events.show", slug=event.slug, _external=True)
-    count_visit(event.id, request.method, request.headers, current_user, now=at)
-    return render_template(
+    event_id = event.id
+    page = render_template(
         "events/show.html",
         event=event,
         prices=price_lines(event, locale),
@@ -96,6 +96,8 @@ def show(slug: str):
         share=share_links(event, page_url, locale),
         now=at,
     )
+    count_visit(event_id, request.method, request.headers, current_user, now=at)  # last: a write
+    return page
 
 
 @bp.get("/<slug>/calendar.ics")

@@ -238,3 +238,21 @@ def test_the_event_page_loads_no_script_from_elsewhere(client, event):
     assert "<script" not in html or all(
         'src="/static/' in tag for tag in html.split("<script")[1:]
     ), "a script that is not the site's own"
+
+
+def test_views_at_the_same_moment_all_count(app, event, clock):
+    """Event page views from many workers at once, each as the page's request does it (read
+    the event, then count): none fails with "database is locked" on SQLite, every one counts."""
+    from events.models import Event
+    from tests.threads import run_together
+
+    event_id = event.id
+
+    def view():
+        seen = db.session.get(Event, event_id)  # the page's reads open its transaction
+        assert seen is not None
+        funnel.count_visit(seen.id, "GET", BROWSER, None, now=clock())
+
+    _results, errors = run_together(app, [view] * 12)
+    assert errors == []
+    assert counts(event) == {(TODAY, "see"): 12}
