@@ -40,6 +40,7 @@ from awards import scoring
 from awards.models import Criterion, Programme, Score
 from awards.ranking import EntryResult, build_result, population_sd, rank_results, round2
 from awards.scoring import METHODS
+from awards.services.results import round_criteria_in_order
 from awards.services.rounds import RoundInfo, final_round, get_round, round_entries_query
 from awards.services.scorecards import counted_scorecards_query
 from core.extensions import db
@@ -95,16 +96,7 @@ def load_columns(programme: Programme, round_no: int | None = None) -> Columns:
     criteria, entries, counted scorecards, their scores (streamed). NotFound for a round the
     programme does not have."""
     info = final_round(programme) if round_no is None else get_round(programme, round_no)
-    criteria = list(
-        db.session.scalars(
-            sa.select(Criterion)
-            .where(
-                Criterion.programme_id == programme.id,
-                sa.or_(Criterion.round_no.is_(None), Criterion.round_no == info.position),
-            )
-            .order_by(Criterion.position, Criterion.id)
-        )
-    )
+    criteria = round_criteria_in_order(programme, info.position)
     listed = round_entries_query(programme, info.position).subquery()
     entries = [
         EntryRow(*row)

@@ -92,6 +92,21 @@ class BoardRow:
     by_method: dict[str, EntryResult[Entry]]
 
 
+def round_criteria_in_order(programme: Programme, position: int) -> list[Criterion]:
+    """The criteria of round `position` (those of every round and its own), in position
+    order, in one query."""
+    return list(
+        db.session.scalars(
+            sa.select(Criterion)
+            .where(
+                Criterion.programme_id == programme.id,
+                sa.or_(Criterion.round_no.is_(None), Criterion.round_no == position),
+            )
+            .order_by(Criterion.position, Criterion.id)
+        )
+    )
+
+
 def load_board_data(
     programme: Programme, round_no: int | None = None, *, category: Category | None = None
 ) -> BoardData:
@@ -99,16 +114,7 @@ def load_board_data(
     final round) — of `category` only when given — and the round's z-score population
     summed up, in five queries. NotFound for a round the programme does not have."""
     info = final_round(programme) if round_no is None else get_round(programme, round_no)
-    criteria = list(
-        db.session.scalars(
-            sa.select(Criterion)
-            .where(
-                Criterion.programme_id == programme.id,
-                sa.or_(Criterion.round_no.is_(None), Criterion.round_no == info.position),
-            )
-            .order_by(Criterion.position, Criterion.id)
-        )
-    )
+    criteria = round_criteria_in_order(programme, info.position)
     data = BoardData(programme, criteria, info)
     entries_query = round_entries_query(programme, info.position)
     if category is not None:
