@@ -178,8 +178,19 @@ def import_scores_command(programme_slug: str, file: Path) -> None:
     is_flag=True,
     help="Add the jurors' comments (with their names) once scoring has closed.",
 )
+@click.option(
+    "--reference",
+    is_flag=True,
+    help="Compute through the reference path (every board through the leaderboard) instead "
+    "of the columnar one (the same rows, proven equal by the tests).",
+)
 def results_command(
-    programme_slug: str, method: str | None, trim: int | None, fmt: str, comments: bool
+    programme_slug: str,
+    method: str | None,
+    trim: int | None,
+    fmt: str,
+    comments: bool,
+    reference: bool,
 ) -> None:
     """Print the leaderboard of every category of PROGRAMME (slug).
 
@@ -193,7 +204,12 @@ def results_command(
     """
     programme = find_programme(programme_slug)
     fields, rows = export_rows(
-        programme, method=method, trim=trim, now=now() if comments else None, comments=comments
+        programme,
+        method=method,
+        trim=trim,
+        now=now() if comments else None,
+        comments=comments,
+        fast=not reference,
     )
     click.echo(render(fields, rows, fmt), nl=False)
 
