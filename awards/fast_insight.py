@@ -184,12 +184,30 @@ def winner_shares(
         sq_m = counts @ sq.T
         del card, valued, comb, sq
         complete = np.array([entry.complete for entry in prepared], dtype=bool)
+        quick = _quick_totals(
+            crits, prepared, counts, complete, scored_m, valued_m, num_m, sq_m, method, trim,
+            quorum,
+        )  # fmt: skip
+        del scored_m, valued_m, num_m, sq_m
+        valid = ~np.isnan(quick)
+        any_valid = valid.any(axis=1)
+        best = np.where(any_valid, np.nanmax(np.where(valid, quick, -np.inf), axis=1), 0.0)
+        edge = best - insight._MARGIN - 1e-9 * np.abs(best)
+        near_m = valid & (quick >= edge[:, None])
+        n_near = near_m.sum(axis=1)
+        int_counts = counts.astype(np.int64)
         none = 0.0
         for d in range(draws):
-            winners = _draw_winners(
-                crits, prepared, counts[d], complete, scored_m[d], valued_m[d], num_m[d],
-                sq_m[d], method, trim, quorum,
-            )  # fmt: skip
+            if not any_valid[d]:
+                none += 1
+                continue
+            near = np.flatnonzero(near_m[d]).tolist()
+            if n_near[d] == 1:
+                shares[names[near[0]]] += 1.0
+                continue
+            winners = insight._exact_first(
+                crits, prepared, int_counts[d].tolist(), near, method, trim, quorum
+            )
             if not winners:
                 none += 1
             for i in winners:
@@ -199,10 +217,55 @@ def winner_shares(
     )
 
 
-def _draw_winners(
+def _column_quick(
+    method: scoring.Method, trim: int, column: tuple[list[float], list[int]], counts: np.ndarray
+) -> np.ndarray:
+    """`insight._quick` for every draw at once (NaN where no drawn juror gave a value)."""
+    values, jurors = column
+    if not values:
+        return np.full(len(counts), np.nan)
+    vals = np.asarray(values, dtype=np.float64)
+    c = counts[:, jurors]
+    cum = np.cumsum(c, axis=1)
+    n = cum[:, -1]
+    rows = np.arange(len(counts))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "median":
+            i1 = (cum > ((n - 1) // 2)[:, None]).argmax(axis=1)
+            i2 = (cum > (n // 2)[:, None]).argmax(axis=1)
+            out = (vals[i1] + vals[i2]) / 2
+        else:
+            weighted = np.cumsum(c * vals, axis=1)
+            total = weighted[:, -1]
+            out = total / n
+            if method == "trimmed":
+                cut = np.where(n > 2 * trim, trim, (n - 1) // 2)
+                cutting = cut > 0
+                lo = (cum > (cut - 1)[:, None]).argmax(axis=1)
+                below = np.where(lo > 0, weighted[rows, np.maximum(lo - 1, 0)], 0.0)
+                before = np.where(lo > 0, cum[rows, np.maximum(lo - 1, 0)], 0)
+                low = below + (cut - before) * vals[lo]
+                hi = (cum > (n - cut)[:, None]).argmax(axis=1)
+                high = (cum[rows, hi] - (n - cut)) * vals[hi] + (total - weighted[rows, hi])
+                trimmed = (total - low - high) / np.maximum(n - 2 * cut, 1)
+                out = np.where(cutting, trimmed, out)
+    return np.where(n > 0, out, np.nan)
+
+
+def _per_criterion(
+    entry, counts: np.ndarray, method: scoring.Method, trim: int, fweights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """draws x criteria: an entry's `_column_quick` values, where they exist, and them
+    weighted (0 where missing)."""
+    per = np.stack([_column_quick(method, trim, col, counts) for col in entry.by_value], axis=1)
+    present = ~np.isnan(per)
+    return per, present, np.where(present, per, 0.0) * fweights
+
+
+def _quick_totals(
     crits: tuple[scoring.Criterion, ...],
     prepared: list,
-    counts_row: np.ndarray,
+    counts: np.ndarray,
     complete: np.ndarray,
     scored: np.ndarray,
     valued: np.ndarray,
@@ -211,57 +274,44 @@ def _draw_winners(
     method: scoring.Method,
     trim: int,
     quorum: int,
-) -> list[int]:
-    """`insight._draw_winners` with the complete entries' sums taken from the matrices."""
-    margin = insight._MARGIN
-    fweights = [float(c.weight) for c in crits]
-    counts = [int(m) for m in counts_row.tolist()]
-    ok = complete & (scored >= quorum) & (valued > 0)
-    means = np.where(ok, num / np.where(valued > 0, valued, 1.0), -np.inf)
-    quick: dict[int, float] = {}
-    floor = -math.inf
-    pending: list[tuple[float, int]] = []
-    ok_idx = np.flatnonzero(ok)
+) -> np.ndarray:
+    """draws x entries: each entry's float total in each draw as `insight._draw_winners`
+    computes it (NaN when it has none: below quorum or no value). `_draw_winners` skips the
+    median/trimmed totals of the entries whose bound cannot reach the best; those are lower
+    than the best by more than the margin, so computing them changes no draw's near set."""
+    fweights = np.array([float(c.weight) for c in crits])
+    n_draws, n_e = scored.shape
+    out = np.full((n_draws, n_e), np.nan)
+    ok = complete[None, :] & (scored >= quorum) & (valued > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(ok, num / np.where(valued > 0, valued, 1.0), np.nan)
     if method in ("mean", "zscore"):
-        quick.update(zip(ok_idx.tolist(), means[ok_idx].tolist(), strict=True))
-    elif len(ok_idx):
-        mean = means[ok_idx]
-        v = valued[ok_idx]
-        spread = np.array([prepared[e].spread for e in ok_idx.tolist()])
-        if method == "median":
-            pooled = np.sqrt(np.maximum(squares[ok_idx] / v - mean * mean, 0.0))
-            bound = np.minimum(spread / 2, pooled) + 1e-9
-        else:
-            vi = v.astype(np.int64)
-            cut = np.where(vi > 2 * trim, trim, (vi - 1) // 2)
-            bound = spread * cut / v
-        pending = list(zip((mean + bound).tolist(), ok_idx.tolist(), strict=True))
-        floor = max(floor, float((mean - bound).max()))
+        out = means.copy()
     for e in np.flatnonzero(~complete).tolist():
-        entry = prepared[e]
-        if scored[e] >= quorum:
-            n = den = 0.0
-            for w, column in zip(fweights, entry.by_value, strict=True):
-                a = insight._quick(method, trim, column, counts)
-                if a is not None:
-                    n += w * a
-                    den += w
-            if den:
-                quick[e] = n / den
-                floor = max(floor, quick[e])
-    pending.sort(reverse=True)
-    for upper, e in pending:
-        if upper < floor - margin - 1e-9 * abs(floor):
-            break
-        n = 0.0
-        for w, column in zip(fweights, prepared[e].by_value, strict=True):
-            n += w * (insight._quick(method, trim, column, counts) or 0.0)
-        quick[e] = n / sum(fweights)
-        floor = max(floor, quick[e])
-    if not quick:
-        return []
-    best = max(quick.values())
-    near = [e for e, t in quick.items() if t >= best - margin - 1e-9 * abs(best)]
-    if len(near) == 1:
-        return near
-    return insight._exact_first(crits, prepared, counts, near, method, trim, quorum)
+        _per, present, weighted = _per_criterion(prepared[e], counts, method, trim, fweights)
+        den = (present * fweights).sum(axis=1)
+        good = (scored[:, e] >= quorum) & (den > 0)
+        out[:, e] = np.where(good, weighted.sum(axis=1) / np.where(den > 0, den, 1.0), np.nan)
+    if method in ("mean", "zscore"):
+        return out
+    # median/trimmed of the complete entries: only those whose bound around their mean total
+    # reaches the best's lower bound in some draw (the bounds of `insight._draw_winners`)
+    spread = np.array([entry.spread for entry in prepared])
+    safe = np.where(valued > 0, valued, 1.0)
+    if method == "median":
+        pooled = np.sqrt(np.maximum(squares / safe - np.nan_to_num(means) ** 2, 0.0))
+        bound = np.minimum(spread[None, :] / 2, pooled) + 1e-9
+    else:
+        cut = np.where(valued > 2 * trim, trim, np.floor((valued - 1) / 2))
+        bound = spread[None, :] * cut / safe
+    lower = np.where(ok, means - bound, -np.inf)
+    upper = np.where(ok, means + bound, -np.inf)
+    floor = np.maximum(lower.max(axis=1), np.where(np.isnan(out), -np.inf, out).max(axis=1))
+    finite = np.where(np.isfinite(floor), floor, 0.0)
+    reach = floor - insight._MARGIN - 1e-9 * np.abs(finite)
+    needed = ok & (upper >= reach[:, None])
+    total_w = fweights.sum()
+    for e in np.flatnonzero(needed.any(axis=0)).tolist():
+        _per, _present, weighted = _per_criterion(prepared[e], counts, method, trim, fweights)
+        out[:, e] = np.where(ok[:, e], weighted.sum(axis=1) / total_w, np.nan)
+    return out
