@@ -70,6 +70,7 @@ bench: install
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python bench/bench_pages.py $(BENCH_ARGS)
 	$(BIN)/python bench/bench_registration.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench_results.py $(BENCH_ARGS)
 	$(BIN)/python bench/report.py
 
 clean:
