@@ -19,7 +19,6 @@ both on generated data):
 from __future__ import annotations
 
 import decimal
-import math
 import random
 from collections.abc import Hashable, Mapping, Sequence
 
@@ -67,12 +66,8 @@ def complete_block(matrix: insight.Totals) -> tuple[list, list, np.ndarray]:
             break
         scored_e = sub.sum(axis=0).tolist()
         ne, nj = len(keep_e), len(keep_j)
-        best_j = max(
-            (((ne - s) / ne, -s, 0, i) for i, s in enumerate(scored_j)), default=None
-        )
-        best_e = max(
-            (((nj - s) / nj, -s, 1, i) for i, s in enumerate(scored_e)), default=None
-        )
+        best_j = max((((ne - s) / ne, -s, 0, i) for i, s in enumerate(scored_j)), default=None)
+        best_e = max((((nj - s) / nj, -s, 1, i) for i, s in enumerate(scored_e)), default=None)
         if best_e is not None and (best_j is None or best_e > best_j):
             del keep_e[best_e[3]]
         else:
@@ -110,7 +105,7 @@ def kendall_w(values: np.ndarray) -> float | None:
     ties = 0
     for j in range(k):
         column = values[:, j]
-        uniq, inverse, counts = np.unique(column, return_inverse=True, return_counts=True)
+        _uniq, inverse, counts = np.unique(column, return_inverse=True, return_counts=True)
         ends = np.cumsum(counts)  # 1-based end position of each group
         starts = ends - counts + 1
         sums += ((starts + ends) / 2)[inverse]
@@ -153,7 +148,7 @@ def winner_shares(
     listed = list(entries)
     scoring.aggregate(
         criteria, cards, listed, method=method, trim=trim, quorum=quorum,
-        zscore_stats=zscore_stats,  # type: ignore[arg-type]
+        zscore_stats=zscore_stats,
     )  # fmt: skip
     crits = tuple(criteria)
     names = sorted({c.entry for c in cards} | set(listed), key=insight._key)
@@ -163,7 +158,13 @@ def winner_shares(
         return insight.WinnerShares(shares, 1.0, draws, 0, seed)
     with decimal.localcontext(prec=scoring.PRECISION):
         prepared = insight._prepare(
-            crits, cards, names, jurors, method, None, zscore_stats  # type: ignore[arg-type]
+            crits,
+            cards,
+            names,
+            jurors,
+            method,
+            None,
+            zscore_stats,
         )
         n_e, n_j = len(prepared), len(jurors)
         card = np.zeros((n_e, n_j))

@@ -21,9 +21,12 @@ def categories(draw):
     n_crit = draw(st.integers(1, 3))
     crits = tuple(
         scoring.Criterion(
-            f"c{i}", Decimal(draw(st.sampled_from(["1", "2", "0.5", "3"]))), Decimal(1),
-            Decimal(10), Decimal("0.5"),
-        )  # fmt: skip
+            f"c{i}",
+            Decimal(draw(st.sampled_from(["1", "2", "0.5", "3"]))),
+            Decimal(1),
+            Decimal(10),
+            Decimal("0.5"),
+        )
         for i in range(n_crit)
     )
     n_entries = draw(st.integers(1, 6))
