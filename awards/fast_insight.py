@@ -57,23 +57,38 @@ def complete_block(matrix: insight.Totals) -> tuple[list, list, np.ndarray]:
         for entry, total in matrix[juror].items():
             has[j, e_index[entry]] = True
             vals[j, e_index[entry]] = float(total)
-    keep_j = list(range(len(jurors)))
-    keep_e = list(range(len(entries)))
-    while keep_j and keep_e:
-        sub = has[np.ix_(keep_j, keep_e)]
-        scored_j = sub.sum(axis=1).tolist()
-        if all(s == len(keep_e) for s in scored_j):
+    alive_j = np.ones(len(jurors), dtype=bool)
+    alive_e = np.ones(len(entries), dtype=bool)
+    scored_j = has.sum(axis=1).astype(np.int64)  # over the entries still in the block
+    scored_e = has.sum(axis=0).astype(np.int64)  # over the jurors still in the block
+    nj, ne = len(jurors), len(entries)
+    while nj and ne:
+        sj, se = scored_j[alive_j], scored_e[alive_e]
+        if bool((sj == ne).all()):
             break
-        scored_e = sub.sum(axis=0).tolist()
-        ne, nj = len(keep_e), len(keep_j)
-        best_j = max((((ne - s) / ne, -s, 0, i) for i, s in enumerate(scored_j)), default=None)
-        best_e = max((((nj - s) / nj, -s, 1, i) for i, s in enumerate(scored_e)), default=None)
-        if best_e is not None and (best_j is None or best_e > best_j):
-            del keep_e[best_e[3]]
+        # the reference's max over (share missing, -scored, entry before juror, position)
+        share_j = (ne - sj) / ne
+        share_e = (nj - se) / nj
+        top = max(float(share_j.max()), float(share_e.max()))
+        fewest = min(
+            int(sj[share_j == top].min()) if (share_j == top).any() else 2**62,
+            int(se[share_e == top].min()) if (share_e == top).any() else 2**62,
+        )
+        pick_e = np.flatnonzero((share_e == top) & (se == fewest))
+        if len(pick_e):
+            e = int(np.flatnonzero(alive_e)[pick_e[-1]])
+            alive_e[e] = False
+            scored_j -= has[:, e]
+            ne -= 1
         else:
-            assert best_j is not None
-            del keep_j[best_j[3]]
-    if not keep_j or not keep_e:
+            pick_j = np.flatnonzero((share_j == top) & (sj == fewest))
+            j = int(np.flatnonzero(alive_j)[pick_j[-1]])
+            alive_j[j] = False
+            scored_e -= has[j, :]
+            nj -= 1
+    keep_j = np.flatnonzero(alive_j).tolist()
+    keep_e = np.flatnonzero(alive_e).tolist()
+    if not nj or not ne:
         return [], [], np.zeros((0, 0))
     values = vals[np.ix_(keep_j, keep_e)].T.copy()
     return [jurors[j] for j in keep_j], [entries[e] for e in keep_e], values
