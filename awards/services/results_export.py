@@ -86,9 +86,12 @@ def export_rows(
 
     With `fast` (and nothing hidden) the rows come from `fast_rows` (the scores fetched once
     as columns), which tests/integration/test_fast_results.py proves equal to the default
-    reference path (every board through `leaderboard`). It is not the default yet: its win
-    shares still run the reference bootstrap per category, and at Cannes size it is not
-    faster (SQLite, 27,000 entries: 75-140 s a method).
+    reference path (every board through `leaderboard`); its jury figures come from
+    `awards.fast_insight` (columnar win shares and agreement, proven equal to
+    `awards.insight` by tests/property/test_fast_insight.py). The command line
+    (`flask awards results`) uses it by default (`--reference` for this default path); the
+    web downloads still take the reference path until it is measured within target at
+    Cannes size (bench/bench_results.py).
 
     Raises BadResultsOption for an unknown method or a bad trim."""
     hidden: set[int] = set()
