@@ -403,8 +403,12 @@ class Payment(Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # set on a payment of the difference for a dearer ticket type (`type_changes`): the type
+    # the registration changes to once it is paid; None on the payment of the registration
+    ticket_type_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ticket_types.id"), index=True)
 
     registration: Mapped[Registration] = relationship(back_populates="payments")
+    ticket_type: Mapped[TicketType | None] = relationship()
 
 
 class WebhookEvent(Model):

@@ -70,7 +70,11 @@ def _mail_refund(
     *,
     now: datetime,
     reason: str,
+    amount_cents: int | None = None,
 ) -> None:
+    """The "event_refund" e-mail: `amount_cents` refunded now (default: the whole payment)."""
+    if amount_cents is None:
+        amount_cents = payment.amount_cents
     credited = invoice_for(registration) if note is not None else None
     queue_mail(
         registration.email,
@@ -84,7 +88,7 @@ def _mail_refund(
         credit_note=note,
         credit_note_url=_document_url(registration, note) if note is not None else None,
         credited_number=credited.number if note is not None and credited is not None else None,
-        amount=format_eur(payment.amount_cents, registration.locale),
+        amount=format_eur(amount_cents, registration.locale),
         reason=reason,
     )
 
@@ -162,9 +166,15 @@ def refund_payment(
 
 
 def _book_refund(
-    registration: Registration, payment: Payment, *, now: datetime, reason: str
+    registration: Registration,
+    payment: Payment,
+    *,
+    now: datetime,
+    reason: str,
+    amount_cents: int | None = None,
 ) -> Invoice | None:
-    """State -> refunded, credit note for the invoice (if any), e-mail, audit entry."""
+    """State -> refunded, credit note for the invoice (if any), e-mail (`amount_cents`
+    refunded, default the whole payment), audit entry."""
     try:
         registration.state = next_state(registration.state, RegEvent.REFUND)
     except TransitionError as exc:
@@ -175,7 +185,7 @@ def _book_refund(
     invoice = invoice_for(registration)
     note = issue_credit_note(invoice, now=now, reason=reason) if invoice is not None else None
     db.session.flush()
-    _mail_refund(registration, payment, note, now=now, reason=reason)
+    _mail_refund(registration, payment, note, now=now, reason=reason, amount_cents=amount_cents)
     record(
         "registration.refunded",
         registration,
@@ -187,12 +197,15 @@ def _book_refund(
     return note
 
 
-def _paid_payment(registration: Registration) -> Payment | None:
-    return db.session.scalar(
-        sa.select(Payment)
-        .where(Payment.registration_id == registration.id, Payment.status == "paid")
-        .order_by(Payment.id.desc())
-        .limit(1)
+def paid_payments(registration: Registration) -> list[Payment]:
+    """The registration's Payments with money kept (paid, possibly partly refunded), newest
+    first: the payment of the registration and those of a dearer ticket type's difference."""
+    return list(
+        db.session.scalars(
+            sa.select(Payment)
+            .where(Payment.registration_id == registration.id, Payment.status == "paid")
+            .order_by(Payment.id.desc())
+        )
     )
 
 
@@ -205,7 +218,9 @@ def refund_registration(
 ) -> Invoice | None:
     """Refund a paid registration (confirmed, or cancelled after paying) in full.
 
-    Refunds through the gateway (idempotency key "refund-<payment id>"), issues a credit note
+    Refunds what is left of every paid Payment (the registration's, and the difference paid
+    for a dearer ticket type) through the gateway (idempotency key "refund-<payment id>"),
+    issues a credit note
     for the invoice (negative amounts, referencing it), moves the state to refunded
     (`next_state(..., RegEvent.REFUND)`), e-mails the registrant ("event_refund", credit note
     attached) and records "registration.refunded". Returns the credit note (None when no
@@ -223,15 +238,21 @@ def refund_registration(
             _l("This seat was paid with a booking: cancel the booking as a whole."),
             code="part_of_booking",
         )
-    payment = _paid_payment(registration)
-    if payment is None:
+    payments = paid_payments(registration)
+    if not payments:
         raise RefundError()
     if registration.state not in (RegState.CONFIRMED, RegState.CANCELLED):
         raise RefundError(
             _l("This registration cannot be refunded in its current state."), code="bad_transition"
         )
-    refund_payment(payment, now=now, gateway=gateway or gateway_for(current_app), reason=reason)
-    return _book_refund(registration, payment, now=now, reason=reason)
+    refunded = 0
+    for payment in payments:  # the registration's payment and any paid difference
+        left = payment.amount_cents - payment.refunded_cents
+        if refund_payment(
+            payment, now=now, gateway=gateway or gateway_for(current_app), reason=reason
+        ):
+            refunded += left
+    return _book_refund(registration, payments[-1], now=now, reason=reason, amount_cents=refunded)
 
 
 def charge_refunded(payment: Payment, amount_refunded: int, *, now: datetime) -> str:
@@ -240,8 +261,9 @@ def charge_refunded(payment: Payment, amount_refunded: int, *, now: datetime) ->
 
     Our own refunds come back here too and change nothing ("already_handled"). A partial
     refund only updates the refunded amount and is audited for a human ("partial_refund").
-    A full refund marks the Payment refunded and, for a confirmed or cancelled registration,
-    refunds it (credit note, state, e-mail); a confirmed one's seat goes to the waiting list:
+    A full refund marks the Payment refunded and, when no other Payment of the registration
+    keeps money (else it is audited as a partial refund), for a confirmed or cancelled
+    registration refunds it (credit note, state, e-mail); a confirmed one's seat goes to the waiting list:
     "refunded". Takes the event lock. Flushes.
     """
     registration = payment.registration
@@ -258,6 +280,12 @@ def charge_refunded(payment: Payment, amount_refunded: int, *, now: datetime) ->
     payment.refunded_cents = payment.amount_cents
     db.session.flush()
     record("payment.refunded", payment, now=now, amount_cents=amount_refunded, reason="provider")
+    if paid_payments(registration):
+        # another payment of the registration keeps its money (the difference for a dearer
+        # ticket type, or the registration's own): the ticket stays; a human follows up
+        record("payment.partially_refunded", payment, now=now, amount_refunded=amount_refunded,
+               other_payments_kept=True)  # fmt: skip
+        return "partial_refund"
     held_a_seat = registration.state == RegState.CONFIRMED
     if registration.state in (RegState.CONFIRMED, RegState.CANCELLED):
         _book_refund(registration, payment, now=now, reason="provider")
