@@ -98,13 +98,16 @@ def test_staff_scan_a_ticket_with_the_camera_once(
     assert door.page.evaluate("() => typeof window.jsQR") == "function"
     arrived = fresh(Registration, ada.id).checked_in_at
     assert arrived is not None
-    assert say(door, "Point the camera", "Richt de camera") in door.page.locator(
-        "#door-camera-note"
-    ).inner_text()
+    assert (
+        say(door, "Point the camera", "Richt de camera")
+        in door.page.locator("#door-camera-note").inner_text()
+    )
 
     # The camera still sees the ticket: read again (after the page's 4 s pause), refused.
     answer = door.page.locator("#door-result")
-    expect(answer).to_contain_text(say(door, "Already checked in at", "Al ingecheckt om"), timeout=10_000)
+    expect(answer).to_contain_text(
+        say(door, "Already checked in at", "Al ingecheckt om"), timeout=10_000
+    )
     refusal = answer.inner_text()
     assert "Ada Camera" in refusal
     assert fresh(Registration, ada.id).checked_in_at == arrived
