@@ -95,7 +95,7 @@ def test_the_registrant_corrects_the_address_credit_note_and_new_invoice(client,
     # the registration page links the new invoice and offers the correction again
     manage = client.get(f"/events/r/{paid.token}")
     assert b"Correct invoice address" in manage.data
-    assert b"Earlier documents" in manage.data
+    assert b"Earlier invoices and credit notes" in manage.data
     assert b"/invoices/2025-0001" in manage.data and b"/invoices/CN2025-0001" in manage.data
     assert client.get(f"/events/r/{paid.token}/invoice").headers["Location"].endswith("/2025-0002")
 

@@ -120,6 +120,11 @@ def test_a_cheaper_type_refunds_the_difference_and_replaces_the_invoice(
     [mail] = outbox(kind="event_ticket_type_changed")
     assert {a["filename"] for a in mail.attachments} == {"CN2025-0001.pdf", "2025-0002.pdf"}
     assert "€36.30" in mail.body_text and "Student" in mail.subject + mail.body_text
+    # the registration page lists the credited invoice and its credit note as earlier ones
+    manage = " ".join(client.get(f"/events/r/{paid.token}").get_data(as_text=True).split())
+    assert "Earlier invoices and credit notes:" in manage and "address corrected" not in manage
+    earlier = manage.split("Earlier invoices and credit notes:")[1].split("</p>")[0]
+    assert "2025-0001" in earlier and "CN2025-0001" in earlier and "2025-0002" not in earlier
     # Stripe's charge.refunded for our own refund changes nothing more
     charge = stripe_api.charge(payment.session_id)
     assert charge["amount_refunded"] == 3630
