@@ -15,8 +15,8 @@ from core.accounts.auth import admin_required
 from core.clock import now
 from core.extensions import db
 from core.outbox.delivery import retry_message
-from core.outbox.forms import STATUS_LABELS, OutboxFilterForm
 from core.outbox.documents import is_reference
+from core.outbox.forms import STATUS_LABELS, OutboxFilterForm
 from core.outbox.models import MailMessage
 from core.unit_of_work import refusal
 

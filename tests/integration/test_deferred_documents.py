@@ -15,9 +15,13 @@ from core.outbox.documents import DocumentGone, attachment_bytes, reference
 from core.outbox.models import MailMessage
 from events import documents as event_documents
 from events.models import Invoice, InvoiceFile
-from tests.integration.test_outbox_delivery import send, smtp_server  # noqa: F401 (fixtures)
+from tests.integration import test_outbox_delivery as delivery_tests
 from tests.threads import run_together
 from tests.web.test_checkout_flow import pay_through_test_checkout
+
+# the real SMTP server and `flask outbox send` of the delivery tests
+smtp_server = delivery_tests.smtp_server
+send = delivery_tests.send
 
 
 @pytest.fixture
@@ -70,7 +74,7 @@ def test_delivery_renders_stores_and_attaches_the_real_pdf(
     make_registration,
     renders,
     send,
-    smtp_server,  # noqa: F811
+    smtp_server,
 ):
     invoice = _paid(client, make_registration)
     inbox, port = smtp_server()
@@ -119,7 +123,7 @@ def test_a_reference_whose_object_is_gone_fails_the_mail_with_the_reason(
     app,
     clock,
     send,
-    smtp_server,  # noqa: F811
+    smtp_server,
 ):
     inbox, port = smtp_server()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
