@@ -556,3 +556,16 @@ class RegistrationTransfer(Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     registration: Mapped[Registration] = relationship()
+
+
+class InvoiceFile(Model):
+    """The rendered PDF of an invoice or credit note, stored once (`events.documents`): the
+    invoice is immutable, so its PDF is too; mails and downloads serve these bytes."""
+
+    __tablename__ = "invoice_files"
+
+    invoice_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True
+    )
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

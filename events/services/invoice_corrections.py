@@ -32,7 +32,7 @@ from core.extensions import db
 from core.money import format_eur
 from core.outbox.services import queue_mail
 from events import pricing
-from events.invoice_pdf import invoice_pdf
+from events.documents import invoice_attachment
 from events.models import Invoice, Registration
 from events.payments import RegState
 from events.services.input import Billing, clean_billing
@@ -111,8 +111,9 @@ def _same_amounts(invoice: Invoice, billing: Billing, registration: Registration
     )
 
 
-def _attachment(doc: Invoice) -> tuple[str, str, bytes]:
-    return (f"{doc.number}.pdf", "application/pdf", invoice_pdf(doc))
+def _attachment(doc: Invoice) -> dict:
+    """A reference: the PDF is rendered after commit, at delivery."""
+    return invoice_attachment(doc)
 
 
 def _url(registration: Registration, doc: Invoice) -> str:

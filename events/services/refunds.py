@@ -19,8 +19,8 @@ from core.errors import DomainError
 from core.extensions import db
 from core.money import format_eur
 from core.outbox.services import queue_mail
+from events.documents import invoice_attachment
 from events.gateway import AlreadyRefunded, PaymentGateway
-from events.invoice_pdf import invoice_pdf
 from events.models import Invoice, Payment, Registration
 from events.payments import RegEvent, RegState, TransitionError, next_state
 from events.providers import gateway_for, gateway_for_payment
@@ -37,8 +37,9 @@ class RefundError(DomainError):
     message = _l("There is no payment to refund for this registration.")
 
 
-def _attachment(invoice: Invoice) -> tuple[str, str, bytes]:
-    return (f"{invoice.number}.pdf", "application/pdf", invoice_pdf(invoice))
+def _attachment(invoice: Invoice) -> dict:
+    """A reference: the PDF is rendered after commit, at delivery."""
+    return invoice_attachment(invoice)
 
 
 def _document_url(registration: Registration, invoice: Invoice) -> str:

@@ -50,8 +50,8 @@ from core.extensions import db
 from core.money import format_eur
 from core.outbox.services import queue_mail
 from events import pricing
+from events.documents import invoice_attachment
 from events.gateway import PaymentGateway
-from events.invoice_pdf import invoice_pdf
 from events.models import Invoice, Payment, Registration, TicketType
 from events.payments import RegState
 from events.providers import gateway_for, gateway_for_payment
@@ -295,8 +295,9 @@ def _refund_part(payment: Payment, amount: int, *, now: datetime, gateway: Payme
     return refund_id
 
 
-def _attachment(doc: Invoice) -> tuple[str, str, bytes]:
-    return (f"{doc.number}.pdf", "application/pdf", invoice_pdf(doc))
+def _attachment(doc: Invoice) -> dict:
+    """A reference: the PDF is rendered after commit, at delivery."""
+    return invoice_attachment(doc)
 
 
 def change_type(
