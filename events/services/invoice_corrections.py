@@ -111,11 +111,6 @@ def _same_amounts(invoice: Invoice, billing: Billing, registration: Registration
     )
 
 
-def _attachment(doc: Invoice) -> dict:
-    """A reference: the PDF is rendered after commit, at delivery."""
-    return invoice_attachment(doc)
-
-
 def _url(registration: Registration, doc: Invoice) -> str:
     return url_for("payments.invoice", token=registration.token, number=doc.number, _external=True)
 
@@ -168,7 +163,7 @@ def correct_invoice_address(
         "event_invoice_corrected",
         now=now,
         locale=registration.locale,
-        attachments=[_attachment(note), _attachment(new)],
+        attachments=[invoice_attachment(note), invoice_attachment(new)],
         registration=registration,
         event=event,
         title=event.title(registration.locale),

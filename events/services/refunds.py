@@ -37,11 +37,6 @@ class RefundError(DomainError):
     message = _l("There is no payment to refund for this registration.")
 
 
-def _attachment(invoice: Invoice) -> dict:
-    """A reference: the PDF is rendered after commit, at delivery."""
-    return invoice_attachment(invoice)
-
-
 def _document_url(registration: Registration, invoice: Invoice) -> str:
     return url_for(
         "payments.invoice", token=registration.token, number=invoice.number, _external=True
@@ -55,7 +50,7 @@ def mail_invoice(invoice: Invoice, registration: Registration, *, now: datetime)
         "event_invoice",
         now=now,
         locale=registration.locale,
-        attachments=[_attachment(invoice)],
+        attachments=[invoice_attachment(invoice)],
         registration=registration,
         event=registration.event,
         invoice=invoice,
@@ -82,7 +77,7 @@ def _mail_refund(
         "event_refund",
         now=now,
         locale=registration.locale,
-        attachments=[_attachment(note)] if note is not None else [],
+        attachments=[invoice_attachment(note)] if note is not None else [],
         registration=registration,
         event=registration.event,
         payment=payment,

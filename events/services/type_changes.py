@@ -295,11 +295,6 @@ def _refund_part(payment: Payment, amount: int, *, now: datetime, gateway: Payme
     return refund_id
 
 
-def _attachment(doc: Invoice) -> dict:
-    """A reference: the PDF is rendered after commit, at delivery."""
-    return invoice_attachment(doc)
-
-
 def change_type(
     registration: Registration,
     ticket_type_id: int | None,
@@ -424,7 +419,7 @@ def _apply(
         "event_ticket_type_changed",
         now=now,
         locale=locale,
-        attachments=[_attachment(doc) for doc in (note, new) if doc is not None],
+        attachments=[invoice_attachment(doc) for doc in (note, new) if doc is not None],
         registration=registration,
         event=registration.event,
         title=registration.event.title(locale),

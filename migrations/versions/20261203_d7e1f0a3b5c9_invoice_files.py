@@ -1,7 +1,7 @@
 """invoice_files: each invoice's rendered PDF, stored once
 
 Revision ID: d7e1f0a3b5c9
-Revises: b00c1a9e5d21
+Revises: d7e3a1c9b5f2
 Create Date: 2026-12-03 11:45:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d7e1f0a3b5c9"
-down_revision = "b00c1a9e5d21"
+down_revision = "d7e3a1c9b5f2"
 branch_labels = None
 depends_on = None
 
