@@ -11,6 +11,7 @@ nothing and exits with status 1 (2 for a bad option, as click does).
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 from typing import NoReturn
 
@@ -121,7 +122,13 @@ def load_programme_command(file: Path) -> None:
 @awards_cli.command("import-scores")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @click.argument("file", type=FILE)
-def import_scores_command(programme_slug: str, file: Path) -> None:
+@click.option(
+    "--progress/--no-progress",
+    default=True,
+    show_default=True,
+    help="A progress bar on standard error while checking, when that is a terminal.",
+)
+def import_scores_command(programme_slug: str, file: Path, progress: bool) -> None:
     """Import submitted scorecards for PROGRAMME (slug) from FILE, a UTF-8 CSV file.
 
     \b
@@ -139,7 +146,10 @@ def import_scores_command(programme_slug: str, file: Path) -> None:
     """
     programme = find_programme(programme_slug)
     lines = read_csv_lines(file)
-    with click.progressbar(lines, label="Checking scores") as bar, force_locale("en"):
+    # click draws the bar only on a terminal (elsewhere it writes the label once)
+    bar = click.progressbar(lines, label="Checking scores",
+                            file=sys.stderr if progress else io.StringIO())  # fmt: skip
+    with bar, force_locale("en"):
         try:
             summary = import_scores(programme, bar, now=now())
         except ScoreImportError as error:

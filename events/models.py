@@ -403,8 +403,12 @@ class Payment(Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # set on a payment of the difference for a dearer ticket type (`type_changes`): the type
+    # the registration changes to once it is paid; None on the payment of the registration
+    ticket_type_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ticket_types.id"), index=True)
 
     registration: Mapped[Registration] = relationship(back_populates="payments")
+    ticket_type: Mapped[TicketType | None] = relationship()
 
 
 class WebhookEvent(Model):
@@ -552,3 +556,16 @@ class RegistrationTransfer(Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     registration: Mapped[Registration] = relationship()
+
+
+class InvoiceFile(Model):
+    """The rendered PDF of an invoice or credit note, stored once (`events.documents`): the
+    invoice is immutable, so its PDF is too; mails and downloads serve these bytes."""
+
+    __tablename__ = "invoice_files"
+
+    invoice_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True
+    )
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

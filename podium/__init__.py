@@ -35,6 +35,7 @@ from core.outbox import views as outbox
 from core.outbox.cli import outbox_cli
 from core.tasks import init_celery
 from demo.cli import demo_cli
+from events import documents as event_documents
 from events.cli import events_cli
 from events.views import admin as events_admin
 from events.views import admin_attendees as events_attendees
@@ -143,6 +144,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     # background work: the outbox after each commit that queued mail, the periodic jobs
     init_celery(app, periodic.SCHEDULE)
     outbox_dispatch.register()
+    # what mail attaches by reference, rendered after commit at delivery
+    event_documents.register_renderers()
     return app
 
 

@@ -7,8 +7,11 @@
      drops a code is answered from it and the check-in is queued; the queue is posted to the
      batch endpoint when the network is back (the server applies each once and says which it
      refused: it is the truth);
-   - "Scan with camera" reads QR codes with the browser's BarcodeDetector and getUserMedia
-     where the browser has them (Chrome on Android); elsewhere it says that typing works.
+   - "Scan with camera" reads QR codes from getUserMedia's video: with the browser's
+     BarcodeDetector where it has one for QR codes (Chrome on Android), elsewhere (Safari,
+     Firefox, desktop Chromium) with jsQR (static/vendor/jsQR.js, loaded from our own static
+     files on the first scan, see static/vendor/README.md); frames go through a canvas to it.
+     A read code takes the same path as a typed one. Without a camera it says typing works.
    The messages come translated from the page's data-msg-* attributes. */
 (function () {
   "use strict";
@@ -291,17 +294,88 @@
     scan.hidden = false;
   }
 
-  function startCamera() {
-    if (!("BarcodeDetector" in window) || !navigator.mediaDevices ||
-        !navigator.mediaDevices.getUserMedia) {
-      note.textContent = data.msgNoScanner;
-      return;
+  /* A promise of read(video) -> a promise of the QR code's text in the current frame, or null. */
+  function nativeReader() {
+    if (!("BarcodeDetector" in window)) {
+      return Promise.reject(new Error("no BarcodeDetector"));
     }
-    window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+    return window.BarcodeDetector.getSupportedFormats().then(function (formats) {
       if (formats.indexOf("qr_code") === -1) {
         throw new Error("no qr_code");
       }
       var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      return function (frame) {
+        return detector.detect(frame).then(function (codes) {
+          return codes.length ? codes[0].rawValue : null;
+        });
+      };
+    });
+  }
+
+  var jsqrLoading = null;
+
+  function loadJsQR() {
+    if (window.jsQR) {
+      return Promise.resolve(window.jsQR);
+    }
+    if (!jsqrLoading) {
+      jsqrLoading = new Promise(function (resolve, reject) {
+        var tag = document.createElement("script");
+        tag.src = data.jsqrUrl;
+        tag.onload = function () {
+          if (window.jsQR) {
+            resolve(window.jsQR);
+          } else {
+            reject(new Error("jsQR missing"));
+          }
+        };
+        tag.onerror = function () {
+          jsqrLoading = null;
+          reject(new Error("jsQR not loaded"));
+        };
+        document.head.appendChild(tag);
+      });
+    }
+    return jsqrLoading;
+  }
+
+  var MAX_SIDE = 800;  /* frames are scaled down to this for jsQR: enough for a ticket's code */
+
+  function jsqrReader() {
+    if (!data.jsqrUrl || !window.Promise || !window.Uint8ClampedArray) {
+      return Promise.reject(new Error("no jsQR"));
+    }
+    return loadJsQR().then(function (decode) {
+      var canvas = document.createElement("canvas");
+      var context = canvas.getContext("2d", { willReadFrequently: true });
+      if (!context) {
+        throw new Error("no canvas");
+      }
+      return function (frame) {
+        var width = frame.videoWidth;
+        var height = frame.videoHeight;
+        if (!width || !height) {
+          return Promise.resolve(null);
+        }
+        var scale = Math.min(1, MAX_SIDE / Math.max(width, height));
+        canvas.width = Math.round(width * scale);
+        canvas.height = Math.round(height * scale);
+        context.drawImage(frame, 0, 0, canvas.width, canvas.height);
+        var pixels = context.getImageData(0, 0, canvas.width, canvas.height);
+        var found = decode(pixels.data, pixels.width, pixels.height,
+          { inversionAttempts: "dontInvert" });
+        return Promise.resolve(found ? found.data : null);
+      };
+    });
+  }
+
+  function startCamera() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.Promise) {
+      note.textContent = data.msgNoScanner;
+      return;
+    }
+    scan.disabled = true;
+    nativeReader().catch(jsqrReader).then(function (reader) {
       return navigator.mediaDevices.getUserMedia({
         video: { facingMode: "environment" }, audio: false
       }).then(function (media) {
@@ -309,28 +383,40 @@
         video.srcObject = media;
         video.hidden = false;
         scan.hidden = true;
+        scan.disabled = false;
         stop.hidden = false;
         note.textContent = data.msgAim;
         return video.play().then(function () {
+          var busy = false;
           timer = window.setInterval(function () {
-            detector.detect(video).then(function (codes) {
-              if (!codes.length) {
+            if (busy) {
+              return;
+            }
+            busy = true;
+            reader(video).then(function (text) {
+              busy = false;
+              if (!text) {
                 return;
               }
-              var code = normalise(codes[0].rawValue);
+              var code = normalise(text);
               var now = Date.now();
               if (code && (code !== last.code || now - last.at > 4000)) {
                 last = { code: code, at: now };
                 check(code);
               }
-            }).catch(function () { /* a frame that could not be read */ });
+            }).catch(function () {  /* a frame that could not be read */
+              busy = false;
+            });
           }, 300);
         });
       }, function () {
+        scan.disabled = false;
         note.textContent = data.msgNoCamera;
         stopCamera();
       });
     }).catch(function () {
+      scan.disabled = false;
+      stopCamera();
       note.textContent = data.msgNoScanner;
     });
   }

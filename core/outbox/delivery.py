@@ -1,7 +1,8 @@
 """Delivering the outbox: claim due messages, send them over SMTP (or log them), record the result.
 
 Nothing is lost: a message leaves "queued" only as "sent", "logged" or, after MAX_ATTEMPTS
-failed attempts, "failed" (an admin can retry it). Delivery is at-least-once: a worker that
+failed attempts, "failed" (an admin can retry it), or at once "failed" when an attached
+document's object is gone (DocumentGone, core/outbox/documents.py). Delivery is at-least-once: a worker that
 dies between sending and committing leaves the message claimed; after LOCK_FOR it is due again.
 
 Every status change goes through `_transition` and the TRANSITIONS table.
@@ -23,6 +24,7 @@ from core.audit.services import record
 from core.errors import DomainError
 from core.extensions import db
 from core.locking import write_transaction
+from core.outbox.documents import DocumentGone
 from core.outbox.models import MailMessage
 from core.outbox.transport import ConnectionFailed, SMTPTransport, build_message
 
@@ -133,6 +135,15 @@ def _record_failure(message: MailMessage, error: str, now: datetime) -> None:
         message.next_attempt_at = now + BACKOFF[min(message.attempts, len(BACKOFF)) - 1]
 
 
+def _record_gone(message: MailMessage, reason: str) -> None:
+    """An attached document no longer exists: no retry can help, so the message is "failed"
+    at once with the reason (an admin can still retry it once the cause is fixed)."""
+    message.attempts += 1
+    message.last_error = f"DocumentGone: {reason}"[:2000]
+    message.locked_until = None
+    _transition(message, "give_up")
+
+
 def _record_sent(message: MailMessage, now: datetime) -> None:
     _transition(message, "deliver")
     message.attempts += 1
@@ -159,10 +170,17 @@ def _log_message(message: MailMessage, mail_from: str) -> None:
 def _send_one(transport: SMTPTransport, message: MailMessage, mail_from: str, now: datetime):
     """None when the server accepted the message, else the error text.
 
-    Raises ConnectionFailed when the server cannot be reached at all.
+    Raises ConnectionFailed when the server cannot be reached at all, DocumentGone when an
+    attached document's object no longer exists.
     """
     try:
-        transport.send(build_message(message, mail_from=mail_from, now=now))
+        mime = build_message(message, mail_from=mail_from, now=now)
+    except DocumentGone:
+        raise
+    except (ValueError, KeyError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    try:
+        transport.send(mime)
     except (OSError, ValueError, KeyError) as exc:  # smtplib's errors are OSErrors
         return f"{type(exc).__name__}: {exc}"
     return None
@@ -203,6 +221,12 @@ def deliver_due(*, now: datetime, limit: int = 100) -> DeliveryReport:
                     error = _send_one(transport, message, config["MAIL_FROM"], now)
                 except ConnectionFailed as exc:
                     error = unreachable = str(exc)
+                except DocumentGone as exc:
+                    db.session.rollback()  # whatever a renderer half-stored
+                    _record_gone(message, str(exc))
+                    report.failed += 1
+                    db.session.commit()
+                    continue
             if error is None:
                 _record_sent(message, now)
                 report.sent += 1

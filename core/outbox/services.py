@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
 from core.extensions import db
+from core.outbox.documents import is_reference
 from core.outbox.models import MailMessage
 
 
@@ -33,19 +34,29 @@ def render_mail(template: str, *, locale: str, **context) -> tuple[str, str, str
     return first[len("Subject:") :].strip(), body.lstrip("\n"), html
 
 
+def _stored(item: tuple[str, str, bytes] | dict) -> dict:
+    if isinstance(item, dict):
+        if not is_reference(item):
+            raise ValueError("a dict attachment must be a document reference")
+        return item
+    name, ctype, data = item
+    return {"filename": name, "content_type": ctype, "data_b64": base64.b64encode(data).decode()}
+
+
 def queue_mail(
     to: str,
     template: str,
     *,
     now: datetime,
     locale: str = "nl",
-    attachments: Iterable[tuple[str, str, bytes]] = (),
+    attachments: Iterable[tuple[str, str, bytes] | dict] = (),
     headers: dict[str, str] | None = None,
     **context,
 ) -> MailMessage:
     """Render `template` for `to` in `locale` and queue it. Flushes; the request commits.
 
-    `attachments` are (filename, content_type, bytes) triples; `headers` are added to the
+    `attachments` are (filename, content_type, bytes) triples or document references
+    (`core.outbox.documents.reference`, rendered at delivery); `headers` are added to the
     MIME message as they are (e.g. List-Unsubscribe).
     """
     subject, text, html = render_mail(template, locale=locale, **context)
@@ -54,10 +65,7 @@ def queue_mail(
         subject=subject,
         body_text=text,
         body_html=html,
-        attachments=[
-            {"filename": name, "content_type": ctype, "data_b64": base64.b64encode(data).decode()}
-            for name, ctype, data in attachments
-        ],
+        attachments=[_stored(item) for item in attachments],
         kind=template,
         headers=dict(headers) if headers else None,
         status="queued",

@@ -7,7 +7,6 @@ MAIL_FROM).
 
 from __future__ import annotations
 
-import base64
 import smtplib
 import ssl
 from datetime import datetime
@@ -15,6 +14,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from core.emails import email_domain
+from core.outbox.documents import materialise
 from core.outbox.models import MailMessage
 
 TIMEOUT_SECONDS = 30
@@ -24,7 +24,9 @@ def build_message(message: MailMessage, *, mail_from: str, now: datetime) -> Ema
     """The MIME message: text body, optional HTML alternative, attachments from the JSON column,
     the row's extra headers.
 
-    Raises ValueError for a header with a line break or an undecodable attachment.
+    Referenced documents are rendered (or read from storage) here, after the queueing
+    transaction committed. Raises ValueError for a header with a line break or an undecodable
+    attachment, DocumentGone when a referenced document's object no longer exists.
     """
     mime = EmailMessage()
     mime["From"] = mail_from
@@ -39,11 +41,11 @@ def build_message(message: MailMessage, *, mail_from: str, now: datetime) -> Ema
     if message.body_html:
         mime.add_alternative(message.body_html, subtype="html")
     for item in message.attachments or []:
-        maintype, _, subtype = (item.get("content_type") or "").partition("/")
+        filename, content_type, data = materialise(item)
+        maintype, _, subtype = content_type.partition("/")
         if not maintype or not subtype:
             maintype, subtype = "application", "octet-stream"
-        data = base64.b64decode(item["data_b64"], validate=True)
-        mime.add_attachment(data, maintype=maintype, subtype=subtype, filename=item["filename"])
+        mime.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return mime
 
 

@@ -15,6 +15,7 @@ from core.accounts.auth import admin_required
 from core.clock import now
 from core.extensions import db
 from core.outbox.delivery import retry_message
+from core.outbox.documents import is_reference
 from core.outbox.forms import STATUS_LABELS, OutboxFilterForm
 from core.outbox.models import MailMessage
 from core.unit_of_work import refusal
@@ -76,15 +77,20 @@ def index():
 def _attachment_rows(message: MailMessage) -> list[dict]:
     rows = []
     for item in message.attachments or []:
-        try:
-            size = len(base64.b64decode(item.get("data_b64", ""), validate=True))
-        except (binascii.Error, ValueError, TypeError):
-            size = None
+        # a document reference is rendered at delivery: its size is not known before
+        reference = is_reference(item)
+        size = None
+        if not reference:
+            try:
+                size = len(base64.b64decode(item.get("data_b64", ""), validate=True))
+            except (binascii.Error, ValueError, TypeError):
+                size = None
         rows.append(
             {
                 "filename": item.get("filename", "?"),
                 "content_type": item.get("content_type", ""),
                 "size": size,
+                "reference": reference,
             }
         )
     return rows
@@ -94,7 +100,7 @@ def _attachment_rows(message: MailMessage) -> list[dict]:
 @admin_required
 def show(message_id: int):
     """One message: headers, status, the text body and the HTML source (escaped, not rendered),
-    attachment names and sizes. 404 when it does not exist."""
+    attachment names and sizes ("size not known yet" for a document rendered at delivery). 404 when it does not exist."""
     message = _get_message(message_id)
     return render_template(
         "admin/outbox_show.html",

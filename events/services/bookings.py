@@ -58,8 +58,8 @@ from core.extensions import db
 from core.money import format_eur
 from core.outbox.services import queue_mail
 from events import payments, pricing
+from events.documents import invoice_attachment
 from events.gateway import PaymentGateway
-from events.invoice_pdf import invoice_pdf
 from events.models import (
     Booking,
     Event,
@@ -703,11 +703,7 @@ def send_summary(
     """`event_booking_summary` to the booker: who is booked, the total, the booking page
     (and the invoice attached, when there is one)."""
     locale = booking.locale if booking.locale in ("nl", "en") else "nl"
-    attachments = (
-        [(f"{invoice.number}.pdf", "application/pdf", invoice_pdf(invoice))]
-        if (invoice is not None)
-        else []
-    )
+    attachments = [invoice_attachment(invoice)] if (invoice is not None) else []
     return queue_mail(
         booking.booker_email,
         "event_booking_summary",
@@ -734,9 +730,7 @@ def _refund_mail(
         "event_refund",
         now=now,
         locale=lead.locale,
-        attachments=[(f"{note.number}.pdf", "application/pdf", invoice_pdf(note))]
-        if note is not None
-        else [],
+        attachments=[invoice_attachment(note)] if note is not None else [],
         registration=lead,
         event=booking.event,
         payment=payment,

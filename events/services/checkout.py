@@ -1,6 +1,7 @@
 """Paying for a registration: checkout sessions, fulfilment and the payment events.
 
-- `start_checkout` opens (or reuses) a checkout session for a registration's held seat.
+- `start_checkout` opens (or reuses) a checkout session for a registration's held seat;
+  `start_difference_checkout` one for the difference of a dearer ticket type.
 - `fulfil_session` is THE fulfilment: the webhook and the success page both call it. It
   re-fetches the session from the gateway (a browser redirect proves nothing), checks it
   against the Payment, marks the Payment paid with a conditional UPDATE (so two concurrent
@@ -15,11 +16,13 @@ the registration service takes the same event lock. Services flush, never commit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from core.audit.services import record
@@ -30,7 +33,7 @@ from events.gateway import IdempotencyConflict, PaymentGateway
 from events.invoice_document import REVERSE_CHARGE
 from events.models import Payment, Registration
 from events.payments import MAX_HOLD_MINUTES, MIN_HOLD_MINUTES, RegState, TransitionError
-from events.services import bookings, registrations
+from events.services import bookings, registrations, type_changes
 from events.services.invoices import event_label, issue_invoice
 from events.services.quotes import price_label
 from events.services.refunds import (
@@ -197,6 +200,15 @@ def _open_checkout(
         "cancel_url": cancel_url or url_for("payments.pay", token=token, _external=True),
         "locale": registration.locale if registration.locale in ("nl", "en") else "nl",
     }
+    _create_session(payment, request, gateway, key=lambda n: f"reg-{registration.id}-attempt-{n}",
+                    attempt=len(payments) + 1, now=now)  # fmt: skip
+    return payment
+
+
+def _create_session(payment: Payment, request: dict[str, Any], gateway: PaymentGateway, *,
+                    key: Callable[[int], str], attempt: int, now: datetime) -> None:  # fmt: skip
+    """Open the provider's checkout session for a new `payment` (its key is `key(attempt)`),
+    store it on the payment and record "payment.started". Flushes. Raises GatewayError."""
     for extra in range(MAX_KEY_BUMPS + 1):
         try:
             session = gateway.create_checkout_session(
@@ -208,7 +220,7 @@ def _open_checkout(
             # session, which nobody was sent to): take the next attempt number
             if extra == MAX_KEY_BUMPS:
                 raise
-            payment.idempotency_key = f"reg-{registration.id}-attempt-{len(payments) + extra + 2}"
+            payment.idempotency_key = key(attempt + extra + 1)
             db.session.flush()
     payment.session_id = session.id
     payment.checkout_url = session.url
@@ -217,11 +229,95 @@ def _open_checkout(
         "payment.started",
         payment,
         now=now,
-        registration_id=registration.id,
+        registration_id=payment.registration_id,
         session_id=session.id,
         amount_cents=payment.amount_cents,
+        ticket_type_id=payment.ticket_type_id,
     )
+
+
+def start_difference_checkout(
+    registration: Registration,
+    ticket_type_id: int | None,
+    *,
+    now: datetime,
+    gateway: PaymentGateway,
+    success_url: str | None = None,
+    cancel_url: str | None = None,
+) -> Payment:
+    """The checkout Payment for the difference of a change to a dearer ticket type
+    (`type_changes.check_difference`, under the event lock): reuses an open one for the same
+    type and amount, else opens attempt n+1 (key "typechange-pay-<registration id>-<n>").
+
+    Nothing changes on the registration until it is paid (`fulfil_session` ->
+    `type_changes.difference_paid`, which checks again). The session expires after 31
+    minutes (Stripe's least, and a minute for clock drift); no seat of the type is held
+    meanwhile. Flushes. Raises TypeChangeRefused and GatewayError."""
+    lock_event(registration.event_id)
+    db.session.refresh(registration)
+    change = type_changes.check_difference(registration, ticket_type_id, now=now)
+    amount = change.difference_cents
+    payments = db.session.scalars(
+        sa.select(Payment).where(Payment.registration_id == registration.id).order_by(Payment.id)
+    ).all()
+    for payment in payments:
+        if (
+            payment.status == "open"
+            and payment.session_id
+            and payment.ticket_type_id == change.ticket_type.id
+            and payment.provider == gateway.provider
+            and payment.amount_cents == amount
+            and payment.expires_at > now
+        ):
+            return payment
+    key = lambda n: f"typechange-pay-{registration.id}-{n}"  # noqa: E731
+    payment = Payment(
+        registration_id=registration.id,
+        ticket_type_id=change.ticket_type.id,
+        provider=gateway.provider,
+        idempotency_key=key(len(payments) + 1),
+        amount_cents=amount,
+        currency="eur",
+        status="open",
+        expires_at=now + timedelta(minutes=MIN_HOLD_MINUTES) + SESSION_MARGIN,
+        created_at=now,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    locale = registration.locale if registration.locale in ("nl", "en") else "nl"
+    token = registration.token
+    request: dict[str, Any] = {
+        "amount_cents": amount,
+        "currency": payment.currency,
+        "name": event_label(registration.event, locale),
+        "description": difference_label(registration, change, locale),
+        "customer_email": registration.email,
+        "client_reference_id": str(registration.id),
+        "metadata": {
+            "registration_id": str(registration.id),
+            "payment_id": str(payment.id),
+            "event": registration.event.slug,
+            "ticket_type": change.ticket_type.key,
+        },
+        "expires_at": payment.expires_at,
+        "success_url": success_url
+        or url_for("events_type_changes.difference_paid", token=token, _external=True)
+        + "?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": cancel_url
+        or url_for("events_type_changes.change_ticket_type", token=token, _external=True),
+        "locale": locale,
+    }
+    _create_session(payment, request, gateway, key=key, attempt=len(payments) + 1, now=now)
     return payment
+
+
+def difference_label(registration: Registration, change: type_changes.Preview,
+                     locale: str) -> str:  # fmt: skip
+    """The checkout line of a dearer type's difference: "<old> -> <new>: difference"."""
+    old = registration.ticket_type.name(locale) if registration.ticket_type is not None else ""
+    with force_locale(locale):
+        return gettext("%(old)s to %(new)s: the difference, incl. VAT",
+                       old=old, new=change.ticket_type.name(locale))  # fmt: skip
 
 
 def payment_for_session(session_id: str) -> Payment | None:
@@ -232,7 +328,8 @@ def payment_for_session(session_id: str) -> Payment | None:
 def fulfil_session(session_id: str, *, now: datetime, gateway: PaymentGateway) -> str:
     """Fulfil a paid checkout session exactly once; safe to call twice and concurrently.
 
-    Returns "confirmed" (seat confirmed, invoice issued and mailed), "refunded" (the money
+    Returns "confirmed" (seat confirmed, invoice issued and mailed), "type_changed" (a dearer
+    ticket type's difference paid: `type_changes.difference_paid`), "refunded" (the money
     went back: paid after the hold ran out while the event filled up, after cancelling, or
     a second payment for a registration that already has its seat, or a payment for a
     registration in a state that cannot take one: waitlisted, ...), "already_fulfilled"
@@ -270,6 +367,8 @@ def fulfil_session(session_id: str, *, now: datetime, gateway: PaymentGateway) -
         return "already_fulfilled"
     if registration.booking_id is not None:  # the payment of a whole booking
         return bookings.booking_paid(payment, registration, now=now, gateway=gateway)
+    if payment.ticket_type_id is not None:  # the difference for a dearer ticket type
+        return type_changes.difference_paid(payment, registration, now=now, gateway=gateway)
     try:
         outcome = registrations.payment_succeeded(registration, now=now)
     except TransitionError:

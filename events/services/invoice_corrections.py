@@ -32,7 +32,7 @@ from core.extensions import db
 from core.money import format_eur
 from core.outbox.services import queue_mail
 from events import pricing
-from events.invoice_pdf import invoice_pdf
+from events.documents import invoice_attachment
 from events.models import Invoice, Registration
 from events.payments import RegState
 from events.services.input import Billing, clean_billing
@@ -70,17 +70,18 @@ def correctable_invoice(registration: Registration) -> Invoice | None:
 
 
 def earlier_documents(registration: Registration) -> list[Invoice]:
-    """The invoices an address correction replaced and the credit notes that cancelled
-    them, oldest first (empty when the invoice was never corrected); one query."""
+    """The registration's invoices and credit notes before its latest invoice, oldest first:
+    those an address correction or a ticket type change cancelled and replaced (the latest
+    invoice, and the credit note that cancels it, if any, the page shows by themselves);
+    empty when there is only one invoice. One query."""
     documents = db.session.scalars(
         sa.select(Invoice).where(Invoice.registration_id == registration.id).order_by(Invoice.id)
     ).all()
-    replaced = {d.replaces_invoice_id for d in documents if d.replaces_invoice_id is not None}
-    return [
-        d
-        for d in documents
-        if d.id in replaced or (d.series == CREDIT_NOTE and d.credits_invoice_id in replaced)
-    ]
+    invoices = [d for d in documents if d.series != CREDIT_NOTE]
+    if not invoices:
+        return []
+    latest = invoices[-1].id
+    return [d for d in documents if latest not in (d.id, d.credits_invoice_id)]
 
 
 def billing_on(invoice: Invoice) -> Billing:
@@ -108,10 +109,6 @@ def _same_amounts(invoice: Invoice, billing: Billing, registration: Registration
         invoice.gross_cents,
         bool(invoice.reverse_charge),
     )
-
-
-def _attachment(doc: Invoice) -> tuple[str, str, bytes]:
-    return (f"{doc.number}.pdf", "application/pdf", invoice_pdf(doc))
 
 
 def _url(registration: Registration, doc: Invoice) -> str:
@@ -166,7 +163,7 @@ def correct_invoice_address(
         "event_invoice_corrected",
         now=now,
         locale=registration.locale,
-        attachments=[_attachment(note), _attachment(new)],
+        attachments=[invoice_attachment(note), invoice_attachment(new)],
         registration=registration,
         event=event,
         title=event.title(registration.locale),

@@ -20,6 +20,7 @@ from core.money import format_eur
 from core.outbox.services import queue_mail
 from core.tokens import BadToken, read_token
 from events.calendar import attendee_join_url, event_calendar
+from events.documents import ticket_attachment
 from events.invoice_document import REVERSE_CHARGE
 from events.services import ticket_codes
 from events.services.quotes import price_label
@@ -139,20 +140,27 @@ def ticket_file(registration, *, now: datetime) -> bytes:
     return ticket_pdf(registration, qr_text=ticket_url(registration), created_at=now)
 
 
+def ticket_reference(registration, *, now: datetime) -> dict:
+    """The ticket PDF as an outbox reference (rendered at delivery, after commit); the code
+    is given here, inside the transaction."""
+    ticket_codes.assign_code(registration)
+    return ticket_attachment(registration, qr_text=ticket_url(registration), now=now)
+
+
 def send_confirmation(registration, *, now: datetime):
     """`event_confirmed`, with the attendee's .ics (join link included when online) and the
     ticket PDF (its QR code and code) attached."""
     ics = calendar_file(
         registration.event, locale=registration.locale, now=now, registration=registration
     )
-    ticket = ticket_file(registration, now=now)
+    ticket = ticket_reference(registration, now=now)
     return _queue(
         registration,
         "event_confirmed",
         now=now,
         attachments=[
             ("event.ics", "text/calendar", ics),
-            ("ticket.pdf", "application/pdf", ticket),
+            ticket,
         ],
         join_url=attendee_join_url(registration.event, registration),
         ticket_code=registration.ticket_code,

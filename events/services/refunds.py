@@ -19,8 +19,8 @@ from core.errors import DomainError
 from core.extensions import db
 from core.money import format_eur
 from core.outbox.services import queue_mail
+from events.documents import invoice_attachment
 from events.gateway import AlreadyRefunded, PaymentGateway
-from events.invoice_pdf import invoice_pdf
 from events.models import Invoice, Payment, Registration
 from events.payments import RegEvent, RegState, TransitionError, next_state
 from events.providers import gateway_for, gateway_for_payment
@@ -37,10 +37,6 @@ class RefundError(DomainError):
     message = _l("There is no payment to refund for this registration.")
 
 
-def _attachment(invoice: Invoice) -> tuple[str, str, bytes]:
-    return (f"{invoice.number}.pdf", "application/pdf", invoice_pdf(invoice))
-
-
 def _document_url(registration: Registration, invoice: Invoice) -> str:
     return url_for(
         "payments.invoice", token=registration.token, number=invoice.number, _external=True
@@ -54,7 +50,7 @@ def mail_invoice(invoice: Invoice, registration: Registration, *, now: datetime)
         "event_invoice",
         now=now,
         locale=registration.locale,
-        attachments=[_attachment(invoice)],
+        attachments=[invoice_attachment(invoice)],
         registration=registration,
         event=registration.event,
         invoice=invoice,
@@ -70,21 +66,25 @@ def _mail_refund(
     *,
     now: datetime,
     reason: str,
+    amount_cents: int | None = None,
 ) -> None:
+    """The "event_refund" e-mail: `amount_cents` refunded now (default: the whole payment)."""
+    if amount_cents is None:
+        amount_cents = payment.amount_cents
     credited = invoice_for(registration) if note is not None else None
     queue_mail(
         registration.email,
         "event_refund",
         now=now,
         locale=registration.locale,
-        attachments=[_attachment(note)] if note is not None else [],
+        attachments=[invoice_attachment(note)] if note is not None else [],
         registration=registration,
         event=registration.event,
         payment=payment,
         credit_note=note,
         credit_note_url=_document_url(registration, note) if note is not None else None,
         credited_number=credited.number if note is not None and credited is not None else None,
-        amount=format_eur(payment.amount_cents, registration.locale),
+        amount=format_eur(amount_cents, registration.locale),
         reason=reason,
     )
 
@@ -162,9 +162,15 @@ def refund_payment(
 
 
 def _book_refund(
-    registration: Registration, payment: Payment, *, now: datetime, reason: str
+    registration: Registration,
+    payment: Payment,
+    *,
+    now: datetime,
+    reason: str,
+    amount_cents: int | None = None,
 ) -> Invoice | None:
-    """State -> refunded, credit note for the invoice (if any), e-mail, audit entry."""
+    """State -> refunded, credit note for the invoice (if any), e-mail (`amount_cents`
+    refunded, default the whole payment), audit entry."""
     try:
         registration.state = next_state(registration.state, RegEvent.REFUND)
     except TransitionError as exc:
@@ -175,7 +181,7 @@ def _book_refund(
     invoice = invoice_for(registration)
     note = issue_credit_note(invoice, now=now, reason=reason) if invoice is not None else None
     db.session.flush()
-    _mail_refund(registration, payment, note, now=now, reason=reason)
+    _mail_refund(registration, payment, note, now=now, reason=reason, amount_cents=amount_cents)
     record(
         "registration.refunded",
         registration,
@@ -187,12 +193,15 @@ def _book_refund(
     return note
 
 
-def _paid_payment(registration: Registration) -> Payment | None:
-    return db.session.scalar(
-        sa.select(Payment)
-        .where(Payment.registration_id == registration.id, Payment.status == "paid")
-        .order_by(Payment.id.desc())
-        .limit(1)
+def paid_payments(registration: Registration) -> list[Payment]:
+    """The registration's Payments with money kept (paid, possibly partly refunded), newest
+    first: the payment of the registration and those of a dearer ticket type's difference."""
+    return list(
+        db.session.scalars(
+            sa.select(Payment)
+            .where(Payment.registration_id == registration.id, Payment.status == "paid")
+            .order_by(Payment.id.desc())
+        )
     )
 
 
@@ -205,7 +214,9 @@ def refund_registration(
 ) -> Invoice | None:
     """Refund a paid registration (confirmed, or cancelled after paying) in full.
 
-    Refunds through the gateway (idempotency key "refund-<payment id>"), issues a credit note
+    Refunds what is left of every paid Payment (the registration's, and the difference paid
+    for a dearer ticket type) through the gateway (idempotency key "refund-<payment id>"),
+    issues a credit note
     for the invoice (negative amounts, referencing it), moves the state to refunded
     (`next_state(..., RegEvent.REFUND)`), e-mails the registrant ("event_refund", credit note
     attached) and records "registration.refunded". Returns the credit note (None when no
@@ -223,15 +234,21 @@ def refund_registration(
             _l("This seat was paid with a booking: cancel the booking as a whole."),
             code="part_of_booking",
         )
-    payment = _paid_payment(registration)
-    if payment is None:
+    payments = paid_payments(registration)
+    if not payments:
         raise RefundError()
     if registration.state not in (RegState.CONFIRMED, RegState.CANCELLED):
         raise RefundError(
             _l("This registration cannot be refunded in its current state."), code="bad_transition"
         )
-    refund_payment(payment, now=now, gateway=gateway or gateway_for(current_app), reason=reason)
-    return _book_refund(registration, payment, now=now, reason=reason)
+    refunded = 0
+    for payment in payments:  # the registration's payment and any paid difference
+        left = payment.amount_cents - payment.refunded_cents
+        if refund_payment(
+            payment, now=now, gateway=gateway or gateway_for(current_app), reason=reason
+        ):
+            refunded += left
+    return _book_refund(registration, payments[-1], now=now, reason=reason, amount_cents=refunded)
 
 
 def charge_refunded(payment: Payment, amount_refunded: int, *, now: datetime) -> str:
@@ -240,8 +257,9 @@ def charge_refunded(payment: Payment, amount_refunded: int, *, now: datetime) ->
 
     Our own refunds come back here too and change nothing ("already_handled"). A partial
     refund only updates the refunded amount and is audited for a human ("partial_refund").
-    A full refund marks the Payment refunded and, for a confirmed or cancelled registration,
-    refunds it (credit note, state, e-mail); a confirmed one's seat goes to the waiting list:
+    A full refund marks the Payment refunded and, when no other Payment of the registration
+    keeps money (else it is audited as a partial refund), for a confirmed or cancelled
+    registration refunds it (credit note, state, e-mail); a confirmed one's seat goes to the waiting list:
     "refunded". Takes the event lock. Flushes.
     """
     registration = payment.registration
@@ -258,6 +276,12 @@ def charge_refunded(payment: Payment, amount_refunded: int, *, now: datetime) ->
     payment.refunded_cents = payment.amount_cents
     db.session.flush()
     record("payment.refunded", payment, now=now, amount_cents=amount_refunded, reason="provider")
+    if paid_payments(registration):
+        # another payment of the registration keeps its money (the difference for a dearer
+        # ticket type, or the registration's own): the ticket stays; a human follows up
+        record("payment.partially_refunded", payment, now=now, amount_refunded=amount_refunded,
+               other_payments_kept=True)  # fmt: skip
+        return "partial_refund"
     held_a_seat = registration.state == RegState.CONFIRMED
     if registration.state in (RegState.CONFIRMED, RegState.CANCELLED):
         _book_refund(registration, payment, now=now, reason="provider")

@@ -23,7 +23,7 @@ from core.audit.services import record
 from core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from core.extensions import db
 from events import tickets
-from events.models import Event, Registration, TicketType, Voucher
+from events.models import Event, Payment, Registration, TicketType, Voucher
 from events.services import seats, ticket_choice
 
 MAX_PRICE_CENTS = 10**8
@@ -207,8 +207,8 @@ def set_active(ticket_type: TicketType, active: bool, *, now: datetime, actor) -
 
 
 def delete_ticket_type(ticket_type: TicketType, *, now: datetime, actor) -> None:
-    """Delete a ticket type no registration (in any state) uses and no voucher is bound to;
-    audited. Raises TicketTypeInUse otherwise (deactivate it instead) and NotAllowed for
+    """Delete a ticket type no registration (in any state) uses, no payment of a type change
+    names and no voucher is bound to; audited. Raises TicketTypeInUse otherwise (deactivate it instead) and NotAllowed for
     non-staff."""
     _require_staff(actor)
     event = seats.lock_event(ticket_type.event_id)
@@ -216,6 +216,8 @@ def delete_ticket_type(ticket_type: TicketType, *, now: datetime, actor) -> None
         sa.select(sa.func.count(Registration.id)).where(
             Registration.ticket_type_id == ticket_type.id
         )
+    ) or db.session.scalar(
+        sa.select(sa.func.count(Payment.id)).where(Payment.ticket_type_id == ticket_type.id)
     )
     if used:
         raise TicketTypeInUse()

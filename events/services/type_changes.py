@@ -1,4 +1,4 @@
-"""Changing the ticket type of a confirmed registration, with the price difference refunded.
+"""Changing the ticket type of a confirmed registration, with the price difference paid or refunded.
 
 A confirmed registration (not part of a booking, not checked in, before the event starts)
 may change to another active type of its event that is on sale now, that its verified
@@ -12,14 +12,23 @@ new price (a percentage of it, a fixed amount, or free); a voucher for one ticke
 refuses the change.
 
 - Same price: the type changes; the invoice (if any) stays.
-- Lower: the difference (gross) is refunded through the gateway (a partial refund of the
-  registration's paid Payment, idempotency key "typechange-<payment id>-<refunded before>")
-  and the invoice is credited (a credit note) and replaced by a new invoice at the new
-  price (`invoices.reprice_invoice`); to a free type: the rest is refunded and the credit
-  note is the last document.
-- Higher: refused for the registrant (paying a difference online is not built); staff may
-  give it as a complimentary upgrade: the type changes, nothing is charged, the amounts and
-  invoice stay as paid, audited with `complimentary`.
+- Lower: the difference (gross) is refunded through the gateway (partial refunds of the
+  registration's paid Payments, newest first, idempotency key "typechange-<payment id>-
+  <refunded before>") and the invoice is credited (a credit note) and replaced by a new
+  invoice at the new price (`invoices.reprice_invoice`); to a free type: the rest is
+  refunded and the credit note is the last document.
+- Higher, for the registrant: the difference (gross) is paid online first. A checkout
+  session is opened for a Payment that names the new type (`Payment.ticket_type_id`; key
+  "typechange-pay-<registration id>-<n>"; `events.services.checkout.start_difference_checkout`),
+  and nothing changes until it is paid. Its fulfilment (`difference_paid`, called by
+  `checkout.fulfil_session` under the event lock) checks everything again: when the change
+  still holds at the price paid, the type changes and the invoice is credited and replaced
+  by one at the new price (or, for a registration that had no invoice, a first invoice is
+  issued); otherwise (sold out meanwhile, the sale ended, the price changed, the event
+  started, another change came first) the payment is refunded in full and the registrant
+  told. So what the registrant paid in all is what the live invoice says.
+- Higher, by staff: a complimentary upgrade: the type changes, nothing is charged, the
+  amounts and invoice stay as paid, audited with `complimentary`.
 
 Each change records "registration.ticket_type_changed" and mails the registrant
 ("event_ticket_type_changed", with the credit note and new invoice when there are).
@@ -41,8 +50,8 @@ from core.extensions import db
 from core.money import format_eur
 from core.outbox.services import queue_mail
 from events import pricing
+from events.documents import invoice_attachment
 from events.gateway import PaymentGateway
-from events.invoice_pdf import invoice_pdf
 from events.models import Invoice, Payment, Registration, TicketType
 from events.payments import RegState
 from events.providers import gateway_for, gateway_for_payment
@@ -51,8 +60,10 @@ from events.services.invoices import (
     credit_note_for,
     invoice_for,
     issue_credit_note,
+    issue_invoice,
     reprice_invoice,
 )
+from events.services.refunds import paid_payments, refund_payment
 from events.services.seats import lock_event
 
 REASON = "ticket_type_changed"
@@ -74,10 +85,9 @@ REFUSALS = {
     "voucher": _l(
         "Your voucher is for your current ticket type only; please contact us to change it."
     ),
-    "higher_price": _l(
-        "This ticket costs more than yours. Paying the difference online is not possible "
-        "yet; please contact us to change your ticket."
-    ),
+    "higher_price": _l("This ticket costs more than yours: the difference is paid first."),
+    "nothing_to_pay": _l("This ticket does not cost more than yours; there is nothing to pay."),
+    "price_changed": _l("The price of this ticket changed; please choose it again."),
     "no_payment": _l("The payment of this ticket cannot be found; please contact us."),
 }
 
@@ -163,7 +173,7 @@ def _options(registration: Registration, now: datetime) -> dict[int, ticket_choi
 
 
 def _check_type(registration: Registration, ticket_type_id: int | None, *, now: datetime,
-                staff: bool, options: dict[int, ticket_choice.Option] | None = None,
+                options: dict[int, ticket_choice.Option] | None = None,
                 ) -> Preview:  # fmt: skip
     why = refusal_for(registration, now)
     if why is not None:
@@ -185,15 +195,13 @@ def _check_type(registration: Registration, ticket_type_id: int | None, *, now: 
     if voucher is not None and voucher.ticket_type_id is not None:
         raise _refuse("voucher")
     net, vat, gross = _quoted(registration, option.ticket_type)
-    preview = Preview(option.ticket_type, registration.gross_cents, gross, net, vat)
-    if preview.difference_cents > 0 and not staff:
-        raise _refuse("higher_price")
-    return preview
+    return Preview(option.ticket_type, registration.gross_cents, gross, net, vat)
 
 
-def choices(registration: Registration, *, now: datetime, staff: bool = False) -> list[Preview]:
-    """The types this registration may change to now, each with its price difference (for
-    the registrant: none that costs more); empty when it cannot change (`refusal_for`)."""
+def choices(registration: Registration, *, now: datetime) -> list[Preview]:
+    """The types this registration may change to now, each with its price difference (a
+    dearer one is paid by the registrant, given by staff); empty when it cannot change
+    (`refusal_for`)."""
     if refusal_for(registration, now) is not None:
         return []
     out = []
@@ -202,25 +210,30 @@ def choices(registration: Registration, *, now: datetime, staff: bool = False) -
         if type_id == registration.ticket_type_id or not option.open:
             continue
         try:
-            out.append(_check_type(registration, type_id, now=now, staff=staff, options=options))
+            out.append(_check_type(registration, type_id, now=now, options=options))
         except TypeChangeRefused:
             continue
     return out
 
 
-def preview(registration: Registration, ticket_type_id: int | None, *, now: datetime,
-            staff: bool = False) -> Preview:  # fmt: skip
+def preview(registration: Registration, ticket_type_id: int | None, *, now: datetime) -> Preview:
     """What changing to `ticket_type_id` would cost or give back; raises TypeChangeRefused."""
-    return _check_type(registration, ticket_type_id, now=now, staff=staff)
+    return _check_type(registration, ticket_type_id, now=now)
 
 
-def _paid_payment(registration: Registration) -> Payment | None:
-    return db.session.scalar(
-        sa.select(Payment)
-        .where(Payment.registration_id == registration.id, Payment.status == "paid")
-        .order_by(Payment.id.desc())
-        .limit(1)
-    )
+def _refund_difference(registration: Registration, amount: int, *, now: datetime,
+                       gateway: PaymentGateway) -> list[str]:  # fmt: skip
+    """Refund `amount` cents from the registration's paid Payments, newest first (a paid
+    difference before the registration's own payment); returns the refund ids."""
+    refund_ids = []
+    for payment in paid_payments(registration):
+        part = min(amount, payment.amount_cents - payment.refunded_cents)
+        if part > 0:
+            refund_ids.append(_refund_part(payment, part, now=now, gateway=gateway))
+            amount -= part
+        if amount == 0:
+            return refund_ids
+    raise _refuse("no_payment")
 
 
 def _refund_part(payment: Payment, amount: int, *, now: datetime, gateway: PaymentGateway) -> str:
@@ -282,10 +295,6 @@ def _refund_part(payment: Payment, amount: int, *, now: datetime, gateway: Payme
     return refund_id
 
 
-def _attachment(doc: Invoice) -> tuple[str, str, bytes]:
-    return (f"{doc.number}.pdf", "application/pdf", invoice_pdf(doc))
-
-
 def change_type(
     registration: Registration,
     ticket_type_id: int | None,
@@ -295,21 +304,85 @@ def change_type(
     gateway: PaymentGateway | None = None,
 ) -> Preview:
     """Change the registration's ticket type (see the module docstring); `actor` is staff
-    (who may give a dearer type as a complimentary upgrade) or None for the registrant.
-    Takes the event lock; flushes. Returns what changed. Raises TypeChangeRefused and
-    GatewayError (nothing changed then: the caller rolls back)."""
+    (who may give a dearer type as a complimentary upgrade) or None for the registrant (for
+    whom a dearer type is refused here: "higher_price"; it is paid first,
+    `checkout.start_difference_checkout`). Takes the event lock; flushes. Returns what
+    changed. Raises TypeChangeRefused and GatewayError (nothing changed then: the caller
+    rolls back)."""
     lock_event(registration.event_id)
     db.session.refresh(registration)
-    staff = actor is not None
-    change = _check_type(registration, ticket_type_id, now=now, staff=staff)
+    change = _check_type(registration, ticket_type_id, now=now)
+    if change.difference_cents > 0 and actor is None:
+        raise _refuse("higher_price")
+    _apply(registration, change, now=now, actor=actor, gateway=gateway)
+    return change
+
+
+def check_difference(registration: Registration, ticket_type_id: int | None, *,
+                     now: datetime) -> Preview:  # fmt: skip
+    """The change to a dearer `ticket_type_id` that the registrant pays for; raises
+    TypeChangeRefused (also "nothing_to_pay" when it does not cost more)."""
+    change = _check_type(registration, ticket_type_id, now=now)
+    if change.difference_cents <= 0:
+        raise _refuse("nothing_to_pay")
+    return change
+
+
+def difference_paid(payment: Payment, registration: Registration, *, now: datetime,
+                    gateway: PaymentGateway) -> str:  # fmt: skip
+    """Fulfil a paid Payment of a dearer type's difference (`payment.ticket_type_id`); the
+    caller (`checkout.fulfil_session`) holds the event lock and marked it paid.
+
+    Checks the change again, now: when it still holds and costs what was paid, the type
+    changes ("type_changed": new invoice, audit, e-mail); otherwise the payment is refunded
+    in full and the registrant told ("refunded", audited with the reason)."""
+    db.session.refresh(registration)
+    try:
+        change = check_difference(registration, payment.ticket_type_id, now=now)
+        if change.difference_cents != payment.amount_cents:
+            raise _refuse("price_changed")
+    except TypeChangeRefused as refused:
+        record("payment.paid", payment, now=now, registration_id=registration.id,
+               outcome="refund", reason=REASON, refused=refused.code)  # fmt: skip
+        refund_payment(payment, now=now, gateway=gateway, reason=REASON, notify=True)
+        return "refunded"
+    record("payment.paid", payment, now=now, registration_id=registration.id,
+           outcome="type_changed")  # fmt: skip
+    _apply(registration, change, now=now, actor=None, gateway=gateway, paid=payment)
+    return "type_changed"
+
+
+def _documents(registration: Registration, invoice: Invoice | None, *,
+               now: datetime) -> tuple[Invoice | None, Invoice | None]:  # fmt: skip
+    """(credit note, new invoice) for a change of price: the live invoice is credited; the
+    new price, when not free, gets an invoice replacing the credited one (or a first one)."""
+    note = None
+    if invoice is not None and credit_note_for(invoice) is None:
+        note = issue_credit_note(invoice, now=now, reason=REASON)
+    if registration.gross_cents <= 0:
+        return note, None
+    if invoice is None:
+        return note, issue_invoice(registration, now=now)
+    return note, reprice_invoice(invoice, registration, now=now)
+
+
+def _apply(
+    registration: Registration,
+    change: Preview,
+    *,
+    now: datetime,
+    actor,
+    gateway: PaymentGateway | None,
+    paid: Payment | None = None,
+) -> None:
+    """Make the change checked under the event lock: the type, the price (unless a staff
+    upgrade is complimentary), the refund of a lower price, the documents, audit and mail."""
     old_type = registration.ticket_type
     old_gross = registration.gross_cents
-    complimentary = change.difference_cents > 0
+    complimentary = change.difference_cents > 0 and paid is None
     invoice = invoice_for(registration)
-    if invoice is not None and credit_note_for(invoice) is not None:
-        invoice = None  # credited already: nothing live to correct
     note = new = None
-    refund_id = None
+    refund_ids: list[str] = []
     registration.ticket_type = change.ticket_type
     registration.ticket_type_id = change.ticket_type.id
     registration.updated_at = now
@@ -317,16 +390,11 @@ def change_type(
         quotes.quote(registration, registration.event)
     db.session.flush()
     if change.refund_cents > 0:
-        payment = _paid_payment(registration)
-        if payment is None:
-            raise _refuse("no_payment")
-        refund_id = _refund_part(
-            payment, change.refund_cents, now=now, gateway=gateway or gateway_for(current_app)
+        refund_ids = _refund_difference(
+            registration, change.refund_cents, now=now, gateway=gateway or gateway_for(current_app)
         )
-    if invoice is not None and not complimentary and change.difference_cents != 0:
-        note = issue_credit_note(invoice, now=now, reason=REASON)
-        if registration.gross_cents > 0:
-            new = reprice_invoice(invoice, registration, now=now)
+    if not complimentary and change.difference_cents != 0:
+        note, new = _documents(registration, invoice, now=now)
     record(
         "registration.ticket_type_changed",
         registration,
@@ -338,7 +406,9 @@ def change_type(
         gross_cents=registration.gross_cents,
         previous_gross_cents=old_gross,
         refund_cents=change.refund_cents,
-        refund_id=refund_id,
+        refund_id=refund_ids[0] if refund_ids else None,
+        paid_cents=paid.amount_cents if paid is not None else 0,
+        payment_id=paid.id if paid is not None else None,
         complimentary=complimentary,
         credit_note=note.number if note is not None else None,
         number=new.number if new is not None else None,
@@ -349,13 +419,14 @@ def change_type(
         "event_ticket_type_changed",
         now=now,
         locale=locale,
-        attachments=[_attachment(doc) for doc in (note, new) if doc is not None],
+        attachments=[invoice_attachment(doc) for doc in (note, new) if doc is not None],
         registration=registration,
         event=registration.event,
         title=registration.event.title(locale),
         old_type=old_type.name(locale) if old_type is not None else "",
         new_type=change.ticket_type.name(locale),
         refund=format_eur(change.refund_cents, locale) if change.refund_cents else "",
+        paid=format_eur(paid.amount_cents, locale) if paid is not None else "",
         credit_note=note,
         invoice=new,
         invoice_url=(
@@ -365,4 +436,3 @@ def change_type(
         ),
         manage_url=url_for("events.manage", token=registration.token, _external=True),
     )
-    return change

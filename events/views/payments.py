@@ -52,9 +52,9 @@ from core.i18n import current_locale
 from core.money import format_eur
 from core.unit_of_work import refusal
 from events.calendar import attendee_join_url
+from events.documents import stored_invoice_pdf
 from events.gateway import GatewayError, WebhookRejected, is_live_key
 from events.invoice_document import REVERSE_CHARGE, document, percent
-from events.invoice_pdf import invoice_pdf
 from events.models import Payment, Registration
 from events.providers import gateway_for
 from events.services.checkout import (
@@ -282,11 +282,14 @@ def registration_invoice(token: str):
 @bp.get("/r/<token>/invoices/<number>")
 def invoice(token: str, number: str):
     """An invoice or credit note as HTML, or `?format=pdf`. Only for the registration it
-    belongs to (by its link token) or an admin; 404 for anyone else."""
+        belongs to (by its link token) or an admin; 404 for anyone else. The PDF is the stored one
+    (`events.documents`), rendered and stored on the first request."""
     doc = document_for(number, token=token, viewer=current_user)
     if request.args.get("format") == "pdf":
+        pdf = stored_invoice_pdf(doc, now=now())
+        db.session.commit()  # the first download stores what it rendered
         return Response(
-            invoice_pdf(doc),
+            pdf,
             mimetype="application/pdf",
             headers={
                 "Content-Disposition": f'inline; filename="{doc.number}.pdf"',

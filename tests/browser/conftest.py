@@ -321,16 +321,19 @@ def browser_app(app):
 
 @pytest.fixture
 def new_person(browser_app, live_server, playwright, chromium, axe_source) -> Iterator:
-    """new_person(lang="nl", width=1280, height=900) -> a Person in a fresh browser profile.
+    """new_person(lang="nl", width=1280, height=900) -> a Person in a fresh browser profile
+    (of the run's Chromium, or of `browser=`: one launched with other flags, as the camera's).
 
     At the end of the test, every person's findings must be empty.
     """
     contexts = []
     people: list[Person] = []
 
-    def _new_person(lang: str = "nl", width: int = 1280, height: int = 900) -> Person:
+    def _new_person(
+        lang: str = "nl", width: int = 1280, height: int = 900, *, browser=None
+    ) -> Person:
         findings = Findings()
-        context = chromium.new_context(
+        context = (browser or chromium).new_context(
             locale=LOCALES[lang],
             viewport={"width": width, "height": height},
             timezone_id="Europe/Amsterdam",

@@ -204,6 +204,14 @@ def test_cli_imports(setup, tmp_path, app):
     assert result.exit_code == 0, result.output
     assert "Imported 4 scores: 1 scorecards created" in result.output
     assert len(cards()) == 1
+    # the progress bar goes to standard error only (not a terminal here: its label once),
+    # and --no-progress leaves it out; standard output is the summary alone
+    assert result.stdout.startswith("Imported 4 scores") and "Checking scores" in result.stderr
+    quiet = app.test_cli_runner().invoke(
+        args=["awards", "import-scores", "--no-progress", programme.slug, str(path)]
+    )
+    assert quiet.exit_code == 0 and "Checking scores" not in quiet.output
+    assert quiet.stdout.endswith("1 unchanged.\n")
 
 
 def test_cli_reports_bad_lines_and_imports_nothing(setup, tmp_path, app):

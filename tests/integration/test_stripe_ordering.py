@@ -51,10 +51,10 @@ from hypothesis import strategies as st
 
 from core.extensions import db
 from core.outbox.models import MailMessage
+from events import documents as event_documents
 from events.models import Invoice, Payment, Registration, WebhookEvent
 from events.payments import HOLDS_SEAT
 from events.providers import gateway_for
-from events.services import refunds
 from events.services.checkout import start_checkout
 from tests.factories import make_event, make_registration
 from tests.stripe_server import StripeMock, event_body, post_webhook
@@ -242,7 +242,9 @@ def end_state(stripe_api: StripeMock) -> dict:
 def quick_pdfs(monkeypatch):
     """Invoice PDFs as a few bytes naming the document: fpdf2 takes about 0.4 s to embed the
     font in each, and the PDFs are proven in test_invoices.py, not here."""
-    monkeypatch.setattr(refunds, "invoice_pdf", lambda doc: f"%PDF {doc.number}".encode())
+    monkeypatch.setattr(
+        event_documents, "render_invoice_pdf", lambda doc: f"%PDF {doc.number}".encode()
+    )
 
 
 def recorded_events() -> dict[str, bool]:

@@ -1280,6 +1280,12 @@ TABLE: dict[str, list[Case]] = {
         Case("own, empty post", own_token, get=public(), post=public(409)),
         Case("unknown token", bogus_token, get=public(404), post=public(404)),
     ],
+    # the return from the checkout of a dearer type's difference: only a session of one's own
+    # type-change payment (tests/web/test_type_changes.py); without one, 404
+    "events_type_changes.difference_paid": [
+        Case("own, no session", own_token, get=public(404)),
+        Case("unknown token", bogus_token, get=public(404)),
+    ],
     "events_type_changes_admin.change_ticket_type": [
         Case(
             "A's registration, empty post",

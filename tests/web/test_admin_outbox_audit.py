@@ -121,6 +121,17 @@ def test_outbox_message_page_escapes_html(client, admin, make_message):
     assert f"/admin/outbox/{message.id}/retry" in page
 
 
+def test_a_referenced_attachment_has_no_size_before_delivery(client, admin, make_message):
+    ticket = {
+        "filename": "ticket.pdf",
+        "content_type": "application/pdf",
+        "document": {"kind": "ticket", "registration_id": 1},
+    }
+    message = make_message("Ticket", attachments=[ticket])
+    page = client.get(f"/admin/outbox/{message.id}", headers=EN).get_data(as_text=True)
+    assert "ticket.pdf" in page and "size not known yet" in page and "bytes" not in page
+
+
 def test_outbox_message_404(client, admin):
     assert client.get("/admin/outbox/999").status_code == 404
     assert client.post("/admin/outbox/999/retry").status_code == 404

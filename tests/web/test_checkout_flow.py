@@ -6,7 +6,6 @@ Uses the registration engineer's `payment_succeeded`, `payment_failed` and
 
 from __future__ import annotations
 
-import base64
 import io
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from flask import g
 from pypdf import PdfReader
 
 from core.extensions import db
+from core.outbox.documents import attachment_bytes
 from events.models import Invoice, Payment, Registration, WebhookEvent
 from tests.factories import fresh
 
@@ -62,7 +62,7 @@ def test_a_non_member_pays_60_50_and_gets_confirmation_and_invoice(
     assert "2025-0001" in mail.subject
     [attachment] = mail.attachments
     assert attachment["filename"] == "2025-0001.pdf"
-    assert base64.b64decode(attachment["data_b64"]).startswith(b"%PDF")
+    assert attachment_bytes(attachment).startswith(b"%PDF")
     again = client.get(f"/events/r/{registration.token}/pay?lang=en").get_data(as_text=True)
     assert "You are registered" in again and "Invoice 2025-0001" in again
     dutch = client.get(f"/events/r/{registration.token}/pay?lang=nl")

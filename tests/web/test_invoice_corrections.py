@@ -4,7 +4,6 @@ corrected details and the same amount, numbered gap-free, mailed as PDFs, audite
 
 from __future__ import annotations
 
-import base64
 import io
 
 import pytest
@@ -13,6 +12,7 @@ from pypdf import PdfReader
 
 from core.audit.models import AuditEntry
 from core.extensions import db
+from core.outbox.documents import attachment_bytes
 from events.models import Invoice, Registration
 from events.services.invoices import issue_credit_note, issue_invoice
 from tests.factories import make_event, make_registration
@@ -44,7 +44,7 @@ def _documents():
 
 def _pdf_text(mail, name: str) -> str:
     [attachment] = [a for a in mail.attachments if a["filename"] == name]
-    return PdfReader(io.BytesIO(base64.b64decode(attachment["data_b64"]))).pages[0].extract_text()
+    return PdfReader(io.BytesIO(attachment_bytes(attachment))).pages[0].extract_text()
 
 
 def test_the_registrant_corrects_the_address_credit_note_and_new_invoice(client, paid, outbox):
@@ -95,7 +95,7 @@ def test_the_registrant_corrects_the_address_credit_note_and_new_invoice(client,
     # the registration page links the new invoice and offers the correction again
     manage = client.get(f"/events/r/{paid.token}")
     assert b"Correct invoice address" in manage.data
-    assert b"Earlier documents" in manage.data
+    assert b"Earlier invoices and credit notes" in manage.data
     assert b"/invoices/2025-0001" in manage.data and b"/invoices/CN2025-0001" in manage.data
     assert client.get(f"/events/r/{paid.token}/invoice").headers["Location"].endswith("/2025-0002")
 

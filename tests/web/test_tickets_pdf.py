@@ -5,7 +5,6 @@ with the code, never to the registration's own links."""
 
 from __future__ import annotations
 
-import base64
 import io
 from datetime import UTC, datetime
 
@@ -15,6 +14,7 @@ import zxingcpp
 from pypdf import PdfReader
 
 from core.extensions import db
+from core.outbox.documents import attachment_bytes
 from events.invoice_pdf import find_font_dir
 from events.models import Registration, TicketType
 from tests.factories import NOW, fresh, make_event, make_registration, register
@@ -61,7 +61,7 @@ def test_the_confirmation_mail_carries_the_ticket_and_names_its_code(app, outbox
     assert f"Your ticket code: {code}" in mail.body_text
     names = [a["filename"] for a in mail.attachments]
     assert names == ["event.ics", "ticket.pdf"]
-    ticket = base64.b64decode(mail.attachments[1]["data_b64"])
+    ticket = attachment_bytes(mail.attachments[1])
     assert mail.attachments[1]["content_type"] == "application/pdf"
     text = pdf_text(ticket)
     assert "DDMA Digital Talk: the DPA and cookie enforcement" in text

@@ -1,8 +1,10 @@
 """Changing the ticket type after booking: the same price changes the type only; a cheaper
 type refunds the difference through Stripe (a partial refund) and replaces the invoice by a
 credit note and a new invoice at the new price, gap-free; a free type refunds the rest and
-leaves the credit note; a dearer type is refused to the registrant and given by staff as a
-complimentary upgrade. Every refusal changes nothing (the database is read again)."""
+leaves the credit note; a dearer type is paid for online by the registrant (a checkout
+session for the difference; the type changes once it is paid, or the payment is refunded
+when the change no longer holds) and given by staff as a complimentary upgrade. Every
+refusal changes nothing (the database is read again)."""
 
 from __future__ import annotations
 
@@ -88,7 +90,8 @@ def test_a_cheaper_type_refunds_the_difference_and_replaces_the_invoice(
     assert url in manage
     page = client.get(url).get_data(as_text=True)
     assert "Student: €24.20" in page and "€36.30 refunded" in page
-    assert "Premium" not in page  # dearer: not offered to the registrant
+    assert "Premium: €108.90 (€48.40 to pay)" in " ".join(page.split())  # dearer: paid
+    assert "complimentary" not in page
     student = _kind(event, "student").id
     before = _state(paid.id)
     asked = client.post(url, data={"ticket_type": student})
@@ -117,6 +120,11 @@ def test_a_cheaper_type_refunds_the_difference_and_replaces_the_invoice(
     [mail] = outbox(kind="event_ticket_type_changed")
     assert {a["filename"] for a in mail.attachments} == {"CN2025-0001.pdf", "2025-0002.pdf"}
     assert "€36.30" in mail.body_text and "Student" in mail.subject + mail.body_text
+    # the registration page lists the credited invoice and its credit note as earlier ones
+    manage = " ".join(client.get(f"/events/r/{paid.token}").get_data(as_text=True).split())
+    assert "Earlier invoices and credit notes:" in manage and "address corrected" not in manage
+    earlier = manage.split("Earlier invoices and credit notes:")[1].split("</p>")[0]
+    assert "2025-0001" in earlier and "CN2025-0001" in earlier and "2025-0002" not in earlier
     # Stripe's charge.refunded for our own refund changes nothing more
     charge = stripe_api.charge(payment.session_id)
     assert charge["amount_refunded"] == 3630
@@ -170,13 +178,19 @@ def test_free_to_free_changes_the_type_without_documents(client, app, event):
     assert _state(registration.id)[0] == target and _documents() == []
 
 
-def test_a_dearer_type_is_refused_to_the_registrant(client, event, paid, stripe_api):
-    url = f"/events/r/{paid.token}/ticket-type"
+def test_the_registrant_changes_nothing_by_posting_a_dearer_type_to_change_it(
+    app, event, paid, stripe_api
+):
+    from events.services import type_changes
+
     before = _state(paid.id)
-    refused = client.post(url, data={"ticket_type": _kind(event, "premium").id, "confirmed": "1"})
-    assert refused.status_code == 409 and b"costs more than yours" in refused.data
-    assert _state(paid.id) == before and stripe_api.refunds == {} and len(_documents()) == 1
-    assert _audits() == []
+    with app.test_request_context():
+        registration = db.session.get(Registration, paid.id)
+        with pytest.raises(type_changes.TypeChangeRefused) as refused:
+            type_changes.change_type(registration, _kind(event, "premium").id, now=NOW)
+        db.session.rollback()
+    assert refused.value.code == "higher_price"
+    assert _state(paid.id) == before and len(_documents()) == 1 and _audits() == []
 
 
 def test_staff_give_a_dearer_type_as_a_complimentary_upgrade(
@@ -316,3 +330,242 @@ def test_stripes_event_for_our_full_refund_to_a_free_type_changes_nothing(
     assert post_webhook(client, event_body("charge.refunded", charge)).status_code == 200
     assert _state(paid.id) == (free, 0, 0, 0, "confirmed")  # still coming, for free
     assert len(_documents()) == 2
+
+
+# -- a dearer type, paid online by the registrant -------------------------------------------
+
+
+def _payments(registration_id: int) -> list[Payment]:
+    db.session.rollback()
+    return db.session.scalars(
+        sa.select(Payment).where(Payment.registration_id == registration_id).order_by(Payment.id)
+    ).all()
+
+
+def _kept(registration_id: int) -> int:
+    """What Stripe keeps of the registration's payments (paid less refunded), in cents."""
+    return sum(p.amount_cents - p.refunded_cents for p in _payments(registration_id)
+               if p.status in ("paid", "refunded"))  # fmt: skip
+
+
+def _open_difference(client, registration, ticket_type_id: int) -> Payment:
+    """Choose a dearer type and confirm: 303 to the checkout of the difference."""
+    url = f"/events/r/{registration.token}/ticket-type"
+    before = _state(registration.id)
+    asked = client.post(url, data={"ticket_type": ticket_type_id})
+    assert asked.status_code == 200 and b"Pay the difference" in asked.data
+    assert _state(registration.id) == before
+    opened = client.post(url, data={"ticket_type": ticket_type_id, "confirmed": "1"})
+    assert opened.status_code == 303
+    [payment] = [p for p in _payments(registration.id) if p.ticket_type_id is not None][-1:]
+    assert opened.headers["Location"] == payment.checkout_url
+    assert _state(registration.id) == before  # nothing changes until it is paid
+    return payment
+
+
+def test_a_dearer_type_is_paid_online_and_then_the_invoice_is_replaced(
+    client, event, paid, stripe_api, outbox
+):
+    premium = _kind(event, "premium").id
+    url = f"/events/r/{paid.token}/ticket-type"
+    asked = client.post(url, data={"ticket_type": premium}).get_data(as_text=True)
+    assert "You pay the difference of €48.40 online now" in asked
+    assert "Invoice 2025-0001 is then cancelled with a credit note" in asked
+    payment = _open_difference(client, paid, premium)
+    assert (payment.amount_cents, payment.status, payment.ticket_type_id) == (4840, "open", premium)
+    assert payment.idempotency_key == f"typechange-pay-{paid.id}-2"
+    session = stripe_api.sessions[payment.session_id]
+    assert session["amount_total"] == 4840 and session["client_reference_id"] == str(paid.id)
+    [created] = stripe_api.calls("POST", "/v1/checkout/sessions")[-1:]
+    assert "Regular to Premium: the difference" in str(created.params)
+    # opening it again (a second click) reuses the open session
+    again = client.post(url, data={"ticket_type": premium, "confirmed": "1"})
+    assert again.headers["Location"] == payment.checkout_url
+    assert len(_payments(paid.id)) == 2 and len(stripe_api.sessions) == 2
+    # the payer comes back before the webhook: the return page fulfils it
+    stripe_api.mark_paid(payment.session_id)
+    back = client.get(f"/events/r/{paid.token}/ticket-type/paid?session_id={payment.session_id}")
+    text = back.get_data(as_text=True)
+    assert back.status_code == 200 and "we received the difference of €48.40" in text
+    assert _state(paid.id) == (premium, 9000, 1890, 10890, "confirmed")
+    original, note, new = _documents()
+    assert (note.number, note.credits_invoice_id, note.gross_cents) == ("CN2025-0001", original.id,
+                                                                        -6050)  # fmt: skip
+    assert (new.number, new.replaces_invoice_id, new.gross_cents) == ("2025-0002", original.id,
+                                                                      10890)  # fmt: skip
+    assert "Premium" in new.lines[0]["description"] and "2025-0002" in text
+    # Stripe holds €60.50 + €48.40: what the live invoice says
+    assert _kept(paid.id) == new.gross_cents == 10890
+    [entry] = _audits()
+    assert entry.data["paid_cents"] == 4840 and entry.data["complimentary"] is False
+    [mail] = outbox(kind="event_ticket_type_changed")
+    assert {a["filename"] for a in mail.attachments} == {"CN2025-0001.pdf", "2025-0002.pdf"}
+    assert "We received €48.40" in mail.body_text
+    # the webhook comes after: nothing more
+    body = event_body("checkout.session.completed", stripe_api.sessions[payment.session_id])
+    assert post_webhook(client, body).status_code == 200
+    assert len(_documents()) == 3 and len(_audits()) == 1 and stripe_api.refunds == {}
+    # and the return page again says the same
+    again = client.get(f"/events/r/{paid.token}/ticket-type/paid?session_id={payment.session_id}")
+    assert b"we received the difference" in again.data
+
+
+def test_the_webhook_alone_changes_the_type(client, event, paid, stripe_api):
+    premium = _kind(event, "premium").id
+    payment = _open_difference(client, paid, premium)
+    session = stripe_api.mark_paid(payment.session_id)
+    assert (
+        post_webhook(client, event_body("checkout.session.completed", session)).status_code == 200
+    )
+    assert _state(paid.id)[0] == premium and len(_documents()) == 3
+    assert fresh(Payment, payment.id).status == "paid"
+
+
+@pytest.mark.parametrize("meanwhile", ["sold_out", "sale_ended", "price_changed", "cancelled"])
+def test_a_change_that_no_longer_holds_when_paid_is_refunded_in_full(
+    client, app, event, paid, stripe_api, outbox, meanwhile
+):
+    premium = _kind(event, "premium")
+    payment = _open_difference(client, paid, premium.id)
+    with app.test_request_context():
+        kind = db.session.get(TicketType, premium.id)
+        if meanwhile == "sold_out":
+            kind.capacity = 1
+            make_registration(event, "confirmed", ticket_type_id=kind.id)
+        elif meanwhile == "sale_ended":
+            kind.sale_ends_at = NOW - timedelta(minutes=1)
+        elif meanwhile == "price_changed":
+            kind.price_cents = 9500
+        else:
+            db.session.get(Registration, paid.id).state = "cancelled"
+        db.session.commit()
+    before = _state(paid.id)
+    session = stripe_api.mark_paid(payment.session_id)
+    assert (
+        post_webhook(client, event_body("checkout.session.completed", session)).status_code == 200
+    )
+    assert _state(paid.id) == before and len(_documents()) == 1 and _audits() == []
+    [refund] = stripe_api.refunds.values()
+    assert refund["amount"] == 4840 and refund["payment_intent"] == session["payment_intent"]
+    done = fresh(Payment, payment.id)
+    assert (done.status, done.refunded_cents) == ("refunded", 4840)
+    [mail] = outbox(kind="event_refund")
+    assert "€48.40" in mail.body_text
+    page = client.get(f"/events/r/{paid.token}/ticket-type/paid?session_id={payment.session_id}")
+    assert b"could not be changed after all" in page.data
+    # Stripe's event for that refund changes nothing more
+    charge = stripe_api.charge(payment.session_id)
+    assert post_webhook(client, event_body("charge.refunded", charge)).status_code == 200
+    assert _state(paid.id) == before and len(_documents()) == 1
+
+
+def test_a_second_paid_difference_for_the_same_type_is_refunded(client, app, event, paid,
+                                                                 stripe_api):  # fmt: skip
+    premium = _kind(event, "premium").id
+    first = _open_difference(client, paid, premium)
+    with app.test_request_context():  # the first session ran out; the registrant opens another
+        db.session.get(Payment, first.id).status = "expired"
+        db.session.commit()
+    second = _open_difference(client, paid, premium)
+    assert second.id != first.id and second.idempotency_key.endswith("-3")
+    for payment in (first, second):  # both paid after all (the first one late)
+        session = stripe_api.mark_paid(payment.session_id)
+        assert (
+            post_webhook(client, event_body("checkout.session.completed", session)).status_code
+            == 200
+        )
+    assert _state(paid.id)[0] == premium and len(_documents()) == 3
+    assert [r["amount"] for r in stripe_api.refunds.values()] == [4840]
+    assert _kept(paid.id) == 10890
+
+
+def test_from_a_free_ticket_the_price_is_paid_and_a_first_invoice_issued(client, app, event,
+                                                                        stripe_api):  # fmt: skip
+    with app.test_request_context():
+        registration = make_registration(event, "confirmed", paying=True, net_cents=0,
+                                         ticket_type_id=_kind(event, "free").id)  # fmt: skip
+        db.session.commit()
+    assert _state(registration.id)[3] == 0
+    regular = _kind(event, "regular").id
+    payment = _open_difference(client, registration, regular)
+    assert payment.amount_cents == 6050
+    session = stripe_api.mark_paid(payment.session_id)
+    assert (
+        post_webhook(client, event_body("checkout.session.completed", session)).status_code == 200
+    )
+    assert _state(registration.id) == (regular, 5000, 1050, 6050, "confirmed")
+    [invoice] = _documents()
+    assert (invoice.number, invoice.gross_cents) == ("2025-0001", 6050)
+
+
+def test_a_full_refund_after_an_upgrade_gives_back_both_payments(client, app, event, paid,
+                                                                 stripe_api, outbox):  # fmt: skip
+    from events.providers import gateway_for
+    from events.services.refunds import refund_registration
+
+    payment = _open_difference(client, paid, _kind(event, "premium").id)
+    session = stripe_api.mark_paid(payment.session_id)
+    assert (
+        post_webhook(client, event_body("checkout.session.completed", session)).status_code == 200
+    )
+    with app.test_request_context():
+        registration = db.session.get(Registration, paid.id)
+        refund_registration(registration, now=NOW, reason="cancelled", gateway=gateway_for(app))
+        db.session.commit()
+    assert sorted(r["amount"] for r in stripe_api.refunds.values()) == [4840, 6050]
+    assert [p.status for p in _payments(paid.id)] == ["refunded", "refunded"]
+    assert _kept(paid.id) == 0 and fresh(Registration, paid.id).state == "refunded"
+    *_, new, last = _documents()
+    assert (last.credits_invoice_id, last.gross_cents) == (new.id, -10890)
+    [mail] = outbox(kind="event_refund")
+    assert "€108.90" in mail.body_text
+
+
+def test_a_cheaper_type_after_an_upgrade_refunds_the_difference_payment_first(
+    client, event, paid, stripe_api
+):
+    payment = _open_difference(client, paid, _kind(event, "premium").id)
+    session = stripe_api.mark_paid(payment.session_id)
+    assert (
+        post_webhook(client, event_body("checkout.session.completed", session)).status_code == 200
+    )
+    student = _kind(event, "student").id
+    url = f"/events/r/{paid.token}/ticket-type"
+    assert client.post(url, data={"ticket_type": student, "confirmed": "1"}).status_code == 302
+    # €108.90 -> €24.20: €84.70 back, €48.40 of it from the difference, €36.30 from the first
+    assert sorted(r["amount"] for r in stripe_api.refunds.values()) == [3630, 4840]
+    first, difference = _payments(paid.id)
+    assert (difference.status, difference.refunded_cents) == ("refunded", 4840)
+    assert (first.status, first.refunded_cents) == ("paid", 3630)
+    assert _kept(paid.id) == _documents()[-1].gross_cents == 2420
+
+
+def test_a_provider_refund_of_the_difference_alone_keeps_the_ticket(client, event, paid,
+                                                                    stripe_api):  # fmt: skip
+    payment = _open_difference(client, paid, _kind(event, "premium").id)
+    session = stripe_api.mark_paid(payment.session_id)
+    assert (
+        post_webhook(client, event_body("checkout.session.completed", session)).status_code == 200
+    )
+    charge = stripe_api.refund_in_dashboard(payment.session_id, 4840)
+    assert post_webhook(client, event_body("charge.refunded", charge)).status_code == 200
+    registration = fresh(Registration, paid.id)
+    assert registration.state == "confirmed"  # the first payment still pays for a seat
+    assert [p.status for p in _payments(paid.id)] == ["paid", "refunded"]
+    assert len(_audits("payment.partially_refunded")) == 1
+
+
+def test_the_return_page_is_only_for_this_registrations_difference(client, app, event, paid,
+                                                                    stripe_api):  # fmt: skip
+    payment = _open_difference(client, paid, _kind(event, "premium").id)
+    with app.test_request_context():
+        other = make_registration(event, "confirmed")
+        db.session.commit()
+    first = _payments(paid.id)[0]
+    for token, session_id in [(other.token, payment.session_id), (paid.token, first.session_id),
+                              (paid.token, "cs_unknown"), (paid.token, "x" * 300)]:  # fmt: skip
+        page = client.get(f"/events/r/{token}/ticket-type/paid?session_id={session_id}")
+        assert page.status_code == 404
+    unpaid = client.get(f"/events/r/{paid.token}/ticket-type/paid?session_id={payment.session_id}")
+    assert unpaid.status_code == 200 and b"still waiting" in unpaid.data
+    assert _state(paid.id)[0] == _kind(event, "regular").id
