@@ -17,13 +17,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from core.clock import system_clock
 from core.extensions import db
 from core.outbox.documents import DocumentGone, reference, register
+from events.invoice_pdf import invoice_pdf
 from events.models import Invoice, InvoiceFile, Registration
+from events.ticket_pdf import ticket_pdf
 
 
 def render_invoice_pdf(invoice: Invoice) -> bytes:
     """Render the PDF (the slow part); a seam the tests count."""
-    from events.invoice_pdf import invoice_pdf
-
     return invoice_pdf(invoice)
 
 
@@ -79,8 +79,6 @@ def _invoice(*, invoice_id: int) -> bytes:
 
 
 def _ticket(*, registration_id: int, qr_text: str, created_at: str) -> bytes:
-    from events.ticket_pdf import ticket_pdf
-
     registration = db.session.get(Registration, registration_id)
     if registration is None:
         raise DocumentGone(f"registration {registration_id} no longer exists")
