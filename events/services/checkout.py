@@ -139,6 +139,32 @@ def start_checkout(
         return attempt()
 
 
+def _payments_of(registration: Registration, gateway: PaymentGateway, amount: int,
+                 ticket_type_id: int | None, *, now: datetime,
+                 ) -> tuple[list[Payment], Payment | None]:  # fmt: skip
+    """The registration's Payments (oldest first), and an open session among them for the
+    same gateway, amount and purpose (`ticket_type_id`: None for the registration's seat, else
+    a dearer type's difference) that can still be paid: the one to reuse, or None."""
+    payments = list(
+        db.session.scalars(
+            sa.select(Payment)
+            .where(Payment.registration_id == registration.id)
+            .order_by(Payment.id)
+        )
+    )
+    for payment in payments:
+        if (
+            payment.status == "open"
+            and payment.session_id
+            and payment.ticket_type_id == ticket_type_id
+            and payment.provider == gateway.provider
+            and payment.amount_cents == amount
+            and payment.expires_at > now
+        ):
+            return payments, payment
+    return payments, None
+
+
 def _open_checkout(
     registration: Registration,
     now: datetime,
@@ -155,18 +181,9 @@ def _open_checkout(
     amount = bookings.amount_due(registration)  # a booking's lead pays for all attendees
     if amount <= 0:
         raise CheckoutRefused(_l("There is nothing to pay."), code="nothing_to_pay")
-    payments = db.session.scalars(
-        sa.select(Payment).where(Payment.registration_id == registration.id).order_by(Payment.id)
-    ).all()
-    for payment in payments:
-        if (
-            payment.status == "open"
-            and payment.session_id
-            and payment.provider == gateway.provider
-            and payment.amount_cents == amount
-            and payment.expires_at > now
-        ):
-            return payment
+    payments, reusable = _payments_of(registration, gateway, amount, None, now=now)
+    if reusable is not None:
+        return reusable
     payment = Payment(
         registration_id=registration.id,
         provider=gateway.provider,
@@ -257,19 +274,9 @@ def start_difference_checkout(
     db.session.refresh(registration)
     change = type_changes.check_difference(registration, ticket_type_id, now=now)
     amount = change.difference_cents
-    payments = db.session.scalars(
-        sa.select(Payment).where(Payment.registration_id == registration.id).order_by(Payment.id)
-    ).all()
-    for payment in payments:
-        if (
-            payment.status == "open"
-            and payment.session_id
-            and payment.ticket_type_id == change.ticket_type.id
-            and payment.provider == gateway.provider
-            and payment.amount_cents == amount
-            and payment.expires_at > now
-        ):
-            return payment
+    payments, reusable = _payments_of(registration, gateway, amount, change.ticket_type.id, now=now)
+    if reusable is not None:
+        return reusable
     key = lambda n: f"typechange-pay-{registration.id}-{n}"  # noqa: E731
     payment = Payment(
         registration_id=registration.id,

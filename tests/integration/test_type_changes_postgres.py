@@ -37,17 +37,22 @@ pytestmark = [
 N = 6
 
 
-def test_parallel_changes_into_the_last_seat_of_a_type_get_it_once(app, clock):
-    event = make_event(capacity=50)
-    regular = make_ticket_type(event, "regular")
-    vip = make_ticket_type(event, "vip", capacity=1)
-    ids = [
+def _members(event, ticket_type_id: int) -> list[int]:
+    """N confirmed, verified members of `event` with `ticket_type_id`: their ids."""
+    return [
         make_registration(
-            event, "confirmed", audience="member", verified_at=NOW, ticket_type_id=regular.id,
+            event, "confirmed", audience="member", verified_at=NOW, ticket_type_id=ticket_type_id,
             email=f"p{i}@example.org",
         ).id
         for i in range(N)
     ]  # fmt: skip
+
+
+def test_parallel_changes_into_the_last_seat_of_a_type_get_it_once(app, clock):
+    event = make_event(capacity=50)
+    regular = make_ticket_type(event, "regular")
+    vip = make_ticket_type(event, "vip", capacity=1)
+    ids = _members(event, regular.id)
     db.session.commit()
     vip_id, regular_id = vip.id, regular.id  # the threads must not touch this session
 
@@ -91,13 +96,7 @@ def test_paid_differences_for_the_last_seat_of_a_type_change_one_and_refund_the_
     event = make_event(capacity=50)
     regular = make_ticket_type(event, "regular")
     vip = make_ticket_type(event, "vip", capacity=1, price_cents=2000)
-    ids = [
-        make_registration(
-            event, "confirmed", audience="member", verified_at=NOW, ticket_type_id=regular.id,
-            email=f"p{i}@example.org",
-        ).id
-        for i in range(N)
-    ]  # fmt: skip
+    ids = _members(event, regular.id)
     db.session.commit()
     vip_id = vip.id
     sessions = _open_differences(app, clock, ids, vip_id)
