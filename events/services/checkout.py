@@ -100,7 +100,7 @@ def _session_expiry(registration: Registration, now: datetime) -> datetime:
 
 
 def _labels(registration: Registration) -> tuple[str, str]:
-    locale = registration.locale if registration.locale in ("nl", "en") else "nl"
+    locale = _locale(registration)
     name = event_label(registration.event, locale)
     if registration.booking_id is not None:  # a booking: one line for all its attendees
         return name, bookings.checkout_description(registration)
@@ -198,7 +198,27 @@ def _open_checkout(
     db.session.flush()
     name, description = _labels(registration)
     token = registration.token
-    request: dict[str, Any] = {
+    request = _session_request(
+        registration, payment, name=name, description=description,
+        success_url=success_url or url_for("payments.success", token=token, _external=True)
+        + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=cancel_url or url_for("payments.pay", token=token, _external=True),
+    )  # fmt: skip
+    _create_session(payment, request, gateway, key=lambda n: f"reg-{registration.id}-attempt-{n}",
+                    attempt=len(payments) + 1, now=now)  # fmt: skip
+    return payment
+
+
+def _locale(registration: Registration) -> str:
+    return registration.locale if registration.locale in ("nl", "en") else "nl"
+
+
+def _session_request(registration: Registration, payment: Payment, *, name: str,
+                     description: str, success_url: str, cancel_url: str,
+                     **metadata: str) -> dict[str, Any]:  # fmt: skip
+    """The checkout session asked for `payment`: its amount, one line (`name`,
+    `description`), the registrant's address and our references (`metadata` added)."""
+    return {
         "amount_cents": payment.amount_cents,
         "currency": payment.currency,
         "name": name,
@@ -209,17 +229,13 @@ def _open_checkout(
             "registration_id": str(registration.id),
             "payment_id": str(payment.id),
             "event": registration.event.slug,
+            **metadata,
         },
         "expires_at": payment.expires_at,
-        "success_url": success_url
-        or url_for("payments.success", token=token, _external=True)
-        + "?session_id={CHECKOUT_SESSION_ID}",
-        "cancel_url": cancel_url or url_for("payments.pay", token=token, _external=True),
-        "locale": registration.locale if registration.locale in ("nl", "en") else "nl",
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "locale": _locale(registration),
     }
-    _create_session(payment, request, gateway, key=lambda n: f"reg-{registration.id}-attempt-{n}",
-                    attempt=len(payments) + 1, now=now)  # fmt: skip
-    return payment
 
 
 def _create_session(payment: Payment, request: dict[str, Any], gateway: PaymentGateway, *,
@@ -291,29 +307,18 @@ def start_difference_checkout(
     )
     db.session.add(payment)
     db.session.flush()
-    locale = registration.locale if registration.locale in ("nl", "en") else "nl"
+    locale = _locale(registration)
     token = registration.token
-    request: dict[str, Any] = {
-        "amount_cents": amount,
-        "currency": payment.currency,
-        "name": event_label(registration.event, locale),
-        "description": difference_label(registration, change, locale),
-        "customer_email": registration.email,
-        "client_reference_id": str(registration.id),
-        "metadata": {
-            "registration_id": str(registration.id),
-            "payment_id": str(payment.id),
-            "event": registration.event.slug,
-            "ticket_type": change.ticket_type.key,
-        },
-        "expires_at": payment.expires_at,
-        "success_url": success_url
+    request = _session_request(
+        registration, payment, name=event_label(registration.event, locale),
+        description=difference_label(registration, change, locale),
+        success_url=success_url
         or url_for("events_type_changes.difference_paid", token=token, _external=True)
         + "?session_id={CHECKOUT_SESSION_ID}",
-        "cancel_url": cancel_url
+        cancel_url=cancel_url
         or url_for("events_type_changes.change_ticket_type", token=token, _external=True),
-        "locale": locale,
-    }
+        ticket_type=change.ticket_type.key,
+    )  # fmt: skip
     _create_session(payment, request, gateway, key=key, attempt=len(payments) + 1, now=now)
     return payment
 

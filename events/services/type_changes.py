@@ -352,6 +352,16 @@ def difference_paid(payment: Payment, registration: Registration, *, now: dateti
     return "type_changed"
 
 
+def difference_outcome(registration: Registration, payment: Payment) -> str:
+    """What came of a difference payment fulfilled earlier (by another request): as
+    `difference_paid` answered ("type_changed", "refunded"), or "pending"."""
+    if payment.status == "refunded":
+        return "refunded"
+    if registration.ticket_type_id == payment.ticket_type_id:
+        return "type_changed"
+    return "pending"
+
+
 def _documents(registration: Registration, invoice: Invoice | None, *,
                now: datetime) -> tuple[Invoice | None, Invoice | None]:  # fmt: skip
     """(credit note, new invoice) for a change of price: the live invoice is credited; the

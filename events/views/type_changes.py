@@ -150,9 +150,7 @@ def difference_paid(token: str):
     registration = registrations.get_registration(token)
     payment = payment_for_session(session_id)
     if outcome == "already_fulfilled" and payment is not None:
-        outcome = "type_changed" if registration.ticket_type_id == payment.ticket_type_id else (
-            "refunded" if payment.status == "refunded" else "pending"
-        )  # fmt: skip
+        outcome = type_changes.difference_outcome(registration, payment)
     return render_template(
         "events/type_changes/paid.html",
         registration=registration,

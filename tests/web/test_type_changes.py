@@ -569,3 +569,19 @@ def test_the_return_page_is_only_for_this_registrations_difference(client, app, 
     unpaid = client.get(f"/events/r/{paid.token}/ticket-type/paid?session_id={payment.session_id}")
     assert unpaid.status_code == 200 and b"still waiting" in unpaid.data
     assert _state(paid.id)[0] == _kind(event, "regular").id
+
+
+def test_a_type_that_a_difference_payment_names_cannot_be_deleted(
+    client, app, event, paid, stripe_api, make_user
+):
+    from events.services.tickets import TicketTypeInUse, delete_ticket_type
+
+    premium = _kind(event, "premium")
+    _open_difference(client, paid, premium.id)
+    staff = make_user("staff-delete@example.org", is_staff=True)
+    with app.test_request_context():
+        kind = db.session.get(TicketType, premium.id)
+        with pytest.raises(TicketTypeInUse):
+            delete_ticket_type(kind, now=NOW, actor=staff)
+        db.session.rollback()
+    assert _kind(event, "premium").id == premium.id
