@@ -51,8 +51,11 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	touch $@
 
+# the suite on both cores of the CI machine: pytest-xdist, a database per worker (tests/conftest.py)
+TEST_WORKERS ?= 2
+
 test: install translations browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .

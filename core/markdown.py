@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -38,9 +39,17 @@ _parser = MarkdownIt("commonmark", {"html": False})
 
 def render_markdown(text: str | None) -> Markup:
     """`text` as sanitised HTML (empty for None or blank text). Raw HTML never passes: it is
-    escaped by the parser, and the cleaner removes any tag or attribute not allowed above."""
+    escaped by the parser, and the cleaner removes any tag or attribute not allowed above.
+
+    The same text always gives the same HTML, so the last few hundred texts' HTML is kept in
+    this process (an event page shows its description on every view)."""
     if not text or not text.strip():
         return Markup("")
+    return _render(text)
+
+
+@lru_cache(maxsize=512)
+def _render(text: str) -> Markup:
     tokens = _parser.parse(text)
     low, high = HEADING_LEVELS
     for token in tokens:

@@ -54,12 +54,31 @@ class FakeClock:
 
 
 def _test_database_url(tmp_path_factory) -> str:
+    """SQLite: a file of this run (of this worker, under pytest-xdist: each has its own
+    temporary directory). PostgreSQL: TEST_DATABASE_URL, or under pytest-xdist a database of
+    the worker's own next to it (`test_gw0`, `test_gw1`, ...), created when missing."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None or not url.startswith("postgresql"):
         return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    base = sa.make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": own.database},
+            )
+            if not exists:
+                conn.exec_driver_sql(f'CREATE DATABASE "{own.database}"')
+    finally:
+        engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 _IN_REQUEST = "podium.tests.request"

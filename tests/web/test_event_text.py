@@ -4,9 +4,11 @@ HTML and script never pass), and the event page names its time zone (issue 8, it
 from __future__ import annotations
 
 import json
+import secrets
 from html.parser import HTMLParser
 from pathlib import Path
 
+from core import markdown
 from core.extensions import db
 from core.markdown import render_markdown
 from tests.factories import make_event
@@ -75,6 +77,17 @@ def test_the_cleaner_drops_what_the_parser_lets_through():
     assert str(render_markdown("# Titel")) == "<h2>Titel</h2>\n"
     assert str(render_markdown("###### Klein")) == "<h4>Klein</h4>\n"
     assert str(render_markdown(None)) == "" and str(render_markdown("  ")) == ""
+
+
+def test_an_event_page_parses_its_description_once_for_many_views(client, monkeypatch):
+    parsed: list[str] = []
+    parse = markdown._parser.parse
+    monkeypatch.setattr(markdown._parser, "parse", lambda text: parsed.append(text) or parse(text))
+    event = make_event(description_en=DESCRIPTION + f"\n\nOnly event {secrets.token_hex(4)}.")
+    db.session.commit()
+    pages = [_main(client.get(f"/events/{event.slug}", headers=EN)) for _ in range(3)]
+    assert "<h3>Wat neem je mee?</h3>" in pages[0] and pages[0] == pages[2]
+    assert parsed.count(event.description_en) == 1  # the same text's HTML is kept
 
 
 def test_the_event_page_states_the_time_zone_in_dutch(client):
