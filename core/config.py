@@ -93,6 +93,9 @@ def from_env(instance: Path) -> dict:
         # deliver the outbox (a Celery task) after each commit that queued mail; 0: only the
         # periodic delivery (celery beat) or `flask outbox send` sends it
         "OUTBOX_DELIVER_ON_COMMIT": os.environ.get("PODIUM_OUTBOX_ON_COMMIT", "1") != "0",
+        # event page views are tallied in each worker and written at most this often
+        # (seconds; events/services/page_views.py); 0 writes each view in its request
+        "FUNNEL_FLUSH_SECONDS": float(os.environ.get("PODIUM_FUNNEL_FLUSH_SECONDS", "2")),
         # log lines (core/request_log.py): "json" objects for a log collector, or "text"
         "LOG_LEVEL": os.environ.get("PODIUM_LOG_LEVEL", "INFO").upper(),
         "LOG_FORMAT": os.environ.get("PODIUM_LOG_FORMAT", "")

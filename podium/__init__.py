@@ -37,6 +37,7 @@ from core.tasks import init_celery
 from demo.cli import demo_cli
 from events import documents as event_documents
 from events.cli import events_cli
+from events.services import page_views
 from events.views import admin as events_admin
 from events.views import admin_attendees as events_attendees
 from events.views import admin_bookings as events_bookings_admin
@@ -161,6 +162,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
     caching.init_app(app)
+    page_views.init_app(app)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():

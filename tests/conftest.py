@@ -158,6 +158,9 @@ def session_app(tmp_path_factory):
             # to read (tests/integration/test_tasks.py delivers it on commit)
             "CELERY_BROKER_URL": "",
             "OUTBOX_DELIVER_ON_COMMIT": False,
+            # each event page view is written in its own request (tests/web/test_funnel.py
+            # gives an app of its own a longer interval)
+            "FUNNEL_FLUSH_SECONDS": 0,
         }
     )
 

@@ -7,9 +7,10 @@ one (or takes one back: an undone check-in) to the row (event, Amsterdam day of 
 stage) with a single upsert (`INSERT ... ON CONFLICT DO UPDATE SET count = count + 1`).
 
 Nothing else is stored: no IP address, no cookie, no user id, no time finer than the day,
-no User-Agent. `count_visit` decides whether a page view counts (a GET by someone who is not
+no User-Agent. `is_visit` decides whether a page view counts (a GET by someone who is not
 staff, not a prefetch, not an obvious robot) from the request's method and headers and
-forgets them at once.
+forgets them at once; views are tallied in the worker and written in batches
+(`events.services.page_views`).
 
 The read side (`daily`, `totals`, `comparison`) answers the staff pages in one aggregate
 query each.
@@ -27,10 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.datastructures import Headers
 
-from core.accounts.models import has_staff_rights
 from core.clock import local
 from core.extensions import db
-from core.locking import write_transaction
 from events.models import Event, FunnelCount
 
 SEE, THINK, DO, CARE = "see", "think", "do", "care"
@@ -42,22 +41,25 @@ _ROBOT = re.compile(r"bot|crawl|spider|slurp", re.IGNORECASE)
 def count_step(event_id: int, stage: str, *, now: datetime, by: int = 1) -> None:
     """Add `by` (1, or -1 to take one back) to the count of `stage` for the event on the
     Amsterdam day of `now`, in one upsert; a count never drops below 0."""
-    if stage not in STAGES:
-        raise ValueError(f"unknown funnel stage {stage!r}")
-    day = local(now).date()
+    add_counts([(event_id, local(now).date(), stage, by)])
+
+
+def add_counts(counts: Iterable[tuple[int, date, str, int]]) -> None:
+    """Add each (event id, day, stage, by) to its row: one upsert a row."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(FunnelCount).values(
-        event_id=event_id, day=day, stage=stage, count=max(by, 0)
-    )
     column = FunnelCount.__table__.c.count
-    statement = statement.on_conflict_do_update(
-        index_elements=["event_id", "day", "stage"],
-        set_={
-            "count": sa.case((column + by < 0, 0), else_=column + by),
-        },
-    )
-    db.session.execute(statement)
+    for event_id, day, stage, by in counts:
+        if stage not in STAGES:
+            raise ValueError(f"unknown funnel stage {stage!r}")
+        statement = insert(FunnelCount).values(
+            event_id=event_id, day=day, stage=stage, count=max(by, 0)
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["event_id", "day", "stage"],
+            set_={"count": sa.case((column + by < 0, 0), else_=column + by)},
+        )
+        db.session.execute(statement)
 
 
 def is_visit(method: str, headers: Headers | Mapping[str, str], *, staff: bool) -> bool:
@@ -70,22 +72,6 @@ def is_visit(method: str, headers: Headers | Mapping[str, str], *, staff: bool) 
     if "prefetch" in purpose or "prerender" in purpose:
         return False
     return not _ROBOT.search(headers.get("User-Agent", "") or "")
-
-
-def count_visit(
-    event_id: int, method: str, headers: Headers | Mapping[str, str], user, *, now: datetime
-) -> None:
-    """The event page's hook: `count_step(event_id, "see")` when the request `is_visit`; `user` is
-    the current user (anonymous or not: only whether they are staff is asked).
-
-    The page's reads opened a read transaction; on SQLite a read transaction cannot become a
-    writer while another worker writes ("database is locked" at once, whatever the busy
-    timeout), so the count first takes the write lock (`write_transaction`, which waits its
-    turn). Call it last in the view, after rendering, so the lock is held only for the upsert
-    and the commit."""
-    if is_visit(method, headers, staff=has_staff_rights(user)):
-        write_transaction()
-        count_step(event_id, SEE, now=now)
 
 
 # --- read side ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from events.services import (
     waitlist,
 )
 from events.services.event_questions import event_questions, shown_answers
-from events.services.funnel import count_visit
+from events.services.page_views import count_visit
 from events.views.presenters import (
     availability,
     billing_note,

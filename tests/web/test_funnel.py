@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import weakref
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from openpyxl import load_workbook
 from core.extensions import db
 from events.models import FunnelCount
 from events.payments import RegEvent
-from events.services import funnel, seats
+from events.services import funnel, page_views, seats
 from tests.factories import make_event, make_member_org, make_registration, verify_link
 
 EN = {"Accept-Language": "en"}
@@ -26,7 +27,7 @@ BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0", **EN}
 
 
 def counts(event) -> dict[tuple[date, str], int]:
-    db.session.expire_all()
+    db.session.commit()  # a new transaction: it sees what other sessions committed
     rows = db.session.execute(
         sa.select(FunnelCount.day, FunnelCount.stage, FunnelCount.count)
         .where(FunnelCount.event_id == event.id)
@@ -60,6 +61,53 @@ def test_a_visitor_viewing_the_event_page_counts_once_per_view_and_gets_no_cooki
         assert "Set-Cookie" not in response.headers
     assert counts(event) == {(TODAY, "see"): 3}
     assert not client.get_cookie("session")
+
+
+@pytest.fixture
+def tallied(app, monkeypatch):
+    """The app tallies views for a minute before writing them (production's interval is
+    `FUNNEL_FLUSH_SECONDS`, 2 s by default)."""
+    views = page_views.PageViews(timedelta(minutes=1))
+    monkeypatch.setitem(app.extensions, "podium_page_views", views)
+    return views
+
+
+def test_views_are_tallied_in_the_worker_and_written_together_when_due(
+    client, event, clock, tallied
+):
+    other = make_event("other")
+    db.session.commit()
+    for slug in (event.slug, event.slug, other.slug):
+        assert client.get(f"/events/{slug}", headers=BROWSER).status_code == 200
+    assert counts(event) == {} and len(tallied) == 3  # no write transaction per view
+    clock.advance(seconds=59)
+    client.get(f"/events/{event.slug}", headers=BROWSER)
+    assert counts(event) == {}
+    clock.advance(seconds=1)  # the tally is a minute old: this view writes it all
+    client.get(f"/events/{event.slug}", headers=BROWSER)
+    assert counts(event) == {(TODAY, "see"): 4} and counts(other) == {(TODAY, "see"): 1}
+    assert len(tallied) == 0
+    client.get(f"/events/{event.slug}", headers=BROWSER)  # a new tally starts
+    assert counts(event) == {(TODAY, "see"): 4} and len(tallied) == 1
+
+
+def test_a_tally_keeps_the_amsterdam_day_of_each_view(client, event, clock, tallied):
+    clock.set(datetime(2025, 3, 1, 22, 59, 30, tzinfo=UTC))  # 23:59:30 in Amsterdam
+    client.get(f"/events/{event.slug}", headers=BROWSER)
+    clock.advance(minutes=1)  # past midnight there: the second view is of 2 March
+    client.get(f"/events/{event.slug}", headers=BROWSER)
+    assert counts(event) == {(TODAY, "see"): 1, (date(2025, 3, 2), "see"): 1}
+
+
+def test_views_left_in_the_tally_are_written_when_the_process_exits(app, client, event, tallied):
+    for _ in range(2):
+        client.get(f"/events/{event.slug}", headers=BROWSER)
+    client.get(f"/events/{event.slug}", headers={**BROWSER, "Purpose": "prefetch"})
+    assert counts(event) == {}
+    page_views._write_at_exit(weakref.ref(app))  # what atexit calls
+    assert counts(event) == {(TODAY, "see"): 2} and len(tallied) == 0
+    page_views._write_at_exit(weakref.ref(app))  # nothing left: nothing written twice
+    assert counts(event) == {(TODAY, "see"): 2}
 
 
 @pytest.mark.parametrize(
@@ -251,7 +299,7 @@ def test_views_at_the_same_moment_all_count(app, event, clock):
     def view():
         seen = db.session.get(Event, event_id)  # the page's reads open its transaction
         assert seen is not None
-        funnel.count_visit(seen.id, "GET", BROWSER, None, now=clock())
+        page_views.count_visit(seen.id, "GET", BROWSER, None, now=clock())
 
     _results, errors = run_together(app, [view] * 12)
     assert errors == []
