@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -435,13 +436,21 @@ def published_fingerprint(programme: Programme, now: datetime) -> tuple | None:
     nominated) are added, as those could still be edited after ratification."""
     if not Timeline.of(programme).published(now):
         return None
+    rows = db.session.execute(_fingerprint_statement(), {"programme_id": programme.id}).all()
+    return tuple(tuple(str(v) for v in row) for row in rows)
+
+
+@cache
+def _fingerprint_statement() -> sa.Select:
+    """`published_fingerprint`'s query, built once (for the `programme_id` parameter)."""
+    programme_id: sa.BindParameter[int] = sa.bindparam("programme_id")
     nominated = (
         sa.select(sa.func.count(Nomination.id), sa.func.max(Entry.updated_at))
         .join(Entry, Entry.id == Nomination.entry_id)
         .join(Category, Category.id == Nomination.category_id)
-        .where(Category.programme_id == programme.id)
+        .where(Category.programme_id == programme_id)
     ).subquery()
-    rows = db.session.execute(
+    return (
         sa.select(
             Ratification.id,
             Ratification.ratified_at,
@@ -457,10 +466,9 @@ def published_fingerprint(programme: Programme, now: datetime) -> tuple | None:
         .select_from(Ratification)
         .join(Category, Category.id == Ratification.category_id)
         .outerjoin(nominated, sa.true())
-        .where(Category.programme_id == programme.id)
+        .where(Category.programme_id == programme_id)
         .order_by(Ratification.id)
-    ).all()
-    return tuple(tuple(str(v) for v in row) for row in rows)
+    )
 
 
 def published_outcomes(entries: Iterable[Entry], now: datetime) -> dict[int, str]:
@@ -480,6 +488,17 @@ def published_outcomes(entries: Iterable[Entry], now: datetime) -> dict[int, str
     return out
 
 
+@cache
+def _jury_statement() -> sa.Select:
+    """`jury_for_display`'s query, built once (for the `programme_id` parameter)."""
+    scored = sa.exists().where(
+        Scorecard.jury_member_id == JuryMember.id, Scorecard.status == "submitted"
+    )
+    return sa.select(JuryMember).where(
+        JuryMember.programme_id == sa.bindparam("programme_id"), scored
+    )
+
+
 def jury_for_display(programme: Programme) -> list[JuryMember]:
     """The jurors who took part in the programme, chair first, then in the order they joined
     (users joined in the same query). Taking part means having at least one submitted
@@ -487,13 +506,5 @@ def jury_for_display(programme: Programme) -> list[JuryMember]:
     juror who never scored is not named on the public winners page. Accepted terms are not
     asked for on top: scoring in the app needs them already, and scores an admin imported
     (`score_import`, a jury that scored on paper) count as taking part."""
-    scored = sa.exists().where(
-        Scorecard.jury_member_id == JuryMember.id, Scorecard.status == "submitted"
-    )
-    members = db.session.scalars(
-        sa.select(JuryMember).where(
-            JuryMember.programme_id == programme.id,
-            scored,
-        )
-    ).all()
+    members = db.session.scalars(_jury_statement(), {"programme_id": programme.id}).all()
     return sorted(members, key=lambda m: (not m.is_chair, m.id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Literal, overload
 
 import sqlalchemy as sa
@@ -53,16 +54,20 @@ def lock_event(event_id: int, *, skip_locked: bool = False) -> Event | None:
 
 def counts(event_id: int) -> tuple[int, int]:
     """(seat-holding registrations, waitlisted registrations) of the event, in one query."""
+    row = db.session.execute(_counts_statement(), {"event_id": event_id}).one()
+    return int(row[0]), int(row[1])
+
+
+@cache
+def _counts_statement() -> sa.Select:
+    """`counts`' query, built once (every event page asks it; for the `event_id` parameter)."""
     holding = sa.func.coalesce(
         sa.func.sum(sa.case((Registration.state.in_(HOLDING_STATES), 1), else_=0)), 0
     )
     waiting = sa.func.coalesce(
         sa.func.sum(sa.case((Registration.state == RegState.WAITLISTED.value, 1), else_=0)), 0
     )
-    row = db.session.execute(
-        sa.select(holding, waiting).where(Registration.event_id == event_id)
-    ).one()
-    return int(row[0]), int(row[1])
+    return sa.select(holding, waiting).where(Registration.event_id == sa.bindparam("event_id"))
 
 
 def waitlist_position(registration: Registration) -> int | None:
