@@ -541,7 +541,7 @@ def _apply_voucher(
     """Under the event lock, every attendee's ticket type given: the booking's voucher on
     each attendee it applies to (`vouchers.for_booking`, which raises InvalidInput on
     `voucher_code` when it applies to nobody or has too few uses left). Returns the uses
-    needed (0 without a voucher); the caller claims them (`vouchers.claim_uses`)."""
+    needed (0 without a voucher); the caller claims them (`vouchers.claim_for_booking`)."""
     voucher = booking.voucher
     if voucher is None:
         return 0
@@ -608,7 +608,7 @@ def _place(booking: Booking, lead: Registration, event: Event, *, now: datetime)
         raise _too_big(left, len(people))
     if ticket_choice.has_types(event):
         _give_tickets(people, event, now=now)
-    uses = _apply_voucher(booking, people, event, now=now)
+    voucher, uses = booking.voucher, _apply_voucher(booking, people, event, now=now)
     for registration in people:
         if registration is not lead:
             record(
@@ -620,8 +620,8 @@ def _place(booking: Booking, lead: Registration, event: Event, *, now: datetime)
                 booking_id=booking.id,
             )
         quotes.quote(registration, event)
-    if uses and booking.voucher is not None and not vouchers.claim_uses(booking.voucher, uses):
-        raise vouchers.booking_refused("too_few_uses", booking.voucher, needed=uses)
+    if voucher is not None and uses:
+        vouchers.claim_for_booking(voucher, uses)
     total = sum(r.gross_cents for r in people)
     for registration in people:
         if total == 0:
@@ -638,7 +638,7 @@ def _place(booking: Booking, lead: Registration, event: Event, *, now: datetime)
         event_id=event.id,
         attendees=len(people),
         gross_cents=total,
-        **({"code": booking.voucher.code, "voucher_uses": uses} if uses else {}),
+        **({"code": voucher.code, "voucher_uses": uses} if voucher is not None else {}),
     )
     if total == 0:
         send_summary(booking, people, now=now)

@@ -32,8 +32,8 @@ booking, applied per attendee, as pretix applies a voucher per ticket:
   type given): the voucher applies to each attendee whose address is at its domain and whose
   ticket type is its own; it must apply to one at least, and the uses left must cover them
   all, or nothing is booked (pretix refuses a voucher that cannot be redeemed as often as
-  the order needs: "can only be redeemed %d more times"). Then `claim_uses` takes them all
-  in one conditional UPDATE, and each of those attendees' registrations names the voucher,
+  the order needs: "can only be redeemed %d more times"). Then `claim_for_booking` takes
+  them all in one conditional UPDATE (`claim_uses`), and each of those attendees' registrations names the voucher,
   holding one use and giving it back on its own (`after_transition`) as a single
   registration does.
 
@@ -517,6 +517,16 @@ def for_booking(
         raise booking_refused("email_domain" if domain else "ticket_type", voucher)
     _require_uses(voucher, sum(applies))
     return applies
+
+
+def claim_for_booking(voucher: Voucher, count: int) -> None:
+    """Claim the `count` uses a booking being placed needs (`claim_uses`, all or none).
+    Raises InvalidInput on `voucher_code` ("used_up", "too_few_uses") when fewer are left,
+    which a parallel claim may have taken since `for_booking` read them."""
+    if claim_uses(voucher, count):
+        return
+    _require_uses(voucher, count)  # the voucher as re-read: says how many are left
+    raise booking_refused("too_few_uses", voucher, needed=count)
 
 
 def discount(voucher: Voucher, net_cents: int) -> int:
