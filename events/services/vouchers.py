@@ -83,9 +83,9 @@ PROBLEMS = {
     "ticket_type": _l("This voucher code is not for the ticket you chose."),
     "used_up": _l("This voucher code has been used as often as it may be."),
     "too_few_uses": _l(
-        "This voucher code can only be used %(left)s more times, and this booking needs it "
-        "%(needed)s times (once for each attendee it is valid for). Nothing was booked: book "
-        "for fewer people, or without the code."
+        "Uses of this voucher code left: %(left)s; this booking needs %(needed)s (one for "
+        "each attendee it is valid for). Nothing was booked: book for fewer people, or "
+        "without the code."
     ),
 }
 

@@ -182,7 +182,7 @@ def test_without_a_free_result_the_booker_still_gives_billing_details(client, ou
         ("ticket_type", "This voucher code is not for the ticket you chose"),
         ("email_domain", "This voucher code is only for e-mail addresses at ddma.nl"),
         ("used_up", "This voucher code has been used as often as it may be"),
-        ("too_few", "can only be used 1 more times, and this booking needs it 2 times"),
+        ("too_few", "Uses of this voucher code left: 1; this booking needs 2"),
     ],
 )
 def test_a_bad_voucher_code_is_a_field_error_and_books_nothing(client, outbox, case, message):
@@ -216,7 +216,10 @@ def test_the_refusal_of_too_few_uses_is_in_dutch_too(client):
     data = {**form(("Jan", "jan@acme.nl"), ("Piet", "piet@acme.nl")), "voucher_code": "CODE-2"}
     answer = client.post("/events/digital-talk/book?lang=nl", data=data)
     assert answer.status_code == 400
-    assert "kan nog maar 1 keer worden gebruikt" in answer.get_data(as_text=True)
+    assert (
+        "Deze vouchercode kan nog 1 keer worden gebruikt; deze boeking heeft er 2 nodig"
+        in answer.get_data(as_text=True)
+    )
     assert counts() == (0, 0, 0, 0)
 
 
@@ -236,7 +239,7 @@ def test_too_few_uses_left_when_the_booking_is_placed_refuses_it_whole(client, o
     answer = client.get(verify_path(outbox, "jan@acme.nl"), headers=EN)
     assert answer.status_code == 302
     page = client.get(answer.headers["Location"], headers=EN).get_data(as_text=True)
-    assert "can only be used 1 more times, and this booking needs it 2 times" in page
+    assert "Uses of this voucher code left: 1; this booking needs 2" in page
     assert [(r.email, r.state, r.verified_at) for r in _people()] == before  # nothing placed
     assert _uses(voucher.id) == 1
 
