@@ -19,15 +19,9 @@ from tests.factories import NOW, fresh, make_event, make_member_org, verify_link
 from tests.stripe_server import event_body, post_webhook
 from tests.ticket_types import make_ticket_type
 from tests.web.test_bookings import BILLING, counts, form, verify_path
+from tests.web.test_vouchers import make_voucher
 
 EN = {"Accept-Language": "en"}
-
-
-def make_voucher(code: str, kind: str = "percent", **kw) -> Voucher:
-    voucher = Voucher(code=code, kind=kind, created_at=NOW, **{"used_count": 0, **kw})
-    db.session.add(voucher)
-    db.session.flush()
-    return voucher
 
 
 def _book(client, booker, *others, code: str, billing: bool = True):
@@ -72,7 +66,9 @@ def test_a_percentage_voucher_halves_each_attendees_price_and_the_one_payment(
     client, outbox, stripe_api
 ):
     event = make_event()
-    voucher = make_voucher("HALF-1", percent=Decimal("50"), event_id=event.id, max_uses=5)
+    voucher = make_voucher(
+        "HALF-1", kind="percent", percent=Decimal("50"), event_id=event.id, max_uses=5
+    )
     answer = _book(
         client,
         ("Jan Booker", "jan@acme.nl"),
@@ -225,7 +221,7 @@ def test_the_refusal_of_too_few_uses_is_in_dutch_too(client):
 
 def test_too_few_uses_left_when_the_booking_is_placed_refuses_it_whole(client, outbox):
     event = make_event()
-    voucher = make_voucher("TWO-LEFT", max_uses=2, percent=Decimal("10"))
+    voucher = make_voucher("TWO-LEFT", kind="percent", max_uses=2, percent=Decimal("10"))
     assert _book(client, ("Jan", "jan@acme.nl"), ("Piet", "piet@acme.nl"),
                  code="TWO-LEFT").status_code == 302  # fmt: skip
     # meanwhile a single registration takes one of the two uses
@@ -279,7 +275,7 @@ def test_a_voucher_for_a_ticket_type_nobody_gets_refuses_the_booking(client, out
 
 def test_cancelling_the_booking_gives_every_use_back(client, outbox, stripe_api):
     make_event()
-    voucher = make_voucher("HALF-2", percent=Decimal("50"), max_uses=3)
+    voucher = make_voucher("HALF-2", kind="percent", percent=Decimal("50"), max_uses=3)
     _book(client, ("Jan", "jan@acme.nl"), ("Piet", "piet@acme.nl"), ("Kees", "kees@acme.nl"),
           code="HALF-2")  # fmt: skip
     client.get(verify_path(outbox, "jan@acme.nl"), headers=EN)
@@ -296,7 +292,7 @@ def test_cancelling_the_booking_gives_every_use_back(client, outbox, stripe_api)
 
 def test_an_expired_checkout_gives_the_uses_back(client, outbox, stripe_api):
     make_event()
-    voucher = make_voucher("HALF-3", percent=Decimal("50"), max_uses=2)
+    voucher = make_voucher("HALF-3", kind="percent", percent=Decimal("50"), max_uses=2)
     _book(client, ("Jan", "jan@acme.nl"), ("Piet", "piet@acme.nl"), code="HALF-3")
     client.get(verify_path(outbox, "jan@acme.nl"), headers=EN)
     booking = db.session.scalars(sa.select(Booking)).one()
