@@ -412,6 +412,7 @@ LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "attendees": _l("Attendees"),
         "booking_id": _l("Booking"),
         "refund": _l("Refund"),
+        "voucher_uses": _l("Voucher uses"),
     },
     # The steps of an event's funnel (`events.services.funnel.STAGES`).
     "funnel_stage": {

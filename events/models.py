@@ -364,6 +364,8 @@ class Booking(Model):
     then each becomes a `Registration` of the booking, and only those left out because they
     were registered already stay in the list (marked "skipped").
     `token` is the secret in the booker's links to the booking page.
+    `voucher_id` is the voucher code typed on the booking form; once placed, each attendee it
+    applies to names it on their own registration (one use each).
     """
 
     __tablename__ = "bookings"
@@ -375,9 +377,11 @@ class Booking(Model):
     booker_email: Mapped[str] = mapped_column(sa.String(254), index=True)
     locale: Mapped[str] = mapped_column(sa.String(5), default="nl")
     attendees: Mapped[list] = mapped_column(sa.JSON, default=list)
+    voucher_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vouchers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     event: Mapped[Event] = relationship()
+    voucher: Mapped[Voucher | None] = relationship()
     registrations: Mapped[list[Registration]] = relationship(
         back_populates="booking", order_by="Registration.id"
     )

@@ -28,6 +28,14 @@ booking's registration with the lowest id), for up to `MAX_ATTENDEES` people in 
    invoice to the booker's billing details with a line per attendee and mails it with the
    booking summary. An expired or failed checkout closes the whole booking's seats
    (`session_closed`); a provider refund refunds them all (`charge_refunded`).
+   A voucher code typed on the form (`Booking.voucher`) applies per attendee, as pretix
+   applies one per ticket (`vouchers.for_booking`): to each attendee whose address is at
+   its e-mail domain and whose ticket type is its own, one use each, all claimed at once
+   (`vouchers.claim_uses`, one conditional UPDATE) under the same lock as the seats; a
+   voucher that covers nobody, or fewer attendees than it is valid for, books nothing.
+   Each of those attendees' registrations names the voucher (its discount on their invoice
+   line) and gives its use back when it ends (cancelled, expired, refunded), as a single
+   registration's does (`vouchers.after_transition`).
 5. `cancel_booking`: the booker cancels every attendee at once, within the cancellation
    deadline (staff at any time); a paid booking is refunded in full with one credit note. One attendee of a
    paid booking cannot cancel alone (`waitlist.cancel_registration` refuses it): the booker
@@ -68,10 +76,11 @@ from events.models import (
     Payment,
     Registration,
     TicketType,
+    Voucher,
 )
 from events.payments import RegEvent, RegState
 from events.pricing import Audience, TaxedPrice
-from events.services import notices, quotes, seats, ticket_choice
+from events.services import notices, quotes, seats, ticket_choice, vouchers
 from events.services.errors import AlreadyRegistered, NotAvailable, RegistrationClosed, TooLate
 from events.services.event_questions import (
     check_answers,
@@ -90,6 +99,7 @@ from events.services.invoices import (
     issue_credit_note,
     next_sequence,
     supplier_details,
+    with_voucher,
 )
 from events.services.invoices import _prefix as invoice_prefix  # the one configured prefix
 from events.services.membership import audience_for
@@ -291,6 +301,7 @@ def start_booking(
     now: datetime,
     user=None,
     answers: Mapping[str, object] | None = None,
+    voucher: Voucher | None = None,
 ) -> Booking | None:
     """Create a booking from the form's data and start the booker's verification.
 
@@ -303,9 +314,12 @@ def start_booking(
     (`Attendee.answers`), all checked under the event lock before anything is written: the
     booker's are stored with their registration, the others' with the booking until their
     registrations are made (`_place`).
+    `voucher` (from `vouchers.lookup_for_event`) is checked for the typed addresses
+    (`vouchers.check_booking_form`) and kept with the booking; it is applied per attendee and
+    its uses claimed when the booking is placed.
     Takes the event lock. Raises InvalidInput (booker's details, attendees, answers: the
-    field errors of the form's rows), NotFound, RegistrationClosed and BookingTooBig (more
-    attendees than free seats right now).
+    field errors of the form's rows; the voucher on `voucher_code`), NotFound,
+    RegistrationClosed and BookingTooBig (more attendees than free seats right now).
     """
     if user is not None and not getattr(user, "is_verified", False):
         user = None
@@ -320,6 +334,10 @@ def start_booking(
     questions = event_questions(event)
     mine = clean_answers(questions, answers or {})
     theirs = _attendee_answers(questions, others)
+    if voucher is not None:
+        vouchers.check_booking_form(
+            voucher, event, [applicant.email, *(a.email for a in others)], now=now
+        )
     left = seats.seats_free(event)
     if len(others) + 1 > left:
         raise _too_big(left, len(others) + 1)
@@ -342,6 +360,7 @@ def start_booking(
             {"name": a.name, "email": a.email, "answers": answered}
             for a, answered in zip(others, theirs, strict=True)
         ],
+        voucher_id=voucher.id if voucher is not None else None,
         created_at=now,
     )
     db.session.add(booking)
@@ -358,6 +377,7 @@ def start_booking(
         scope=event,
         event_id=event.id,
         attendees=len(others) + 1,
+        **({"code": voucher.code} if voucher is not None else {}),
     )
     if user is not None:
         return verify_booking(booking, now=now, user=user)
@@ -403,10 +423,19 @@ def needs_billing(booking: Booking, *, now: datetime) -> bool:
         (typed["email"], attendee_audience(lead.email, audience, None, typed["email"])[0])
         for typed in booking.attendees
     ]
+    voucher = booking.voucher
+
+    def to_pay(email: str, net_cents: int, ticket: TicketType | None) -> int:
+        """The attendee's net after the booking's voucher, if it is for them."""
+        ticket_id = ticket.id if ticket is not None else None
+        if voucher is None or vouchers.attendee_problem(voucher, email, ticket_id) is not None:
+            return net_cents
+        return net_cents - vouchers.discount(voucher, net_cents)
+
     if ticket_choice.has_types(event):  # each attendee's ticket (`_ticket_for`), no reserving
-        chosen = [_ticket_for(event, email, a, Counter(), now=now) for email, a in people]
-        return any(t is not None and t.price_cents > 0 for t in chosen)  # (none: refused)
-    return any(pricing.price_for(a, prices) > 0 for _email, a in people)
+        chosen = [(e, _ticket_for(event, e, a, Counter(), now=now)) for e, a in people]
+        return any(t is not None and to_pay(e, t.price_cents, t) > 0 for e, t in chosen)
+    return any(to_pay(e, pricing.price_for(a, prices), None) > 0 for e, a in people)
 
 
 def _ticket_for(
@@ -506,6 +535,23 @@ def submit_booking_billing(booking: Booking, billing: Billing, *, now: datetime)
     return booking
 
 
+def _apply_voucher(
+    booking: Booking, people: list[Registration], event: Event, *, now: datetime
+) -> int:
+    """Under the event lock, every attendee's ticket type given: the booking's voucher on
+    each attendee it applies to (`vouchers.for_booking`, which raises InvalidInput on
+    `voucher_code` when it applies to nobody or has too few uses left). Returns the uses
+    needed (0 without a voucher); the caller claims them (`vouchers.claim_for_booking`)."""
+    voucher = booking.voucher
+    if voucher is None:
+        return 0
+    applies = vouchers.for_booking(voucher, event, [(r.email, r.ticket_type_id) for r in people],
+                                   now=now)  # fmt: skip
+    for registration, applied in zip(people, applies, strict=True):
+        registration.voucher = voucher if applied else None
+    return sum(applies)
+
+
 def _place(booking: Booking, lead: Registration, event: Event, *, now: datetime) -> None:
     """Create the other attendees' registrations and give every attendee a seat at once."""
     event = lock_event(event.id)
@@ -562,6 +608,7 @@ def _place(booking: Booking, lead: Registration, event: Event, *, now: datetime)
         raise _too_big(left, len(people))
     if ticket_choice.has_types(event):
         _give_tickets(people, event, now=now)
+    voucher, uses = booking.voucher, _apply_voucher(booking, people, event, now=now)
     for registration in people:
         if registration is not lead:
             record(
@@ -573,6 +620,8 @@ def _place(booking: Booking, lead: Registration, event: Event, *, now: datetime)
                 booking_id=booking.id,
             )
         quotes.quote(registration, event)
+    if voucher is not None and uses:
+        vouchers.claim_for_booking(voucher, uses)
     total = sum(r.gross_cents for r in people)
     for registration in people:
         if total == 0:
@@ -589,6 +638,7 @@ def _place(booking: Booking, lead: Registration, event: Event, *, now: datetime)
         event_id=event.id,
         attendees=len(people),
         gross_cents=total,
+        **({"code": voucher.code, "voucher_uses": uses} if voucher is not None else {}),
     )
     if total == 0:
         send_summary(booking, people, now=now)
@@ -636,8 +686,9 @@ def _invoice_line(registration: Registration, locale: str) -> dict:
         Decimal(registration.vat_rate),
         bool(registration.reverse_charge),
     )
+    description = f"{_ticket_label(registration, locale)} ({day}), {registration.name}"
     return {
-        "description": f"{_ticket_label(registration, locale)} ({day}), {registration.name}",
+        "description": with_voucher(description, registration, locale),
         "quantity": 1,
         "unit_cents": price.net_cents,
         "net_cents": price.net_cents,

@@ -154,7 +154,7 @@ def _line(registration: Registration, price: TaxedPrice) -> dict:
     day = invoice_date(local(event.starts_at).date(), registration.locale)
     description = f"{_ticket_label(registration)} ({day}), {registration.name}"
     return {
-        "description": _with_voucher(description, registration),
+        "description": with_voucher(description, registration),
         "quantity": 1,
         "unit_cents": price.net_cents,
         "net_cents": price.net_cents,
@@ -164,11 +164,13 @@ def _line(registration: Registration, price: TaxedPrice) -> dict:
     }
 
 
-def _with_voucher(description: str, registration: Registration) -> str:
-    """The line's description naming the voucher and its discount: the line's unit price is
-    the discounted net (a Dutch invoice names a discount that is in the unit price), so the
-    VAT of the one line, rounded once, is what the registrant was charged."""
-    locale = registration.locale if registration.locale in ("nl", "en") else "nl"
+def with_voucher(description: str, registration: Registration, locale: str | None = None) -> str:
+    """The line's description naming the voucher and its discount, in `locale` (default: the
+    registration's): the line's unit price is the discounted net (a Dutch invoice names a
+    discount that is in the unit price), so the VAT of the one line, rounded once, is what
+    the registrant was charged. A booking's invoice has such a line per attendee."""
+    locale = locale or registration.locale
+    locale = locale if locale in ("nl", "en") else "nl"
     text = vouchers.discount_text(registration, locale)
     return f"{description}; {text}" if text else description
 

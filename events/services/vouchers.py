@@ -20,6 +20,23 @@ Rules, in the order a registration meets them:
   `seats.transition`) gives the use back (and drops the voucher of a complimentary seat). So ``used_count`` equals the number of
   registrations with the voucher that left pending_verification and are not terminal.
 
+A booking of several attendees (`events.services.bookings`) takes one code for the whole
+booking, applied per attendee, as pretix applies a voucher per ticket:
+
+- On the booking form (`check_booking_form`, under the event lock, before the attendees'
+  tickets are known): as above, and the ticket type must be one of this event's, at least
+  one attendee's address must be at the voucher's domain, and the uses left must cover
+  every attendee at that domain (for a voucher of one ticket type: at least one). Anything
+  else is a field error on `voucher_code`; nothing is stored.
+- When the booking is placed (`for_booking`, under the event lock, every attendee's ticket
+  type given): the voucher applies to each attendee whose address is at its domain and whose
+  ticket type is its own; it must apply to one at least, and the uses left must cover them
+  all, or nothing is booked (pretix refuses a voucher that cannot be redeemed as often as
+  the order needs: "can only be redeemed %d more times"). Then `claim_for_booking` takes
+  them all in one conditional UPDATE (`claim_uses`), and each of those attendees' registrations names the voucher,
+  holding one use and giving it back on its own (`after_transition`) as a single
+  registration does.
+
 The discount arithmetic is `events.pricing.voucher_discount`; the quote subtracts it
 (`quotes.voucher_discount`).
 """
@@ -45,8 +62,8 @@ from core.extensions import db
 from core.i18n import format_number
 from core.money import format_eur
 from core.spreadsheets import Euros, Table
-from events import payments
-from events.models import Event, EventSeries, Registration, TicketType, Voucher
+from events import payments, pricing
+from events.models import Booking, Event, EventSeries, Registration, TicketType, Voucher
 from events.payments import RegEvent, RegState
 
 #: codes are made of these: no 0/O, 1/I/L, 5/S or 8/B to mistake for each other
@@ -65,6 +82,11 @@ PROBLEMS = {
     "email_domain": _l("This voucher code is only for e-mail addresses at %(domain)s."),
     "ticket_type": _l("This voucher code is not for the ticket you chose."),
     "used_up": _l("This voucher code has been used as often as it may be."),
+    "too_few_uses": _l(
+        "Uses of this voucher code left: %(left)s; this booking needs %(needed)s (one for "
+        "each attendee it is valid for). Nothing was booked: book for fewer people, or "
+        "without the code."
+    ),
 }
 
 
@@ -318,14 +340,10 @@ def update_voucher(voucher: Voucher, data: VoucherData, *, now: datetime, actor)
 
 
 def in_use(voucher: Voucher) -> bool:
-    """Whether any registration names the voucher (held, waiting or past)."""
-    return bool(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Registration)
-            .where(Registration.voucher_id == voucher.id)
-        )
-    )
+    """Whether any registration (held, waiting or past) or booking names the voucher."""
+    registrations = sa.select(Registration.id).where(Registration.voucher_id == voucher.id)
+    bookings = sa.select(Booking.id).where(Booking.voucher_id == voucher.id)
+    return bool(db.session.scalar(sa.select(sa.or_(sa.exists(registrations), sa.exists(bookings)))))
 
 
 def delete_voucher(voucher: Voucher, *, now: datetime, actor) -> None:
@@ -376,10 +394,12 @@ def event_problem(voucher: Voucher, event: Event, *, now: datetime) -> str | Non
     return None
 
 
-def message(code: str, voucher: Voucher | None = None) -> str:
-    """The registrant's text for a PROBLEMS key."""
+def message(code: str, voucher: Voucher | None = None, *, left: int = 0, needed: int = 0) -> str:
+    """The registrant's text for a PROBLEMS key (`left` and `needed` uses: "too_few_uses")."""
     if code == "email_domain":
         return str(PROBLEMS[code]) % {"domain": voucher.email_domain if voucher else ""}
+    if code == "too_few_uses":
+        return str(PROBLEMS[code]) % {"left": left, "needed": needed}
     return str(PROBLEMS[code])
 
 
@@ -408,16 +428,112 @@ def problem(registration: Registration, event: Event, *, now: datetime) -> str |
     voucher = registration.voucher
     if voucher is None:
         return None
-    why = event_problem(voucher, event, now=now)
+    why = event_problem(voucher, event, now=now) or attendee_problem(
+        voucher, registration.email, registration.ticket_type_id
+    )
     if why is not None:
         return why
-    if voucher.email_domain and not domain_matches(registration.email, voucher.email_domain):
-        return "email_domain"
-    if voucher.ticket_type_id is not None and voucher.ticket_type_id != registration.ticket_type_id:
-        return "ticket_type"
-    if voucher.max_uses is not None and voucher.used_count >= voucher.max_uses:
+    if uses_left(voucher) == 0:
         return "used_up"
     return None
+
+
+def attendee_problem(voucher: Voucher, email: str, ticket_type_id: int | None) -> str | None:
+    """Why `voucher` is not for one attendee (a PROBLEMS key), or None: "email_domain" when
+    `email` is not at the voucher's domain, "ticket_type" when `ticket_type_id` is not the
+    voucher's ticket type. The same rule for a registration (`problem`) and for each
+    attendee of a booking (`for_booking`)."""
+    if voucher.email_domain and not domain_matches(email, voucher.email_domain):
+        return "email_domain"
+    if voucher.ticket_type_id is not None and voucher.ticket_type_id != ticket_type_id:
+        return "ticket_type"
+    return None
+
+
+def uses_left(voucher: Voucher) -> int | None:
+    """How many more times `voucher` may be used (as last read); None: no limit."""
+    if voucher.max_uses is None:
+        return None
+    return max(voucher.max_uses - voucher.used_count, 0)
+
+
+def booking_refused(why: str, voucher: Voucher, *, needed: int = 0) -> InvalidInput:
+    """The refusal of a booking's voucher, on the form's `voucher_code` field (and as the
+    message, for the verification link that has no form), code "voucher_<why>"."""
+    text = message(why, voucher, left=uses_left(voucher) or 0, needed=needed)
+    return InvalidInput(errors={"voucher_code": text}, message=text, code=f"voucher_{why}")
+
+
+def _require_uses(voucher: Voucher, needed: int) -> None:
+    left = uses_left(voucher)
+    if left is not None and needed > left:
+        raise booking_refused("used_up" if left == 0 else "too_few_uses", voucher, needed=needed)
+
+
+def check_booking_form(
+    voucher: Voucher, event: Event, emails: Sequence[str], *, now: datetime
+) -> None:
+    """The booking form's voucher, for the attendees' typed `emails` (the booker's first),
+    before their tickets are known (call under the event lock): valid now and for `event`
+    (`event_problem`), a ticket type of this event when it names one, for the address of at
+    least one attendee, and with uses left for every attendee at its domain (for a voucher
+    of one ticket type, who gets that type is decided when the booking is placed: at least
+    one use). Raises InvalidInput on field `voucher_code` ("voucher_<why>")."""
+    why = event_problem(voucher, event, now=now)
+    if why is None and voucher.ticket_type_id is not None:
+        ticket = voucher.ticket_type
+        if ticket is None or ticket.event_id != event.id:
+            why = "ticket_type"
+    if why is not None:
+        raise booking_refused(why, voucher)
+    matching = [e for e in emails if attendee_problem(voucher, e, voucher.ticket_type_id) is None]
+    if not matching:
+        raise booking_refused("email_domain", voucher)
+    _require_uses(voucher, len(matching) if voucher.ticket_type_id is None else 1)
+
+
+def for_booking(
+    voucher: Voucher,
+    event: Event,
+    attendees: Sequence[tuple[str, int | None]],
+    *,
+    now: datetime,
+) -> list[bool]:
+    """Which attendees of a booking being placed `voucher` applies to: for each attendee
+    (their address and ticket type id, in the booking's order) whether `attendee_problem`
+    finds nothing. Call under the event lock once every attendee's ticket type is given; the
+    uses are read again first. Raises InvalidInput on `voucher_code` when the voucher is not
+    valid now or for the event, applies to nobody ("email_domain" when no address is at its
+    domain, else "ticket_type"), or needs more uses than are left ("used_up",
+    "too_few_uses"); the caller then books nothing. `claim_uses` takes the uses."""
+    db.session.refresh(voucher)
+    why = event_problem(voucher, event, now=now)
+    if why is not None:
+        raise booking_refused(why, voucher)
+    reasons = [attendee_problem(voucher, email, ticket) for email, ticket in attendees]
+    applies = [reason is None for reason in reasons]
+    if not any(applies):
+        domain = all(reason == "email_domain" for reason in reasons)
+        raise booking_refused("email_domain" if domain else "ticket_type", voucher)
+    _require_uses(voucher, sum(applies))
+    return applies
+
+
+def claim_for_booking(voucher: Voucher, count: int) -> None:
+    """Claim the `count` uses a booking being placed needs (`claim_uses`, all or none).
+    Raises InvalidInput on `voucher_code` ("used_up", "too_few_uses") when fewer are left,
+    which a parallel claim may have taken since `for_booking` read them."""
+    if claim_uses(voucher, count):
+        return
+    _require_uses(voucher, count)  # the voucher as re-read: says how many are left
+    raise booking_refused("too_few_uses", voucher, needed=count)
+
+
+def discount(voucher: Voucher, net_cents: int) -> int:
+    """The discount in cents `voucher` gives on a net price (`pricing.voucher_discount`)."""
+    return pricing.voucher_discount(
+        voucher.kind, net_cents, percent=voucher.percent, amount_cents=voucher.amount_cents
+    )
 
 
 def waiting_for_voucher(registration: Registration, *, now: datetime) -> str | None:
@@ -428,19 +544,25 @@ def waiting_for_voucher(registration: Registration, *, now: datetime) -> str | N
 
 
 def claim(registration: Registration) -> bool:
-    """Claim one use of the registration's voucher: ONE conditional UPDATE (``used_count + 1``
-    while below `max_uses`). True when claimed (or no voucher); False when used up, the
-    voucher then re-read. Call under the event lock, just before the seat is given."""
+    """Claim one use of the registration's voucher (`claim_uses`). True when claimed (or no
+    voucher); False when used up. Call under the event lock, just before the seat is given."""
     voucher = registration.voucher
     if voucher is None:
         return True
+    return claim_uses(voucher, 1)
+
+
+def claim_uses(voucher: Voucher, count: int) -> bool:
+    """Claim `count` uses of `voucher` at once: ONE conditional UPDATE (``used_count +
+    count`` while that stays within `max_uses`), so parallel claims never exceed it. True
+    when claimed; False when fewer are left (nothing claimed). The voucher is re-read."""
     result = db.session.execute(
         sa.update(Voucher)
         .where(
             Voucher.id == voucher.id,
-            sa.or_(Voucher.max_uses.is_(None), Voucher.used_count < Voucher.max_uses),
+            sa.or_(Voucher.max_uses.is_(None), Voucher.used_count + count <= Voucher.max_uses),
         )
-        .values(used_count=Voucher.used_count + 1)
+        .values(used_count=Voucher.used_count + count)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(voucher)

@@ -1,7 +1,9 @@
 """Booking several attendees at once (`events.services.bookings`): the public pages.
 
 - `bookings.book` (GET/POST /events/<slug>/book): the booker's details and rows for the other
-  attendees; "Add another attendee" posts back with one row more (no JavaScript needed).
+  attendees; "Add another attendee" posts back with one row more (no JavaScript needed); an
+  optional voucher code for the whole booking (`vouchers.lookup_for_event`, then
+  `bookings.start_booking`), applied per attendee.
 - `bookings.verify` (GET /events/b/verify/<token>): the booker's verification link.
 - `bookings.billing` (GET/POST /events/b/<token>/billing): the booker's billing details.
 - `bookings.show` (GET /events/b/<token>): the booking page of the booker (the secret token
@@ -34,7 +36,7 @@ from events.forms.bookings import booking_form
 from events.forms.registration import BillingForm
 from events.payments import RegState
 from events.providers import gateway_for
-from events.services import bookings, notices, registrations, seats
+from events.services import bookings, notices, registrations, seats, vouchers
 from events.services.checkout import fulfil_session, payment_for_session, start_checkout
 from events.services.event_questions import event_questions
 from events.services.invoices import credit_note_for, invoice_for
@@ -99,6 +101,7 @@ def book(slug: str):
         return render_template("events/booking_form.html", **page)
     if form.validate_on_submit():
         with refusal(form) as refused:
+            voucher = vouchers.lookup_for_event(form.voucher_code.data, event, now=at)
             booking = bookings.start_booking(
                 event,
                 form.applicant(locale=current_locale()),
@@ -106,6 +109,7 @@ def book(slug: str):
                 now=at,
                 user=user,
                 answers=form.answers(),
+                voucher=voucher,
             )
             if booking is None:
                 return _check_inbox(event, normalise_email(form.email.data))
@@ -168,6 +172,7 @@ def _page(booking, status: int = 200):
         people=people,
         waiting=booking.attendees,
         prices={r.id: notices.price_text(r) for r in people},
+        discounts={r.id: vouchers.discount_text(r, locale) for r in people},
         total=format_eur(sum(r.gross_cents for r in people), locale),
         due=format_eur(sum(r.gross_cents for r in pending), locale),
         payable=bool(pending) and hold is not None and hold > at,

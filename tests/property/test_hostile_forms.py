@@ -777,3 +777,17 @@ def test_hostile_values_in_every_field_never_reach_a_500(
         check({**base, name: value}, f"{endpoint} {name}={value[:30]!r}")
 
     throw()
+
+
+def test_the_booking_forms_voucher_code_is_among_the_fields_thrown_at(app, client, world):
+    """The booking form's voucher code is one of the fields the hostile values go into, and
+    a hostile code (a control character, 200 KB) is refused with nothing changed."""
+    route = ROUTES["bookings.book"]
+    url = _url(RULES["bookings.book"], route, world.ids)
+    base, names, files = _baseline(client, url, route, world.ids)
+    assert "voucher_code" in names
+    check = Checker(client, url, files)
+    for value in ("HOSTILE-1\x00", "x" * 200_000, "hostile-1"):  # the last: not for p@acme.nl
+        before = check.state
+        check({**base, "voucher_code": value}, f"voucher_code={value[:20]!r}")
+        assert changed(before, check.state) == []
