@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from awards import insight, scoring
+from awards import fast_insight, insight, scoring
 from awards.models import Category, Entry, Programme
 from awards.scoring import METHODS
 from awards.services.access import results_hidden_from
@@ -181,7 +181,8 @@ def category_insight(
     by_ref = {e.ref: e for e in entries}
     cards = [c for c in data.cards.get(category.id, []) if c.entry not in hidden_refs]
     criteria = data.scoring_criteria
-    icc, kendall, _block = insight.agreement(insight.totals(criteria, cards))
+    # `insight.agreement`'s answer, computed with numpy (tests/property/test_fast_insight.py)
+    icc, kendall = fast_insight.agreement(insight.totals(criteria, cards))
     result = _winner_shares(
         tuple(criteria),
         _frozen(cards),

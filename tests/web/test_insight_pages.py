@@ -134,6 +134,25 @@ def test_the_admin_sees_agreement_and_the_redraws_on_every_entry(jury, as_user, 
     assert "Every method names the same winner." in same
 
 
+def test_the_page_finds_the_agreement_block_with_numpy_and_shows_the_references_figures(
+    jury, as_user, admin, monkeypatch
+):
+    """At Cannes size the pure block search took seconds a category; the page uses
+    `fast_insight.agreement` (equal to it: tests/property/test_fast_insight.py)."""
+    programme, _chair, _jurors = jury
+
+    def pure_block_search(*_args, **_kwargs):
+        raise AssertionError("the leaderboard ran the pure-Python block search")
+
+    monkeypatch.setattr(insight, "complete_block", pure_block_search)
+    html = as_user(admin).get(results_url(programme)).text
+    icc, jurors, entries = _insight(html, "icc")
+    assert (jurors, entries) == ("3", "4")
+    assert str(rounded(insight.icc2(_block(SCORES))[1])) in icc
+    w, _, _ = _insight(html, "kendall")
+    assert str(rounded(insight.kendall_w(_block(SCORES)))) in w
+
+
 def test_a_conflicted_chair_sees_figures_computed_without_their_entry(jury, as_user):
     programme, chair, _jurors = jury
     response = as_user(chair.user).get(results_url(programme))
