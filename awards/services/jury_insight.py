@@ -25,7 +25,7 @@ from awards import fast_insight, insight, scoring
 from awards.models import Category, Entry, Programme
 from awards.scoring import METHODS
 from awards.services.access import results_hidden_from
-from awards.services.results import BoardData, population_stats
+from awards.services.results import BoardData, aggregate_board, population_stats
 from core.errors import NotAllowed
 
 
@@ -192,21 +192,32 @@ def category_insight(
         quorum,
         _frozen_stats(stats) if method == "zscore" else None,
     )
-    everything = {  # each method as the leaderboard runs it (z-scores: whole programme)
-        m: scoring.aggregate(
-            criteria,
-            cards,
-            list(by_ref),
-            method=m,
-            trim=trim,
-            quorum=quorum,
-            zscore_stats=stats,
-        )
-        for m in METHODS
-    }
-    firsts: dict[str, Hashable | None] = {
-        m: next((r.entry for r in everything[m] if r.rank == 1), None) for m in METHODS
-    }
+    firsts: dict[str, Hashable | None]
+    if hidden:  # each method as the leaderboard runs it, without the hidden entries
+        firsts = {}
+        for m in METHODS:
+            board = scoring.aggregate(
+                criteria,
+                cards,
+                list(by_ref),
+                method=m,
+                trim=trim,
+                quorum=quorum,
+                zscore_stats=stats,
+            )
+            firsts[m] = next((r.entry for r in board if r.rank == 1), None)
+    else:  # the leaderboard's own boards (z-scores: whole programme), computed once
+        firsts = {
+            m: next(
+                (
+                    r.entry.ref
+                    for r in aggregate_board(data, category, m, trim, quorum)
+                    if r.rank == 1
+                ),
+                None,
+            )
+            for m in METHODS
+        }
     shares = sorted(
         (Share(by_ref[str(ref)], share) for ref, share in result.shares.items()),
         key=lambda s: (-s.share, s.entry.ref),

@@ -68,6 +68,8 @@ class BoardData:
     cards: dict[int, list[scoring.Scorecard]] = field(default_factory=dict)  # category id -> cards
     # the whole programme's z-score population of the round, summed (`population_stats`)
     zscore_stats: scoring.JurorStats = field(default_factory=dict)
+    # (category id, method, trim, quorum) -> that board, computed once (`aggregate_board`)
+    boards: dict[tuple[int, str, int, int], list[EntryResult[Entry]]] = field(default_factory=dict)
 
     @property
     def population(self) -> list[scoring.Scorecard]:
@@ -208,6 +210,17 @@ def resolve_options(
     return method, trim, quorum if quorum is not None else programme.quorum
 
 
+def aggregate_board(
+    data: BoardData, category: Category, method: str, trim: int, quorum: int
+) -> list[EntryResult[Entry]]:
+    """The category's entries aggregated with these options, computed once per `data` (the
+    leaderboard and its figures ask for the same boards). Raises BadResultsOption."""
+    key = (category.id, method, trim, quorum)
+    if key not in data.boards:
+        data.boards[key] = _aggregate(data, category, method, trim, quorum)
+    return data.boards[key]
+
+
 def _aggregate(
     data: BoardData, category: Category, method: str, trim: int, quorum: int
 ) -> list[EntryResult[Entry]]:
@@ -251,7 +264,7 @@ def leaderboard(
     method, trim, quorum = resolve_options(
         programme, method, trim, data.round.quorum if quorum is None else quorum
     )
-    return _aggregate(data, category, method, trim, quorum)
+    return aggregate_board(data, category, method, trim, quorum)
 
 
 def leaderboard_all_methods(
@@ -267,7 +280,7 @@ def leaderboard_all_methods(
     _, trim, quorum = resolve_options(
         programme, None, trim, data.round.quorum if quorum is None else quorum
     )
-    return {m: _aggregate(data, category, m, trim, quorum) for m in METHODS}
+    return {m: aggregate_board(data, category, m, trim, quorum) for m in METHODS}
 
 
 def category_board(
