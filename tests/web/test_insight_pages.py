@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from awards import insight
+from awards import insight, scoring
 from awards.models import Conflict
 from awards.services.jury_insight import rounded
 from core.extensions import db
@@ -151,6 +151,22 @@ def test_the_page_finds_the_agreement_block_with_numpy_and_shows_the_references_
     assert str(rounded(insight.icc2(_block(SCORES))[1])) in icc
     w, _, _ = _insight(html, "kendall")
     assert str(rounded(insight.kendall_w(_block(SCORES)))) in w
+
+
+def test_the_page_aggregates_each_method_once(jury, as_user, admin, monkeypatch):
+    """The board and its figures (each method's first) share one aggregation a method."""
+    programme, _chair, _jurors = jury
+    calls: list[str] = []
+    aggregate = scoring.aggregate
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs["method"])
+        return aggregate(*args, **kwargs)
+
+    monkeypatch.setattr(scoring, "aggregate", counted)
+    html = as_user(admin).get(results_url(programme)).text
+    assert "Every method names the same winner." in html
+    assert sorted(calls) == sorted(scoring.METHODS)
 
 
 def test_a_conflicted_chair_sees_figures_computed_without_their_entry(jury, as_user):
