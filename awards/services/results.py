@@ -168,25 +168,29 @@ def population_stats(
     `scoring.juror_stats` of the same scorecards gives the same."""
     counted = counted_scorecards_query(programme, info.position).subquery()
     cents = sa.type_coerce(Score.value, sa.BigInteger)  # the stored value x 100
+    keys = {c.id: c.key for c in criteria}  # grouped by the criterion's id: no join for its key
     query = (
         sa.select(
             counted.c.jury_member_id,
-            Criterion.key,
+            Score.criterion_id,
             sa.func.count(Score.id),
             sa.func.sum(cents),
             sa.func.sum(cents * cents),
         )
         .select_from(counted)
         .join(Score, Score.scorecard_id == counted.c.id)
-        .join(Criterion, Criterion.id == Score.criterion_id)
-        .where(Score.value.is_not(None), Criterion.id.in_([c.id for c in criteria]))
-        .group_by(counted.c.jury_member_id, Criterion.key)
+        .where(Score.value.is_not(None), Score.criterion_id.in_(list(keys)))
+        .group_by(counted.c.jury_member_id, Score.criterion_id)
     )
     if without:
         query = query.where(counted.c.entry_id.not_in(without))
     return {
-        (juror, key): (Decimal(n), Decimal(int(total)).scaleb(-2), Decimal(int(squares)).scaleb(-4))
-        for juror, key, n, total, squares in db.session.execute(query)
+        (juror, keys[criterion_id]): (
+            Decimal(n),
+            Decimal(int(total)).scaleb(-2),
+            Decimal(int(squares)).scaleb(-4),
+        )
+        for juror, criterion_id, n, total, squares in db.session.execute(query)
     }
 
 
