@@ -337,15 +337,18 @@ def _compute(
     data = _prepare(crits, scorecards, entries)
     stats = None
     if method == "zscore" and summed is not None:
-        index = {c.key: i for i, c in enumerate(crits)}
-        stats = {
-            (juror, index[key]): [n, s, q]
-            for (juror, key), (n, s, q) in summed.items()
-            if key in index
-        }
+        stats = _indexed_stats(crits, summed)
     elif method == "zscore" and population is not None:
         stats = _juror_stats(_prepare(crits, population, None))
     return data, _raw(data, method, trim, stats)
+
+
+def _indexed_stats(crits: tuple[Criterion, ...], summed: JurorStats) -> Stats:
+    """`summed` (by criterion key) as `_juror_stats` keeps it (by criterion index)."""
+    index = {c.key: i for i, c in enumerate(crits)}
+    return {
+        (juror, index[key]): [n, s, q] for (juror, key), (n, s, q) in summed.items() if key in index
+    }
 
 
 def juror_stats(criteria: Sequence[Criterion], population: Iterable[Scorecard]) -> JurorStats:
@@ -413,10 +416,17 @@ def aggregate_all(
     *,
     trim: int = 1,
     quorum: int = 1,
+    zscore_stats: JurorStats | None = None,
 ) -> dict[Method, list[EntryResult[Hashable]]]:
-    """``aggregate`` with each of ``METHODS`` (zscore over the scorecards given), validating
-    and grouping the data only once. Raises ``ScoringError`` like ``aggregate``."""
+    """``aggregate`` with each of ``METHODS``, validating and grouping the data only once;
+    the z-scores over ``zscore_stats`` when given (as ``aggregate`` takes it), else over the
+    scorecards given. Raises ``ScoringError`` like ``aggregate``."""
     _check_options("mean", trim, quorum)
     with decimal.localcontext(prec=PRECISION):
-        data = _prepare(_check_criteria(criteria), scorecards, entries)
-        return {m: _results(data, _raw(data, m, trim, None), quorum) for m in METHODS}
+        crits = _check_criteria(criteria)
+        data = _prepare(crits, scorecards, entries)
+        stats = _indexed_stats(crits, zscore_stats) if zscore_stats is not None else None
+        return {
+            m: _results(data, _raw(data, m, trim, stats if m == "zscore" else None), quorum)
+            for m in METHODS
+        }

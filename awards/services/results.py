@@ -284,6 +284,24 @@ def leaderboard_all_methods(
     _, trim, quorum = resolve_options(
         programme, None, trim, data.round.quorum if quorum is None else quorum
     )
+    if any((category.id, m, trim, quorum) not in data.boards for m in METHODS):
+        entries = data.entries.get(category.id, [])
+        by_ref = {e.ref: e for e in entries}
+        try:
+            everything = scoring.aggregate_all(  # the cards validated and grouped once
+                data.scoring_criteria,
+                data.cards.get(category.id, []),
+                list(by_ref),
+                trim=trim,
+                quorum=quorum,
+                zscore_stats=data.zscore_stats,
+            )
+        except ScoringError as error:  # only reachable with corrupt data or bad options
+            raise BadResultsOption(code=error.code) from error
+        for m, results in everything.items():
+            data.boards[(category.id, m, trim, quorum)] = [
+                _with_entry(r, by_ref[str(r.entry)]) for r in results
+            ]
     return {m: aggregate_board(data, category, m, trim, quorum) for m in METHODS}
 
 

@@ -182,6 +182,11 @@ def test_a_summed_population_gives_the_zscores_of_the_population(
         zscore_stats=juror_stats(CRITERIA, whole),
     )
     assert by_sums == by_population
+    every = aggregate_all(
+        CRITERIA, cards, ENTRIES, quorum=quorum, zscore_stats=juror_stats(CRITERIA, whole)
+    )
+    assert every["zscore"] == by_population  # the cards grouped once for every method
+    assert every["mean"] == aggregate(CRITERIA, cards, ENTRIES, method="mean", quorum=quorum)
     raw = _aggregate_raw(CRITERIA, cards, ENTRIES, method="zscore", zscore_population=whole)
     summed = juror_stats(CRITERIA, whole)
     assert _aggregate_raw(CRITERIA, cards, ENTRIES, method="zscore", zscore_stats=summed) == raw

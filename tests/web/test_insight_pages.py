@@ -153,20 +153,24 @@ def test_the_page_finds_the_agreement_block_with_numpy_and_shows_the_references_
     assert str(rounded(insight.kendall_w(_block(SCORES)))) in w
 
 
-def test_the_page_aggregates_each_method_once(jury, as_user, admin, monkeypatch):
-    """The board and its figures (each method's first) share one aggregation a method."""
+def test_the_page_aggregates_the_category_once_for_every_method(jury, as_user, admin, monkeypatch):
+    """The board and its figures (each method's first) share one aggregation of the
+    category's cards (`scoring.aggregate_all`: validated and grouped once)."""
     programme, _chair, _jurors = jury
     calls: list[str] = []
-    aggregate = scoring.aggregate
 
-    def counted(*args, **kwargs):
-        calls.append(kwargs["method"])
-        return aggregate(*args, **kwargs)
+    def counted(function):
+        def call(*args, **kwargs):
+            calls.append(function.__name__)
+            return function(*args, **kwargs)
 
-    monkeypatch.setattr(scoring, "aggregate", counted)
+        return call
+
+    monkeypatch.setattr(scoring, "aggregate", counted(scoring.aggregate))
+    monkeypatch.setattr(scoring, "aggregate_all", counted(scoring.aggregate_all))
     html = as_user(admin).get(results_url(programme)).text
     assert "Every method names the same winner." in html
-    assert sorted(calls) == sorted(scoring.METHODS)
+    assert calls == ["aggregate_all"]
 
 
 def test_a_conflicted_chair_sees_figures_computed_without_their_entry(jury, as_user):
