@@ -8,6 +8,7 @@ rate limits without REDIS_URL, which would be counted per worker), so gunicorn s
 Behind the proxy, set PODIUM_PROXIES=1 so the app sees each client's own address (the rate
 limits) and the https scheme; gunicorn's `forwarded_allow_ips` only covers the scheme."""
 
+import gc
 import multiprocessing
 import os
 
@@ -50,3 +51,11 @@ def when_ready(server) -> None:
     """gunicorn's hook once it listens: log `_warnings()`."""
     for warning in _warnings():
         server.log.warning("podium: %s", warning)
+
+
+def post_worker_init(worker) -> None:
+    """gunicorn's hook once a worker has loaded the app: what is alive now (modules, the app,
+    its settings and compiled templates) moves out of the garbage collector's reach
+    (`gc.freeze`), so the full collections that requests trigger no longer walk it each
+    time (about a tenth of a page's time here)."""
+    gc.freeze()

@@ -6,7 +6,9 @@ the Procfile's `web` and `worker` lines for real."""
 from __future__ import annotations
 
 import configparser
+import gc
 import re
+import runpy
 import shlex
 from pathlib import Path
 
@@ -52,3 +54,13 @@ def test_the_example_settings_are_all_read_by_the_app():
     names = [line.split("=", 1)[0] for line in lines if re.match(r"[A-Z_]+=", line)]
     read = (ROOT / "core" / "config.py").read_text() + (ROOT / "gunicorn.conf.py").read_text()
     assert names and [name for name in names if f'"{name}"' not in read] == []
+
+
+def test_each_gunicorn_worker_freezes_what_it_loaded_out_of_the_collectors_rounds():
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    gc.unfreeze()
+    try:
+        hooks["post_worker_init"](None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
