@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import decimal
 import random
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
@@ -29,8 +31,37 @@ from . import insight, scoring
 
 def agreement(matrix: insight.Totals) -> tuple[insight.Agreement, insight.Agreement]:
     """(ICC(2,k), Kendall's W) of ``juror -> entry -> total`` (`insight.agreement`)."""
-    jurors, entries, values = complete_block(matrix)
-    k, n = len(jurors), len(entries)
+    _jurors, _entries, values = complete_block(matrix)
+    return _agreement_of(values)
+
+
+def agreement_columns(cards: CardColumns) -> tuple[insight.Agreement, insight.Agreement]:
+    """`agreement` of the cards' raw weighted totals (``insight.totals`` of the same cards),
+    without building the ``juror -> entry -> total`` mapping."""
+    with_total = ~np.isnan(cards.totals)
+    juror_pos, n_j = _sorted_positions(cards.card_juror[with_total], lambda j: j)
+    entry_pos, n_e = _sorted_positions(cards.card_entry[with_total], cards.entries.__getitem__)
+    has = np.zeros((n_j, n_e), dtype=bool)
+    vals = np.zeros((n_j, n_e), dtype=np.float64)
+    has[juror_pos, entry_pos] = True
+    vals[juror_pos, entry_pos] = cards.totals[with_total]
+    keep_j, keep_e = _greedy_block(has)
+    return _agreement_of(vals[np.ix_(keep_j, keep_e)].T.copy())
+
+
+def _sorted_positions(keys: np.ndarray, name: Callable[[int], Hashable]) -> tuple[np.ndarray, int]:
+    """Each key's position among the distinct keys sorted as `insight` sorts names (by
+    ``insight._key`` of ``name(key)``), and how many distinct keys there are."""
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    order = sorted(range(len(uniq)), key=lambda i: insight._key(name(int(uniq[i]))))
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[order] = np.arange(len(uniq))
+    return rank[inverse.reshape(-1)], len(uniq)
+
+
+def _agreement_of(values: np.ndarray) -> tuple[insight.Agreement, insight.Agreement]:
+    """(ICC(2,k), Kendall's W) of a complete block (rows = entries, columns = jurors)."""
+    n, k = values.shape if values.size else (0, 0)
 
     def result(min_entries: int, value: float | None) -> insight.Agreement:
         if k < 2:
@@ -57,11 +88,22 @@ def complete_block(matrix: insight.Totals) -> tuple[list, list, np.ndarray]:
         for entry, total in matrix[juror].items():
             has[j, e_index[entry]] = True
             vals[j, e_index[entry]] = float(total)
-    alive_j = np.ones(len(jurors), dtype=bool)
-    alive_e = np.ones(len(entries), dtype=bool)
+    keep_j, keep_e = _greedy_block(has)
+    if not keep_j:
+        return [], [], np.zeros((0, 0))
+    values = vals[np.ix_(keep_j, keep_e)].T.copy()
+    return [jurors[j] for j in keep_j], [entries[e] for e in keep_e], values
+
+
+def _greedy_block(has: np.ndarray) -> tuple[list[int], list[int]]:
+    """The jurors (rows) and entries (columns) of `has` that `insight.complete_block`'s
+    greedy rule keeps (both empty when nothing is left)."""
+    n_jurors, n_entries = has.shape
+    alive_j = np.ones(n_jurors, dtype=bool)
+    alive_e = np.ones(n_entries, dtype=bool)
     scored_j = has.sum(axis=1).astype(np.int64)  # over the entries still in the block
     scored_e = has.sum(axis=0).astype(np.int64)  # over the jurors still in the block
-    nj, ne = len(jurors), len(entries)
+    nj, ne = n_jurors, n_entries
     while nj and ne:
         sj, se = scored_j[alive_j], scored_e[alive_e]
         if bool((sj == ne).all()):
@@ -86,12 +128,9 @@ def complete_block(matrix: insight.Totals) -> tuple[list, list, np.ndarray]:
             alive_j[j] = False
             scored_e -= has[j, :]
             nj -= 1
-    keep_j = np.flatnonzero(alive_j).tolist()
-    keep_e = np.flatnonzero(alive_e).tolist()
     if not nj or not ne:
-        return [], [], np.zeros((0, 0))
-    values = vals[np.ix_(keep_j, keep_e)].T.copy()
-    return [jurors[j] for j in keep_j], [entries[e] for e in keep_e], values
+        return [], []
+    return np.flatnonzero(alive_j).tolist(), np.flatnonzero(alive_e).tolist()
 
 
 def icc2k(values: np.ndarray) -> float | None:
@@ -144,6 +183,80 @@ def draw_counts(jurors: int, draws: int, seed: int) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class CardColumns:
+    """One category's counted scorecards as columns, the jury figures' input without a Python
+    object per score (at most one card per entry and juror, in any order).
+
+    ``values`` holds, per card and criterion, what the method combines as a float (the score;
+    for zscore the score mapped by the juror's z-score), NaN where the card has none;
+    ``totals`` each card's raw weighted total as `insight.totals` gives it (NaN without
+    values); ``scorecards(entry)`` one entry's cards as `scoring.Scorecard`s, for the few
+    entries the exact (Decimal) ranking needs."""
+
+    entries: Sequence[Hashable]
+    card_entry: np.ndarray  # per card: its entry's index in `entries`
+    card_juror: np.ndarray  # per card: the juror (an integer key)
+    values: np.ndarray  # cards x criteria, float64
+    totals: np.ndarray  # per card, float64
+    scorecards: Callable[[Hashable], list[scoring.Scorecard]]
+
+
+def card_columns(
+    criteria: Sequence[scoring.Criterion],
+    scorecards: Sequence[scoring.Scorecard],
+    method: scoring.Method,
+    zscore_stats: scoring.JurorStats | None,
+) -> tuple[CardColumns, dict[Hashable, int]]:
+    """`CardColumns` of plain scorecards, and the integer key given to each juror: numbers of
+    equal length, so they sort (as text, as `insight` sorts) in the jurors' own order."""
+    crits = tuple(criteria)
+    cards = list(scorecards)
+    entries = sorted({c.entry for c in cards}, key=insight._key)
+    entry_index = {e: i for i, e in enumerate(entries)}
+    jurors = sorted({c.juror for c in cards}, key=insight._key)
+    base = 10 ** len(str(len(jurors)))
+    number = {j: base + i for i, j in enumerate(jurors)}
+    mapped = _mapped(crits, cards, zscore_stats) if method == "zscore" else {}
+    values = np.full((len(cards), len(crits)), np.nan)
+    totals = np.full(len(cards), np.nan)
+    matrix = insight.totals(crits, cards)
+    for i, card in enumerate(cards):
+        for c, criterion in enumerate(crits):
+            value = card.scores.get(criterion.key)
+            if value is not None:
+                shown = mapped[(card.entry, card.juror)][criterion.key] if mapped else value
+                values[i, c] = float(shown)  # type: ignore[arg-type]
+        if card.entry in matrix.get(card.juror, {}):
+            totals[i] = matrix[card.juror][card.entry]
+    by_entry: dict[Hashable, list[scoring.Scorecard]] = {}
+    for card in cards:
+        by_entry.setdefault(card.entry, []).append(
+            scoring.Scorecard(card.entry, number[card.juror], card.scores)
+        )
+    columns = CardColumns(
+        entries,
+        np.array([entry_index[c.entry] for c in cards], dtype=np.int64),
+        np.array([number[c.juror] for c in cards], dtype=np.int64),
+        values,
+        totals,
+        by_entry.__getitem__,
+    )
+    return columns, number
+
+
+def _mapped(
+    crits: tuple[scoring.Criterion, ...],
+    cards: list[scoring.Scorecard],
+    stats: scoring.JurorStats | None,
+) -> dict[Hashable, dict[str, Decimal | None]]:
+    """Every card's scores mapped by `awards.scoring`'s z-scores (each card as an entry)."""
+    single = [scoring.Scorecard((c.entry, c.juror), c.juror, c.scores) for c in cards]
+    return scoring._aggregate_raw(
+        crits, single, method="zscore", zscore_population=cards, zscore_stats=stats
+    )
+
+
 def winner_shares(
     criteria: Sequence[scoring.Criterion],
     scorecards: Sequence[scoring.Scorecard],
@@ -152,59 +265,124 @@ def winner_shares(
     method: scoring.Method,
     trim: int,
     quorum: int,
-    zscore_stats: Mapping | None,
+    zscore_stats: scoring.JurorStats | None,
     draws: int = insight.DRAWS,
     seed: int = insight.SEED,
 ) -> insight.WinnerShares:
-    """`insight.winner_shares` (same draws, same winners), the draws' totals vectorised."""
-    if draws < 1:
-        raise ValueError("draws must be >= 1")
+    """`insight.winner_shares` (same draws, same winners) of plain scorecards, validated as
+    the reference validates them, through `winner_shares_columns`; without `zscore_stats`
+    the z-scores come from the scorecards themselves (as the reference's default)."""
     cards = list(scorecards)
     listed = list(entries)
     scoring.aggregate(
         criteria, cards, listed, method=method, trim=trim, quorum=quorum,
         zscore_stats=zscore_stats,
     )  # fmt: skip
+    if draws < 1:
+        raise ValueError("draws must be >= 1")
+    stats = zscore_stats
+    if method == "zscore" and stats is None:
+        stats = scoring.juror_stats(criteria, cards)
+    columns, number = card_columns(criteria, cards, method, stats)
+    renumbered = None
+    if stats is not None:
+        renumbered = {(number[j], key): v for (j, key), v in stats.items() if j in number}
+    return winner_shares_columns(
+        criteria, columns, listed, method=method, trim=trim, quorum=quorum,
+        zscore_stats=renumbered, draws=draws, seed=seed,
+    )  # fmt: skip
+
+
+class _Entries:
+    """`insight._prepare`'s entries, each built (by the reference's own code) only when a
+    draw needs it: the entries with incomplete cards, and those that come near the best."""
+
+    def __init__(self, build: Callable[[int], insight._Entry]) -> None:
+        self._build = build
+        self._made: dict[int, insight._Entry] = {}
+
+    def __getitem__(self, index: int) -> insight._Entry:
+        if index not in self._made:
+            self._made[index] = self._build(index)
+        return self._made[index]
+
+
+def winner_shares_columns(
+    criteria: Sequence[scoring.Criterion],
+    cards: CardColumns,
+    entries: Sequence[Hashable],
+    *,
+    method: scoring.Method,
+    trim: int,
+    quorum: int,
+    zscore_stats: scoring.JurorStats | None,
+    draws: int = insight.DRAWS,
+    seed: int = insight.SEED,
+) -> insight.WinnerShares:
+    """`insight.winner_shares` (same draws, same winners) of columns: the draws' totals of
+    the complete entries are matrix products of the draws' juror counts with the cards'
+    combined values; the per-entry objects of `insight._prepare` are built only for the
+    entries the rest of a draw needs. `zscore_stats` (keyed by the cards' juror keys) is
+    needed for zscore (ValueError without it)."""
+    if draws < 1:
+        raise ValueError("draws must be >= 1")
+    if method == "zscore" and zscore_stats is None:
+        raise ValueError("zscore needs zscore_stats")
     crits = tuple(criteria)
-    names = sorted({c.entry for c in cards} | set(listed), key=insight._key)
-    jurors = sorted({c.juror for c in cards}, key=insight._key)
+    used = np.unique(cards.card_entry).tolist()
+    names = sorted({cards.entries[i] for i in used} | set(entries), key=insight._key)
+    juror_keys = sorted(set(cards.card_juror.tolist()), key=insight._key)
     shares = dict.fromkeys(names, 0.0)
-    if not jurors:
+    if not juror_keys:
         return insight.WinnerShares(shares, 1.0, draws, 0, seed)
+    name_index = {e: i for i, e in enumerate(names)}
+    to_name = np.array([name_index.get(e, -1) for e in cards.entries], dtype=np.int64)
+    e_of = to_name[cards.card_entry] if len(cards.card_entry) else cards.card_entry
+    j_rank = {j: i for i, j in enumerate(juror_keys)}
+    j_of = np.array([j_rank[j] for j in cards.card_juror.tolist()], dtype=np.int64)
+    fweights = [float(c.weight) for c in crits]
+    n_e, n_j, n_c = len(names), len(juror_keys), len(crits)
+    present = ~np.isnan(cards.values)
+    num = np.zeros(len(e_of))
+    den = np.zeros(len(e_of))
+    sq = np.zeros(len(e_of))
+    for c, w in enumerate(fweights):  # in criterion order, as the reference sums
+        f = np.where(present[:, c], cards.values[:, c], 0.0)
+        num = num + np.where(present[:, c], w * f, 0.0)
+        sq = sq + np.where(present[:, c], w * f * f, 0.0)
+        den = den + np.where(present[:, c], w, 0.0)
+    n_present = present.sum(axis=1)
+    has_value = n_present > 0
+    safe = np.where(has_value, den, 1.0)
+    card_m = np.zeros((n_e, n_j))
+    valued_m = np.zeros((n_e, n_j))
+    comb_m = np.zeros((n_e, n_j))
+    sq_m = np.zeros((n_e, n_j))
+    card_m[e_of, j_of] = 1.0
+    valued_m[e_of, j_of] = has_value
+    comb_m[e_of, j_of] = np.where(has_value, num / safe, 0.0)
+    sq_m[e_of, j_of] = np.where(has_value, sq / safe, 0.0)
+    broken = (n_present != 0) & (n_present != n_c)
+    complete = np.bincount(e_of[broken], minlength=n_e) == 0
+    spread = _spreads(cards.values, present, e_of, n_e, fweights)
+
+    def build(e: int) -> insight._Entry:
+        own = cards.scorecards(names[e])
+        return insight._prepare(crits, own, [names[e]], juror_keys, method, None, zscore_stats)[0]
+
+    prepared = _Entries(build)
     with decimal.localcontext(prec=scoring.PRECISION):
-        prepared = insight._prepare(
-            crits,
-            cards,
-            names,
-            jurors,
-            method,
-            None,
-            zscore_stats,
-        )
-        n_e, n_j = len(prepared), len(jurors)
-        card = np.zeros((n_e, n_j))
-        valued = np.zeros((n_e, n_j))
-        comb = np.zeros((n_e, n_j))
-        sq = np.zeros((n_e, n_j))
-        for e, entry in enumerate(prepared):
-            for c in entry.cards:
-                card[e, c.juror] = 1.0
-                if c.combined is not None:
-                    valued[e, c.juror] = 1.0
-                    comb[e, c.juror] = c.combined
-                    sq[e, c.juror] = c.squares
         counts = draw_counts(n_j, draws, seed).astype(np.float64)
-        scored_m = counts @ card.T
-        valued_m = counts @ valued.T
-        num_m = counts @ comb.T
-        sq_m = counts @ sq.T
-        del card, valued, comb, sq
-        complete = np.array([entry.complete for entry in prepared], dtype=bool)
+        scored = counts @ card_m.T
+        valued = counts @ valued_m.T
+        summed = counts @ comb_m.T
+        squares = counts @ sq_m.T
+        del card_m, valued_m, comb_m, sq_m
         quick = _quick_totals(
-            crits, prepared, counts, complete, scored_m, valued_m, num_m, sq_m, method, trim,
-            quorum,
+            crits, prepared, spread, counts, complete, scored, valued, summed, squares,
+            method, trim, quorum,
         )  # fmt: skip
-        del scored_m, valued_m, num_m, sq_m
+        del scored, valued, summed, squares
         valid = ~np.isnan(quick)
         any_valid = valid.any(axis=1)
         best = np.where(any_valid, np.nanmax(np.where(valid, quick, -np.inf), axis=1), 0.0)
@@ -222,15 +400,31 @@ def winner_shares(
                 shares[names[near[0]]] += 1.0
                 continue
             winners = insight._exact_first(
-                crits, prepared, int_counts[d].tolist(), near, method, trim, quorum
+                crits, prepared, int_counts[d].tolist(), near, method, trim, quorum  # type: ignore[arg-type]
             )
             if not winners:
                 none += 1
             for i in winners:
                 shares[names[i]] += 1 / len(winners)
     return insight.WinnerShares(
-        {e: s / draws for e, s in shares.items()}, none / draws, draws, len(jurors), seed
+        {e: s / draws for e, s in shares.items()}, none / draws, draws, n_j, seed
     )
+
+
+def _spreads(
+    values: np.ndarray, present: np.ndarray, e_of: np.ndarray, n_e: int, fweights: list[float]
+) -> np.ndarray:
+    """Per entry `insight._Entry.spread`: the weighted mean over the criteria of each one's
+    range of values (0 for a criterion without values)."""
+    total = np.zeros(n_e)
+    for c, w in enumerate(fweights):
+        rows = present[:, c]
+        high = np.full(n_e, -np.inf)
+        low = np.full(n_e, np.inf)
+        np.maximum.at(high, e_of[rows], values[rows, c])
+        np.minimum.at(low, e_of[rows], values[rows, c])
+        total = total + np.where(high >= low, w * (high - low), 0.0)
+    return total / sum(fweights)
 
 
 def _column_quick(
@@ -280,7 +474,8 @@ def _per_criterion(
 
 def _quick_totals(
     crits: tuple[scoring.Criterion, ...],
-    prepared: list,
+    prepared: _Entries,
+    spread: np.ndarray,
     counts: np.ndarray,
     complete: np.ndarray,
     scored: np.ndarray,
@@ -312,7 +507,6 @@ def _quick_totals(
         return out
     # median/trimmed of the complete entries: only those whose bound around their mean total
     # reaches the best's lower bound in some draw (the bounds of `insight._draw_winners`)
-    spread = np.array([entry.spread for entry in prepared])
     safe = np.where(valued > 0, valued, 1.0)
     if method == "median":
         pooled = np.sqrt(np.maximum(squares / safe - np.nan_to_num(means) ** 2, 0.0))

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
 from babel.numbers import get_decimal_symbol
 from flask import Response
@@ -83,6 +84,12 @@ def guard(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+@cache
+def _decimal_sign(locale: str) -> str:
+    """The decimal sign of `locale`'s language (looked up once: a CSV holds many numbers)."""
+    return get_decimal_symbol(language(locale))
+
+
 def cell_text(value: Value, locale: str) -> str:
     """One value as CSV text in `locale` (see the module's rules); text is guarded."""
     if value is None:
@@ -94,7 +101,7 @@ def cell_text(value: Value, locale: str) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):
-        return format(value, "f").replace(".", get_decimal_symbol(language(locale)))
+        return format(value, "f").replace(".", _decimal_sign(locale))
     if isinstance(value, datetime):
         return local(value).isoformat(timespec="minutes")
     return guard(str(value))

@@ -36,7 +36,7 @@ from decimal import Decimal
 import numpy as np
 import sqlalchemy as sa
 
-from awards import scoring
+from awards import fast_insight, insight, scoring
 from awards.models import Criterion, Programme, Score
 from awards.ranking import EntryResult, build_result, population_sd, rank_results, round2
 from awards.scoring import METHODS
@@ -85,9 +85,22 @@ class Columns:
 
 def _stream(query: sa.Select, columns: int) -> np.ndarray:
     """The query's integer rows as one int64 array of shape (n, columns), fetched in chunks
-    (a server-side cursor on PostgreSQL), never as one list of every row."""
-    result = db.session.execute(query.execution_options(yield_per=_CHUNK))
-    parts = [np.array(chunk, dtype=np.int64).reshape(-1, columns) for chunk in result.partitions()]
+    (a server-side cursor on PostgreSQL), never as one list of every row. The chunks come
+    from the driver's own cursor on the session's connection (plain tuples, no SQLAlchemy
+    row per score); the query's few parameters (ids, states) are rendered into its text."""
+    connection = db.session.connection()
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    server_side = connection.dialect.name == "postgresql"
+    cursor = driver.cursor(name="podium_columns") if server_side else driver.cursor()
+    parts = []
+    try:
+        cursor.execute(sql)
+        while chunk := cursor.fetchmany(_CHUNK):
+            parts.append(np.array(chunk, dtype=np.int64).reshape(-1, columns))
+    finally:
+        cursor.close()
     return np.concatenate(parts) if parts else np.zeros((0, columns), dtype=np.int64)
 
 
@@ -157,6 +170,7 @@ class Aggregates:
     counts: list[int]
     card_totals: list[list[Decimal]]
     disagreement: list[Decimal | None]
+    card_floats: np.ndarray  # per counted card: its raw weighted total as a float (NaN: none)
 
 
 def _decimal_ratio(numerator: int, denominator: int, places: int) -> Decimal:
@@ -214,6 +228,16 @@ def aggregate_columns(cols: Columns, trim: int, methods=METHODS) -> Aggregates:
     den = np.zeros(n_cards, dtype=np.int64)
     np.add.at(num, cols.score_card[valued], w_sel.astype(num.dtype) * cols.score_value[valued])
     np.add.at(den, cols.score_card[valued], w_sel)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # exact integers divided once: the float nearest the card's total (insight.totals)
+        card_floats = np.where(
+            den > 0, num.astype(np.float64) / (den.astype(np.float64) * 100), np.nan
+        )
+    if num.dtype == object or float(np.max(den, initial=0)) * 100 >= 2**53:
+        card_floats = np.array(
+            [float(_decimal_ratio(a, b, 2)) if b else np.nan
+             for a, b in zip(num.tolist(), den.tolist(), strict=True)]
+        )  # fmt: skip
     card_totals: list[list[Decimal]] = [[] for _ in range(n_entries)]
     with decimal.localcontext(prec=scoring.PRECISION):
         for entry, a, b in zip(cols.card_entry.tolist(), num.tolist(), den.tolist(), strict=True):
@@ -259,7 +283,7 @@ def aggregate_columns(cols: Columns, trim: int, methods=METHODS) -> Aggregates:
                                          (sizes - 2 * cut).tolist(), strict=True):  # fmt: skip
                     table[key // n_crit][key % n_crit] = _decimal_ratio(total, n, 2)
             out[method] = table
-    return Aggregates(out, counts.tolist(), card_totals, disagreement)
+    return Aggregates(out, counts.tolist(), card_totals, disagreement, card_floats)
 
 
 def _too_big(w: np.ndarray, values: np.ndarray) -> bool:
@@ -389,31 +413,97 @@ def _by_ref(cols: Columns, results: list[EntryResult[int]]) -> list[EntryResult[
     return [replace(r, entry=_Ref(r.entry, cols.entries[r.entry].ref)) for r in results]
 
 
-def category_cards(cols: Columns, category_id: int) -> list[scoring.Scorecard]:
-    """The category's counted scorecards as `scoring.Scorecard`s (entry = ref, juror = jury
-    member id): one category's objects at a time, for the jury figures."""
-    keys = [c.key for c in cols.criteria]
+def firsts_by_category(
+    cols: Columns, aggs: Aggregates, method: str, quorum: int
+) -> dict[int, str | None]:
+    """category id -> the ref of the entry `results_by_category` ranks first with `method`
+    (None when it ranks none), without ranking every entry: the entries whose float total
+    comes within `insight._MARGIN` of the category's best are ranked exactly (rounded totals
+    of the others are lower by more than a rounding step)."""
+    crits = cols.scoring_criteria
+    table = aggs.by_method[method]
+    n_entries = len(cols.entries)
+    grid = np.array(
+        [[np.nan if v is None else float(v) for v in row] for row in table], dtype=np.float64
+    ).reshape(n_entries, len(crits))
+    fw = np.array([float(c.weight) for c in crits])
+    present = ~np.isnan(grid)
+    den = (present * fw).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        totals = np.where(den > 0, np.nansum(grid * fw, axis=1) / den, np.nan)
+    ranked = (np.array(aggs.counts, dtype=np.int64) >= quorum) & ~np.isnan(totals)
+    category = np.array([e.category_id for e in cols.entries], dtype=np.int64)
+    out: dict[int, str | None] = {}
+    with decimal.localcontext(prec=scoring.PRECISION):
+        for category_id in sorted(set(category.tolist())):
+            members = np.flatnonzero((category == category_id) & ranked)
+            if not len(members):
+                out[category_id] = None
+                continue
+            best = float(totals[members].max())
+            edge = best - insight._MARGIN - 1e-9 * abs(best)
+            near = members[totals[members] >= edge].tolist()
+            results = [
+                replace(
+                    build_result(e, crits, table[e], aggs.counts[e], (), quorum),
+                    disagreement=aggs.disagreement[e],
+                )
+                for e in near
+            ]
+            first = rank_results(_by_ref(cols, results), crits)[0]
+            out[category_id] = cols.entries[first.entry].ref if first.rank == 1 else None
+    return out
+
+
+def card_values(cols: Columns, method: str) -> np.ndarray:
+    """cards x criteria float64: what `method` combines per counted card (the score; for
+    zscore the score mapped by the juror's z-score), NaN where the card has none."""
+    out = np.full((len(cols.card_entry), len(cols.criteria)), np.nan)
+    valued = np.flatnonzero(~cols.score_empty)
+    values = cols.score_value[valued]
+    floats = _zscore_means(cols, values, valued) if method == "zscore" else values / 100
+    out[cols.score_card[valued], cols.score_crit[valued]] = floats
+    return out
+
+
+def category_columns(
+    cols: Columns, aggs: Aggregates, values: np.ndarray, category_id: int
+) -> fast_insight.CardColumns:
+    """The category's counted scorecards as `fast_insight.CardColumns` (entries by ref,
+    jurors by jury member id); `values` from `card_values`. An entry's `scoring.Scorecard`s
+    are made only when asked for (the exact ranking of a few entries)."""
     in_category = np.array([e.category_id == category_id for e in cols.entries], dtype=bool)
-    cards = (
-        np.flatnonzero(in_category[cols.card_entry]) if len(cols.card_entry) else cols.card_entry
-    )
-    if not len(cards):
-        return []
-    wanted = np.zeros(len(cols.card_entry), dtype=bool)
-    wanted[cards] = True
-    rows = np.flatnonzero(wanted[cols.score_card])
+    cards = np.flatnonzero(in_category[cols.card_entry])
+    members = np.flatnonzero(in_category)
+    local = np.full(len(cols.entries), -1, dtype=np.int64)
+    local[members] = np.arange(len(members))
+    refs = [cols.entries[e].ref for e in members.tolist()]
+    rows = np.flatnonzero(np.isin(cols.score_card, cards))
     rows = rows[np.argsort(cols.score_card[rows], kind="stable")]
-    scores: dict[int, dict[str, Decimal | None]] = {card: {} for card in cards.tolist()}
-    for card, crit, value, empty in zip(
-        cols.score_card[rows].tolist(),
-        cols.score_crit[rows].tolist(),
-        cols.score_value[rows].tolist(),
-        cols.score_empty[rows].tolist(),
-        strict=True,
-    ):
-        scores[card][keys[crit]] = None if empty else Decimal(value).scaleb(-2)
-    entries, jurors = cols.card_entry.tolist(), cols.card_juror.tolist()
-    return [
-        scoring.Scorecard(cols.entries[entries[card]].ref, jurors[card], values)
-        for card, values in scores.items()
-    ]
+    row_cards = cols.score_card[rows]
+    by_ref = {ref: i for i, ref in enumerate(refs)}
+    card_local = local[cols.card_entry[cards]]
+    keys = [c.key for c in cols.criteria]
+
+    def scorecards(ref: Hashable) -> list[scoring.Scorecard]:
+        own = cards[card_local == by_ref[ref]]
+        out = []
+        for card in own.tolist():
+            lo, hi = np.searchsorted(row_cards, [card, card + 1])
+            mine = rows[lo:hi]
+            scores: dict[str, Decimal | None] = {
+                keys[c]: None if empty else Decimal(v).scaleb(-2)
+                for c, v, empty in zip(
+                    cols.score_crit[mine].tolist(),
+                    cols.score_value[mine].tolist(),
+                    cols.score_empty[mine].tolist(),
+                    strict=True,
+                )
+            }
+            out.append(scoring.Scorecard(ref, int(cols.card_juror[card]), scores))
+        return out
+
+    return fast_insight.CardColumns(
+        refs, card_local, cols.card_juror[cards], values[cards], aggs.card_floats[cards],
+        scorecards,
+    )  # fmt: skip

@@ -176,31 +176,27 @@ def fast_rows(
     cols = fast_results.load_columns(programme)
     keys = [c.key for c in cols.criteria]
     aggs = fast_results.aggregate_columns(cols, trim)
-    boards: dict[str, dict[int, list]] = {
-        m: fast_results.results_by_category(cols, aggs, m, quorum) for m in METHODS
-    }
+    results_by = fast_results.results_by_category(cols, aggs, method, quorum)
+    first_by = {m: fast_results.firsts_by_category(cols, aggs, m, quorum) for m in METHODS}
     stats = population_stats(programme, cols.round, cols.criteria) if method == "zscore" else None
     criteria = cols.scoring_criteria
+    values = fast_results.card_values(cols, method)
     frozen = {
         category_id: {row["entry_id"]: row for row in ratification.snapshot}
         for category_id, ratification in ratifications_by_category(programme).items()
     }
     rows = []
     for category in sorted(programme.categories, key=lambda c: (c.position, c.id)):
-        results = boards[method].get(category.id, [])
+        results = results_by.get(category.id, [])
         refs = [cols.entries[r.entry].ref for r in results]
-        cards = fast_results.category_cards(cols, category.id)
-        icc, kendall = fast_insight.agreement(insight.totals(criteria, cards))
-        shares = fast_insight.winner_shares(
+        cards = fast_results.category_columns(cols, aggs, values, category.id)
+        icc, kendall = fast_insight.agreement_columns(cards)
+        shares = fast_insight.winner_shares_columns(
             criteria, cards, sorted(refs), method=method, trim=trim,  # type: ignore[arg-type]
             quorum=quorum, zscore_stats=stats,
         ).shares  # fmt: skip
         del cards
-        firsts: dict[str, str | None] = {
-            m: next((cols.entries[r.entry].ref for r in boards[m].get(category.id, [])
-                     if r.rank == 1), None)
-            for m in METHODS
-        }  # fmt: skip
+        firsts: dict[str, str | None] = {m: first_by[m].get(category.id) for m in METHODS}
         same = insight.same_winner(firsts)
         icc_value, kendall_value = rounded(icc.value), rounded(kendall.value)
         for result in results:
