@@ -284,7 +284,7 @@ def winner_shares(
     if method == "zscore" and stats is None:
         stats = scoring.juror_stats(criteria, cards)
     columns, number = card_columns(criteria, cards, method, stats)
-    renumbered = None
+    renumbered: scoring.JurorStats | None = None
     if stats is not None:
         renumbered = {(number[j], key): v for (j, key), v in stats.items() if j in number}
     return winner_shares_columns(
@@ -400,7 +400,13 @@ def winner_shares_columns(
                 shares[names[near[0]]] += 1.0
                 continue
             winners = insight._exact_first(
-                crits, prepared, int_counts[d].tolist(), near, method, trim, quorum  # type: ignore[arg-type]
+                crits,
+                prepared,  # type: ignore[arg-type]  # only indexed, as a list is
+                int_counts[d].tolist(),
+                near,
+                method,
+                trim,
+                quorum,
             )
             if not winners:
                 none += 1

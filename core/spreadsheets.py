@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from typing import TextIO
 
 from babel.numbers import get_decimal_symbol
 from flask import Response
@@ -110,11 +111,24 @@ def cell_text(value: Value, locale: str) -> str:
 def csv_text(table: Table, *, locale: str, delimiter: str = ",") -> str:
     """The table as CSV text with a header record, "\\r\\n" line ends, no byte-order mark."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([guard(name) for name in table.header])
-    for row in table.rows:
-        writer.writerow([cell_text(value, locale) for value in row])
+    write_csv_rows(out, table.header, table.rows, locale=locale, delimiter=delimiter)
     return out.getvalue()
+
+
+def write_csv_rows(
+    out: TextIO,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Value]],
+    *,
+    locale: str,
+    delimiter: str = ",",
+) -> None:
+    """`csv_text` written to `out` record by record as `rows` yields them (a long export
+    need not be held whole)."""
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow([guard(name) for name in header])
+    for row in rows:
+        writer.writerow([cell_text(value, locale) for value in row])
 
 
 def csv_bytes(table: Table, *, locale: str) -> bytes:

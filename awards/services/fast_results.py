@@ -37,7 +37,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from awards import fast_insight, insight, scoring
-from awards.models import Criterion, Programme, Score
+from awards.models import Criterion, Entry, Programme, Score
 from awards.ranking import EntryResult, build_result, population_sd, rank_results, round2
 from awards.scoring import METHODS
 from awards.services.results import round_criteria_in_order
@@ -74,6 +74,9 @@ class Columns:
     score_crit: np.ndarray  # int64, per score: the criterion's index in `criteria`
     score_value: np.ndarray  # int64, per score: the value in cents (0 when empty)
     score_empty: np.ndarray  # bool, per score: the value is empty (NULL)
+    #: the round's z-score population (`results.population_stats`, the whole round even when
+    #: the columns hold one category); None when not asked for (then no zscore)
+    zscore_stats: scoring.JurorStats | None = None
 
     @property
     def scoring_criteria(self) -> list[scoring.Criterion]:
@@ -104,13 +107,25 @@ def _stream(query: sa.Select, columns: int) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros((0, columns), dtype=np.int64)
 
 
-def load_columns(programme: Programme, round_no: int | None = None) -> Columns:
-    """The counted scores of round `round_no` (None: the final round) in five queries:
-    criteria, entries, counted scorecards, their scores (streamed). NotFound for a round the
-    programme does not have."""
+def load_columns(
+    programme: Programme,
+    round_no: int | None = None,
+    *,
+    category_id: int | None = None,
+    zscore_stats: scoring.JurorStats | None = None,
+) -> Columns:
+    """The counted scores of round `round_no` (None: the final round), of one category when
+    `category_id` is given, in four queries: criteria, entries, counted scorecards, their
+    scores (streamed). `zscore_stats` (the round's population) is kept for the zscore
+    aggregates. NotFound for a round the programme does not have."""
     info = final_round(programme) if round_no is None else get_round(programme, round_no)
     criteria = round_criteria_in_order(programme, info.position)
-    listed = round_entries_query(programme, info.position).subquery()
+    listed_query = round_entries_query(programme, info.position)
+    counted_query = counted_scorecards_query(programme, info.position)
+    if category_id is not None:
+        listed_query = listed_query.where(Entry.category_id == category_id)
+        counted_query = counted_query.where(Entry.category_id == category_id)
+    listed = listed_query.subquery()
     entries = [
         EntryRow(*row)
         for row in db.session.execute(
@@ -123,7 +138,7 @@ def load_columns(programme: Programme, round_no: int | None = None) -> Columns:
             ).order_by(listed.c.category_id, listed.c.ref)
         )
     ]
-    counted = counted_scorecards_query(programme, info.position).subquery()
+    counted = counted_query.subquery()
     cards = _stream(
         sa.select(counted.c.id, counted.c.entry_id, counted.c.jury_member_id).order_by(
             counted.c.id
@@ -158,6 +173,7 @@ def load_columns(programme: Programme, round_no: int | None = None) -> Columns:
         score_crit=crit_order[np.searchsorted(crit_ids, scores[:, 1], sorter=crit_order)],
         score_value=scores[:, 2].copy(),
         score_empty=scores[:, 3].astype(bool),
+        zscore_stats=zscore_stats,
     )
 
 
@@ -180,25 +196,27 @@ def _decimal_ratio(numerator: int, denominator: int, places: int) -> Decimal:
 
 def _zscore_means(cols: Columns, values: np.ndarray, sel: np.ndarray) -> np.ndarray:
     """Per score of `sel` (non-empty), its value mapped onto the criterion's scale by the
-    juror's z-score (float64), as `awards.scoring` documents it."""
+    juror's z-score (float64) over the round's population (`cols.zscore_stats`: exact
+    integer count, sum and sum of squares of the cents), as `awards.scoring` documents it."""
+    if cols.zscore_stats is None:
+        raise ValueError("zscore needs the round's population (load_columns(zscore_stats=))")
     card = cols.score_card[sel]
     juror = cols.card_juror[card]
     crit = cols.score_crit[sel]
     x = values.astype(np.float64)
-    # (juror, criterion) groups: exact integer count, sum and sum of squares of the cents
-    key = juror * len(cols.criteria) + crit
-    uniq, inverse = np.unique(key, return_inverse=True)
-    n = np.bincount(inverse).astype(np.float64)
-    s = np.zeros(len(uniq), dtype=np.int64)
-    q = np.zeros(len(uniq), dtype=np.int64)
-    np.add.at(s, inverse, values)
-    np.add.at(q, inverse, values * values)
-    if float(np.max(q, initial=0)) * float(np.max(n, initial=0)) < 2**62:
-        radicand = (n.astype(np.int64) * q - s * s).astype(np.float64)
-    else:  # Python ints: a scale this large would leave int64
-        radicand = np.array(
-            [float(int(a) * int(b) - int(c) * int(c)) for a, b, c in zip(n, q, s, strict=True)]
-        )
+    keys = [c.key for c in cols.criteria]
+    pair = juror * len(cols.criteria) + crit
+    uniq, inverse = np.unique(pair, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    summed = [
+        cols.zscore_stats[(int(p) // len(keys), keys[int(p) % len(keys)])] for p in uniq.tolist()
+    ]
+    n_int = [int(n) for n, _s, _q in summed]
+    s_int = [int(s.scaleb(2)) for _n, s, _q in summed]
+    q_int = [int(q.scaleb(4)) for _n, _s, q in summed]
+    n = np.array(n_int, dtype=np.float64)
+    s = np.array(s_int, dtype=np.float64)
+    radicand = np.array([float(a * b - c * c) for a, b, c in zip(n_int, q_int, s_int, strict=True)])
     lo = np.array([float(c.min_score) for c in cols.criteria])[crit]
     hi = np.array([float(c.max_score) for c in cols.criteria])[crit]
     mid = (lo + hi) / 2
@@ -335,19 +353,7 @@ def _exact_zscores(cols: Columns, table: list, doubtful: set[int]) -> None:
     z-score population summed up exactly (Python ints of cents)."""
     crits = cols.scoring_criteria
     keys = [c.key for c in cols.criteria]
-    stats: dict[tuple[Hashable, str], list[int]] = {}
-    valued = ~cols.score_empty
-    jurors = cols.card_juror[cols.score_card[valued]].tolist()
-    for juror, crit, value in zip(jurors, cols.score_crit[valued].tolist(),
-                                  cols.score_value[valued].tolist(), strict=True):  # fmt: skip
-        acc = stats.setdefault((juror, keys[crit]), [0, 0, 0])
-        acc[0] += 1
-        acc[1] += value
-        acc[2] += value * value
-    summed = {
-        k: (Decimal(n), Decimal(s).scaleb(-2), Decimal(q).scaleb(-4))
-        for k, (n, s, q) in stats.items()
-    }
+    summed = cols.zscore_stats
     for e in doubtful:
         cards = list(_entry_cards(cols, e))
         ref = cols.entries[e].ref
@@ -481,7 +487,7 @@ def category_columns(
     rows = np.flatnonzero(np.isin(cols.score_card, cards))
     rows = rows[np.argsort(cols.score_card[rows], kind="stable")]
     row_cards = cols.score_card[rows]
-    by_ref = {ref: i for i, ref in enumerate(refs)}
+    by_ref: dict[Hashable, int] = {ref: i for i, ref in enumerate(refs)}
     card_local = local[cols.card_entry[cards]]
     keys = [c.key for c in cols.criteria]
 
