@@ -172,6 +172,10 @@ def kendall_w(values: np.ndarray) -> float | None:
     return 12 * s / denominator
 
 
+#: draws totalled at once by `winner_shares_columns` (a block's matrices are draws x entries)
+_BLOCK = 125
+
+
 def draw_counts(jurors: int, draws: int, seed: int) -> np.ndarray:
     """draws x jurors: how often each juror is picked in each draw, the reference's RNG."""
     rng = random.Random(seed)
@@ -372,46 +376,50 @@ def winner_shares_columns(
 
     prepared = _Entries(build)
     with decimal.localcontext(prec=scoring.PRECISION):
-        counts = draw_counts(n_j, draws, seed).astype(np.float64)
-        scored = counts @ card_m.T
-        valued = counts @ valued_m.T
-        summed = counts @ comb_m.T
-        squares = counts @ sq_m.T
-        del card_m, valued_m, comb_m, sq_m
-        quick = _quick_totals(
-            crits, prepared, spread, counts, complete, scored, valued, summed, squares,
-            method, trim, quorum,
-        )  # fmt: skip
-        del scored, valued, summed, squares
-        valid = ~np.isnan(quick)
-        any_valid = valid.any(axis=1)
-        best = np.where(any_valid, np.nanmax(np.where(valid, quick, -np.inf), axis=1), 0.0)
-        edge = best - insight._MARGIN - 1e-9 * np.abs(best)
-        near_m = valid & (quick >= edge[:, None])
-        n_near = near_m.sum(axis=1)
-        int_counts = counts.astype(np.int64)
+        all_counts = draw_counts(n_j, draws, seed)
         none = 0.0
-        for d in range(draws):
-            if not any_valid[d]:
-                none += 1
-                continue
-            near = np.flatnonzero(near_m[d]).tolist()
-            if n_near[d] == 1:
-                shares[names[near[0]]] += 1.0
-                continue
-            winners = insight._exact_first(
-                crits,
-                prepared,  # type: ignore[arg-type]  # only indexed, as a list is
-                int_counts[d].tolist(),
-                near,
-                method,
-                trim,
-                quorum,
-            )
-            if not winners:
-                none += 1
-            for i in winners:
-                shares[names[i]] += 1 / len(winners)
+        for first in range(0, draws, _BLOCK):  # a block of draws at a time: bounded memory
+            counts = all_counts[first : first + _BLOCK].astype(np.float64)
+            # einsum, not a matrix product: BLAS's threads cost more than these small
+            # products on a busy machine
+            scored = np.einsum("dj,ej->de", counts, card_m)
+            valued = np.einsum("dj,ej->de", counts, valued_m)
+            summed = np.einsum("dj,ej->de", counts, comb_m)
+            squares = np.einsum("dj,ej->de", counts, sq_m)
+            quick = _quick_totals(
+                crits, prepared, spread, counts, complete, scored, valued, summed, squares,
+                method, trim, quorum,
+            )  # fmt: skip
+            del scored, valued, summed, squares
+            valid = ~np.isnan(quick)
+            any_valid = valid.any(axis=1)
+            best = np.where(any_valid, np.nanmax(np.where(valid, quick, -np.inf), axis=1), 0.0)
+            edge = best - insight._MARGIN - 1e-9 * np.abs(best)
+            near_m = valid & (quick >= edge[:, None])
+            del quick, valid
+            n_near = near_m.sum(axis=1)
+            int_counts = all_counts[first : first + _BLOCK].astype(np.int64)
+            for d in range(len(counts)):
+                if not any_valid[d]:
+                    none += 1
+                    continue
+                near = np.flatnonzero(near_m[d]).tolist()
+                if n_near[d] == 1:
+                    shares[names[near[0]]] += 1.0
+                    continue
+                winners = insight._exact_first(
+                    crits,
+                    prepared,  # type: ignore[arg-type]  # only indexed, as a list is
+                    int_counts[d].tolist(),
+                    near,
+                    method,
+                    trim,
+                    quorum,
+                )
+                if not winners:
+                    none += 1
+                for i in winners:
+                    shares[names[i]] += 1 / len(winners)
     return insight.WinnerShares(
         {e: s / draws for e, s in shares.items()}, none / draws, draws, n_j, seed
     )
