@@ -173,7 +173,7 @@ def kendall_w(values: np.ndarray) -> float | None:
 
 
 #: draws totalled at once by `winner_shares_columns` (a block's matrices are draws x entries)
-_BLOCK = 125
+_BLOCK = 250
 
 
 def draw_counts(jurors: int, draws: int, seed: int) -> np.ndarray:
@@ -369,6 +369,7 @@ def winner_shares_columns(
     broken = (n_present != 0) & (n_present != n_c)
     complete = np.bincount(e_of[broken], minlength=n_e) == 0
     spread = _spreads(cards.values, present, e_of, n_e, fweights)
+    columns = _sorted_columns(cards.values, present, e_of, j_of, n_e)
 
     def build(e: int) -> insight._Entry:
         own = cards.scorecards(names[e])
@@ -377,17 +378,19 @@ def winner_shares_columns(
     prepared = _Entries(build)
     with decimal.localcontext(prec=scoring.PRECISION):
         all_counts = draw_counts(n_j, draws, seed)
+        every_card_valued = bool(has_value.all())
         none = 0.0
         for first in range(0, draws, _BLOCK):  # a block of draws at a time: bounded memory
             counts = all_counts[first : first + _BLOCK].astype(np.float64)
             # einsum, not a matrix product: BLAS's threads cost more than these small
             # products on a busy machine
-            scored = np.einsum("dj,ej->de", counts, card_m)
             valued = np.einsum("dj,ej->de", counts, valued_m)
+            scored = valued if every_card_valued else np.einsum("dj,ej->de", counts, card_m)
             summed = np.einsum("dj,ej->de", counts, comb_m)
-            squares = np.einsum("dj,ej->de", counts, sq_m)
+            # the squares bound only the median
+            squares = np.einsum("dj,ej->de", counts, sq_m) if method == "median" else valued
             quick = _quick_totals(
-                crits, prepared, spread, counts, complete, scored, valued, summed, squares,
+                crits, columns, spread, counts, complete, scored, valued, summed, squares,
                 method, trim, quorum,
             )  # fmt: skip
             del scored, valued, summed, squares
@@ -441,54 +444,102 @@ def _spreads(
     return total / sum(fweights)
 
 
-def _column_quick(
-    method: scoring.Method, trim: int, column: tuple[list[float], list[int]], counts: np.ndarray
+@dataclass(frozen=True)
+class _Sorted:
+    """Per criterion and entry, the values ascending (`insight._Entry.by_value`), padded to
+    the most cards an entry has: criteria x entries x slots; `mask` marks the real slots."""
+
+    values: np.ndarray  # float64
+    jurors: np.ndarray  # int64, the juror's index
+    mask: np.ndarray  # bool
+
+
+def _sorted_columns(
+    values: np.ndarray, present: np.ndarray, e_of: np.ndarray, j_of: np.ndarray, n_e: int
+) -> _Sorted:
+    n_c = values.shape[1]
+    slots = max(1, int(np.bincount(e_of, minlength=1).max())) if len(e_of) else 1
+    vals = np.zeros((n_c, n_e, slots))
+    jurors = np.zeros((n_c, n_e, slots), dtype=np.int64)
+    mask = np.zeros((n_c, n_e, slots), dtype=bool)
+    for c in range(n_c):
+        rows = np.flatnonzero(present[:, c])
+        rows = rows[np.lexsort((j_of[rows], values[rows, c], e_of[rows]))]
+        entry = e_of[rows]
+        slot = np.arange(len(rows)) - np.searchsorted(entry, entry)
+        vals[c, entry, slot] = values[rows, c]
+        jurors[c, entry, slot] = j_of[rows]
+        mask[c, entry, slot] = True
+    return _Sorted(vals, jurors, mask)
+
+
+#: entries whose median/trimmed totals are computed at once (a block's arrays are draws x
+#: entries x slots)
+_ENTRY_BLOCK = 128
+
+
+def _batch_quick(
+    method: scoring.Method, trim: int, columns: _Sorted, entries: np.ndarray, counts: np.ndarray
 ) -> np.ndarray:
-    """`insight._quick` for every draw at once (NaN where no drawn juror gave a value)."""
-    values, jurors = column
-    if not values:
-        return np.full(len(counts), np.nan)
-    vals = np.asarray(values, dtype=np.float64)
-    c = counts[:, jurors]
-    cum = np.cumsum(c, axis=1)
-    n = cum[:, -1]
-    rows = np.arange(len(counts))
+    """draws x entries x criteria: `insight._quick` of each of `entries` (indexes) in every
+    draw at once (NaN where no drawn juror gave a value)."""
+    n_c = columns.values.shape[0]
+    out = np.full((len(counts), len(entries), n_c), np.nan)
+    for first in range(0, len(entries), _ENTRY_BLOCK):
+        part = entries[first : first + _ENTRY_BLOCK]
+        for c in range(n_c):
+            out[:, first : first + len(part), c] = _quick_block(
+                method, trim, columns.values[c, part], columns.jurors[c, part],
+                columns.mask[c, part], counts,
+            )  # fmt: skip
+    return out
+
+
+def _quick_block(
+    method: scoring.Method,
+    trim: int,
+    vals: np.ndarray,
+    jurors: np.ndarray,
+    mask: np.ndarray,
+    counts: np.ndarray,
+) -> np.ndarray:
+    """draws x entries: `insight._quick` of one criterion (values ascending per entry,
+    padded slots counted 0 times)."""
+    c = counts[:, jurors] * mask  # draws x entries x slots
+    cum = np.cumsum(c, axis=2)
+    n = cum[..., -1]
+    row = np.arange(vals.shape[0])[None, :]
+
+    def at(array: np.ndarray, index: np.ndarray) -> np.ndarray:
+        return np.take_along_axis(array, index[..., None], axis=2)[..., 0]
+
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "median":
-            i1 = (cum > ((n - 1) // 2)[:, None]).argmax(axis=1)
-            i2 = (cum > (n // 2)[:, None]).argmax(axis=1)
-            out = (vals[i1] + vals[i2]) / 2
+            i1 = (cum > ((n - 1) // 2)[..., None]).argmax(axis=2)
+            i2 = (cum > (n // 2)[..., None]).argmax(axis=2)
+            out = (vals[row, i1] + vals[row, i2]) / 2
         else:
-            weighted = np.cumsum(c * vals, axis=1)
-            total = weighted[:, -1]
+            weighted = np.cumsum(c * vals[None], axis=2)
+            total = weighted[..., -1]
             out = total / n
             if method == "trimmed":
                 cut = np.where(n > 2 * trim, trim, (n - 1) // 2)
                 cutting = cut > 0
-                lo = (cum > (cut - 1)[:, None]).argmax(axis=1)
-                below = np.where(lo > 0, weighted[rows, np.maximum(lo - 1, 0)], 0.0)
-                before = np.where(lo > 0, cum[rows, np.maximum(lo - 1, 0)], 0)
-                low = below + (cut - before) * vals[lo]
-                hi = (cum > (n - cut)[:, None]).argmax(axis=1)
-                high = (cum[rows, hi] - (n - cut)) * vals[hi] + (total - weighted[rows, hi])
+                lo = (cum > (cut - 1)[..., None]).argmax(axis=2)
+                before_lo = np.maximum(lo - 1, 0)
+                below = np.where(lo > 0, at(weighted, before_lo), 0.0)
+                before = np.where(lo > 0, at(cum, before_lo), 0)
+                low = below + (cut - before) * vals[row, lo]
+                hi = (cum > (n - cut)[..., None]).argmax(axis=2)
+                high = (at(cum, hi) - (n - cut)) * vals[row, hi] + (total - at(weighted, hi))
                 trimmed = (total - low - high) / np.maximum(n - 2 * cut, 1)
                 out = np.where(cutting, trimmed, out)
     return np.where(n > 0, out, np.nan)
 
 
-def _per_criterion(
-    entry, counts: np.ndarray, method: scoring.Method, trim: int, fweights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """draws x criteria: an entry's `_column_quick` values, where they exist, and them
-    weighted (0 where missing)."""
-    per = np.stack([_column_quick(method, trim, col, counts) for col in entry.by_value], axis=1)
-    present = ~np.isnan(per)
-    return per, present, np.where(present, per, 0.0) * fweights
-
-
 def _quick_totals(
     crits: tuple[scoring.Criterion, ...],
-    prepared: _Entries,
+    columns: _Sorted,
     spread: np.ndarray,
     counts: np.ndarray,
     complete: np.ndarray,
@@ -512,11 +563,14 @@ def _quick_totals(
         means = np.where(ok, num / np.where(valued > 0, valued, 1.0), np.nan)
     if method in ("mean", "zscore"):
         out = means.copy()
-    for e in np.flatnonzero(~complete).tolist():
-        _per, present, weighted = _per_criterion(prepared[e], counts, method, trim, fweights)
-        den = (present * fweights).sum(axis=1)
-        good = (scored[:, e] >= quorum) & (den > 0)
-        out[:, e] = np.where(good, weighted.sum(axis=1) / np.where(den > 0, den, 1.0), np.nan)
+    partial = np.flatnonzero(~complete)
+    if len(partial):
+        per = _batch_quick(method, trim, columns, partial, counts)
+        present = ~np.isnan(per)
+        weighted = np.where(present, per, 0.0) * fweights
+        den = (present * fweights).sum(axis=2)
+        good = (scored[:, partial] >= quorum) & (den > 0)
+        out[:, partial] = np.where(good, weighted.sum(axis=2) / np.where(den > 0, den, 1.0), np.nan)
     if method in ("mean", "zscore"):
         return out
     # median/trimmed of the complete entries: only those whose bound around their mean total
@@ -535,7 +589,9 @@ def _quick_totals(
     reach = floor - insight._MARGIN - 1e-9 * np.abs(finite)
     needed = ok & (upper >= reach[:, None])
     total_w = fweights.sum()
-    for e in np.flatnonzero(needed.any(axis=0)).tolist():
-        _per, _present, weighted = _per_criterion(prepared[e], counts, method, trim, fweights)
-        out[:, e] = np.where(ok[:, e], weighted.sum(axis=1) / total_w, np.nan)
+    wanted = np.flatnonzero(needed.any(axis=0))
+    if len(wanted):
+        per = _batch_quick(method, trim, columns, wanted, counts)
+        weighted = np.where(np.isnan(per), 0.0, per) * fweights
+        out[:, wanted] = np.where(ok[:, wanted], weighted.sum(axis=2) / total_w, np.nan)
     return out
