@@ -173,7 +173,7 @@ def kendall_w(values: np.ndarray) -> float | None:
 
 
 #: draws totalled at once by `winner_shares_columns` (a block's matrices are draws x entries)
-_BLOCK = 250
+_BLOCK = 100
 
 
 def draw_counts(jurors: int, draws: int, seed: int) -> np.ndarray:
@@ -485,6 +485,7 @@ def _batch_quick(
     draw at once (NaN where no drawn juror gave a value)."""
     n_c = columns.values.shape[0]
     out = np.full((len(counts), len(entries), n_c), np.nan)
+    counts = counts.astype(np.int32)  # whole numbers: the cumulative counts are exact
     for first in range(0, len(entries), _ENTRY_BLOCK):
         part = entries[first : first + _ENTRY_BLOCK]
         for c in range(n_c):
@@ -506,7 +507,7 @@ def _quick_block(
     """draws x entries: `insight._quick` of one criterion (values ascending per entry,
     padded slots counted 0 times)."""
     c = counts[:, jurors] * mask  # draws x entries x slots
-    cum = np.cumsum(c, axis=2)
+    cum = np.cumsum(c, axis=2, dtype=np.int32)
     n = cum[..., -1]
     row = np.arange(vals.shape[0])[None, :]
 
