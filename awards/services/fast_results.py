@@ -87,16 +87,17 @@ class Columns:
 
 
 def _stream(query: sa.Select, columns: int) -> np.ndarray:
-    """The query's integer rows as one int64 array of shape (n, columns), fetched in chunks
-    (a server-side cursor on PostgreSQL), never as one list of every row. The chunks come
-    from the driver's own cursor on the session's connection (plain tuples, no SQLAlchemy
-    row per score); the query's few parameters (ids, states) are rendered into its text."""
+    """The query's integer rows as one int64 array of shape (n, columns), converted in
+    chunks, never as one list of every row. The rows come from the driver's own cursor on
+    the session's connection (plain tuples, no SQLAlchemy row per score; one category's
+    scores at a time, so a client-side cursor: a server-side one costs a round trip per
+    chunk and a cursor's plan); the query's few parameters (ids, states) are rendered into
+    its text."""
     connection = db.session.connection()
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     driver = connection.connection.dbapi_connection
     assert driver is not None
-    server_side = connection.dialect.name == "postgresql"
-    cursor = driver.cursor(name="podium_columns") if server_side else driver.cursor()
+    cursor = driver.cursor()  # client-side: one category's rows are small
     parts = []
     try:
         cursor.execute(sql)
