@@ -1,19 +1,23 @@
 """`awards.insight`'s jury figures for a whole category at Cannes size, with numpy.
 
 The same answers as `awards.insight` (its docstring is the specification; the tests replay
-both on generated data):
+both on generated data). The input is a category's scorecards as columns (`CardColumns`:
+per card its entry, juror, values and raw total as floats), so no Python object per score
+is made; `winner_shares` and `agreement` take plain scorecards and go the same way.
 
-* `agreement` finds the same block as `insight.complete_block` by the same greedy rule, the
-  counts kept in a boolean juror x entry matrix instead of recounted, and computes ICC(2,k)
-  and Kendall's W of the block with numpy (float64, equal to the reference's within rounding
-  of the last bits; the export shows two decimals).
-* `winner_shares` runs the same seeded draws (`random.Random(seed).choices`, one draw after
-  the other, so the same juror counts), totals the complete entries of every draw at once
-  (matrix products of the draws' juror counts with the cards' combined values) and leaves
-  the rest of each draw — the median/trimmed totals of the entries that can come near the
-  best, the entries whose cards miss some criteria, and the exact Decimal ranking of the
-  entries within `insight._MARGIN` of the best (`insight._exact_first`) — to the reference's
-  own helpers, so the first of a draw is exactly the leaderboard's first.
+* `agreement_columns` finds the same block as `insight.complete_block` by the same greedy
+  rule, the counts kept in a boolean juror x entry matrix instead of recounted, and computes
+  ICC(2,k) and Kendall's W of the block with numpy (float64, equal to the reference's within
+  rounding of the last bits; the export shows two decimals).
+* `winner_shares_columns` runs the same seeded draws (`random.Random(seed).choices`, one
+  draw after the other, so the same juror counts) in blocks of `_BLOCK` draws: it totals the
+  complete entries of a block at once (the draws' juror counts times the cards' combined
+  values), the median/trimmed values of the entries that can come near the best and of the
+  entries whose cards miss some criteria likewise (each entry's values sorted and padded:
+  `_batch_quick`, `insight._quick` for many entries at once), and leaves the exact Decimal
+  ranking of the entries within `insight._MARGIN` of the best to the reference itself
+  (`insight._exact_first`, on `insight._prepare`'s entries built only for the entries it
+  needs), so the first of a draw is exactly the leaderboard's first.
 """
 
 from __future__ import annotations

@@ -1,29 +1,34 @@
 """Whole-programme results without a Python object per score: the export's fast path.
 
 `load_columns` fetches one round's counted scores (`counted_scorecards_query`: submitted, of
-entries in the round, no barring conflict) ONCE, streamed, as integer numpy columns (the
-stored cents of each value), plus the counted scorecards and the entries as plain rows.
-Everything else is computed from those columns:
+entries in the round, no barring conflict), of one category when asked (the export reads a
+category at a time, so it holds one category's scores), as integer numpy columns (the
+stored cents of each value) read from the driver's cursor, plus the counted scorecards and
+the entries as plain rows. Everything else is computed from those columns:
 
 * per entry and criterion, over the non-empty values sorted once (numpy ``lexsort``): the
   count and sum (mean), the middle values (median), the kept sum after trimming (trimmed),
   all exact integers of cents; each aggregate then becomes a Decimal by the same one
   correctly rounded division `awards.scoring` makes (sum / count at 50 digits), so it is the
   reference's own value;
-* z-scores in float64 (the juror's count, sum and sum of squares as exact integers, summed in
-  the database); an entry whose rounded aggregate or total could fall either way (a float
-  within 1e-6 cent of a half cent) is recomputed by `awards.scoring` itself from its cards;
+* z-scores in float64 over the round's whole population (each juror's count, sum and sum of
+  squares as exact integers, summed in the database: `results.population_stats`); an entry
+  whose rounded aggregate or total could fall either way (a float within 1e-6 cent of a
+  half cent) is recomputed by `awards.scoring` itself from its cards;
 * each scorecard's raw weighted total (``sum(w * x) / sum(w)``, integers of milli-points x
-  cents, one Decimal division as scoring makes it) for the disagreement;
+  cents, one Decimal division as scoring makes it) for the disagreement, and as the float
+  nearest it for the agreement;
 * rounding, totals, tie-breaks and ranks by `awards.ranking` (`build_result`,
-  `rank_results`), the reference's own code.
+  `rank_results`), the reference's own code: every entry for the method shown
+  (`results_by_category`), only the entries that can come first for the other methods
+  (`firsts_by_category`, for "same winner under every method").
 
-`awards.scoring` stays the specification: tests/property/test_fast_results.py proves the
-rows equal `scoring.aggregate` on generated programmes (ties, quorum misses, conflicts,
+`awards.scoring` stays the specification: tests/integration/test_fast_results.py proves the
+rows equal the reference path on generated programmes (ties, quorum misses, conflicts,
 empty values, weights, rounds, half-up rounding), on SQLite and PostgreSQL.
 
-The jury figures of the export (win share, agreement, same winner) come from
-`awards.fast_insight`, fed one category at a time from the same columns.
+The jury figures of the export (win share, agreement) come from `awards.fast_insight`, fed
+one category's columns (`category_columns`: `fast_insight.CardColumns`).
 """
 
 from __future__ import annotations
@@ -351,7 +356,7 @@ def _zscore_table(
 
 def _exact_zscores(cols: Columns, table: list, doubtful: set[int]) -> None:
     """The reference (`scoring._aggregate_raw`) for the `doubtful` entries, with the round's
-    z-score population summed up exactly (Python ints of cents)."""
+    z-score population (`cols.zscore_stats`)."""
     crits = cols.scoring_criteria
     keys = [c.key for c in cols.criteria]
     summed = cols.zscore_stats
