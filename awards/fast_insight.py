@@ -375,9 +375,16 @@ def winner_shares_columns(
     spread = _spreads(cards.values, present, e_of, n_e, fweights)
     columns = _sorted_columns(cards.values, present, e_of, j_of, n_e)
 
+    # each juror's z-score factors rest on their own sums only: the category's jurors' will
+    # do (scoring would otherwise work out the whole round's for every entry built)
+    here = set(juror_keys)
+    stats = None
+    if zscore_stats is not None:
+        stats = {k: v for k, v in zscore_stats.items() if k[0] in here}
+
     def build(e: int) -> insight._Entry:
         own = cards.scorecards(names[e])
-        return insight._prepare(crits, own, [names[e]], juror_keys, method, None, zscore_stats)[0]
+        return insight._prepare(crits, own, [names[e]], juror_keys, method, None, stats)[0]
 
     prepared = _Entries(build)
     with decimal.localcontext(prec=scoring.PRECISION):
