@@ -25,7 +25,7 @@ from awards.scoring import METHODS
 from awards.services import announcements
 from awards.services.loader import ProgrammeFileError
 from awards.services.programme_upsert import load_programme
-from awards.services.results_export import FORMATS, export_rows, render
+from awards.services.results_export import FORMATS, export_stream, render, stream_csv
 from awards.services.score_import import ScoreImportError, import_scores
 from core.clock import now
 from core.extensions import db
@@ -213,7 +213,7 @@ def results_command(
     conflict; entries below quorum have no rank.
     """
     programme = find_programme(programme_slug)
-    fields, rows = export_rows(
+    fields, rows = export_stream(
         programme,
         method=method,
         trim=trim,
@@ -221,7 +221,10 @@ def results_command(
         comments=comments,
         fast=not reference,
     )
-    click.echo(render(fields, rows, fmt), nl=False)
+    if fmt == "csv":  # written as the categories come: one category's rows held at a time
+        stream_csv(fields, rows, sys.stdout)
+    else:
+        click.echo(render(fields, list(rows), fmt), nl=False)
 
 
 @awards_cli.command("announce")

@@ -227,7 +227,7 @@ def generate(url: str, size: Size, *, schema: bool = True, slug: str = SLUG) -> 
             ["id", "email", "name", "password_hash", "email_verified_at", "is_admin", "locale",
              "created_at", "session_token", "is_staff"],
             [(user0 + j, juror_email(j), f"Juror {j}", None, None, False, "en", _naive(OPEN),
-              f"bench{j:060d}", False) for j in range(size.jurors)],
+              f"bench{j:059d}", False) for j in range(size.jurors)],
         )  # fmt: skip
         counts["jury_members"] = _insert(
             conn,

@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
+from typing import TextIO
 
 from babel.numbers import get_decimal_symbol
 from flask import Response
@@ -83,6 +85,12 @@ def guard(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+@cache
+def _decimal_sign(locale: str) -> str:
+    """The decimal sign of `locale`'s language (looked up once: a CSV holds many numbers)."""
+    return get_decimal_symbol(language(locale))
+
+
 def cell_text(value: Value, locale: str) -> str:
     """One value as CSV text in `locale` (see the module's rules); text is guarded."""
     if value is None:
@@ -94,7 +102,7 @@ def cell_text(value: Value, locale: str) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):
-        return format(value, "f").replace(".", get_decimal_symbol(language(locale)))
+        return format(value, "f").replace(".", _decimal_sign(locale))
     if isinstance(value, datetime):
         return local(value).isoformat(timespec="minutes")
     return guard(str(value))
@@ -103,11 +111,24 @@ def cell_text(value: Value, locale: str) -> str:
 def csv_text(table: Table, *, locale: str, delimiter: str = ",") -> str:
     """The table as CSV text with a header record, "\\r\\n" line ends, no byte-order mark."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([guard(name) for name in table.header])
-    for row in table.rows:
-        writer.writerow([cell_text(value, locale) for value in row])
+    write_csv_rows(out, table.header, table.rows, locale=locale, delimiter=delimiter)
     return out.getvalue()
+
+
+def write_csv_rows(
+    out: TextIO,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Value]],
+    *,
+    locale: str,
+    delimiter: str = ",",
+) -> None:
+    """`csv_text` written to `out` record by record as `rows` yields them (a long export
+    need not be held whole)."""
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow([guard(name) for name in header])
+    for row in rows:
+        writer.writerow([cell_text(value, locale) for value in row])
 
 
 def csv_bytes(table: Table, *, locale: str) -> bytes:

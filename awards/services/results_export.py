@@ -21,11 +21,13 @@ the viewer is not in the export at all).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
+from typing import TextIO
 
 from awards import fast_insight, insight
-from awards.models import Programme
+from awards.models import Category, Criterion, Programme
 from awards.scoring import METHODS
 from awards.services import fast_results
 from awards.services.access import results_hidden_from
@@ -38,8 +40,10 @@ from awards.services.results import (
     load_board_data,
     population_stats,
     resolve_options,
+    round_criteria_in_order,
 )
-from core.spreadsheets import Table, Value, csv_text
+from awards.services.rounds import RoundInfo, final_round
+from core.spreadsheets import Table, Value, csv_text, write_csv_rows
 
 CSV_FIELDS = (
     "category",
@@ -78,14 +82,33 @@ def export_rows(
     comments: bool = False,
     fast: bool = False,
 ) -> tuple[list[str], list[dict]]:
+    """`export_stream`'s field names and rows, the rows as one list."""
+    fields, rows = export_stream(
+        programme, method=method, trim=trim, viewer=viewer, now=now, comments=comments,
+        fast=fast,
+    )  # fmt: skip
+    return fields, list(rows)
+
+
+def export_stream(
+    programme: Programme,
+    *,
+    method: str | None = None,
+    trim: int | str | None = None,
+    viewer=None,
+    now: datetime | None = None,
+    comments: bool = False,
+    fast: bool = False,
+) -> tuple[list[str], Iterable[dict]]:
     """(field names, rows) for every category, in category order then leaderboard order.
     For a `viewer` (the results pages; the command line has none) the entries hidden from
     them are left out (a conflicted chair's) and NotAllowed is raised when they may not see
     results at all (`access.results_hidden_from` at `now`). With `comments` (and `now`) the
     jurors' comments follow in a last column `COMMENTS` once scoring has closed.
 
-    With `fast` (and nothing hidden) the rows come from `fast_rows` (the scores fetched once
-    as columns), which tests/integration/test_fast_results.py proves equal to the default
+    With `fast` (and nothing hidden) the rows come from `fast_rows`, one category at a time
+    (its scores fetched as columns; the rows are made as they are read, so a caller that
+    writes them out holds one category's), which tests/integration/test_fast_results.py proves equal to the default
     reference path (every board through `leaderboard`); its jury figures come from
     `awards.fast_insight` (columnar win shares and agreement, proven equal to
     `awards.insight` by tests/property/test_fast_insight.py). The command line
@@ -101,9 +124,14 @@ def export_rows(
     with_comments = comments and now is not None and deliberation_open(programme, 1, now)
     remarks = comments_by_entry(programme, round_no=1, hidden=hidden) if with_comments else {}
     if fast and not hidden:
-        rows = fast_rows(programme, method, trim, quorum, remarks if with_comments else None)
-        keys = [key for key in rows[0] if key not in _ROW_FIELDS] if rows else _keys(programme)
-        return [*CSV_FIELDS, *keys, *([COMMENTS] if with_comments else [])], rows
+        info = final_round(programme)
+        criteria = round_criteria_in_order(programme, info.position)
+        keys = [c.key for c in criteria]
+        stream = fast_rows(
+            programme, info, criteria, method, trim, quorum,
+            remarks if with_comments else None,
+        )  # fmt: skip
+        return [*CSV_FIELDS, *keys, *([COMMENTS] if with_comments else [])], stream
     data = load_board_data(programme)
     keys = [c.key for c in data.criteria]
     frozen = {
@@ -136,9 +164,6 @@ def export_rows(
     return [*CSV_FIELDS, *keys, *([COMMENTS] if with_comments else [])], rows
 
 
-_ROW_FIELDS = {*CSV_FIELDS, COMMENTS}
-
-
 def _row(category, result, entry, ratified: dict, share, agreement: tuple) -> dict:
     """One entry's row (before its criteria and comments): `agreement` is (ICC, Kendall's
     W, jurors and entries they rest on, whether every method names the same winner)."""
@@ -164,56 +189,71 @@ def _row(category, result, entry, ratified: dict, share, agreement: tuple) -> di
     }
 
 
-def _keys(programme: Programme) -> list[str]:
-    return [c.key for c in load_board_data(programme).criteria]
-
-
 def fast_rows(
-    programme: Programme, method: str, trim: int, quorum: int, remarks: dict[int, str] | None
-) -> list[dict]:
-    """`export_rows`' rows when no entry is hidden, from `fast_results` (the scores fetched
-    once as columns; one category's scorecards at a time for the jury figures)."""
-    cols = fast_results.load_columns(programme)
-    keys = [c.key for c in cols.criteria]
-    aggs = fast_results.aggregate_columns(cols, trim)
-    boards: dict[str, dict[int, list]] = {
-        m: fast_results.results_by_category(cols, aggs, m, quorum) for m in METHODS
-    }
-    stats = population_stats(programme, cols.round, cols.criteria) if method == "zscore" else None
-    criteria = cols.scoring_criteria
+    programme: Programme,
+    info: RoundInfo,
+    criteria: list[Criterion],
+    method: str,
+    trim: int,
+    quorum: int,
+    remarks: dict[int, str] | None,
+) -> Iterator[dict]:
+    """`export_rows`' rows when no entry is hidden, made one category at a time from
+    `fast_results` (the category's counted scores fetched as columns; the z-scores over the
+    round's whole population, summed up in the database once)."""
+    stats = population_stats(programme, info, criteria)
     frozen = {
         category_id: {row["entry_id"]: row for row in ratification.snapshot}
         for category_id, ratification in ratifications_by_category(programme).items()
     }
-    rows = []
     for category in sorted(programme.categories, key=lambda c: (c.position, c.id)):
-        results = boards[method].get(category.id, [])
-        refs = [cols.entries[r.entry].ref for r in results]
-        cards = fast_results.category_cards(cols, category.id)
-        icc, kendall = fast_insight.agreement(insight.totals(criteria, cards))
-        shares = fast_insight.winner_shares(
-            criteria, cards, sorted(refs), method=method, trim=trim,  # type: ignore[arg-type]
-            quorum=quorum, zscore_stats=stats,
-        ).shares  # fmt: skip
-        del cards
-        firsts: dict[str, str | None] = {
-            m: next((cols.entries[r.entry].ref for r in boards[m].get(category.id, [])
-                     if r.rank == 1), None)
-            for m in METHODS
-        }  # fmt: skip
-        same = insight.same_winner(firsts)
-        icc_value, kendall_value = rounded(icc.value), rounded(kendall.value)
-        for result in results:
-            entry = cols.entries[result.entry]
-            ratified = frozen.get(category.id, {}).get(entry.id, {})
-            row = _row(
-                category, result, entry, ratified, shares.get(entry.ref),
-                (icc_value, kendall_value, icc.jurors, icc.entries, same),
-            )  # fmt: skip
-            row.update({k: decimal_text(result.criteria.get(k)) for k in keys})
-            if remarks is not None:
-                row[COMMENTS] = remarks.get(entry.id, "")
-            rows.append(row)
+        cols = fast_results.load_columns(
+            programme, info.position, category_id=category.id, zscore_stats=stats
+        )
+        yield from _category_rows(
+            cols, category, method, trim, quorum, frozen.get(category.id, {}), remarks
+        )
+
+
+def _category_rows(
+    cols: fast_results.Columns,
+    category: Category,
+    method: str,
+    trim: int,
+    quorum: int,
+    frozen: dict[int, dict],
+    remarks: dict[int, str] | None,
+) -> list[dict]:
+    """One category's rows from its columns (`fast_rows`)."""
+    keys = [c.key for c in cols.criteria]
+    criteria = cols.scoring_criteria
+    aggs = fast_results.aggregate_columns(cols, trim)
+    results = fast_results.results_by_category(cols, aggs, method, quorum).get(category.id, [])
+    firsts: dict[str, str | None] = {
+        m: fast_results.firsts_by_category(cols, aggs, m, quorum).get(category.id) for m in METHODS
+    }
+    refs = [cols.entries[r.entry].ref for r in results]
+    cards = fast_results.category_columns(
+        cols, aggs, fast_results.card_values(cols, method), category.id
+    )
+    icc, kendall = fast_insight.agreement_columns(cards)
+    shares = fast_insight.winner_shares_columns(
+        criteria, cards, sorted(refs), method=method, trim=trim,  # type: ignore[arg-type]
+        quorum=quorum, zscore_stats=cols.zscore_stats if method == "zscore" else None,
+    ).shares  # fmt: skip
+    same = insight.same_winner(firsts)
+    icc_value, kendall_value = rounded(icc.value), rounded(kendall.value)
+    rows = []
+    for result in results:
+        entry = cols.entries[result.entry]
+        row = _row(
+            category, result, entry, frozen.get(entry.id, {}), shares.get(entry.ref),
+            (icc_value, kendall_value, icc.jurors, icc.entries, same),
+        )  # fmt: skip
+        row.update({k: decimal_text(result.criteria.get(k)) for k in keys})
+        if remarks is not None:
+            row[COMMENTS] = remarks.get(entry.id, "")
+        rows.append(row)
     return rows
 
 
@@ -229,12 +269,17 @@ def _cell(value) -> str:
 def spreadsheet(fields: list[str], rows: list[dict]) -> Table:
     """The rows as a `core.spreadsheets.Table` with typed cells (the leaderboard's CSV and
     XLSX downloads): decimals as `Decimal`, ranks and counts as numbers."""
+    return Table(fields, list(_typed(fields, rows)), title="results")
+
+
+def _typed(fields: list[str], rows: Iterable[dict]) -> Iterator[list[Value]]:
     decimals = {*_DECIMALS, *fields[len(CSV_FIELDS) :]} - {COMMENTS}
 
     def typed(field: str, value) -> Value:
         return Decimal(value) if field in decimals and value is not None else value
 
-    return Table(fields, [[typed(f, row[f]) for f in fields] for row in rows], title="results")
+    for row in rows:
+        yield [typed(f, row[f]) for f in fields]
 
 
 def to_csv(fields: list[str], rows: list[dict]) -> str:
@@ -242,6 +287,12 @@ def to_csv(fields: list[str], rows: list[dict]) -> str:
     byte-order mark, decimals with a point, "\r\n" line ends, text guarded against formulas
     (`core.spreadsheets.csv_text`). The download is `spreadsheet` in the reader's format."""
     return csv_text(spreadsheet(fields, rows), locale="en")
+
+
+def stream_csv(fields: list[str], rows: Iterable[dict], out: TextIO) -> None:
+    """`to_csv` written to `out` row by row as `rows` yields them (the command line with
+    `export_stream`: one category's rows held at a time)."""
+    write_csv_rows(out, fields, _typed(fields, rows), locale="en")
 
 
 def to_json(fields: list[str], rows: list[dict]) -> str:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from datetime import UTC, datetime
 
 import pytest
 
 from awards.models import Score, Scorecard
+from awards.scoring import METHODS
+from awards.services import fast_results
 from core.extensions import db
 
 SCORING = datetime(2025, 4, 10, 9, 0, tzinfo=UTC)
@@ -134,3 +137,28 @@ def test_errors(app, scored, args, code, message):
     result = run(app, *[a.format(slug=scored.slug) for a in args])
     assert result.exit_code == code
     assert message in result.stderr
+
+
+def test_the_csv_is_written_one_category_at_a_time(app, scored, monkeypatch):
+    """The fast path loads a category's scores only once the rows before it are written:
+    the command holds one category's rows, not the programme's."""
+    written_before: list[int] = []
+    load = fast_results.load_columns
+
+    def spy(*args, **kwargs):
+        sys.stdout.flush()
+        written_before.append(len(sys.stdout.buffer.getvalue().splitlines()))
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(fast_results, "load_columns", spy)
+    result = run(app, scored.slug, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert written_before == [1, 3]  # the header; then the header and A and B
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_streamed_csv_is_the_reference_paths(app, scored, method):
+    fast = run(app, scored.slug, "--method", method, "--format", "csv")
+    slow = run(app, scored.slug, "--method", method, "--format", "csv", "--reference")
+    assert fast.exit_code == slow.exit_code == 0, (fast.output, slow.output)
+    assert fast.stdout_bytes == slow.stdout_bytes

@@ -107,3 +107,53 @@ def test_the_columnar_agreement_equals_the_reference(case):
     for a, b in ((f_icc, icc), (f_kendall, kendall)):
         assert (a.jurors, a.entries, a.reason) == (b.jurors, b.entries, b.reason)
         assert _close(a.value, b.value), (a, b)
+
+
+@QUICK
+@given(case=categories())
+def test_the_agreement_from_columns_equals_the_reference(case):
+    crits, cards, _entries = case
+    icc, kendall, _block = insight.agreement(insight.totals(crits, cards))
+    columns, _numbers = fast_insight.card_columns(crits, cards, "mean", None)
+    f_icc, f_kendall = fast_insight.agreement_columns(columns)
+    for a, b in ((f_icc, icc), (f_kendall, kendall)):
+        assert (a.jurors, a.entries, a.reason) == (b.jurors, b.entries, b.reason)
+        assert _close(a.value, b.value), (a, b)
+
+
+@QUICK
+@given(
+    case=categories(),
+    method=st.sampled_from(scoring.METHODS),
+    trim=st.integers(0, 2),
+    quorum=st.integers(1, 4),
+    seed=st.integers(0, 2**31),
+)
+def test_the_win_shares_from_columns_equal_the_reference_over_a_wider_population(
+    case, method, trim, quorum, seed
+):
+    """The z-scores come from a population beyond the category (the whole round), as the
+    export passes them; the columns' jurors are integer keys, as the database's are."""
+    crits, cards, entries = case
+    jurors = sorted({c.juror for c in cards})
+    # the same jurors scoring other entries of the round, each juror's cards passed on
+    others = [
+        scoring.Scorecard(f"X{c.entry}", jurors[(jurors.index(c.juror) + 1) % len(jurors)],
+                          c.scores)
+        for c in cards
+    ]  # fmt: skip
+    stats = scoring.juror_stats(crits, cards + others)
+    try:
+        reference = insight.winner_shares(
+            crits, cards, entries, method=method, trim=trim, quorum=quorum,
+            zscore_stats=stats, draws=40, seed=seed,
+        )  # fmt: skip
+    except scoring.ScoringError:
+        return
+    columns, numbers = fast_insight.card_columns(crits, cards, method, stats)
+    fast = fast_insight.winner_shares_columns(
+        crits, columns, entries, method=method, trim=trim, quorum=quorum,
+        zscore_stats={(numbers[j], k): v for (j, k), v in stats.items() if j in numbers},
+        draws=40, seed=seed,
+    )  # fmt: skip
+    assert fast == reference
