@@ -30,11 +30,12 @@ Entries below quorum are listed after the ranked ones without a rank.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import cast
+from functools import partial
+from typing import TypeVar, cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -47,6 +48,8 @@ from awards.services.rounds import RoundInfo, final_round, get_round, round_entr
 from awards.services.scorecards import counted_scorecards_query
 from core.errors import DomainError
 from core.extensions import db
+
+_T = TypeVar("_T")
 
 
 class BadResultsOption(DomainError):
@@ -228,21 +231,33 @@ def aggregate_board(
 def _aggregate(
     data: BoardData, category: Category, method: str, trim: int, quorum: int
 ) -> list[EntryResult[Entry]]:
-    entries = data.entries.get(category.id, [])
-    by_ref = {e.ref: e for e in entries}
-    try:
-        results = scoring.aggregate(
-            data.scoring_criteria,
-            data.cards.get(category.id, []),
-            list(by_ref),
+    by_ref, results = _run(
+        data,
+        category,
+        partial(
+            scoring.aggregate,
             method=method,  # type: ignore[arg-type]
             trim=trim,
             quorum=quorum,
             zscore_stats=data.zscore_stats,
-        )
-    except ScoringError as error:  # only reachable with corrupt data or bad options
+        ),
+    )
+    return _for_entries(results, by_ref)
+
+
+def _run(data: BoardData, category: Category, scorer: Callable[..., _T]) -> tuple[dict, _T]:
+    """(ref -> Entry, `scorer(criteria, cards, refs)`) of the category (scoring works on
+    refs); a ScoringError, only reachable with corrupt data or bad options, as
+    BadResultsOption."""
+    by_ref = {e.ref: e for e in data.entries.get(category.id, [])}
+    try:
+        return by_ref, scorer(data.scoring_criteria, data.cards.get(category.id, []), list(by_ref))
+    except ScoringError as error:
         raise BadResultsOption(code=error.code) from error
-    return [_with_entry(r, by_ref[str(r.entry)]) for r in results]  # scored by ref
+
+
+def _for_entries(results: list[EntryResult[Hashable]], by_ref: dict) -> list[EntryResult[Entry]]:
+    return [_with_entry(r, by_ref[str(r.entry)]) for r in results]
 
 
 def _with_entry(result: EntryResult[Hashable], entry: Entry) -> EntryResult[Entry]:
@@ -285,23 +300,15 @@ def leaderboard_all_methods(
         programme, None, trim, data.round.quorum if quorum is None else quorum
     )
     if any((category.id, m, trim, quorum) not in data.boards for m in METHODS):
-        entries = data.entries.get(category.id, [])
-        by_ref = {e.ref: e for e in entries}
-        try:
-            everything = scoring.aggregate_all(  # the cards validated and grouped once
-                data.scoring_criteria,
-                data.cards.get(category.id, []),
-                list(by_ref),
-                trim=trim,
-                quorum=quorum,
-                zscore_stats=data.zscore_stats,
-            )
-        except ScoringError as error:  # only reachable with corrupt data or bad options
-            raise BadResultsOption(code=error.code) from error
+        by_ref, everything = _run(  # the cards validated and grouped once for every method
+            data,
+            category,
+            partial(
+                scoring.aggregate_all, trim=trim, quorum=quorum, zscore_stats=data.zscore_stats
+            ),
+        )
         for m, results in everything.items():
-            data.boards[(category.id, m, trim, quorum)] = [
-                _with_entry(r, by_ref[str(r.entry)]) for r in results
-            ]
+            data.boards[(category.id, m, trim, quorum)] = _for_entries(results, by_ref)
     return {m: aggregate_board(data, category, m, trim, quorum) for m in METHODS}
 
 

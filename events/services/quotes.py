@@ -12,6 +12,7 @@ from core.errors import InvalidInput
 from core.money import format_eur, language
 from events import pricing
 from events.models import Event, Registration
+from events.services import vouchers
 from events.services.input import Billing
 
 _WORDS = {
@@ -70,12 +71,7 @@ def voucher_discount(registration: Registration, event: Event) -> int:
     voucher = registration.voucher
     if voucher is None:
         return 0
-    return pricing.voucher_discount(
-        voucher.kind,
-        net_price(registration, event),
-        percent=voucher.percent,
-        amount_cents=voucher.amount_cents,
-    )
+    return vouchers.discount(voucher, net_price(registration, event))
 
 
 def discounted_net(registration: Registration, event: Event) -> int:

@@ -55,7 +55,7 @@ from events.gateway import PaymentGateway
 from events.models import Invoice, Payment, Registration, TicketType
 from events.payments import RegState
 from events.providers import gateway_for, gateway_for_payment
-from events.services import quotes, ticket_choice
+from events.services import quotes, ticket_choice, vouchers
 from events.services.invoices import (
     credit_note_for,
     invoice_for,
@@ -146,9 +146,7 @@ def _quoted(registration: Registration, ticket_type: TicketType) -> tuple[int, i
     voucher = registration.voucher
     price = 0 if registration.comp else ticket_type.price_cents
     if voucher is not None:
-        price -= pricing.voucher_discount(
-            voucher.kind, price, percent=voucher.percent, amount_cents=voucher.amount_cents
-        )
+        price -= vouchers.discount(voucher, price)
     billing = quotes.billing_of(registration)
     buyer = None
     if price > 0 and billing.is_complete():
