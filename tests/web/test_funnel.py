@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 import weakref
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -304,3 +307,35 @@ def test_views_at_the_same_moment_all_count(app, event, clock):
     _results, errors = run_together(app, [view] * 12)
     assert errors == []
     assert counts(event) == {(TODAY, "see"): 12}
+
+
+EXITING_WORKER = """
+import sys
+from podium import create_app
+
+app = create_app({
+    "TESTING": True, "LOG_LEVEL": "WARNING", "SECRET_KEY": "test-secret",
+    "SQLALCHEMY_DATABASE_URI": sys.argv[1], "CELERY_BROKER_URL": "",
+    "FUNNEL_FLUSH_SECONDS": 3600,  # nothing is due while it runs: only the exit writes
+})
+client = app.test_client()
+for _ in range(3):
+    assert client.get("/events/" + sys.argv[2], headers={"User-Agent": sys.argv[3]}).status_code == 200
+"""
+
+
+def test_a_worker_process_that_exits_writes_the_views_still_in_its_tally(app, event, database_url):
+    """`init_app` registers the write at exit: a process that served three views, none of
+    them due, and then leaves normally (as a gunicorn worker does on a restart) has stored
+    all three."""
+    db.session.commit()
+    done = subprocess.run(
+        [sys.executable, "-c", EXITING_WORKER, database_url, event.slug, BROWSER["User-Agent"]],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sum(counts(event).values()) == 3
+    assert set(stage for _, stage in counts(event)) == {"see"}
