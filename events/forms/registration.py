@@ -6,13 +6,15 @@ There is deliberately no "I am a member" field: membership comes from a verified
 
 from __future__ import annotations
 
+from functools import cache
+
 from babel import Locale
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from core.errors import InvalidInput
-from core.forms import Form
+from core.forms import Form, LongSelect
 from core.i18n import current_locale
 from events.services.input import Applicant, Billing, clean_vat_id
 
@@ -46,14 +48,18 @@ NOT_COUNTRIES = frozenset(
 def country_choices() -> list[tuple[str, str]]:
     """ISO 3166-1 country codes (and Kosovo's XK) with names in the current language, the
     Netherlands first; Babel's pseudo-territories and groupings (`NOT_COUNTRIES`) left out."""
-    locale = Locale.parse(current_locale())
+    return list(_countries(current_locale()))
+
+
+@cache  # one list per language: CLDR's names do not change while the process runs
+def _countries(language: str) -> tuple[tuple[str, str], ...]:
     names = {
-        code: name
-        for code, name in locale.territories.items()
+        code: str(name)
+        for code, name in Locale.parse(language).territories.items()
         if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
     }
     rest = sorted((c for c in names if c != "NL"), key=lambda c: names[c].casefold())
-    return [("NL", names.get("NL", "Nederland")), *((c, names[c]) for c in rest)]
+    return (("NL", names.get("NL", "Nederland")), *((c, names[c]) for c in rest))
 
 
 class _BillingFields(Form):
@@ -61,7 +67,7 @@ class _BillingFields(Form):
     billing_address = StringField(_l("Address"), filters=[_strip], validators=[Length(max=300)])
     billing_postcode = StringField(_l("Postcode"), filters=[_strip], validators=[Length(max=20)])
     billing_city = StringField(_l("City"), filters=[_strip], validators=[Length(max=120)])
-    billing_country = SelectField(_l("Country"), default="NL")
+    billing_country = SelectField(_l("Country"), default="NL", widget=LongSelect())
     vat_id = StringField(
         _l("VAT id (optional)"),
         filters=[_strip],
