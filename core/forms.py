@@ -203,7 +203,7 @@ class LongSelect(Select):
 
 
 @cache
-def _wtforms_messages(language: str) -> support.Translations:
+def _wtforms_messages(language: str) -> support.NullTranslations:
     return support.Translations.load(messages_path(), [language], domain="wtforms")
 
 
