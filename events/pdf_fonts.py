@@ -9,11 +9,13 @@ and subsets the whole font again. Here:
   characters it used, and a fresh lazily-read `fontTools` font from bytes held in memory,
   because `output()` subsets that one in place). The widths, glyph ids and descriptor are
   read only and shared;
-- a document whose text stays within `COMMON` (Latin, Greek, Cyrillic, punctuation, the
-  euro sign: every Dutch or European name and address) is set in a copy of the font cut to
-  those characters, which `output()` subsets in well under half the time; any other text
-  gets the whole font, so no character is lost;
-- neither copy keeps the OpenType layout tables: these PDFs turn no text shaping on, so
+- a document is set in the smallest copy of the font that holds all of its text, because
+  `output()` decompiles and subsets the copy it is given for every document, at a cost that
+  grows with the copy's size: `LATIN` (Windows-1252's characters: every Dutch invoice),
+  else `COMMON` (Latin, Greek, Cyrillic, punctuation, the euro sign: every European name and
+  address), else the whole font, so no character is lost. The PDF embeds only the glyphs it
+  uses either way;
+- no copy keeps the OpenType layout tables: these PDFs turn no text shaping on, so
   fpdf2 never reads them, yet `output()` decompiled them for every document.
 
 Relies on fpdf2's `TTFFont` attributes of the version pinned in constraints.txt;
@@ -42,11 +44,38 @@ COMMON = (
     (0x2100, 0x214F),  # letter-like symbols (™, №)
     (0xFFFD, 0xFFFD),
 )
+#: the smallest copy: Windows-1252 (Basic Latin, Latin-1, and its euro sign, quotes, dashes,
+#: Œ, Š, Ž, ™ ...), about 220 characters against COMMON's 1,200 and the whole font's 6,000
+LATIN = (
+    (0x0000, 0x00FF),
+    (0x0152, 0x0153),
+    (0x0160, 0x0161),
+    (0x0178, 0x0178),
+    (0x017D, 0x017E),
+    (0x0192, 0x0192),
+    (0x02C6, 0x02C6),
+    (0x02DC, 0x02DC),
+    (0x2013, 0x2014),
+    (0x2018, 0x201E),
+    (0x2020, 0x2022),
+    (0x2026, 0x2026),
+    (0x2030, 0x2030),
+    (0x2039, 0x203A),
+    (0x20AC, 0x20AC),
+    (0x2122, 0x2122),
+    (0xFFFD, 0xFFFD),
+)
+#: the copies of a font by name, smallest first (None: the whole font)
+CUTS: tuple[tuple[str, tuple[tuple[int, int], ...] | None], ...] = (
+    ("latin", LATIN),
+    ("common", COMMON),
+    ("whole", None),
+)
 #: OpenType layout tables, used only by text shaping (which these documents do not turn on)
 LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "JSTF", "BASE")
 
-_parsed: dict[tuple[str, str, bool], TTFFont] = {}
-_files: dict[tuple[str, bool], Path] = {}
+_parsed: dict[tuple[str, str, str], TTFFont] = {}
+_files: dict[tuple[str, str], Path] = {}
 _bytes: dict[Path, bytes] = {}
 _lock = threading.Lock()
 _folder: Path | None = None
@@ -54,17 +83,30 @@ _folder: Path | None = None
 
 def fits_common(text: str) -> bool:
     """Whether every character of `text` is in `COMMON`."""
-    return all(any(low <= ord(ch) <= high for low, high in COMMON) for ch in set(text))
+    return _fits(text, COMMON)
+
+
+def cut_for(text: str | None) -> str:
+    """The name of the smallest copy (`CUTS`) holding every character of `text`; the whole
+    font when the text is not known."""
+    if text is None:
+        return "whole"
+    characters = set(text)
+    return next(name for name, ranges in CUTS if ranges is None or _fits(characters, ranges))
+
+
+def _fits(text: str | set[str], ranges: tuple[tuple[int, int], ...]) -> bool:
+    return all(any(low <= ord(ch) <= high for low, high in ranges) for ch in set(text))
 
 
 def add_font(pdf: FPDF, family: str, style: str, path: Path, *, text: str | None = None) -> None:
     """`pdf.add_font(family, style, path)`, parsing each font file once per process; with
-    `text` (everything the document will write) that fits `COMMON`, the smaller copy."""
-    small = text is not None and fits_common(text)
+    `text` (everything the document will write), the smallest copy that holds it (`cut_for`)."""
+    cut = cut_for(text)
     fontkey = f"{family.lower()}{style}"
-    key = (str(path), style, small)
+    key = (str(path), style, cut)
     with _lock:
-        source = _prepared(path, small)
+        source = _prepared(path, cut)
         parsed = _parsed.get(key)
         if parsed is None:
             pdf.add_font(family, style, str(source))
@@ -76,7 +118,7 @@ def add_font(pdf: FPDF, family: str, style: str, path: Path, *, text: str | None
     font = copy.copy(parsed)
     font.i = len(pdf.fonts) + 1
     font.fontkey = fontkey
-    font.ttfont = ttLib.TTFont(BytesIO(data), recalcTimestamp=False, lazy=True)
+    font.ttfont = ttLib.TTFont(BytesIO(data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
     font.biggest_size_pt = 0
     font.missing_glyphs = []
     font._hbfont = None
@@ -84,18 +126,19 @@ def add_font(pdf: FPDF, family: str, style: str, path: Path, *, text: str | None
     pdf.fonts[fontkey] = font
 
 
-def _prepared(path: Path, small: bool) -> Path:
+def _prepared(path: Path, cut: str) -> Path:
     """The file (in a folder of this process) of `path`'s font without its layout tables,
-    cut to `COMMON` when `small`; written the first time it is asked for."""
+    cut to the characters of `cut` (`CUTS`); written the first time it is asked for."""
     global _folder
-    found = _files.get((str(path), small))
+    found = _files.get((str(path), cut))
     if found is not None:
         return found
     if _folder is None:
         _folder = Path(tempfile.mkdtemp(prefix="podium-fonts-"))
         atexit.register(shutil.rmtree, _folder, ignore_errors=True)
     font = ttLib.TTFont(str(path), recalcTimestamp=False)
-    if small:
+    ranges = dict(CUTS)[cut]
+    if ranges is not None:
         options = subset.Options()
         options.layout_features = []
         options.glyph_names = True
@@ -103,16 +146,16 @@ def _prepared(path: Path, small: bool) -> Path:
         options.notdef_outline = True
         options.drop_tables = [*options.drop_tables, "FFTM"]  # FontForge's time stamps
         cutter = subset.Subsetter(options)
-        cutter.populate(unicodes=[c for low, high in COMMON for c in range(low, high + 1)])
+        cutter.populate(unicodes=[c for low, high in ranges for c in range(low, high + 1)])
         cutter.subset(font)
     for table in LAYOUT_TABLES:
         if table in font:
             del font[table]
     out = BytesIO()
     font.save(out)
-    target = _folder / f"{'common-' if small else ''}{path.name}"
+    target = _folder / f"{cut}-{path.name}"
     target.write_bytes(out.getvalue())
-    _files[(str(path), small)] = target
+    _files[(str(path), cut)] = target
     _bytes[target] = out.getvalue()
     return target
 

@@ -1,6 +1,7 @@
 """DejaVu is parsed once per process for every invoice and ticket (events/pdf_fonts.py), and
-the documents keep every character of their text: a European name in the cut-down copy of
-the font, any other script in the whole font."""
+the documents keep every character of their text: a Dutch one in the copy cut to
+Windows-1252, a European name in the copy cut to Latin, Greek and Cyrillic, any other script
+in the whole font."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from events.invoice_pdf import find_font_dir, invoice_pdf
 from events.services.invoices import issue_invoice
 from events.ticket_pdf import ticket_pdf
 
+DUTCH = "Zoë Œuvre “Café ’t Hoekje” – € 5 ™"  # all in Windows-1252
 EUROPEAN = "Zoë Ægidius-Đorđević Łódź Øster Ñandú € 5"
 ARMENIAN = "Հայաստան"  # outside the common cut
 
@@ -69,6 +71,19 @@ def test_fonts_are_parsed_once_for_many_documents(ctx, invoice_for):
         assert _is_dejavu(pdf)
 
 
+def test_each_text_gets_the_smallest_copy_that_holds_it():
+    assert pdf_fonts.cut_for(DUTCH) == "latin"
+    assert pdf_fonts.cut_for(EUROPEAN) == "common"  # Đ, Ł are not in Windows-1252
+    assert pdf_fonts.cut_for(f"Bureau {ARMENIAN}") == "whole"
+    assert pdf_fonts.cut_for(None) == "whole"
+
+
+def test_a_dutch_text_keeps_every_character(ctx, invoice_for):
+    pdf = invoice_pdf(invoice_for(DUTCH))
+    assert DUTCH in _text(pdf)
+    assert _is_dejavu(pdf)
+
+
 def test_a_european_name_keeps_every_letter(ctx, invoice_for):
     assert pdf_fonts.fits_common(EUROPEAN)
     assert EUROPEAN in _text(invoice_pdf(invoice_for(EUROPEAN)))
@@ -98,13 +113,14 @@ def test_the_cut_copy_lacks_what_it_leaves_out(ctx):
     assert not whole.fonts["dejavu"].missing_glyphs
 
 
-def test_documents_in_both_copies_interleave(ctx, invoice_for):
-    """A document in the whole font between two in the cut copy changes neither of them."""
+def test_documents_in_every_copy_interleave(ctx, invoice_for):
+    """Documents in the whole font and the two cut copies, in turn, change none of the others."""
     first = _text(invoice_pdf(invoice_for("Café Noord")))
+    european = _text(invoice_pdf(invoice_for(EUROPEAN)))
     other = _text(invoice_pdf(invoice_for(f"Bureau {ARMENIAN}")))
     again = _text(invoice_pdf(invoice_for("Café Noord")))
     assert "Café Noord" in first and "Café Noord" in again
-    assert ARMENIAN in other
+    assert EUROPEAN in european and ARMENIAN in other
 
 
 def test_a_ticket_with_a_non_latin_name_keeps_it(ctx, make_registration, clock):
