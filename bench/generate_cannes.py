@@ -235,7 +235,7 @@ def generate(url: str, size: Size, *, schema: bool = True, slug: str = SLUG) -> 
             ["id", "programme_id", "user_id", "role", "affiliation", "invited_at",
              "terms_accepted_at"],
             [(member0 + j, programme_id, user0 + j, "chair" if j == 0 else "member",
-              f"Agency {j % 97}", _naive(OPEN), _naive(OPEN)) for j in range(size.jurors)],
+              affiliation(j), _naive(OPEN), _naive(OPEN)) for j in range(size.jurors)],
         )  # fmt: skip
         entry0 = next_id("entries")
         counts["entries"] = _insert(
@@ -245,7 +245,7 @@ def generate(url: str, size: Size, *, schema: bool = True, slug: str = SLUG) -> 
              "summary", "case_text", "status", "screening_reason", "created_at", "updated_at",
              "submitted_at"],
             ((entry0 + e, programme_id, category0 + e // size.entries_per_category, None,
-              entry_ref(e), f"Agency {e % 1013}", f"Campaign {e}", "", "", "eligible", "",
+              entry_ref(e), organisation(e), f"Campaign {e}", "", "", "eligible", "",
               _naive(OPEN), _naive(CLOSE), _naive(CLOSE)) for e in range(size.entries)),
         )  # fmt: skip
         card0, score0, conflict0 = next_id("scorecards"), next_id("scores"), next_id("conflicts")
@@ -300,13 +300,27 @@ def generate(url: str, size: Size, *, schema: bool = True, slug: str = SLUG) -> 
     return counts
 
 
+def organisation(e: int) -> str:
+    return f"Agency {e % 1013}"
+
+
+def affiliation(j: int) -> str:
+    """A juror's affiliation in the programme JSON: some entries' organisation, so that
+    load-programme detects conflicts (about one pair in 1,013)."""
+    return f"Agency {j % 97}"
+
+
 def write_csv(path: Path, size: Size) -> int:
-    """The scores as an import-scores CSV (entry, juror, criterion, score); returns lines."""
+    """The scores as an import-scores CSV (entry, juror, criterion, score); returns lines.
+    A juror's scores of an entry of their own organisation (`affiliation`) are left out:
+    the programme JSON's conflicts bar them."""
     lines = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["entry", "juror", "criterion", "score"])
         for e, j, _conflicted, values in score_rows(size):
+            if affiliation(j) == organisation(e):
+                continue
             for (key, _w, _n), value in zip(CRITERIA, values, strict=True):
                 if value is None:
                     value = 500  # the import needs every value: the empty ones are a 5
@@ -342,14 +356,14 @@ def programme_document(size: Size, slug: str = SLUG) -> dict:
             for c in range(size.categories)
         ],
         "jury": [
-            {"email": juror_email(j), "name": f"Juror {j}", "affiliation": f"Agency {j % 97}"}
+            {"email": juror_email(j), "name": f"Juror {j}", "affiliation": affiliation(j)}
             for j in range(size.jurors)
         ],
         "entries": [
             {
                 "ref": entry_ref(e),
                 "category": f"lion-{e // size.entries_per_category + 1:02d}",
-                "organisation": f"Agency {e % 1013}",
+                "organisation": organisation(e),
                 "title": f"Campaign {e}",
                 "status": "eligible",
             }
