@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -59,13 +60,24 @@ def read_json(path: Path):
         raise click.ClickException(f"{path}: not a valid UTF-8 JSON file ({error})") from None
 
 
-def read_csv_lines(path: Path) -> list[str]:
-    """The file's lines with their line endings, as the csv module wants them."""
+def count_csv_lines(path: Path) -> int:
+    """How many lines the file has (with the last one unterminated), read once as UTF-8 to
+    check it is; a click error if it is not. The lines are not kept: `csv_lines` reads them
+    again while they are imported, so a file of a million lines is never held whole."""
+    count = 0
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for count, _line in enumerate(handle, start=1):  # noqa: B007
+                pass
     except UnicodeDecodeError as error:
         raise click.ClickException(f"{path}: not a UTF-8 text file ({error})") from None
-    return list(io.StringIO(text, newline=""))
+    return count
+
+
+def csv_lines(path: Path) -> Iterator[str]:
+    """The file's lines with their line endings, as the csv module wants them, one at a time."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        yield from handle
 
 
 def fail(problems: list[str]) -> NoReturn:
@@ -145,15 +157,17 @@ def import_scores_command(programme_slug: str, file: Path, progress: bool) -> No
     a submitted scorecard, created or updated, and the import is audited.
     """
     programme = find_programme(programme_slug)
-    lines = read_csv_lines(file)
+    count = count_csv_lines(file)
     # click draws the bar only on a terminal (elsewhere it writes the label once)
-    bar = click.progressbar(lines, label="Checking scores",
+    bar = click.progressbar(csv_lines(file), length=count, label="Checking scores",
                             file=sys.stderr if progress else io.StringIO())  # fmt: skip
     with bar, force_locale("en"):
         try:
             summary = import_scores(programme, bar, now=now())
         except ScoreImportError as error:
             fail(error.problems)
+        except UnicodeDecodeError as error:  # the file changed after it was counted
+            fail([f"{file}: not a UTF-8 text file ({error})"])
     db.session.commit()
     click.echo(
         f"Imported {summary.lines} scores: {summary.created} scorecards created, "

@@ -73,16 +73,22 @@ def find_link(
 
 
 class _Names:
-    """Normalised organisation names of many entries, indexed for `names_match`: two names
-    match only when they share their first word, and `label_matches`' joined form."""
+    """Normalised organisation names of many entries, indexed for `names_match`: a name
+    matches the entries whose words start with all of its words (`by_prefix`, every
+    whole-word prefix of every entry's name) and those whose whole name is a shorter prefix
+    of it (`by_name`); `by_joined` holds `label_matches`' joined form. A lookup costs the
+    matches it finds, not the entries sharing a first word ("Agency 1" ... "Agency 900")."""
 
     def __init__(self, organisations: Sequence[str]) -> None:
         self.words = [normalise(o) for o in organisations]
-        self.by_first: dict[str, list[int]] = defaultdict(list)
+        self.by_prefix: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        self.by_name: dict[tuple[str, ...], list[int]] = defaultdict(list)
         self.by_joined: dict[str, list[int]] = defaultdict(list)
         for index, words in enumerate(self.words):
             if words:
-                self.by_first[words[0]].append(index)
+                for length in range(1, len(words) + 1):
+                    self.by_prefix[words[:length]].append(index)
+                self.by_name[words].append(index)
                 self.by_joined["".join(words)].append(index)
 
     def matching(self, name: str) -> set[int]:
@@ -90,12 +96,9 @@ class _Names:
         wa = normalise(name)
         if not wa:
             return set()
-        found = set()
-        for index in self.by_first.get(wa[0], ()):
-            wb = self.words[index]
-            short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
-            if long_[: len(short)] == short:
-                found.add(index)
+        found = set(self.by_prefix.get(wa, ()))  # wa is a whole-word prefix of theirs, or equal
+        for length in range(1, len(wa)):  # theirs is a shorter whole-word prefix of wa
+            found.update(self.by_name.get(wa[:length], ()))
         return found
 
     def matching_label(self, label: str) -> set[int]:
@@ -111,7 +114,7 @@ def find_links(
     owner e-mail or None)) as (juror index, entry index, code, value), juror by juror and
     entry by entry: exactly the pairs and results `find_link` gives, without comparing every
     pair. Each name and address is normalised once, and a juror's candidates are looked up by
-    the organisation's first word, its joined words and the entrant's domain."""
+    the organisation's whole-word prefixes, its joined words and the entrant's domain."""
     names = _Names([organisation for organisation, _ in entries])
     by_domain: dict[str, list[int]] = defaultdict(list)
     for index, (_, owner_email) in enumerate(entries):

@@ -24,7 +24,7 @@ from awards.matching import find_links
 from awards.models import Conflict, Entry, JuryMember, Programme, Ratification, Scorecard
 from awards.services.access import conflicted_entry_ids, require_unconflicted
 from core.accounts.models import User
-from core.audit.services import record
+from core.audit.services import record, record_all
 from core.errors import DomainError, NotAllowed, NotFound
 from core.extensions import db
 from core.outbox.services import queue_mail
@@ -72,7 +72,8 @@ def _detect(members: Iterable[JuryMember], entries: Iterable[Entry], *, now, act
             )
         ).all()
     )
-    created = []
+    created: list[Conflict] = []
+    audited: list[tuple[Conflict, object, dict]] = []
     links = find_links(
         [(member.affiliation, member.user.email) for member in members],
         [(e.organisation, e.owner.email if e.owner is not None else None) for e in entries],
@@ -90,20 +91,13 @@ def _detect(members: Iterable[JuryMember], entries: Iterable[Entry], *, now, act
             reason=reason,
             created_at=now,
         )
-        db.session.add(conflict)
-        db.session.flush()
-        record(
-            "conflict.detected",
-            conflict,
-            now=now,
-            actor=actor,
-            scope=entry.programme,
-            member_id=member.id,
-            entry_id=entry.id,
-            match=code,
-            reason=reason,
-        )
         created.append(conflict)
+        data = {"member_id": member.id, "entry_id": entry.id, "match": code, "reason": reason}
+        audited.append((conflict, entry.programme, data))
+    if created:  # one flush for the conflicts, one for their audit entries (bulk INSERTs)
+        db.session.add_all(created)
+        db.session.flush()
+        record_all("conflict.detected", audited, now=now, actor=actor)
     flag_after_ratification(created, "detected", now=now, actor=actor)
     return created
 

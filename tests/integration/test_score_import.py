@@ -228,6 +228,32 @@ def test_cli_reports_bad_lines_and_imports_nothing(setup, tmp_path, app):
     assert cards() == []
 
 
+def test_cli_reads_the_file_line_by_line_never_whole(setup, tmp_path, app, monkeypatch):
+    """A file of a million lines is never held whole in memory: the command reads it as a
+    stream (once to count and check it, once to import), not with `read_text`; a file that is
+    not UTF-8 is still refused before anything is checked."""
+    programme, _jurors, _e = setup
+    path = tmp_path / "scores.csv"
+    path.write_text(csv_text(*card_rows("E1", "one@jury.example", (8,) * 4)), encoding="utf-8")
+
+    def whole(self, *args, **kwargs):
+        raise AssertionError("the file was read whole")
+
+    monkeypatch.setattr(type(path), "read_text", whole)
+    result = app.test_cli_runner().invoke(
+        args=["awards", "import-scores", "--no-progress", programme.slug, str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Imported 4 scores: 1 scorecards created" in result.output
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes("entry,juror,criterion,score\nE1,\xe9,impact,8\n".encode("latin-1"))
+    refused = app.test_cli_runner().invoke(
+        args=["awards", "import-scores", programme.slug, str(bad)]
+    )
+    assert refused.exit_code == 1 and "not a UTF-8 text file" in refused.stderr
+    assert "Checking scores" not in refused.stderr
+
+
 def test_cli_unknown_programme(setup, tmp_path, app):
     path = tmp_path / "scores.csv"
     path.write_text(csv_text(), encoding="utf-8")
