@@ -4,6 +4,7 @@ the rules for shortlisting and ratifying (timing, size, quorum, nominee, frozen 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -352,7 +353,7 @@ def test_every_write_that_counts_shows_on_the_page_asked_again(board, as_user, m
     db.session.commit()
     seen.append(shown())
     assert "F" not in seen[-1]
-    assert all(before != after for before, after in zip(seen, seen[1:], strict=False))
+    assert all(before != after for before, after in pairwise(seen))
 
 
 def test_csv_export_has_every_category(board, as_user):
