@@ -4,9 +4,9 @@ the rules for shortlisting and ratifying (timing, size, quorum, nominee, frozen 
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 import sqlalchemy as sa
