@@ -53,6 +53,7 @@ from core.errors import DomainError
 from core.extensions import db
 
 _T = TypeVar("_T")
+_UNSEEN = object()
 
 
 class BadResultsOption(DomainError):
@@ -146,7 +147,7 @@ def load_board_data(
             counted.c.id,
             counted.c.jury_member_id,
             Criterion.key,
-            Score.value,
+            sa.type_coerce(Score.value, sa.BigInteger),  # the stored cents (`FixedDecimal`)
         )
         .select_from(counted)
         .join(Entry, Entry.id == counted.c.entry_id)
@@ -158,12 +159,17 @@ def load_board_data(
         rows_query = rows_query.where(Entry.category_id == category.id)
     by_category: dict[int, list[scoring.Scorecard]] = defaultdict(list)
     last_card, scores = None, cast("dict[str, Decimal | None]", {})
-    for category_id, ref, card_id, juror_id, key, value in db.session.execute(rows_query):
+    # cents -> the Decimal `FixedDecimal` reads (made once per distinct value)
+    values: dict[int | None, Decimal | None] = {None: None}
+    for category_id, ref, card_id, juror_id, key, cents in db.session.execute(rows_query):
         if card_id != last_card:  # the rows come card by card (ordered by the card's id)
             last_card, scores = card_id, {}
             by_category[category_id].append(scoring.Scorecard(ref, juror_id, scores))
         if key is not None:
-            scores[key] = value
+            value = values.get(cents, _UNSEEN)
+            if value is _UNSEEN:
+                value = values[cents] = Decimal(cents).scaleb(-2)
+            scores[key] = value  # type: ignore[assignment]
     data.cards = dict(by_category)
     data.zscore_stats = (
         population_stats(programme, info, criteria)
