@@ -130,7 +130,8 @@ def load_board_data(
 ) -> BoardData:
     """Criteria, entries and counted scores of round `round_no` of `programme` (None: the
     final round) — of `category` only when given — and the round's z-score population
-    summed up, in five queries. NotFound for a round the programme does not have."""
+    summed up (for a category: its jurors', `jurors_population`), in four or five queries.
+    NotFound for a round the programme does not have."""
     info = final_round(programme) if round_no is None else get_round(programme, round_no)
     criteria = round_criteria_in_order(programme, info.position)
     data = BoardData(programme, criteria, info)
