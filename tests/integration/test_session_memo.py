@@ -10,7 +10,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 
-from awards.models import Conflict, JuryMember, Round
+from awards.models import Conflict, JuryMember, Programme, Round
 from awards.services import rounds
 from awards.services.access import barred_entry_ids, membership
 from core.extensions import db
@@ -160,7 +160,7 @@ def test_a_lock_forgets(app, clock, make_programme, make_juror):
     db.session.commit()
     user = member.user
     assert membership(programme, user) is member
-    lock_row(JuryMember, member.id)
+    lock_row(Programme, programme.id)
     with counted() as after:
         assert membership(programme, user) is member
     assert any("FROM jury_members" in s for s in after.statements)
