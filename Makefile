@@ -75,6 +75,7 @@ bench: install
 	$(BIN)/python bench/bench_registration.py $(BENCH_ARGS)
 	$(BIN)/python bench/bench_results.py $(BENCH_ARGS)
 	$(BIN)/python bench/bench_import.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench_leaderboard.py $(BENCH_ARGS)
 	$(BIN)/python bench/report.py
 
 clean:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from awards.models import Category, Conflict, Entry, JuryMember, Programme
+from awards.services.session_memo import remembered
 from awards.timeline import Timeline
 from core.accounts.models import has_staff_rights
 from core.errors import NotAllowed, NotFound
@@ -15,13 +16,18 @@ from core.extensions import db
 
 
 def membership(programme: Programme, user) -> JuryMember | None:
-    """The user's jury membership on `programme`, or None."""
+    """The user's jury membership on `programme`, or None (asked once until the session
+    writes: `session_memo`)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(
-        sa.select(JuryMember).where(
-            JuryMember.programme_id == programme.id, JuryMember.user_id == user.id
-        )
+    programme_id, user_id = programme.id, user.id
+    return remembered(
+        ("membership", programme_id, user_id),
+        lambda: db.session.scalar(
+            sa.select(JuryMember).where(
+                JuryMember.programme_id == programme_id, JuryMember.user_id == user_id
+            )
+        ),
     )
 
 
@@ -123,12 +129,19 @@ def _conflicted_message(user, *, category: bool):
 
 
 def barred_entry_ids(member: JuryMember) -> set[int]:
-    """Entries this juror may not see or score: any conflict the chair has not dismissed."""
+    """Entries this juror may not see or score: any conflict the chair has not dismissed
+    (asked once until the session writes: `session_memo`)."""
+    member_id = member.id
     return set(
-        db.session.scalars(
-            sa.select(Conflict.entry_id).where(
-                Conflict.jury_member_id == member.id, Conflict.status != "dismissed"
-            )
+        remembered(
+            ("barred", member_id),
+            lambda: frozenset(
+                db.session.scalars(
+                    sa.select(Conflict.entry_id).where(
+                        Conflict.jury_member_id == member_id, Conflict.status != "dismissed"
+                    )
+                )
+            ),
         )
     )
 

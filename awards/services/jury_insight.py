@@ -25,7 +25,17 @@ from awards import fast_insight, insight, scoring
 from awards.models import Category, Entry, Programme
 from awards.scoring import METHODS
 from awards.services.access import results_hidden_from
-from awards.services.results import BoardData, aggregate_board, population_stats
+from awards.services.results import (
+    BoardData,
+    Frozen,
+    FrozenStats,
+    aggregate_board,
+    freeze,
+    frozen_cards,
+    frozen_stats,
+    jurors_population,
+    thaw,
+)
 from core.errors import NotAllowed
 
 
@@ -111,20 +121,6 @@ class CategoryInsight:
         return value
 
 
-Frozen = tuple[tuple[Hashable, Hashable, tuple[tuple[str, Decimal | None], ...]], ...]
-
-
-def _frozen(cards: list[scoring.Scorecard]) -> Frozen:
-    return tuple((c.entry, c.juror, tuple(sorted(c.scores.items()))) for c in cards)
-
-
-FrozenStats = tuple[tuple[tuple[Hashable, str], tuple[Decimal, Decimal, Decimal]], ...]
-
-
-def _frozen_stats(stats: scoring.JurorStats) -> FrozenStats:
-    return tuple(sorted(stats.items(), key=lambda item: repr(item[0])))
-
-
 @lru_cache(maxsize=64)
 def _winner_shares(
     criteria: tuple[scoring.Criterion, ...],
@@ -135,16 +131,14 @@ def _winner_shares(
     quorum: int,
     stats: FrozenStats | None,
 ) -> insight.WinnerShares:
-    """`insight.winner_shares`, remembered per process for the same scores and options (the
-    bootstrap is the page's one slow part; it is seeded, so the same input gives the same
-    answer): a leaderboard seen again, or its export, does not redraw."""
+    """`insight.winner_shares`, computed by `fast_insight.winner_shares` (the same draws and
+    winners: tests/property/test_fast_insight.py) and remembered per process for the same
+    scores and options (the bootstrap is the page's one slow part; it is seeded, so the
+    same input gives the same answer): a leaderboard seen again does not redraw."""
 
-    def thawed(frozen: Frozen) -> list[scoring.Scorecard]:
-        return [scoring.Scorecard(e, j, dict(scores)) for e, j, scores in frozen]
-
-    return insight.winner_shares(
+    return fast_insight.winner_shares(
         criteria,
-        thawed(cards),
+        thaw(cards),
         list(entries),
         method=method,  # type: ignore[arg-type]
         trim=trim,
@@ -172,25 +166,27 @@ def category_insight(
     leaderboard's options) and method comparison, leaving the `hidden` entries out of every
     input. Raises ScoringError only for corrupt data (as the leaderboard does)."""
     hidden_refs = {e.ref for entries in data.entries.values() for e in entries if e.id in hidden}
-    stats = (
-        population_stats(data.programme, data.round, data.criteria, without=hidden)
-        if hidden
-        else data.zscore_stats
-    )
     entries = [e for e in data.entries.get(category.id, []) if e.id not in hidden]
     by_ref = {e.ref: e for e in entries}
     cards = [c for c in data.cards.get(category.id, []) if c.entry not in hidden_refs]
+    stats = (  # the z-score sums of the visible cards' jurors without the hidden entries
+        jurors_population(
+            data.programme, data.round, data.criteria, category, cards, without=hidden
+        )
+        if hidden
+        else data.zscore_stats
+    )
     criteria = data.scoring_criteria
     # `insight.agreement`'s answer, computed with numpy (tests/property/test_fast_insight.py)
     icc, kendall = fast_insight.agreement(insight.totals(criteria, cards))
     result = _winner_shares(
         tuple(criteria),
-        _frozen(cards),
+        freeze(cards) if hidden else frozen_cards(data, category),
         tuple(by_ref),
         method,
         trim,
         quorum,
-        _frozen_stats(stats) if method == "zscore" else None,
+        frozen_stats(stats) if method == "zscore" else None,
     )
     firsts: dict[str, Hashable | None]
     if hidden:  # each method as the leaderboard runs it, without the hidden entries

@@ -9,9 +9,11 @@ Everything a programme's leaderboards need is loaded by `load_board_data` in fou
 (criteria, eligible entries, one joined query over the counted scorecards and their scores,
 and the z-score population summed up in the database); every function here accepts that
 data so a page or an export loads it once. With a `category` it loads that category's
-entries and scorecards only: the z-score population stays the whole programme's (as sums
-per juror and criterion, `population_stats`), so a category's board is the same either way
-and costs what the category holds, not what the programme holds.
+entries and scorecards only, and the z-score population of the jurors who scored them
+(`jurors_population`: a juror is standardised against everything they scored in the whole
+programme, and only the category's own jurors' sums enter its board), so a category's board
+is the same either way and costs what the category's jurors scored, not what the programme
+holds.
 
 Rounds: every board is of one round (`awards.services.rounds`; None: the final round, which
 ratification reads): that round's entries (round 2 on: those advanced into it), its scorecards,
@@ -31,10 +33,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
-from functools import partial
+from decimal import Decimal, localcontext
+from functools import lru_cache, partial
 from typing import TypeVar, cast
 
 import sqlalchemy as sa
@@ -42,6 +44,7 @@ from flask_babel import lazy_gettext as _l
 
 from awards import scoring
 from awards.models import Category, Criterion, Entry, Programme, Score
+from awards.models import Scorecard as ScorecardRow
 from awards.scoring import METHODS, EntryResult, ScoringError
 from awards.services.access import results_hidden_from
 from awards.services.rounds import RoundInfo, final_round, get_round, round_entries_query
@@ -50,6 +53,7 @@ from core.errors import DomainError
 from core.extensions import db
 
 _T = TypeVar("_T")
+_UNSEEN = object()
 
 
 class BadResultsOption(DomainError):
@@ -58,6 +62,12 @@ class BadResultsOption(DomainError):
     code = "bad_option"
     status = 400
     message = _l("Unknown aggregation method or trim.")
+
+
+#: scorecards as a hashable value: (entry, juror, ((criterion key, value), ...) sorted)
+Frozen = tuple[tuple[Hashable, Hashable, tuple[tuple[str, Decimal | None], ...]], ...]
+#: a z-score population (`scoring.JurorStats`) as a hashable value, its items sorted
+FrozenStats = tuple[tuple[tuple[Hashable, str], tuple[Decimal, Decimal, Decimal]], ...]
 
 
 @dataclass
@@ -69,10 +79,13 @@ class BoardData:
     round: RoundInfo
     entries: dict[int, list[Entry]] = field(default_factory=dict)  # category id -> entries
     cards: dict[int, list[scoring.Scorecard]] = field(default_factory=dict)  # category id -> cards
-    # the whole programme's z-score population of the round, summed (`population_stats`)
+    # the round's z-score population, summed: the whole programme's (`population_stats`),
+    # or, loaded for one category, that of the jurors of its cards (`jurors_population`)
     zscore_stats: scoring.JurorStats = field(default_factory=dict)
     # (category id, method, trim, quorum) -> that board, computed once (`aggregate_board`)
     boards: dict[tuple[int, str, int, int], list[EntryResult[Entry]]] = field(default_factory=dict)
+    # category id -> its cards `freeze`d (`frozen_cards`), made once
+    frozen: dict[int, Frozen] = field(default_factory=dict)
 
     @property
     def population(self) -> list[scoring.Scorecard]:
@@ -117,7 +130,8 @@ def load_board_data(
 ) -> BoardData:
     """Criteria, entries and counted scores of round `round_no` of `programme` (None: the
     final round) — of `category` only when given — and the round's z-score population
-    summed up, in five queries. NotFound for a round the programme does not have."""
+    summed up (for a category: its jurors', `jurors_population`), in four or five queries.
+    NotFound for a round the programme does not have."""
     info = final_round(programme) if round_no is None else get_round(programme, round_no)
     criteria = round_criteria_in_order(programme, info.position)
     data = BoardData(programme, criteria, info)
@@ -134,7 +148,7 @@ def load_board_data(
             counted.c.id,
             counted.c.jury_member_id,
             Criterion.key,
-            Score.value,
+            sa.type_coerce(Score.value, sa.BigInteger),  # the stored cents (`FixedDecimal`)
         )
         .select_from(counted)
         .join(Entry, Entry.id == counted.c.entry_id)
@@ -144,17 +158,85 @@ def load_board_data(
     )
     if category is not None:
         rows_query = rows_query.where(Entry.category_id == category.id)
-    grouped: dict[int, tuple[int, str, int, dict[str, Decimal | None]]] = {}
-    for category_id, ref, card_id, juror_id, key, value in db.session.execute(rows_query):
-        card = grouped.setdefault(card_id, (category_id, ref, juror_id, {}))
-        if key is not None:
-            card[3][key] = value
     by_category: dict[int, list[scoring.Scorecard]] = defaultdict(list)
-    for category_id, ref, juror_id, scores in grouped.values():
-        by_category[category_id].append(scoring.Scorecard(ref, juror_id, scores))
+    last_card, scores = None, cast("dict[str, Decimal | None]", {})
+    # cents -> the Decimal `FixedDecimal` reads (made once per distinct value)
+    values: dict[int | None, Decimal | None] = {None: None}
+    for category_id, ref, card_id, juror_id, key, cents in db.session.execute(rows_query):
+        if card_id != last_card:  # the rows come card by card (ordered by the card's id)
+            last_card, scores = card_id, {}
+            by_category[category_id].append(scoring.Scorecard(ref, juror_id, scores))
+        if key is not None:
+            value = values.get(cents, _UNSEEN)
+            if value is _UNSEEN:
+                value = values[cents] = Decimal(cents).scaleb(-2)
+            scores[key] = value  # type: ignore[assignment]
     data.cards = dict(by_category)
-    data.zscore_stats = population_stats(programme, info, criteria)
+    data.zscore_stats = (
+        population_stats(programme, info, criteria)
+        if category is None
+        else jurors_population(programme, info, criteria, category, data.cards.get(category.id, []))
+    )
     return data
+
+
+def jurors_population(
+    programme: Programme,
+    info: RoundInfo,
+    criteria: list[Criterion],
+    category: Category,
+    cards: list[scoring.Scorecard],
+    *,
+    without: set[int] | frozenset[int] = frozenset(),
+) -> scoring.JurorStats:
+    """The z-score population a board of `cards` (the counted scorecards of `category` in
+    round `info`, without those of the entries `without`) needs: `population_stats` of the
+    jurors who wrote them, over everything they scored in the round outside the entries
+    `without` — z-scores standardise a juror by their own values only, so the other jurors'
+    sums never matter to this board.
+
+    A jury that scores in panels (each juror one category, as at Cannes) scored nothing
+    elsewhere: one query over the jurors' scorecards (no scores) finds that out, and their
+    sums are then `cards`' own, summed here exactly (as `scoring.juror_stats` sums them).
+    Otherwise one GROUP BY over those jurors' scores (`population_stats(jurors=)`)."""
+    jurors = {cast(int, card.juror) for card in cards}  # (loaded cards: jury member ids)
+    if not jurors:
+        return {}
+    elsewhere = (
+        counted_scorecards_query(programme, info.position)
+        .where(
+            ScorecardRow.jury_member_id.in_(sorted(jurors)),
+            Entry.category_id != category.id,
+        )
+        .with_only_columns(ScorecardRow.id)
+        .limit(1)
+    )
+    if without:
+        elsewhere = elsewhere.where(ScorecardRow.entry_id.not_in(without))
+    if db.session.scalar(elsewhere) is not None:
+        return population_stats(programme, info, criteria, without=without, jurors=jurors)
+    return summed_cards(criteria, cards)
+
+
+def summed_cards(criteria: list[Criterion], cards: list[scoring.Scorecard]) -> scoring.JurorStats:
+    """Per (juror, criterion key) the count, sum and sum of squares of the cards' values on
+    `criteria` (None skipped), exact: what `population_stats` sums in the database."""
+    keys = {c.key for c in criteria}
+    sums: dict[tuple[Hashable, str], list[Decimal]] = {}
+    with localcontext(prec=scoring.PRECISION):
+        for card in cards:
+            juror = card.juror
+            for key, value in card.scores.items():
+                if value is None or key not in keys:
+                    continue
+                acc = sums.get((juror, key))
+                if acc is None:
+                    sums[(juror, key)] = [Decimal(1), value, value * value]
+                else:
+                    acc[0] += 1
+                    acc[1] += value
+                    acc[2] += value * value
+    return {k: (n, s, q) for k, (n, s, q) in sums.items()}
 
 
 def population_stats(
@@ -163,12 +245,14 @@ def population_stats(
     criteria: list[Criterion],
     *,
     without: set[int] | frozenset[int] = frozenset(),
+    jurors: set[int] | frozenset[int] | None = None,
 ) -> scoring.JurorStats:
     """The z-score population of round `info` summed up in the database: per (jury member
     id, criterion key) the count, sum and sum of squares of the values in the counted
-    scorecards, leaving out the entries `without` (a conflicted viewer's). One GROUP BY over
-    the scores' stored integers (cents of a point), so the sums are exact:
-    `scoring.juror_stats` of the same scorecards gives the same."""
+    scorecards, leaving out the entries `without` (a conflicted viewer's), of the jury
+    members `jurors` only when given. One GROUP BY over the scores' stored integers (cents
+    of a point), so the sums are exact: `scoring.juror_stats` of the same scorecards gives
+    the same."""
     counted = counted_scorecards_query(programme, info.position).subquery()
     cents = sa.type_coerce(Score.value, sa.BigInteger)  # the stored value x 100
     keys = {c.id: c.key for c in criteria}  # grouped by the criterion's id: no join for its key
@@ -187,6 +271,8 @@ def population_stats(
     )
     if without:
         query = query.where(counted.c.entry_id.not_in(without))
+    if jurors is not None:
+        query = query.where(counted.c.jury_member_id.in_(sorted(jurors)))
     return {
         (juror, keys[criterion_id]): (
             Decimal(n),
@@ -261,8 +347,18 @@ def _for_entries(results: list[EntryResult[Hashable]], by_ref: dict) -> list[Ent
 
 
 def _with_entry(result: EntryResult[Hashable], entry: Entry) -> EntryResult[Entry]:
-    """`result` for the `Entry` itself (scoring works on refs)."""
-    return cast("EntryResult[Entry]", replace(result, entry=entry))
+    """`result` for the `Entry` itself (scoring works on refs), its own copy of the
+    per-criterion figures (a remembered result is shared: `_aggregate_all`)."""
+    return EntryResult(
+        entry,
+        result.rank,
+        result.total,
+        dict(result.criteria),
+        result.scorecards,
+        result.sufficient,
+        result.disagreement,
+        result.tie_break,
+    )
 
 
 def leaderboard(
@@ -300,16 +396,62 @@ def leaderboard_all_methods(
         programme, None, trim, data.round.quorum if quorum is None else quorum
     )
     if any((category.id, m, trim, quorum) not in data.boards for m in METHODS):
-        by_ref, everything = _run(  # the cards validated and grouped once for every method
-            data,
-            category,
-            partial(
-                scoring.aggregate_all, trim=trim, quorum=quorum, zscore_stats=data.zscore_stats
-            ),
-        )
+        by_ref = {e.ref: e for e in data.entries.get(category.id, [])}
+        try:  # the cards validated and grouped once for every method
+            everything = _aggregate_all(
+                tuple(data.scoring_criteria),
+                frozen_cards(data, category),
+                tuple(by_ref),
+                trim,
+                quorum,
+                frozen_stats(data.zscore_stats),
+            )
+        except ScoringError as error:
+            raise BadResultsOption(code=error.code) from error
         for m, results in everything.items():
             data.boards[(category.id, m, trim, quorum)] = _for_entries(results, by_ref)
     return {m: aggregate_board(data, category, m, trim, quorum) for m in METHODS}
+
+
+def freeze(cards: list[scoring.Scorecard]) -> Frozen:
+    """`cards` as a hashable value (equal cards, equal value), for the per-process caches of
+    pure computations keyed on their whole input."""
+    return tuple((c.entry, c.juror, tuple(sorted(c.scores.items()))) for c in cards)
+
+
+def thaw(frozen: Frozen) -> list[scoring.Scorecard]:
+    return [scoring.Scorecard(e, j, dict(scores)) for e, j, scores in frozen]
+
+
+def frozen_cards(data: BoardData, category: Category) -> Frozen:
+    """The category's counted scorecards `freeze`d, once per `data`."""
+    if category.id not in data.frozen:
+        data.frozen[category.id] = freeze(data.cards.get(category.id, []))
+    return data.frozen[category.id]
+
+
+def frozen_stats(stats: scoring.JurorStats) -> FrozenStats:
+    return tuple(sorted(stats.items(), key=lambda item: repr(item[0])))
+
+
+@lru_cache(maxsize=8)
+def _aggregate_all(
+    criteria: tuple[scoring.Criterion, ...],
+    cards: Frozen,
+    refs: tuple[str, ...],
+    trim: int,
+    quorum: int,
+    stats: FrozenStats,
+) -> dict[scoring.Method, list[EntryResult[Hashable]]]:
+    """`scoring.aggregate_all`, remembered per process for the same input. The key is the
+    whole input — every criterion, every counted card's values, the entries, the options
+    and the jurors' z-score sums — so any change to what counts (a score edited, a card
+    reopened, a conflict upheld, an entry withdrawn, a juror removed) is a different key:
+    nothing can be stale, only a leaderboard asked again with the same scores is not
+    recomputed. (A ScoringError is raised, never remembered.)"""
+    return scoring.aggregate_all(
+        criteria, thaw(cards), list(refs), trim=trim, quorum=quorum, zscore_stats=dict(stats)
+    )
 
 
 def category_board(

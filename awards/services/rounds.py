@@ -49,6 +49,7 @@ from awards.services.access import (
     require_unconflicted,
 )
 from awards.services.programmes import require_admin
+from awards.services.session_memo import remembered
 from core.audit.services import record
 from core.errors import DomainError, InvalidInput, NotFound
 from core.extensions import db
@@ -128,10 +129,19 @@ def rows_by_programme(programme_ids: list[int]) -> dict[int, list[Round]]:
 
 
 def round_rows(programme: Programme) -> list[Round]:
-    """The programme's stored rounds by position (empty for a one-round programme)."""
+    """The programme's stored rounds by position (empty for a one-round programme), asked
+    once until the session writes (`session_memo`)."""
+    programme_id = programme.id
     return list(
-        db.session.scalars(
-            sa.select(Round).where(Round.programme_id == programme.id).order_by(Round.position)
+        remembered(
+            ("rounds", programme_id),
+            lambda: tuple(
+                db.session.scalars(
+                    sa.select(Round)
+                    .where(Round.programme_id == programme_id)
+                    .order_by(Round.position)
+                )
+            ),
         )
     )
 

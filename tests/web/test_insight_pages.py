@@ -14,6 +14,7 @@ import pytest
 
 from awards import insight, scoring
 from awards.models import Conflict
+from awards.services import results
 from awards.services.jury_insight import rounded
 from core.extensions import db
 from tests.factories import make_scorecard
@@ -155,8 +156,11 @@ def test_the_page_finds_the_agreement_block_with_numpy_and_shows_the_references_
 
 def test_the_page_aggregates_the_category_once_for_every_method(jury, as_user, admin, monkeypatch):
     """The board and its figures (each method's first) share one aggregation of the
-    category's cards (`scoring.aggregate_all`: validated and grouped once)."""
+    category's cards (`scoring.aggregate_all`: validated and grouped once), and the page
+    asked again with the same scores aggregates nothing (`results._aggregate_all`
+    remembers it, keyed on the whole input)."""
     programme, _chair, _jurors = jury
+    results._aggregate_all.cache_clear()
     calls: list[str] = []
 
     def counted(function):
@@ -170,7 +174,12 @@ def test_the_page_aggregates_the_category_once_for_every_method(jury, as_user, a
     monkeypatch.setattr(scoring, "aggregate_all", counted(scoring.aggregate_all))
     html = as_user(admin).get(results_url(programme)).text
     assert "Every method names the same winner." in html
-    assert calls == ["aggregate_all"]
+    assert calls.count("aggregate_all") == 1
+    # ("aggregate" only where the win shares validate their input, once)
+    assert set(calls) <= {"aggregate_all", "aggregate"} and calls.count("aggregate") <= 1
+    calls.clear()
+    again = as_user(admin).get(results_url(programme)).text
+    assert calls == [] and "Every method names the same winner." in again
 
 
 def test_a_conflicted_chair_sees_figures_computed_without_their_entry(jury, as_user):

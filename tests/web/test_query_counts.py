@@ -8,6 +8,7 @@ don't)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import event as sa_event
@@ -176,3 +177,44 @@ def test_a_later_page_makes_as_many_statements_as_the_first(app, clock, login, t
         if found[0] != found[1] or found[0][0] != 200:
             problems.append(f"{endpoint}: page 1 {found[0]}, page 2 {found[1]}")
     assert not problems, "\n".join(problems)
+
+
+#: the chair's leaderboard of Q in the matrix's world: 15 queries (the page asked a
+#: programme's rounds, the chair's membership and their barred entries six times each
+#: before `awards.services.session_memo`; now once each)
+LEADERBOARD_STATEMENTS = 15  # (not counting SQLite's BEGIN)
+
+
+def test_the_leaderboard_asks_each_question_once(app, clock, login, tmp_path):
+    clock.set(AT)
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    world = build_world(at=AT, upload_dir=app.config["UPLOAD_DIR"])
+    case = next(
+        c for c in TABLE["results.leaderboard"] if c.get is not None and c.get[CHAIR] == 200
+    )
+    url = app.url_map.bind("localhost").build("results.leaderboard", case.params(world, CHAIR))
+    client = app.test_client()
+    login(db.session.get(User, world.users[CHAIR]), client)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if statement.strip() != "BEGIN":
+            statements.append(statement)
+
+    db.session.close()
+    client.get(url).close()  # the first request fills per-process caches
+    db.session.close()
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    repeated = [
+        statement
+        for statement, times in Counter(statements).items()
+        if times > 1
+        and any(f"\nFROM {t} " in statement for t in ("rounds", "jury_members", "conflicts"))
+    ]
+    assert not repeated, repeated
+    assert len(statements) == LEADERBOARD_STATEMENTS, "\n".join(statements)

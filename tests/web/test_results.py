@@ -6,14 +6,17 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 import sqlalchemy as sa
 from flask import g
 from flask_babel import refresh
 
-from awards.models import Conflict, Nomination, Ratification, Scorecard
-from awards.services.results import leaderboard
+from awards import scoring
+from awards.models import Conflict, JuryMember, Nomination, Ratification, Scorecard
+from awards.scoring import METHODS
+from awards.services.results import leaderboard, load_board_data
 from core.audit.models import AuditEntry
 from core.extensions import db
 from tests.factories import make_scorecard
@@ -277,6 +280,80 @@ def test_the_page_needs_a_fixed_number_of_queries(board, as_user, make_entry, ma
         for member in extra:
             add_card(member, entry, [n + 3] * 4)
     assert queries() == before
+
+
+def _pure_totals(programme, category) -> dict[str, dict[str, str]]:
+    """ref -> method -> total as `awards.scoring` computes it from a fresh load of the whole
+    programme (the z-scores over every counted scorecard): no cache of the page involved."""
+    whole = load_board_data(programme)
+    refs = [e.ref for e in whole.entries.get(category.id, [])]
+    out: dict[str, dict[str, str]] = {ref: {} for ref in refs}
+    for method in METHODS:
+        for r in scoring.aggregate(
+            whole.scoring_criteria,
+            whole.cards.get(category.id, []),
+            refs,
+            method=method,
+            trim=programme.trim,
+            quorum=programme.quorum,
+            zscore_population=whole.population,
+        ):
+            out[str(r.entry)][method] = "–" if r.total is None else str(r.total)
+    return out
+
+
+def test_every_write_that_counts_shows_on_the_page_asked_again(board, as_user, make_user):
+    """The page remembers its boards per process keyed on their whole input
+    (`results._aggregate_all`) and asks the rounds, memberships and conflicts once per
+    request (`session_memo`): a late conflict ruling, a reopened scorecard, a score edited,
+    a juror removed and an entry withdrawn each show on the next request, under every
+    method, as the pure reference computes them."""
+    programme, cat, jurors, entries = board
+    browser = as_user(make_user(admin=True))
+
+    def shown() -> dict[str, dict[str, str]]:
+        html = browser.get(url(programme)).get_data(as_text=True)
+        refs = re.findall(r'<tr data-ref="(\w+)"', html)
+        figures = {ref: {m: cells(html, ref)[m, "total"] for m in METHODS} for ref in refs}
+        assert figures == _pure_totals(programme, cat)
+        return figures
+
+    seen = [shown()]
+    assert seen[0]["F"]["mean"] == "6.00"
+    conflict = db.session.scalar(sa.select(Conflict))
+    conflict.status = "dismissed"  # a conflict ruled on late: the barred card counts again
+    db.session.commit()
+    seen.append(shown())
+    assert seen[-1]["F"]["mean"] == "8.00"
+    card = db.session.scalar(
+        sa.select(Scorecard).where(
+            Scorecard.jury_member_id == jurors[1].id, Scorecard.entry_id == entries["A"].id
+        )
+    )
+    card.status = "draft"  # reopened
+    db.session.commit()
+    seen.append(shown())
+    assert seen[-1]["A"]["mean"] == "5.00"
+    edited = db.session.scalar(
+        sa.select(Scorecard).where(
+            Scorecard.jury_member_id == jurors[2].id, Scorecard.entry_id == entries["B"].id
+        )
+    )
+    for score in edited.scores:  # an admin's correction of a submitted card
+        score.value = Decimal(1)
+    db.session.commit()
+    seen.append(shown())
+    assert seen[-1]["B"]["mean"] == "5.00"
+    db.session.execute(sa.delete(Scorecard).where(Scorecard.jury_member_id == jurors[2].id))
+    db.session.execute(sa.delete(JuryMember).where(JuryMember.id == jurors[2].id))
+    db.session.commit()  # a juror removed, with their scorecards
+    seen.append(shown())
+    assert (seen[-1]["A"]["mean"], seen[-1]["B"]["mean"]) == ("9.00", "7.00")
+    entries["F"].status = "withdrawn"
+    db.session.commit()
+    seen.append(shown())
+    assert "F" not in seen[-1]
+    assert all(before != after for before, after in pairwise(seen))
 
 
 def test_csv_export_has_every_category(board, as_user):
