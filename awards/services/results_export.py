@@ -24,11 +24,11 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import TextIO
 
 from awards import fast_insight, insight
 from awards.models import Category, Criterion, Programme
-from awards.scoring import METHODS
 from awards.services import fast_results
 from awards.services.access import results_hidden_from
 from awards.services.deliberation import comments_by_entry, deliberation_open
@@ -226,35 +226,58 @@ def _category_rows(
 ) -> list[dict]:
     """One category's rows from its columns (`fast_rows`)."""
     keys = [c.key for c in cols.criteria]
-    criteria = cols.scoring_criteria
-    aggs = fast_results.aggregate_columns(cols, trim)
-    results = fast_results.results_by_category(cols, aggs, method, quorum).get(category.id, [])
-    firsts: dict[str, str | None] = {
-        m: fast_results.firsts_by_category(cols, aggs, m, quorum).get(category.id) for m in METHODS
-    }
-    refs = [cols.entries[r.entry].ref for r in results]
+    totals = fast_results.card_totals(cols)
+    board = fast_results.leaderboard_columns(cols, method, trim, quorum, totals)
+    refs = [cols.entries[e].ref for e in board.entries]
     cards = fast_results.category_columns(
-        cols, aggs, fast_results.card_values(cols, method), category.id
+        cols, totals, fast_results.card_values(cols, method), category.id
     )
     icc, kendall = fast_insight.agreement_columns(cards)
     shares = fast_insight.winner_shares_columns(
-        criteria, cards, sorted(refs), method=method, trim=trim,  # type: ignore[arg-type]
+        cols.scoring_criteria, cards, sorted(refs), method=method, trim=trim,  # type: ignore[arg-type]
         quorum=quorum, zscore_stats=cols.zscore_stats if method == "zscore" else None,
     ).shares  # fmt: skip
-    same = insight.same_winner(firsts)
-    icc_value, kendall_value = rounded(icc.value), rounded(kendall.value)
+    same = insight.same_winner(board.firsts)
+    icc_value, kendall_value = (
+        decimal_text(rounded(icc.value)),
+        decimal_text(rounded(kendall.value)),
+    )
     rows = []
-    for result in results:
-        entry = cols.entries[result.entry]
-        row = _row(
-            category, result, entry, frozen.get(entry.id, {}), shares.get(entry.ref),
-            (icc_value, kendall_value, icc.jurors, icc.entries, same),
-        )  # fmt: skip
-        row.update({k: decimal_text(result.criteria.get(k)) for k in keys})
+    for i, index in enumerate(board.entries):
+        entry = cols.entries[index]
+        ratified = frozen.get(entry.id, {})
+        row = {
+            "category": category.slug,
+            "rank": board.ranks[i],
+            "entry": entry.ref,
+            "organisation": entry.organisation,
+            "title": entry.title,
+            "total": _cents_text(board.totals[i]),
+            "scorecards": board.scorecards[i],
+            "sufficient": board.sufficient[i],
+            "disagreement": _cents_text(board.disagreement[i]),
+            "ratified_rank": ratified.get("rank"),
+            "ratified_total": ratified.get("total"),
+            "win_share": decimal_text(rounded(shares.get(entry.ref), 3)),
+            "agreement_icc": icc_value,
+            "agreement_kendall_w": kendall_value,
+            "agreement_jurors": icc.jurors,
+            "agreement_entries": icc.entries,
+            "same_winner_all_methods": same,
+        }
+        row.update(zip(keys, map(_cents_text, board.criteria[i]), strict=True))
         if remarks is not None:
             row[COMMENTS] = remarks.get(entry.id, "")
         rows.append(row)
     return rows
+
+
+@cache
+def _cents_text(cents: int | None) -> str | None:
+    """Whole cents as `decimal_text` shows the rounded Decimal ("7.50", "-0.25"; None)."""
+    if cents is None:
+        return None
+    return decimal_text(Decimal(cents).scaleb(-2))
 
 
 def _cell(value) -> str:
