@@ -101,7 +101,14 @@ def complete_block(matrix: insight.Totals) -> tuple[list, list, np.ndarray]:
 
 def _greedy_block(has: np.ndarray) -> tuple[list[int], list[int]]:
     """The jurors (rows) and entries (columns) of `has` that `insight.complete_block`'s
-    greedy rule keeps (both empty when nothing is left)."""
+    greedy rule keeps (both empty when nothing is left).
+
+    The rule drops one line at a time: the one missing the largest share, then the one with
+    fewer cells scored, an entry before a juror, the later one. While entries are dropped
+    the entries' shares stay as they are (the jurors are the same), so the entries the rule
+    picks next are known in advance: those with the fewest jurors, latest first. They are
+    dropped at once, up to the first that a juror's share would overtake (`_entry_run`); a
+    juror is dropped one at a time."""
     n_jurors, n_entries = has.shape
     alive_j = np.ones(n_jurors, dtype=bool)
     alive_e = np.ones(n_entries, dtype=bool)
@@ -112,6 +119,12 @@ def _greedy_block(has: np.ndarray) -> tuple[list[int], list[int]]:
         sj, se = scored_j[alive_j], scored_e[alive_e]
         if bool((sj == ne).all()):
             break
+        run = _entry_run(has, alive_j, alive_e, sj, se, nj, ne)
+        if len(run):
+            alive_e[run] = False
+            scored_j -= has[:, run].sum(axis=1)
+            ne -= len(run)
+            continue
         # the reference's max over (share missing, -scored, entry before juror, position)
         share_j = (ne - sj) / ne
         share_e = (nj - se) / nj
@@ -135,6 +148,35 @@ def _greedy_block(has: np.ndarray) -> tuple[list[int], list[int]]:
     if not nj or not ne:
         return [], []
     return np.flatnonzero(alive_j).tolist(), np.flatnonzero(alive_e).tolist()
+
+
+def _entry_run(
+    has: np.ndarray,
+    alive_j: np.ndarray,
+    alive_e: np.ndarray,
+    sj: np.ndarray,
+    se: np.ndarray,
+    nj: int,
+    ne: int,
+) -> np.ndarray:
+    """The entries (column indexes) the greedy rule drops next, one after the other, before
+    it would drop a juror: the entries scored by the fewest jurors (the largest share
+    missing), latest first, as long as before each drop no juror misses a larger share, or
+    the same share with fewer cells scored. (The block cannot become complete before the
+    last of them: each is missed by some juror.) Empty when a juror goes first."""
+    fewest = int(se.min())
+    share_e = (nj - fewest) / nj
+    candidates = np.flatnonzero(alive_e)[se == fewest][::-1]
+    # before dropping the t-th candidate: each juror's scored cells and the entries left
+    dropped = np.cumsum(has[np.ix_(alive_j, candidates)], axis=1)
+    scored = sj[:, None] - np.concatenate(
+        (np.zeros((nj, 1), dtype=np.int64), dropped[:, :-1]), axis=1
+    )
+    left = ne - np.arange(len(candidates))
+    share_j = (left - scored) / left
+    overtaken = ((share_j > share_e) | ((share_j == share_e) & (scored < fewest))).any(axis=0)
+    blocked = np.flatnonzero(overtaken)
+    return candidates[: int(blocked[0])] if len(blocked) else candidates
 
 
 def icc2k(values: np.ndarray) -> float | None:

@@ -157,3 +157,27 @@ def test_the_win_shares_from_columns_equal_the_reference_over_a_wider_population
         draws=40, seed=seed,
     )  # fmt: skip
     assert fast == reference
+
+
+@st.composite
+def panels(draw):
+    """A juror -> entry -> total matrix shaped like a jury panel: more entries than jurors,
+    each juror missing a few (so the greedy rule drops runs of entries between jurors)."""
+    n_jurors = draw(st.integers(2, 8))
+    n_entries = draw(st.integers(3, 40))
+    missing = draw(st.sampled_from([0.02, 0.1, 0.25, 0.5]))
+    rng = draw(st.randoms(use_true_random=False))
+    return {
+        f"J{j}": {f"E{e:02d}": Decimal(rng.randint(2, 20)) / 2
+                  for e in range(n_entries) if rng.random() >= missing}
+        for j in range(n_jurors)
+    }  # fmt: skip
+
+
+@QUICK
+@given(matrix=panels())
+def test_the_block_of_a_panel_equals_the_reference(matrix):
+    block = insight.complete_block(matrix)
+    jurors, entries, values = fast_insight.complete_block(matrix)
+    assert (tuple(jurors), tuple(entries)) == (block.jurors, block.entries)
+    assert values.tolist() == [list(row) for row in block.values]
