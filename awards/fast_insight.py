@@ -395,11 +395,9 @@ def winner_shares_columns(
     present = ~np.isnan(cards.values)
     num = np.zeros(len(e_of))
     den = np.zeros(len(e_of))
-    sq = np.zeros(len(e_of))
     for c, w in enumerate(fweights):  # in criterion order, as the reference sums
         f = np.where(present[:, c], cards.values[:, c], 0.0)
         num = num + np.where(present[:, c], w * f, 0.0)
-        sq = sq + np.where(present[:, c], w * f * f, 0.0)
         den = den + np.where(present[:, c], w, 0.0)
     n_present = present.sum(axis=1)
     has_value = n_present > 0
@@ -407,11 +405,15 @@ def winner_shares_columns(
     card_m = np.zeros((n_e, n_j))
     valued_m = np.zeros((n_e, n_j))
     comb_m = np.zeros((n_e, n_j))
-    sq_m = np.zeros((n_e, n_j))
     card_m[e_of, j_of] = 1.0
     valued_m[e_of, j_of] = has_value
     comb_m[e_of, j_of] = np.where(has_value, num / safe, 0.0)
-    sq_m[e_of, j_of] = np.where(has_value, sq / safe, 0.0)
+    # per criterion each card's value (0 without) and its square: the median's bound
+    crit_m = np.zeros((n_c, n_e, n_j) if method == "median" else (n_c, 0, n_j))
+    if method == "median":
+        for c in range(n_c):
+            crit_m[c, e_of, j_of] = np.where(present[:, c], cards.values[:, c], 0.0)
+    crit_sq_m = crit_m * crit_m
     broken = (n_present != 0) & (n_present != n_c)
     complete = np.bincount(e_of[broken], minlength=n_e) == 0
     spread = _spreads(cards.values, present, e_of, n_e, fweights)
@@ -440,13 +442,13 @@ def winner_shares_columns(
             valued = np.einsum("dj,ej->de", counts, valued_m)
             scored = valued if every_card_valued else np.einsum("dj,ej->de", counts, card_m)
             summed = np.einsum("dj,ej->de", counts, comb_m)
-            # the squares bound only the median
-            squares = np.einsum("dj,ej->de", counts, sq_m) if method == "median" else valued
+            # the drawn values' sd per criterion bounds only the median
+            sds = _criterion_sds(counts, crit_m, crit_sq_m, valued) if method == "median" else None
             quick = _quick_totals(
-                crits, columns, spread, counts, complete, scored, valued, summed, squares,
+                crits, columns, spread, counts, complete, scored, valued, summed, sds,
                 method, trim, quorum,
             )  # fmt: skip
-            del scored, valued, summed, squares
+            del scored, valued, summed, sds
             valid = ~np.isnan(quick)
             any_valid = valid.any(axis=1)
             best = np.where(any_valid, np.nanmax(np.where(valid, quick, -np.inf), axis=1), 0.0)
@@ -479,6 +481,21 @@ def winner_shares_columns(
     return insight.WinnerShares(
         {e: s / draws for e, s in shares.items()}, none / draws, draws, n_j, seed
     )
+
+
+def _criterion_sds(
+    counts: np.ndarray, values: np.ndarray, squares: np.ndarray, valued: np.ndarray
+) -> np.ndarray:
+    """criteria x draws x entries: the population sd of each criterion's drawn values (each
+    juror counted as often as drawn) of the complete entries, from the entries x jurors
+    `values` of each criterion and their `squares` (`valued`: draws x entries, how many
+    drawn cards have values). A median lies within one sd of the mean, and an sd is at most
+    half the range (Popoviciu), so their weighted mean bounds the median total's distance
+    from the mean total more tightly than the pooled sd or the spread."""
+    safe = np.where(valued > 0, valued, 1.0)
+    mean = np.einsum("dj,cej->cde", counts, values) / safe
+    square = np.einsum("dj,cej->cde", counts, squares) / safe
+    return np.sqrt(np.maximum(square - mean * mean, 0.0))
 
 
 def _spreads(
@@ -560,32 +577,57 @@ def _quick_block(
     """draws x entries: `insight._quick` of one criterion (values ascending per entry,
     padded slots counted 0 times)."""
     c = counts[:, jurors] * mask  # draws x entries x slots
-    cum = np.cumsum(c, axis=2, dtype=np.int32)
+    return _quick_slots(method, trim, np.broadcast_to(vals, c.shape), c)
+
+
+def _pair_quick(
+    method: scoring.Method,
+    trim: int,
+    columns: _Sorted,
+    draws: np.ndarray,
+    entries: np.ndarray,
+    counts: np.ndarray,
+) -> np.ndarray:
+    """pairs x criteria: `insight._quick` of entry ``entries[p]`` in draw ``draws[p]``, for
+    each pair ``p`` (NaN where no drawn juror gave a value): only the pairs a draw needs."""
+    n_c = columns.values.shape[0]
+    out = np.full((len(draws), n_c), np.nan)
+    counts = counts.astype(np.int32)
+    for c in range(n_c):
+        jurors = columns.jurors[c, entries]  # pairs x slots
+        slots = counts[draws[:, None], jurors] * columns.mask[c, entries]
+        out[:, c] = _quick_slots(method, trim, columns.values[c, entries], slots)
+    return out
+
+
+def _quick_slots(method: scoring.Method, trim: int, vals: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """`insight._quick` along the last axis: `vals` the values ascending, `c` how often each
+    is drawn (the same shape; padded slots 0 times)."""
+    cum = np.cumsum(c, axis=-1, dtype=np.int32)
     n = cum[..., -1]
-    row = np.arange(vals.shape[0])[None, :]
 
     def at(array: np.ndarray, index: np.ndarray) -> np.ndarray:
-        return np.take_along_axis(array, index[..., None], axis=2)[..., 0]
+        return np.take_along_axis(array, index[..., None], axis=-1)[..., 0]
 
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "median":
-            i1 = (cum > ((n - 1) // 2)[..., None]).argmax(axis=2)
-            i2 = (cum > (n // 2)[..., None]).argmax(axis=2)
-            out = (vals[row, i1] + vals[row, i2]) / 2
+            i1 = (cum > ((n - 1) // 2)[..., None]).argmax(axis=-1)
+            i2 = (cum > (n // 2)[..., None]).argmax(axis=-1)
+            out = (at(vals, i1) + at(vals, i2)) / 2
         else:
-            weighted = np.cumsum(c * vals[None], axis=2)
+            weighted = np.cumsum(c * vals, axis=-1)
             total = weighted[..., -1]
             out = total / n
             if method == "trimmed":
                 cut = np.where(n > 2 * trim, trim, (n - 1) // 2)
                 cutting = cut > 0
-                lo = (cum > (cut - 1)[..., None]).argmax(axis=2)
+                lo = (cum > (cut - 1)[..., None]).argmax(axis=-1)
                 before_lo = np.maximum(lo - 1, 0)
                 below = np.where(lo > 0, at(weighted, before_lo), 0.0)
                 before = np.where(lo > 0, at(cum, before_lo), 0)
-                low = below + (cut - before) * vals[row, lo]
-                hi = (cum > (n - cut)[..., None]).argmax(axis=2)
-                high = (at(cum, hi) - (n - cut)) * vals[row, hi] + (total - at(weighted, hi))
+                low = below + (cut - before) * at(vals, lo)
+                hi = (cum > (n - cut)[..., None]).argmax(axis=-1)
+                high = (at(cum, hi) - (n - cut)) * at(vals, hi) + (total - at(weighted, hi))
                 trimmed = (total - low - high) / np.maximum(n - 2 * cut, 1)
                 out = np.where(cutting, trimmed, out)
     return np.where(n > 0, out, np.nan)
@@ -600,7 +642,7 @@ def _quick_totals(
     scored: np.ndarray,
     valued: np.ndarray,
     num: np.ndarray,
-    squares: np.ndarray,
+    sds: np.ndarray | None,
     method: scoring.Method,
     trim: int,
     quorum: int,
@@ -631,8 +673,8 @@ def _quick_totals(
     # reaches the best's lower bound in some draw (the bounds of `insight._draw_winners`)
     safe = np.where(valued > 0, valued, 1.0)
     if method == "median":
-        pooled = np.sqrt(np.maximum(squares / safe - np.nan_to_num(means) ** 2, 0.0))
-        bound = np.minimum(spread[None, :] / 2, pooled) + 1e-9
+        assert sds is not None
+        bound = (sds * fweights[:, None, None]).sum(axis=0) / fweights.sum() + 1e-6
     else:
         cut = np.where(valued > 2 * trim, trim, np.floor((valued - 1) / 2))
         bound = spread[None, :] * cut / safe
@@ -640,23 +682,24 @@ def _quick_totals(
     upper = np.where(ok, means + bound, -np.inf)
     total_w = fweights.sum()
 
-    def compute(entries: np.ndarray) -> None:
-        per = _batch_quick(method, trim, columns, entries, counts)
+    def compute(draws: np.ndarray, entries: np.ndarray) -> None:
+        per = _pair_quick(method, trim, columns, draws, entries, counts)
         weighted = np.where(np.isnan(per), 0.0, per) * fweights
-        out[:, entries] = np.where(ok[:, entries], weighted.sum(axis=2) / total_w, np.nan)
+        out[draws, entries] = np.where(ok[draws, entries], weighted.sum(axis=1) / total_w, np.nan)
 
     # first the entry with the best mean of each draw, whose total raises the floor as the
-    # reference's first computed totals do, so fewer entries remain that can reach it
-    drawn = ok.any(axis=1)
-    top = np.unique(np.argmax(np.where(ok, means, -np.inf), axis=1)[drawn])
-    if len(top):
-        compute(top)
+    # reference's first computed totals do, so fewer entries remain that can reach it; then
+    # in each draw the entries that can still reach it (only those (draw, entry) pairs)
+    drawn = np.flatnonzero(ok.any(axis=1))
+    top = np.argmax(np.where(ok, means, -np.inf), axis=1)[drawn]
+    if len(drawn):
+        compute(drawn, top)
     floor = np.maximum(lower.max(axis=1), np.where(np.isnan(out), -np.inf, out).max(axis=1))
     finite = np.where(np.isfinite(floor), floor, 0.0)
     reach = floor - insight._MARGIN - 1e-9 * np.abs(finite)
     needed = ok & (upper >= reach[:, None])
-    needed[:, top] = False  # computed already
-    wanted = np.flatnonzero(needed.any(axis=0))
-    if len(wanted):
-        compute(wanted)
+    needed[drawn, top] = False  # computed already
+    pairs = np.nonzero(needed)
+    if len(pairs[0]):
+        compute(*pairs)
     return out
