@@ -395,9 +395,11 @@ def winner_shares_columns(
     present = ~np.isnan(cards.values)
     num = np.zeros(len(e_of))
     den = np.zeros(len(e_of))
+    sq = np.zeros(len(e_of))
     for c, w in enumerate(fweights):  # in criterion order, as the reference sums
         f = np.where(present[:, c], cards.values[:, c], 0.0)
         num = num + np.where(present[:, c], w * f, 0.0)
+        sq = sq + np.where(present[:, c], w * f * f, 0.0)
         den = den + np.where(present[:, c], w, 0.0)
     n_present = present.sum(axis=1)
     has_value = n_present > 0
@@ -405,15 +407,11 @@ def winner_shares_columns(
     card_m = np.zeros((n_e, n_j))
     valued_m = np.zeros((n_e, n_j))
     comb_m = np.zeros((n_e, n_j))
+    sq_m = np.zeros((n_e, n_j))
     card_m[e_of, j_of] = 1.0
     valued_m[e_of, j_of] = has_value
     comb_m[e_of, j_of] = np.where(has_value, num / safe, 0.0)
-    # per criterion each card's value (0 without) and its square: the median's bound
-    crit_m = np.zeros((n_c, n_e, n_j) if method == "median" else (n_c, 0, n_j))
-    if method == "median":
-        for c in range(n_c):
-            crit_m[c, e_of, j_of] = np.where(present[:, c], cards.values[:, c], 0.0)
-    crit_sq_m = crit_m * crit_m
+    sq_m[e_of, j_of] = np.where(has_value, sq / safe, 0.0)
     broken = (n_present != 0) & (n_present != n_c)
     complete = np.bincount(e_of[broken], minlength=n_e) == 0
     spread = _spreads(cards.values, present, e_of, n_e, fweights)
@@ -442,13 +440,13 @@ def winner_shares_columns(
             valued = np.einsum("dj,ej->de", counts, valued_m)
             scored = valued if every_card_valued else np.einsum("dj,ej->de", counts, card_m)
             summed = np.einsum("dj,ej->de", counts, comb_m)
-            # the drawn values' sd per criterion bounds only the median
-            sds = _criterion_sds(counts, crit_m, crit_sq_m, valued) if method == "median" else None
+            # the squares bound only the median
+            squares = np.einsum("dj,ej->de", counts, sq_m) if method == "median" else valued
             quick = _quick_totals(
-                crits, columns, spread, counts, complete, scored, valued, summed, sds,
+                crits, columns, spread, counts, complete, scored, valued, summed, squares,
                 method, trim, quorum,
             )  # fmt: skip
-            del scored, valued, summed, sds
+            del scored, valued, summed, squares
             valid = ~np.isnan(quick)
             any_valid = valid.any(axis=1)
             best = np.where(any_valid, np.nanmax(np.where(valid, quick, -np.inf), axis=1), 0.0)
@@ -481,21 +479,6 @@ def winner_shares_columns(
     return insight.WinnerShares(
         {e: s / draws for e, s in shares.items()}, none / draws, draws, n_j, seed
     )
-
-
-def _criterion_sds(
-    counts: np.ndarray, values: np.ndarray, squares: np.ndarray, valued: np.ndarray
-) -> np.ndarray:
-    """criteria x draws x entries: the population sd of each criterion's drawn values (each
-    juror counted as often as drawn) of the complete entries, from the entries x jurors
-    `values` of each criterion and their `squares` (`valued`: draws x entries, how many
-    drawn cards have values). A median lies within one sd of the mean, and an sd is at most
-    half the range (Popoviciu), so their weighted mean bounds the median total's distance
-    from the mean total more tightly than the pooled sd or the spread."""
-    safe = np.where(valued > 0, valued, 1.0)
-    mean = np.einsum("dj,cej->cde", counts, values) / safe
-    square = np.einsum("dj,cej->cde", counts, squares) / safe
-    return np.sqrt(np.maximum(square - mean * mean, 0.0))
 
 
 def _spreads(
@@ -642,7 +625,7 @@ def _quick_totals(
     scored: np.ndarray,
     valued: np.ndarray,
     num: np.ndarray,
-    sds: np.ndarray | None,
+    squares: np.ndarray,
     method: scoring.Method,
     trim: int,
     quorum: int,
@@ -673,8 +656,8 @@ def _quick_totals(
     # reaches the best's lower bound in some draw (the bounds of `insight._draw_winners`)
     safe = np.where(valued > 0, valued, 1.0)
     if method == "median":
-        assert sds is not None
-        bound = (sds * fweights[:, None, None]).sum(axis=0) / fweights.sum() + 1e-6
+        pooled = np.sqrt(np.maximum(squares / safe - np.nan_to_num(means) ** 2, 0.0))
+        bound = np.minimum(spread[None, :] / 2, pooled) + 1e-9
     else:
         cut = np.where(valued > 2 * trim, trim, np.floor((valued - 1) / 2))
         bound = spread[None, :] * cut / safe
