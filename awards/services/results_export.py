@@ -21,7 +21,8 @@ the viewer is not in the export at all).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -43,7 +44,7 @@ from awards.services.results import (
     round_criteria_in_order,
 )
 from awards.services.rounds import RoundInfo, final_round
-from core.spreadsheets import Table, Value, csv_text, write_csv_rows
+from core.spreadsheets import Table, Value, cell_text, csv_text, guard, write_csv_texts
 
 CSV_FIELDS = (
     "category",
@@ -295,8 +296,13 @@ def spreadsheet(fields: list[str], rows: list[dict]) -> Table:
     return Table(fields, list(_typed(fields, rows)), title="results")
 
 
+def _decimal_fields(fields: list[str]) -> set[str]:
+    """The fields whose values are decimals (as text in the rows)."""
+    return {*_DECIMALS, *fields[len(CSV_FIELDS) :]} - {COMMENTS}
+
+
 def _typed(fields: list[str], rows: Iterable[dict]) -> Iterator[list[Value]]:
-    decimals = {*_DECIMALS, *fields[len(CSV_FIELDS) :]} - {COMMENTS}
+    decimals = _decimal_fields(fields)
 
     def typed(field: str, value) -> Value:
         return Decimal(value) if field in decimals and value is not None else value
@@ -314,8 +320,39 @@ def to_csv(fields: list[str], rows: list[dict]) -> str:
 
 def stream_csv(fields: list[str], rows: Iterable[dict], out: TextIO) -> None:
     """`to_csv` written to `out` row by row as `rows` yields them (the command line with
-    `export_stream`: one category's rows held at a time)."""
-    write_csv_rows(out, fields, _typed(fields, rows), locale="en")
+    `export_stream`: one category's rows held at a time). Each column's cells are made by
+    `_csv_cell`, quick for the values the rows hold, `cell_text` of `_typed` for any other."""
+    decimals = _decimal_fields(fields)
+    cells = [_csv_cell(field, field in decimals) for field in fields]
+    pairs = list(zip(fields, cells, strict=True))
+    write_csv_texts(out, fields, ([cell(row[f]) for f, cell in pairs] for row in rows))
+
+
+#: a decimal written as `format(Decimal(text), "f")` writes it: no exponent, no leading zero
+_PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+
+
+def _csv_cell(field: str, decimal: bool) -> Callable[[Value], str]:
+    """`cell_text(value, "en")` of the value `_typed` makes of one column's raw value: text
+    (guarded), whole numbers and decimal text that reads back as itself pass quickly."""
+    if decimal:
+
+        def decimal_cell(value: Value) -> str:
+            if type(value) is str and _PLAIN_DECIMAL.fullmatch(value):
+                return value  # the English decimal sign is the point
+            return cell_text(None if value is None else Decimal(value), "en")  # type: ignore[arg-type]
+
+        return decimal_cell
+
+    def cell(value: Value) -> str:
+        kind = type(value)
+        if kind is str:
+            return guard(value)  # type: ignore[arg-type]
+        if kind is int:
+            return str(value)
+        return cell_text(value, "en")
+
+    return cell
 
 
 def to_json(fields: list[str], rows: list[dict]) -> str:
