@@ -226,11 +226,9 @@ def draw_counts(jurors: int, draws: int, seed: int) -> np.ndarray:
     """draws x jurors: how often each juror is picked in each draw, the reference's RNG."""
     rng = random.Random(seed)
     picks = range(jurors)
-    out = np.zeros((draws, jurors), dtype=np.int32)
-    for d in range(draws):
-        for j in rng.choices(picks, k=jurors):
-            out[d, j] += 1
-    return out
+    chosen = np.array([rng.choices(picks, k=jurors) for _ in range(draws)], dtype=np.int64)
+    cells = (np.arange(draws)[:, None] * jurors + chosen.reshape(draws, jurors)).ravel()
+    return np.bincount(cells, minlength=draws * jurors).reshape(draws, jurors).astype(np.int32)
 
 
 @dataclass(frozen=True)
@@ -500,11 +498,15 @@ def _spreads(
 @dataclass(frozen=True)
 class _Sorted:
     """Per criterion and entry, the values ascending (`insight._Entry.by_value`), padded to
-    the most cards an entry has: criteria x entries x slots; `mask` marks the real slots."""
+    the most cards an entry has: criteria x entries x slots; `mask` marks the real slots.
+    The ``entry_*`` arrays hold the same entries x criteria x slots (one entry's together)."""
 
     values: np.ndarray  # float64
     jurors: np.ndarray  # int64, the juror's index
     mask: np.ndarray  # bool
+    entry_values: np.ndarray
+    entry_jurors: np.ndarray
+    entry_mask: np.ndarray
 
 
 def _sorted_columns(
@@ -523,7 +525,12 @@ def _sorted_columns(
         vals[c, entry, slot] = values[rows, c]
         jurors[c, entry, slot] = j_of[rows]
         mask[c, entry, slot] = True
-    return _Sorted(vals, jurors, mask)
+    return _Sorted(
+        vals, jurors, mask,
+        np.ascontiguousarray(vals.transpose(1, 0, 2)),
+        np.ascontiguousarray(jurors.transpose(1, 0, 2)),
+        np.ascontiguousarray(mask.transpose(1, 0, 2)),
+    )  # fmt: skip
 
 
 #: entries whose median/trimmed totals are computed at once (a block's arrays are draws x
@@ -563,6 +570,10 @@ def _quick_block(
     return _quick_slots(method, trim, np.broadcast_to(vals, c.shape), c)
 
 
+#: (draw, entry) pairs whose median/trimmed totals are computed at once (bounded memory)
+_PAIR_BLOCK = 4096
+
+
 def _pair_quick(
     method: scoring.Method,
     trim: int,
@@ -573,13 +584,14 @@ def _pair_quick(
 ) -> np.ndarray:
     """pairs x criteria: `insight._quick` of entry ``entries[p]`` in draw ``draws[p]``, for
     each pair ``p`` (NaN where no drawn juror gave a value): only the pairs a draw needs."""
-    n_c = columns.values.shape[0]
-    out = np.full((len(draws), n_c), np.nan)
-    counts = counts.astype(np.int32)
-    for c in range(n_c):
-        jurors = columns.jurors[c, entries]  # pairs x slots
-        slots = counts[draws[:, None], jurors] * columns.mask[c, entries]
-        out[:, c] = _quick_slots(method, trim, columns.values[c, entries], slots)
+    n_j = counts.shape[1]
+    flat = counts.astype(np.int32).ravel()
+    out = np.empty((len(draws), columns.entry_values.shape[1]))
+    for first in range(0, len(draws), _PAIR_BLOCK):
+        d, e = draws[first : first + _PAIR_BLOCK], entries[first : first + _PAIR_BLOCK]
+        jurors = columns.entry_jurors[e]  # pairs x criteria x slots
+        slots = flat[d[:, None, None] * n_j + jurors] * columns.entry_mask[e]
+        out[first : first + len(d)] = _quick_slots(method, trim, columns.entry_values[e], slots)
     return out
 
 
