@@ -451,16 +451,19 @@ def winner_shares_columns(
             edge = best - insight._MARGIN - 1e-9 * np.abs(best)
             near_m = valid & (quick >= edge[:, None])
             del quick, valid
-            n_near = near_m.sum(axis=1)
+            # plain lists: most draws have one entry near the top, read in Python
+            n_near = near_m.sum(axis=1).tolist()
+            top_of = near_m.argmax(axis=1).tolist()
+            valid_draw = any_valid.tolist()
             int_counts = all_counts[first : first + _BLOCK].astype(np.int64)
             for d in range(len(counts)):
-                if not any_valid[d]:
+                if not valid_draw[d]:
                     none += 1
                     continue
-                near = np.flatnonzero(near_m[d]).tolist()
                 if n_near[d] == 1:
-                    shares[names[near[0]]] += 1.0
+                    shares[names[top_of[d]]] += 1.0
                     continue
+                near = np.flatnonzero(near_m[d]).tolist()
                 winners = insight._exact_first(
                     crits,
                     prepared,  # type: ignore[arg-type]  # only indexed, as a list is
@@ -571,7 +574,7 @@ def _quick_block(
 
 
 #: (draw, entry) pairs whose median/trimmed totals are computed at once (bounded memory)
-_PAIR_BLOCK = 4096
+_PAIR_BLOCK = 1024
 
 
 def _pair_quick(

@@ -50,7 +50,7 @@ from awards.services.rounds import RoundInfo, final_round, get_round, round_entr
 from awards.services.scorecards import counted_scorecards_query
 from core.extensions import db
 
-_CHUNK = 50_000
+_CHUNK = 20_000
 _HALF_CENT_SLACK = 1e-6  # a float this close (in cents) to a half cent is recomputed exactly
 
 
@@ -91,25 +91,29 @@ class Columns:
         ]
 
 
-def _stream(query: sa.Select, columns: int) -> np.ndarray:
-    """The query's integer rows as one int64 array of shape (n, columns), converted in
-    chunks, never as one list of every row. The rows come from the driver's own cursor on
-    the session's connection (plain tuples, no SQLAlchemy row per score; one category's
-    scores at a time, so a client-side cursor: a server-side one costs a round trip per
-    chunk and a cursor's plan); the query's few parameters (ids, states) are rendered into
-    its text."""
+def _raw_rows(query: sa.Select) -> Iterator[list[tuple]]:
+    """The query's rows in chunks of `_CHUNK`, as the driver's own cursor on the session's
+    connection gives them (plain tuples, no SQLAlchemy row or type processing: only for
+    integer and plain text columns). One category's rows at a time, so a client-side cursor
+    (a server-side one costs a round trip per chunk and a cursor's plan); the query's few
+    parameters (ids, states) are rendered into its text."""
     connection = db.session.connection()
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     driver = connection.connection.dbapi_connection
     assert driver is not None
     cursor = driver.cursor()  # client-side: one category's rows are small
-    parts = []
     try:
         cursor.execute(sql)
         while chunk := cursor.fetchmany(_CHUNK):
-            parts.append(np.array(chunk, dtype=np.int64).reshape(-1, columns))
+            yield chunk
     finally:
         cursor.close()
+
+
+def _stream(query: sa.Select, columns: int) -> np.ndarray:
+    """The query's integer rows as one int64 array of shape (n, columns), converted in
+    chunks (`_raw_rows`), never as one list of every row."""
+    parts = [np.array(chunk, dtype=np.int64).reshape(-1, columns) for chunk in _raw_rows(query)]
     return np.concatenate(parts) if parts else np.zeros((0, columns), dtype=np.int64)
 
 
@@ -134,7 +138,7 @@ def load_columns(
     listed = listed_query.subquery()
     entries = [
         EntryRow(*row)
-        for row in db.session.execute(
+        for chunk in _raw_rows(
             sa.select(
                 listed.c.id,
                 listed.c.category_id,
@@ -143,6 +147,7 @@ def load_columns(
                 listed.c.title,
             ).order_by(listed.c.category_id, listed.c.ref)
         )
+        for row in chunk
     ]
     counted = counted_query.subquery()
     cards = _stream(
