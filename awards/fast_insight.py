@@ -6,13 +6,15 @@ per card its entry, juror, values and raw total as floats), so no Python object 
 is made; `winner_shares` and `agreement` take plain scorecards and go the same way.
 
 * `agreement_columns` finds the same block as `insight.complete_block` by the same greedy
-  rule, the counts kept in a boolean juror x entry matrix instead of recounted, and computes
+  rule, the counts kept in a boolean juror x entry matrix instead of recounted and each run
+  of entries the rule drops one after the other dropped at once, and computes
   ICC(2,k) and Kendall's W of the block with numpy (float64, equal to the reference's within
   rounding of the last bits; the export shows two decimals).
 * `winner_shares_columns` runs the same seeded draws (`random.Random(seed).choices`, one
   draw after the other, so the same juror counts) in blocks of `_BLOCK` draws: it totals the
   complete entries of a block at once (the draws' juror counts times the cards' combined
-  values), the median/trimmed values of the entries that can come near the best and of the
+  values), the median/trimmed values of the entries that can come near the best (only in
+  the draws where they can: (draw, entry) pairs) and of the
   entries whose cards miss some criteria likewise (each entry's values sorted and padded:
   `_batch_quick`, `insight._quick` for many entries at once), and leaves the exact Decimal
   ranking of the entries within `insight._MARGIN` of the best to the reference itself

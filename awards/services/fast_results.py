@@ -4,28 +4,31 @@
 entries in the round, no barring conflict), of one category when asked (the export reads a
 category at a time, so it holds one category's scores), as integer numpy columns (the
 stored cents of each value) read from the driver's cursor, plus the counted scorecards and
-the entries as plain rows. Everything else is computed from those columns:
+the entries as plain rows. Everything else is computed from those columns, in integer cents:
 
-* per entry and criterion, over the non-empty values sorted once (numpy ``lexsort``): the
-  count and sum (mean), the middle values (median), the kept sum after trimming (trimmed),
-  all exact integers of cents; each aggregate then becomes a Decimal by the same one
-  correctly rounded division `awards.scoring` makes (sum / count at 50 digits), so it is the
-  reference's own value;
-* z-scores in float64 over the round's whole population (each juror's count, sum and sum of
-  squares as exact integers, summed in the database: `results.population_stats`); an entry
-  whose rounded aggregate or total could fall either way (a float within 1e-6 cent of a
-  half cent) is recomputed by `awards.scoring` itself from its cards;
+* per entry and criterion, over the non-empty values sorted once (numpy ``lexsort``), each
+  method's aggregate (`board`): mean, median and trimmed as exact fractions of integers
+  (kept sum / count, middle sum / 2), rounded half up exactly as `ranking.round2` rounds
+  the Decimal scoring divides once; zscore in float64 over the round's whole population
+  (each juror's count, sum and sum of squares as exact integers, summed in the database:
+  `results.population_stats`); the weighted total as a float of those;
 * each scorecard's raw weighted total (``sum(w * x) / sum(w)``, integers of milli-points x
-  cents, one Decimal division as scoring makes it) for the disagreement, and as the float
-  nearest it for the agreement;
-* rounding, totals, tie-breaks and ranks by `awards.ranking` (`build_result`,
-  `rank_results`), the reference's own code: every entry for the method shown
-  (`results_by_category`), only the entries that can come first for the other methods
-  (`firsts_by_category`, for "same winner under every method").
+  cents: `card_totals`) and, per entry, the disagreement as a float sd of them
+  (`disagreements`);
+* wherever a float (an aggregate, a total, an sd) comes within 1e-6 cent of a half cent, so
+  its exact value could round the other way, the entry is recomputed the reference's way
+  (Decimal aggregates through `ranking.build_result`, `scoring._aggregate_raw` for zscore,
+  `ranking.population_sd`);
+* the order of `ranking.rank_results` (total, the heaviest criterion first, disagreement,
+  scorecards, ref) by one ``lexsort`` over those cents (`rank_order`), for the method shown
+  and, for "same winner under every method", for every other method's first
+  (`leaderboard_columns`).
 
-`awards.scoring` stays the specification: tests/integration/test_fast_results.py proves the
-rows equal the reference path on generated programmes (ties, quorum misses, conflicts,
-empty values, weights, rounds, half-up rounding), on SQLite and PostgreSQL.
+`awards.scoring` stays the specification: tests/unit/test_fast_results_columns.py proves
+the boards equal `scoring.aggregate` on generated columns (totals and sds on a half cent
+among them), tests/integration/test_fast_results.py the rows equal the reference path on
+generated programmes (ties, quorum misses, conflicts, empty values, weights, rounds, half-up
+rounding), on SQLite and PostgreSQL.
 
 The jury figures of the export (win share, agreement) come from `awards.fast_insight`, fed
 one category's columns (`category_columns`: `fast_insight.CardColumns`).
@@ -34,9 +37,10 @@ one category's columns (`category_columns`: `fast_insight.CardColumns`).
 from __future__ import annotations
 
 import decimal
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -91,7 +95,7 @@ class Columns:
         ]
 
 
-def _raw_rows(query: sa.Select) -> Iterator[list[tuple]]:
+def _raw_rows(query: sa.Select) -> Iterator[Sequence[Any]]:
     """The query's rows in chunks of `_CHUNK`, as the driver's own cursor on the session's
     connection gives them (plain tuples, no SQLAlchemy row or type processing: only for
     integer and plain text columns). One category's rows at a time, so a client-side cursor
