@@ -6,13 +6,15 @@ per card its entry, juror, values and raw total as floats), so no Python object 
 is made; `winner_shares` and `agreement` take plain scorecards and go the same way.
 
 * `agreement_columns` finds the same block as `insight.complete_block` by the same greedy
-  rule, the counts kept in a boolean juror x entry matrix instead of recounted, and computes
+  rule, the counts kept in a boolean juror x entry matrix instead of recounted and each run
+  of entries the rule drops one after the other dropped at once, and computes
   ICC(2,k) and Kendall's W of the block with numpy (float64, equal to the reference's within
   rounding of the last bits; the export shows two decimals).
 * `winner_shares_columns` runs the same seeded draws (`random.Random(seed).choices`, one
   draw after the other, so the same juror counts) in blocks of `_BLOCK` draws: it totals the
   complete entries of a block at once (the draws' juror counts times the cards' combined
-  values), the median/trimmed values of the entries that can come near the best and of the
+  values), the median/trimmed values of the entries that can come near the best (only in
+  the draws where they can: (draw, entry) pairs) and of the
   entries whose cards miss some criteria likewise (each entry's values sorted and padded:
   `_batch_quick`, `insight._quick` for many entries at once), and leaves the exact Decimal
   ranking of the entries within `insight._MARGIN` of the best to the reference itself
@@ -101,7 +103,14 @@ def complete_block(matrix: insight.Totals) -> tuple[list, list, np.ndarray]:
 
 def _greedy_block(has: np.ndarray) -> tuple[list[int], list[int]]:
     """The jurors (rows) and entries (columns) of `has` that `insight.complete_block`'s
-    greedy rule keeps (both empty when nothing is left)."""
+    greedy rule keeps (both empty when nothing is left).
+
+    The rule drops one line at a time: the one missing the largest share, then the one with
+    fewer cells scored, an entry before a juror, the later one. While entries are dropped
+    the entries' shares stay as they are (the jurors are the same), so the entries the rule
+    picks next are known in advance: those with the fewest jurors, latest first. They are
+    dropped at once, up to the first that a juror's share would overtake (`_entry_run`); a
+    juror is dropped one at a time."""
     n_jurors, n_entries = has.shape
     alive_j = np.ones(n_jurors, dtype=bool)
     alive_e = np.ones(n_entries, dtype=bool)
@@ -112,6 +121,12 @@ def _greedy_block(has: np.ndarray) -> tuple[list[int], list[int]]:
         sj, se = scored_j[alive_j], scored_e[alive_e]
         if bool((sj == ne).all()):
             break
+        run = _entry_run(has, alive_j, alive_e, sj, se, nj, ne)
+        if len(run):
+            alive_e[run] = False
+            scored_j -= has[:, run].sum(axis=1)
+            ne -= len(run)
+            continue
         # the reference's max over (share missing, -scored, entry before juror, position)
         share_j = (ne - sj) / ne
         share_e = (nj - se) / nj
@@ -135,6 +150,35 @@ def _greedy_block(has: np.ndarray) -> tuple[list[int], list[int]]:
     if not nj or not ne:
         return [], []
     return np.flatnonzero(alive_j).tolist(), np.flatnonzero(alive_e).tolist()
+
+
+def _entry_run(
+    has: np.ndarray,
+    alive_j: np.ndarray,
+    alive_e: np.ndarray,
+    sj: np.ndarray,
+    se: np.ndarray,
+    nj: int,
+    ne: int,
+) -> np.ndarray:
+    """The entries (column indexes) the greedy rule drops next, one after the other, before
+    it would drop a juror: the entries scored by the fewest jurors (the largest share
+    missing), latest first, as long as before each drop no juror misses a larger share, or
+    the same share with fewer cells scored. (The block cannot become complete before the
+    last of them: each is missed by some juror.) Empty when a juror goes first."""
+    fewest = int(se.min())
+    share_e = (nj - fewest) / nj
+    candidates = np.flatnonzero(alive_e)[se == fewest][::-1]
+    # before dropping the t-th candidate: each juror's scored cells and the entries left
+    dropped = np.cumsum(has[np.ix_(alive_j, candidates)], axis=1)
+    scored = sj[:, None] - np.concatenate(
+        (np.zeros((nj, 1), dtype=np.int64), dropped[:, :-1]), axis=1
+    )
+    left = ne - np.arange(len(candidates))
+    share_j = (left - scored) / left
+    overtaken = ((share_j > share_e) | ((share_j == share_e) & (scored < fewest))).any(axis=0)
+    blocked = np.flatnonzero(overtaken)
+    return candidates[: int(blocked[0])] if len(blocked) else candidates
 
 
 def icc2k(values: np.ndarray) -> float | None:
@@ -184,11 +228,9 @@ def draw_counts(jurors: int, draws: int, seed: int) -> np.ndarray:
     """draws x jurors: how often each juror is picked in each draw, the reference's RNG."""
     rng = random.Random(seed)
     picks = range(jurors)
-    out = np.zeros((draws, jurors), dtype=np.int32)
-    for d in range(draws):
-        for j in rng.choices(picks, k=jurors):
-            out[d, j] += 1
-    return out
+    chosen = np.array([rng.choices(picks, k=jurors) for _ in range(draws)], dtype=np.int64)
+    cells = (np.arange(draws)[:, None] * jurors + chosen.reshape(draws, jurors)).ravel()
+    return np.bincount(cells, minlength=draws * jurors).reshape(draws, jurors).astype(np.int32)
 
 
 @dataclass(frozen=True)
@@ -411,16 +453,19 @@ def winner_shares_columns(
             edge = best - insight._MARGIN - 1e-9 * np.abs(best)
             near_m = valid & (quick >= edge[:, None])
             del quick, valid
-            n_near = near_m.sum(axis=1)
+            # plain lists: most draws have one entry near the top, read in Python
+            n_near = near_m.sum(axis=1).tolist()
+            top_of = near_m.argmax(axis=1).tolist()
+            valid_draw = any_valid.tolist()
             int_counts = all_counts[first : first + _BLOCK].astype(np.int64)
             for d in range(len(counts)):
-                if not any_valid[d]:
+                if not valid_draw[d]:
                     none += 1
                     continue
-                near = np.flatnonzero(near_m[d]).tolist()
                 if n_near[d] == 1:
-                    shares[names[near[0]]] += 1.0
+                    shares[names[top_of[d]]] += 1.0
                     continue
+                near = np.flatnonzero(near_m[d]).tolist()
                 winners = insight._exact_first(
                     crits,
                     prepared,  # type: ignore[arg-type]  # only indexed, as a list is
@@ -458,11 +503,15 @@ def _spreads(
 @dataclass(frozen=True)
 class _Sorted:
     """Per criterion and entry, the values ascending (`insight._Entry.by_value`), padded to
-    the most cards an entry has: criteria x entries x slots; `mask` marks the real slots."""
+    the most cards an entry has: criteria x entries x slots; `mask` marks the real slots.
+    The ``entry_*`` arrays hold the same entries x criteria x slots (one entry's together)."""
 
     values: np.ndarray  # float64
     jurors: np.ndarray  # int64, the juror's index
     mask: np.ndarray  # bool
+    entry_values: np.ndarray
+    entry_jurors: np.ndarray
+    entry_mask: np.ndarray
 
 
 def _sorted_columns(
@@ -481,7 +530,12 @@ def _sorted_columns(
         vals[c, entry, slot] = values[rows, c]
         jurors[c, entry, slot] = j_of[rows]
         mask[c, entry, slot] = True
-    return _Sorted(vals, jurors, mask)
+    return _Sorted(
+        vals, jurors, mask,
+        np.ascontiguousarray(vals.transpose(1, 0, 2)),
+        np.ascontiguousarray(jurors.transpose(1, 0, 2)),
+        np.ascontiguousarray(mask.transpose(1, 0, 2)),
+    )  # fmt: skip
 
 
 #: entries whose median/trimmed totals are computed at once (a block's arrays are draws x
@@ -518,32 +572,62 @@ def _quick_block(
     """draws x entries: `insight._quick` of one criterion (values ascending per entry,
     padded slots counted 0 times)."""
     c = counts[:, jurors] * mask  # draws x entries x slots
-    cum = np.cumsum(c, axis=2, dtype=np.int32)
+    return _quick_slots(method, trim, np.broadcast_to(vals, c.shape), c)
+
+
+#: (draw, entry) pairs whose median/trimmed totals are computed at once (bounded memory)
+_PAIR_BLOCK = 1024
+
+
+def _pair_quick(
+    method: scoring.Method,
+    trim: int,
+    columns: _Sorted,
+    draws: np.ndarray,
+    entries: np.ndarray,
+    counts: np.ndarray,
+) -> np.ndarray:
+    """pairs x criteria: `insight._quick` of entry ``entries[p]`` in draw ``draws[p]``, for
+    each pair ``p`` (NaN where no drawn juror gave a value): only the pairs a draw needs."""
+    n_j = counts.shape[1]
+    flat = counts.astype(np.int32).ravel()
+    out = np.empty((len(draws), columns.entry_values.shape[1]))
+    for first in range(0, len(draws), _PAIR_BLOCK):
+        d, e = draws[first : first + _PAIR_BLOCK], entries[first : first + _PAIR_BLOCK]
+        jurors = columns.entry_jurors[e]  # pairs x criteria x slots
+        slots = flat[d[:, None, None] * n_j + jurors] * columns.entry_mask[e]
+        out[first : first + len(d)] = _quick_slots(method, trim, columns.entry_values[e], slots)
+    return out
+
+
+def _quick_slots(method: scoring.Method, trim: int, vals: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """`insight._quick` along the last axis: `vals` the values ascending, `c` how often each
+    is drawn (the same shape; padded slots 0 times)."""
+    cum = np.cumsum(c, axis=-1, dtype=np.int32)
     n = cum[..., -1]
-    row = np.arange(vals.shape[0])[None, :]
 
     def at(array: np.ndarray, index: np.ndarray) -> np.ndarray:
-        return np.take_along_axis(array, index[..., None], axis=2)[..., 0]
+        return np.take_along_axis(array, index[..., None], axis=-1)[..., 0]
 
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "median":
-            i1 = (cum > ((n - 1) // 2)[..., None]).argmax(axis=2)
-            i2 = (cum > (n // 2)[..., None]).argmax(axis=2)
-            out = (vals[row, i1] + vals[row, i2]) / 2
+            i1 = (cum > ((n - 1) // 2)[..., None]).argmax(axis=-1)
+            i2 = (cum > (n // 2)[..., None]).argmax(axis=-1)
+            out = (at(vals, i1) + at(vals, i2)) / 2
         else:
-            weighted = np.cumsum(c * vals[None], axis=2)
+            weighted = np.cumsum(c * vals, axis=-1)
             total = weighted[..., -1]
             out = total / n
             if method == "trimmed":
                 cut = np.where(n > 2 * trim, trim, (n - 1) // 2)
                 cutting = cut > 0
-                lo = (cum > (cut - 1)[..., None]).argmax(axis=2)
+                lo = (cum > (cut - 1)[..., None]).argmax(axis=-1)
                 before_lo = np.maximum(lo - 1, 0)
                 below = np.where(lo > 0, at(weighted, before_lo), 0.0)
                 before = np.where(lo > 0, at(cum, before_lo), 0)
-                low = below + (cut - before) * vals[row, lo]
-                hi = (cum > (n - cut)[..., None]).argmax(axis=2)
-                high = (at(cum, hi) - (n - cut)) * vals[row, hi] + (total - at(weighted, hi))
+                low = below + (cut - before) * at(vals, lo)
+                hi = (cum > (n - cut)[..., None]).argmax(axis=-1)
+                high = (at(cum, hi) - (n - cut)) * at(vals, hi) + (total - at(weighted, hi))
                 trimmed = (total - low - high) / np.maximum(n - 2 * cut, 1)
                 out = np.where(cutting, trimmed, out)
     return np.where(n > 0, out, np.nan)
@@ -598,23 +682,24 @@ def _quick_totals(
     upper = np.where(ok, means + bound, -np.inf)
     total_w = fweights.sum()
 
-    def compute(entries: np.ndarray) -> None:
-        per = _batch_quick(method, trim, columns, entries, counts)
+    def compute(draws: np.ndarray, entries: np.ndarray) -> None:
+        per = _pair_quick(method, trim, columns, draws, entries, counts)
         weighted = np.where(np.isnan(per), 0.0, per) * fweights
-        out[:, entries] = np.where(ok[:, entries], weighted.sum(axis=2) / total_w, np.nan)
+        out[draws, entries] = np.where(ok[draws, entries], weighted.sum(axis=1) / total_w, np.nan)
 
     # first the entry with the best mean of each draw, whose total raises the floor as the
-    # reference's first computed totals do, so fewer entries remain that can reach it
-    drawn = ok.any(axis=1)
-    top = np.unique(np.argmax(np.where(ok, means, -np.inf), axis=1)[drawn])
-    if len(top):
-        compute(top)
+    # reference's first computed totals do, so fewer entries remain that can reach it; then
+    # in each draw the entries that can still reach it (only those (draw, entry) pairs)
+    drawn = np.flatnonzero(ok.any(axis=1))
+    top = np.argmax(np.where(ok, means, -np.inf), axis=1)[drawn]
+    if len(drawn):
+        compute(drawn, top)
     floor = np.maximum(lower.max(axis=1), np.where(np.isnan(out), -np.inf, out).max(axis=1))
     finite = np.where(np.isfinite(floor), floor, 0.0)
     reach = floor - insight._MARGIN - 1e-9 * np.abs(finite)
     needed = ok & (upper >= reach[:, None])
-    needed[:, top] = False  # computed already
-    wanted = np.flatnonzero(needed.any(axis=0))
-    if len(wanted):
-        compute(wanted)
+    needed[drawn, top] = False  # computed already
+    pairs = np.nonzero(needed)
+    if len(pairs[0]):
+        compute(*pairs)
     return out

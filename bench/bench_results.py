@@ -6,7 +6,8 @@ baseline process that starts the same app and runs one plain
 ``SELECT entry_id, AVG(value) ... GROUP BY`` over the same scores through its engine,
 interleaved (baseline, Podium, baseline, Podium ...), each under ``/usr/bin/time -v`` for the
 wall time and the peak resident memory. The programme comes from bench/generate_cannes.py
-(reused when the SQLite file already holds it; ``--quick`` uses ``--scale 0.1``).
+(reused when the SQLite file or the PostgreSQL database, ``bench_results`` or at 10 %
+``bench_results_0_1``, already holds it; ``--quick`` uses ``--scale 0.1``).
 
     .venv/bin/python bench/bench_results.py [--quick] [--db sqlite|postgresql] [--repeat N]
         [--methods mean,median]
@@ -23,6 +24,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -65,6 +68,22 @@ def timed(argv: list[str], url: str) -> tuple[float, float]:
     return seconds, int(rss.group(1)) / 1024
 
 
+def _holds_programme(url: str) -> bool:
+    """Whether the PostgreSQL database at `url` holds a generated Cannes programme (its
+    scores written: the generator commits them last)."""
+    engine = sa.create_engine("postgresql+psycopg://" + url.removeprefix("postgresql://"))
+    try:
+        with engine.connect() as conn:
+            return bool(conn.scalar(sa.text(
+                "SELECT EXISTS (SELECT 1 FROM programmes WHERE slug = 'cannes') "
+                "AND EXISTS (SELECT 1 FROM scores)"
+            )))  # fmt: skip
+    except sa.exc.DBAPIError:  # no schema yet
+        return False
+    finally:
+        engine.dispose()
+
+
 def prepare(kind: str, scale: float) -> str:
     """The database URL holding the Cannes programme (generated unless already there)."""
     suffix = "" if scale == 1.0 else f"_{scale:g}"
@@ -74,16 +93,22 @@ def prepare(kind: str, scale: float) -> str:
         if path.exists():
             return url
     else:
-        import sqlalchemy as sa
-
-        url = PG_URL
+        url = PG_URL + suffix.replace(".", "_")
+        name = url.rsplit("/", 1)[1]
         engine = sa.create_engine(
             "postgresql+psycopg://" + PG_ADMIN.removeprefix("postgresql://"),
             isolation_level="AUTOCOMMIT",
         )
         with engine.connect() as conn:
-            conn.execute(sa.text("DROP DATABASE IF EXISTS bench_results"))
-            conn.execute(sa.text("CREATE DATABASE bench_results"))
+            exists = conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            )
+        if exists and _holds_programme(url):
+            engine.dispose()
+            return url  # generated already (by an earlier run or bench/generate_cannes.py)
+        with engine.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+            conn.execute(sa.text(f"CREATE DATABASE {name}"))
         engine.dispose()
     subprocess.run(
         [PY, "bench/generate_cannes.py", "--url", url, "--scale", str(scale)], cwd=ROOT,

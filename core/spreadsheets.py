@@ -125,10 +125,18 @@ def write_csv_rows(
 ) -> None:
     """`csv_text` written to `out` record by record as `rows` yields them (a long export
     need not be held whole)."""
+    texts = ([cell_text(value, locale) for value in row] for row in rows)
+    write_csv_texts(out, header, texts, delimiter=delimiter)
+
+
+def write_csv_texts(
+    out: TextIO, header: Sequence[str], records: Iterable[Sequence[str]], *, delimiter: str = ","
+) -> None:
+    """`write_csv_rows` of records whose cells are already text as `cell_text` makes it (a
+    caller that knows its columns' types can make them faster)."""
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow([guard(name) for name in header])
-    for row in rows:
-        writer.writerow([cell_text(value, locale) for value in row])
+    writer.writerows(records)
 
 
 def csv_bytes(table: Table, *, locale: str) -> bytes:

@@ -4,28 +4,31 @@
 entries in the round, no barring conflict), of one category when asked (the export reads a
 category at a time, so it holds one category's scores), as integer numpy columns (the
 stored cents of each value) read from the driver's cursor, plus the counted scorecards and
-the entries as plain rows. Everything else is computed from those columns:
+the entries as plain rows. Everything else is computed from those columns, in integer cents:
 
-* per entry and criterion, over the non-empty values sorted once (numpy ``lexsort``): the
-  count and sum (mean), the middle values (median), the kept sum after trimming (trimmed),
-  all exact integers of cents; each aggregate then becomes a Decimal by the same one
-  correctly rounded division `awards.scoring` makes (sum / count at 50 digits), so it is the
-  reference's own value;
-* z-scores in float64 over the round's whole population (each juror's count, sum and sum of
-  squares as exact integers, summed in the database: `results.population_stats`); an entry
-  whose rounded aggregate or total could fall either way (a float within 1e-6 cent of a
-  half cent) is recomputed by `awards.scoring` itself from its cards;
+* per entry and criterion, over the non-empty values sorted once (numpy ``lexsort``), each
+  method's aggregate (`board`): mean, median and trimmed as exact fractions of integers
+  (kept sum / count, middle sum / 2), rounded half up exactly as `ranking.round2` rounds
+  the Decimal scoring divides once; zscore in float64 over the round's whole population
+  (each juror's count, sum and sum of squares as exact integers, summed in the database:
+  `results.population_stats`); the weighted total as a float of those;
 * each scorecard's raw weighted total (``sum(w * x) / sum(w)``, integers of milli-points x
-  cents, one Decimal division as scoring makes it) for the disagreement, and as the float
-  nearest it for the agreement;
-* rounding, totals, tie-breaks and ranks by `awards.ranking` (`build_result`,
-  `rank_results`), the reference's own code: every entry for the method shown
-  (`results_by_category`), only the entries that can come first for the other methods
-  (`firsts_by_category`, for "same winner under every method").
+  cents: `card_totals`) and, per entry, the disagreement as a float sd of them
+  (`disagreements`);
+* wherever a float (an aggregate, a total, an sd) comes within 1e-6 cent of a half cent, so
+  its exact value could round the other way, the entry is recomputed the reference's way
+  (Decimal aggregates through `ranking.build_result`, `scoring._aggregate_raw` for zscore,
+  `ranking.population_sd`);
+* the order of `ranking.rank_results` (total, the heaviest criterion first, disagreement,
+  scorecards, ref) by one ``lexsort`` over those cents (`rank_order`), for the method shown
+  and, for "same winner under every method", for every other method's first
+  (`leaderboard_columns`).
 
-`awards.scoring` stays the specification: tests/integration/test_fast_results.py proves the
-rows equal the reference path on generated programmes (ties, quorum misses, conflicts,
-empty values, weights, rounds, half-up rounding), on SQLite and PostgreSQL.
+`awards.scoring` stays the specification: tests/unit/test_fast_results_columns.py proves
+the boards equal `scoring.aggregate` on generated columns (totals and sds on a half cent
+among them), tests/integration/test_fast_results.py the rows equal the reference path on
+generated programmes (ties, quorum misses, conflicts, empty values, weights, rounds, half-up
+rounding), on SQLite and PostgreSQL.
 
 The jury figures of the export (win share, agreement) come from `awards.fast_insight`, fed
 one category's columns (`category_columns`: `fast_insight.CardColumns`).
@@ -34,23 +37,24 @@ one category's columns (`category_columns`: `fast_insight.CardColumns`).
 from __future__ import annotations
 
 import decimal
-from collections.abc import Hashable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
 
-from awards import fast_insight, insight, scoring
+from awards import fast_insight, scoring
 from awards.models import Criterion, Entry, Programme, Score
-from awards.ranking import EntryResult, build_result, population_sd, rank_results, round2
+from awards.ranking import build_result, population_sd, round2
 from awards.scoring import METHODS
 from awards.services.results import round_criteria_in_order
 from awards.services.rounds import RoundInfo, final_round, get_round, round_entries_query
 from awards.services.scorecards import counted_scorecards_query
 from core.extensions import db
 
-_CHUNK = 50_000
+_CHUNK = 20_000
 _HALF_CENT_SLACK = 1e-6  # a float this close (in cents) to a half cent is recomputed exactly
 
 
@@ -91,25 +95,29 @@ class Columns:
         ]
 
 
-def _stream(query: sa.Select, columns: int) -> np.ndarray:
-    """The query's integer rows as one int64 array of shape (n, columns), converted in
-    chunks, never as one list of every row. The rows come from the driver's own cursor on
-    the session's connection (plain tuples, no SQLAlchemy row per score; one category's
-    scores at a time, so a client-side cursor: a server-side one costs a round trip per
-    chunk and a cursor's plan); the query's few parameters (ids, states) are rendered into
-    its text."""
+def _raw_rows(query: sa.Select) -> Iterator[Sequence[Any]]:
+    """The query's rows in chunks of `_CHUNK`, as the driver's own cursor on the session's
+    connection gives them (plain tuples, no SQLAlchemy row or type processing: only for
+    integer and plain text columns). One category's rows at a time, so a client-side cursor
+    (a server-side one costs a round trip per chunk and a cursor's plan); the query's few
+    parameters (ids, states) are rendered into its text."""
     connection = db.session.connection()
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     driver = connection.connection.dbapi_connection
     assert driver is not None
     cursor = driver.cursor()  # client-side: one category's rows are small
-    parts = []
     try:
         cursor.execute(sql)
         while chunk := cursor.fetchmany(_CHUNK):
-            parts.append(np.array(chunk, dtype=np.int64).reshape(-1, columns))
+            yield chunk
     finally:
         cursor.close()
+
+
+def _stream(query: sa.Select, columns: int) -> np.ndarray:
+    """The query's integer rows as one int64 array of shape (n, columns), converted in
+    chunks (`_raw_rows`), never as one list of every row."""
+    parts = [np.array(chunk, dtype=np.int64).reshape(-1, columns) for chunk in _raw_rows(query)]
     return np.concatenate(parts) if parts else np.zeros((0, columns), dtype=np.int64)
 
 
@@ -134,7 +142,7 @@ def load_columns(
     listed = listed_query.subquery()
     entries = [
         EntryRow(*row)
-        for row in db.session.execute(
+        for chunk in _raw_rows(
             sa.select(
                 listed.c.id,
                 listed.c.category_id,
@@ -143,6 +151,7 @@ def load_columns(
                 listed.c.title,
             ).order_by(listed.c.category_id, listed.c.ref)
         )
+        for row in chunk
     ]
     counted = counted_query.subquery()
     cards = _stream(
@@ -183,18 +192,6 @@ def load_columns(
     )
 
 
-@dataclass
-class Aggregates:
-    """Unrounded per-criterion aggregates of every method, per entry index, and each entry's
-    card count and raw card totals (Decimal, as `awards.scoring` computes them)."""
-
-    by_method: dict[str, list[list[Decimal | None]]]
-    counts: list[int]
-    card_totals: list[list[Decimal]]
-    disagreement: list[Decimal | None]
-    card_floats: np.ndarray  # per counted card: its raw weighted total as a float (NaN: none)
-
-
 def _decimal_ratio(numerator: int, denominator: int, places: int) -> Decimal:
     """``numerator * 10**-places / denominator`` rounded once at scoring's precision."""
     return Decimal(numerator).scaleb(-places) / denominator
@@ -233,81 +230,24 @@ def _zscore_means(cols: Columns, values: np.ndarray, sel: np.ndarray) -> np.ndar
     return np.clip(mapped, lo, hi)
 
 
-def _near_half_cent(value: float) -> bool:
-    scaled = abs(value) * 100
-    return abs(scaled - np.floor(scaled) - 0.5) < _HALF_CENT_SLACK
+def _float_cents(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the floats rounded to whole cents half up, as integers; where a float comes within
+    `_HALF_CENT_SLACK` cent of a half cent, so its exact value could round either way).
+    NaN gives 0 and is not doubtful."""
+    finite = np.isfinite(values)
+    scaled = np.abs(np.where(finite, values, 0.0)) * 100
+    whole = np.floor(scaled)
+    fraction = scaled - whole
+    cents = (whole + (fraction >= 0.5)).astype(np.int64)
+    doubtful = finite & (np.abs(fraction - 0.5) < _HALF_CENT_SLACK)
+    return np.where(values < 0, -cents, cents), doubtful
 
 
-def aggregate_columns(cols: Columns, trim: int, methods=METHODS) -> Aggregates:
-    """Every method's unrounded aggregates from the columns (see the module docstring)."""
-    n_entries, n_crit = len(cols.entries), len(cols.criteria)
-    weights = [c.weight for c in cols.criteria]
-    milli = np.array([int(w.scaleb(3)) for w in weights], dtype=np.int64)
-    counts = np.bincount(cols.card_entry, minlength=n_entries)
-    valued = ~cols.score_empty
-    # each card's raw weighted total: sum(w * x) / sum(w) over its non-empty values
-    n_cards = len(cols.card_entry)
-    w_sel = milli[cols.score_crit[valued]]
-    num = np.zeros(n_cards, dtype=object if _too_big(w_sel, cols.score_value) else np.int64)
-    den = np.zeros(n_cards, dtype=np.int64)
-    np.add.at(num, cols.score_card[valued], w_sel.astype(num.dtype) * cols.score_value[valued])
-    np.add.at(den, cols.score_card[valued], w_sel)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # exact integers divided once: the float nearest the card's total (insight.totals)
-        card_floats = np.where(
-            den > 0, num.astype(np.float64) / (den.astype(np.float64) * 100), np.nan
-        )
-    if num.dtype == object or float(np.max(den, initial=0)) * 100 >= 2**53:
-        card_floats = np.array(
-            [float(_decimal_ratio(a, b, 2)) if b else np.nan
-             for a, b in zip(num.tolist(), den.tolist(), strict=True)]
-        )  # fmt: skip
-    card_totals: list[list[Decimal]] = [[] for _ in range(n_entries)]
-    with decimal.localcontext(prec=scoring.PRECISION):
-        for entry, a, b in zip(cols.card_entry.tolist(), num.tolist(), den.tolist(), strict=True):
-            if b:
-                card_totals[entry].append(_decimal_ratio(a, b, 2))
-        disagreement = [
-            round2(population_sd(totals)) if len(totals) >= 2 else None for totals in card_totals
-        ]
-    # per (entry, criterion) group, values ascending
-    sel = np.flatnonzero(valued)
-    entry_of = cols.card_entry[cols.score_card[sel]]
-    crit_of = cols.score_crit[sel]
-    values = cols.score_value[sel]
-    order = np.lexsort((values, crit_of, entry_of))
-    sel, entry_of, crit_of, values = sel[order], entry_of[order], crit_of[order], values[order]
-    group = entry_of * n_crit + crit_of
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
-    sizes = np.diff(np.r_[starts, len(group)])
-    group_keys = group[starts]
-    cumulative = np.r_[0, np.cumsum(values)]
-    out: dict[str, list[list[Decimal | None]]] = {}
-    with decimal.localcontext(prec=scoring.PRECISION):
-        for method in methods:
-            table: list[list[Decimal | None]] = [[None] * n_crit for _ in range(n_entries)]
-            if method == "zscore":
-                out[method] = _zscore_table(cols, table, sel, values, starts, sizes, group_keys)
-                continue
-            if method == "median":
-                lo = values[starts + (sizes - 1) // 2]
-                hi = values[starts + sizes // 2]
-                odd = (sizes % 2).astype(bool)
-                for key, a, b, is_odd in zip(group_keys.tolist(), lo.tolist(), hi.tolist(),
-                                             odd.tolist(), strict=True):  # fmt: skip
-                    table[key // n_crit][key % n_crit] = (
-                        Decimal(a).scaleb(-2) if is_odd else _decimal_ratio(a + b, 2, 2)
-                    )
-            else:
-                cut = np.zeros_like(sizes)
-                if method == "trimmed":
-                    cut = np.where(sizes > 2 * trim, trim, (sizes - 1) // 2)
-                kept = cumulative[starts + sizes - cut] - cumulative[starts + cut]
-                for key, total, n in zip(group_keys.tolist(), kept.tolist(),
-                                         (sizes - 2 * cut).tolist(), strict=True):  # fmt: skip
-                    table[key // n_crit][key % n_crit] = _decimal_ratio(total, n, 2)
-            out[method] = table
-    return Aggregates(out, counts.tolist(), card_totals, disagreement, card_floats)
+def _half_up(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator`` (integers, denominator > 0) rounded to a whole number with
+    halves away from zero (ROUND_HALF_UP): exact, as `ranking.round2` rounds the quotient."""
+    magnitude = (2 * np.abs(numerator) + denominator) // (2 * denominator)
+    return np.where(numerator < 0, -magnitude, magnitude)
 
 
 def _too_big(w: np.ndarray, values: np.ndarray) -> bool:
@@ -318,53 +258,282 @@ def _too_big(w: np.ndarray, values: np.ndarray) -> bool:
     return bound > 2**62
 
 
-def _zscore_table(
-    cols: Columns,
-    table: list[list[Decimal | None]],
-    sel: np.ndarray,
-    values: np.ndarray,
-    starts: np.ndarray,
-    sizes: np.ndarray,
-    group_keys: np.ndarray,
-) -> list[list[Decimal | None]]:
-    """The zscore aggregates: float64, with the entries near a rounding edge recomputed by
-    `awards.scoring` from their own cards (see the module docstring)."""
+@dataclass(frozen=True)
+class CardTotals:
+    """Each counted card's raw weighted total ``sum(w * x) / sum(w)`` over its non-empty
+    values as the exact fraction ``num / (den * 100)`` (integers: milli-points x cents over
+    milli-points) and as the float nearest it (NaN without values)."""
+
+    num: np.ndarray  # int64 (object when int64 could overflow)
+    den: np.ndarray  # int64
+    floats: np.ndarray  # float64
+
+    def decimal(self, card: int) -> Decimal:
+        """The card's total as `awards.scoring` computes it (in scoring's precision)."""
+        return _decimal_ratio(int(self.num[card]), int(self.den[card]), 2)
+
+
+def card_totals(cols: Columns) -> CardTotals:
+    """The counted cards' raw weighted totals (`CardTotals`)."""
+    milli = np.array([int(c.weight.scaleb(3)) for c in cols.criteria], dtype=np.int64)
+    valued = ~cols.score_empty
+    n_cards = len(cols.card_entry)
+    w_sel = milli[cols.score_crit[valued]]
+    num = np.zeros(n_cards, dtype=object if _too_big(w_sel, cols.score_value) else np.int64)
+    den = np.zeros(n_cards, dtype=np.int64)
+    np.add.at(num, cols.score_card[valued], w_sel.astype(num.dtype) * cols.score_value[valued])
+    np.add.at(den, cols.score_card[valued], w_sel)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # exact integers divided once: the float nearest the card's total (insight.totals)
+        floats = np.where(den > 0, num.astype(np.float64) / (den.astype(np.float64) * 100), np.nan)
+    if num.dtype == object or float(np.max(den, initial=0)) * 100 >= 2**53:
+        with decimal.localcontext(prec=scoring.PRECISION):
+            floats = np.array(
+                [float(_decimal_ratio(a, b, 2)) if b else np.nan
+                 for a, b in zip(num.tolist(), den.tolist(), strict=True)], dtype=np.float64,
+            )  # fmt: skip
+    return CardTotals(num, den, floats)
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """The non-empty values of each (entry, criterion) group, ascending: group ``g`` holds
+    ``values[starts[g] : starts[g] + sizes[g]]`` (cents) of the scores ``rows[...]``, and
+    its key is ``entry * criteria + criterion``."""
+
+    keys: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
+    values: np.ndarray
+    rows: np.ndarray
+    cumulative: np.ndarray  # the running sum of `values`, from 0
+
+    def of_entry(self, entry: int, n_crit: int) -> range:
+        """The groups of one entry (its criteria with values, in criterion order)."""
+        lo, hi = np.searchsorted(self.keys, [entry * n_crit, (entry + 1) * n_crit])
+        return range(int(lo), int(hi))
+
+
+def _groups(cols: Columns) -> _Groups:
     n_crit = len(cols.criteria)
-    mapped = _zscore_means(cols, values, sel)
-    sums = np.add.reduceat(mapped, starts) if len(starts) else np.zeros(0)
-    means = sums / np.maximum(sizes, 1)
+    rows = np.flatnonzero(~cols.score_empty)
+    entry_of = cols.card_entry[cols.score_card[rows]]
+    crit_of = cols.score_crit[rows]
+    values = cols.score_value[rows]
+    order = np.lexsort((values, crit_of, entry_of))
+    rows, values = rows[order], values[order]
+    group = entry_of[order] * n_crit + crit_of[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
+    sizes = np.diff(np.r_[starts, len(group)]).astype(np.int64)
+    cumulative = np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(values, dtype=np.int64)))
+    return _Groups(group[starts], starts, sizes, values, rows, cumulative)
+
+
+def _kept(groups: _Groups, method: str, trim: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group, (numerator, denominator) of the method's aggregate in cents, integers:
+    the kept sum and count (mean, trimmed), the middle two values' sum and 2 (median)."""
+    starts, sizes = groups.starts, groups.sizes
+    if method == "median":
+        lo = groups.values[starts + (sizes - 1) // 2]
+        hi = groups.values[starts + sizes // 2]  # the same value when the count is odd
+        return lo + hi, np.full(len(sizes), 2, dtype=np.int64)
+    cut = np.zeros_like(sizes)
+    if method == "trimmed":
+        cut = np.where(sizes > 2 * trim, trim, (sizes - 1) // 2)
+    kept = groups.cumulative[starts + sizes - cut] - groups.cumulative[starts + cut]
+    return kept, sizes - 2 * cut
+
+
+def _exact_aggregates(
+    cols: Columns, groups: _Groups, method: str, trim: int, entry: int
+) -> list[Decimal | None]:
+    """One entry's unrounded aggregates as `awards.scoring` computes them (Decimal), for
+    the few entries whose floats fall too near a rounding edge; in scoring's precision."""
+    if method == "zscore":
+        crits = cols.scoring_criteria
+        ref = cols.entries[entry].ref
+        raw = scoring._aggregate_raw(
+            crits, list(_entry_cards(cols, entry)), [ref], method="zscore",
+            zscore_stats=cols.zscore_stats,
+        )[ref]  # fmt: skip
+        return [raw[c.key] for c in crits]
+    n_crit = len(cols.criteria)
+    out: list[Decimal | None] = [None] * n_crit
+    numerator, denominator = _kept(groups, method, trim)
+    for g in groups.of_entry(entry, n_crit):
+        a, b = int(numerator[g]), int(denominator[g])
+        out[int(groups.keys[g]) % n_crit] = _decimal_ratio(a, b, 2)
+    return out
+
+
+@dataclass(frozen=True)
+class Board:
+    """One method's rounded figures of every entry of the columns, in integer cents:
+    ``criteria[e, c]`` where ``present[e, c]`` (else None), ``total[e]`` where
+    ``has_total[e]``; each the value `ranking.build_result` rounds to."""
+
+    criteria: np.ndarray  # int64, entries x criteria
+    present: np.ndarray  # bool, entries x criteria
+    total: np.ndarray  # int64, per entry
+    has_total: np.ndarray  # bool, per entry
+
+
+def board(cols: Columns, groups: _Groups, method: str, trim: int) -> Board:
+    """`Board` of `method`. The per-criterion aggregates of mean, median and trimmed are
+    exact fractions of integers, rounded exactly; the zscore ones floats. The totals are
+    floats of those. An entry any of whose floats comes within `_HALF_CENT_SLACK` of a half
+    cent (where the exact value could round the other way) is recomputed by
+    `ranking.build_result` from its Decimal aggregates (`_exact_aggregates`)."""
+    n_entries, n_crit = len(cols.entries), len(cols.criteria)
+    entry_of, crit_of = groups.keys // n_crit, groups.keys % n_crit
+    doubtful = np.zeros(n_entries, dtype=bool)
+    if method == "zscore":
+        sums = np.add.reduceat(
+            _zscore_means(cols, groups.values, groups.rows), groups.starts
+        ) if len(groups.starts) else np.zeros(0)  # fmt: skip
+        floats = sums / np.maximum(groups.sizes, 1)
+        cents, unsure = _float_cents(floats)
+        doubtful[entry_of[unsure]] = True
+    else:
+        numerator, denominator = _kept(groups, method, trim)
+        cents = _half_up(numerator, denominator)
+        floats = numerator / (denominator * 100.0)
+    criteria = np.zeros((n_entries, n_crit), dtype=np.int64)
+    present = np.zeros((n_entries, n_crit), dtype=bool)
+    grid = np.zeros((n_entries, n_crit))
+    criteria[entry_of, crit_of] = cents
+    present[entry_of, crit_of] = True
+    grid[entry_of, crit_of] = floats
     fw = np.array([float(c.weight) for c in cols.criteria])
+    den = present @ fw
+    has_total = den > 0
+    totals = (grid * fw).sum(axis=1) / np.where(has_total, den, 1.0)
+    total, unsure_total = _float_cents(np.where(has_total, totals, np.nan))
+    doubtful |= unsure_total
+    if doubtful.any():
+        crits = cols.scoring_criteria
+        keys = [c.key for c in crits]
+        with decimal.localcontext(prec=scoring.PRECISION):
+            for e in np.flatnonzero(doubtful).tolist():
+                exact = build_result(e, crits, _exact_aggregates(cols, groups, method, trim, e),
+                                     0, (), 1)  # fmt: skip
+                for c, key in enumerate(keys):
+                    value = exact.criteria[key]
+                    criteria[e, c] = 0 if value is None else int(value.scaleb(2))
+                total[e] = 0 if exact.total is None else int(exact.total.scaleb(2))
+    return Board(criteria, present, total, has_total)
+
+
+def disagreements(cols: Columns, totals: CardTotals) -> list[int | None]:
+    """Per entry the disagreement in cents (`ranking.population_sd` of its cards' raw
+    totals, rounded; None below two cards with values): a float sd, recomputed from the
+    cards' Decimal totals where it comes within `_HALF_CENT_SLACK` of a half cent."""
     n_entries = len(cols.entries)
-    grid = np.full((n_entries, n_crit), np.nan)
-    grid[group_keys // n_crit, group_keys % n_crit] = means
-    present = ~np.isnan(grid)
-    den = (present * fw).sum(axis=1)
-    totals = np.where(den > 0, np.nansum(grid * fw, axis=1) / np.where(den > 0, den, 1), np.nan)
-    doubtful = {
-        e
-        for e in range(n_entries)
-        if (not np.isnan(totals[e]) and _near_half_cent(float(totals[e])))
-        or any(_near_half_cent(float(v)) for v in grid[e][present[e]])
-    }
-    for e, row in enumerate(grid.tolist()):
-        if e not in doubtful:
-            table[e] = [Decimal(repr(v)) if v == v else None for v in row]
-    if doubtful:
-        _exact_zscores(cols, table, doubtful)
-    return table
+    valued = np.flatnonzero(totals.den > 0)
+    entry_of = cols.card_entry[valued]
+    floats = totals.floats[valued]
+    count = np.bincount(entry_of, minlength=n_entries)
+    mean = np.bincount(entry_of, weights=floats, minlength=n_entries) / np.maximum(count, 1)
+    spread = floats - mean[entry_of]
+    variance = np.bincount(entry_of, weights=spread * spread, minlength=n_entries)
+    sd = np.sqrt(variance / np.maximum(count, 1))
+    cents, doubtful = _float_cents(sd)
+    out: list[int | None] = [c if n >= 2 else None for c, n in
+                             zip(cents.tolist(), count.tolist(), strict=True)]  # fmt: skip
+    with decimal.localcontext(prec=scoring.PRECISION):
+        for e in np.flatnonzero(doubtful & (count >= 2)).tolist():
+            exact = round2(population_sd([totals.decimal(c) for c in valued[entry_of == e]]))
+            assert exact is not None
+            out[e] = int(exact.scaleb(2))
+    return out
 
 
-def _exact_zscores(cols: Columns, table: list, doubtful: set[int]) -> None:
-    """The reference (`scoring._aggregate_raw`) for the `doubtful` entries, with the round's
-    z-score population (`cols.zscore_stats`)."""
-    crits = cols.scoring_criteria
-    keys = [c.key for c in cols.criteria]
-    summed = cols.zscore_stats
-    for e in doubtful:
-        cards = list(_entry_cards(cols, e))
-        ref = cols.entries[e].ref
-        raw = scoring._aggregate_raw(crits, cards, [ref], method="zscore", zscore_stats=summed)[ref]
-        table[e] = [raw[k] for k in keys]
+def rank_order(
+    cols: Columns,
+    figures: Board,
+    counts: np.ndarray,
+    disagreement: np.ndarray,
+    quorum: int,
+    ref_rank: np.ndarray,
+) -> tuple[np.ndarray, int]:
+    """(the entries in leaderboard order, how many of them are ranked): `ranking.rank_results`'
+    order over integer cents. The ranked (quorum met, a total) by total descending, then
+    the rounded aggregates of the heaviest criterion first (none after any), the
+    disagreement (`disagreement`: cents, 0 for none), more scorecards, the entry's ref
+    (`ref_rank`: each entry's position among the refs sorted as text); then the others by ref."""
+    ranked = (counts >= quorum) & figures.has_total
+    top = np.flatnonzero(ranked)
+    weights = [c.weight for c in cols.criteria]
+    order = sorted(range(len(weights)), key=lambda i: (-weights[i], i))
+    keys: list[np.ndarray] = [ref_rank[top], -counts[top], disagreement[top]]
+    for c in reversed(order):  # np.lexsort: the last key sorts first
+        present = figures.present[top, c]
+        keys.append(np.where(present, -figures.criteria[top, c], 0))
+        keys.append(~present)
+    keys.append(-figures.total[top])
+    rest = np.flatnonzero(~ranked)
+    return np.r_[top[np.lexsort(keys)], rest[np.argsort(ref_rank[rest])]], len(top)
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """One category's leaderboard from its columns, as the export shows it: per row (in
+    leaderboard order) the entry's index in `Columns.entries`, its rank (None when not
+    ranked), the rounded total, per-criterion aggregates and disagreement in cents (None:
+    none), its scorecards and whether they meet the quorum; and the ref each method ranks
+    first (None when it ranks none), for "same winner under every method"."""
+
+    entries: list[int]
+    ranks: list[int | None]
+    totals: list[int | None]
+    criteria: list[list[int | None]]
+    scorecards: list[int]
+    sufficient: list[bool]
+    disagreement: list[int | None]
+    firsts: dict[str, str | None]
+
+
+def leaderboard_columns(
+    cols: Columns, method: str, trim: int, quorum: int, totals: CardTotals
+) -> Leaderboard:
+    """`Leaderboard` of the columns' entries (one category's) with `method`; the other
+    methods' boards are made likewise, for their first only."""
+    groups = _groups(cols)
+    counts = np.bincount(cols.card_entry, minlength=len(cols.entries)).astype(np.int64)
+    spread = disagreements(cols, totals)
+    spread_key = np.array([0 if d is None else d for d in spread], dtype=np.int64)
+    refs = [e.ref for e in cols.entries]
+    ref_rank = np.empty(len(refs), dtype=np.int64)
+    ref_rank[sorted(range(len(refs)), key=refs.__getitem__)] = np.arange(len(refs))
+    firsts: dict[str, str | None] = {}
+    shown: tuple[Board, np.ndarray, int] | None = None
+    for m in METHODS:
+        figures = board(cols, groups, m, trim)
+        order, n_ranked = rank_order(cols, figures, counts, spread_key, quorum, ref_rank)
+        firsts[m] = refs[int(order[0])] if n_ranked else None
+        if m == method:
+            shown = figures, order, n_ranked
+    assert shown is not None, method
+    figures, order, n_ranked = shown
+    entries = order.tolist()
+    present = figures.present[order].tolist()
+    criteria = [
+        [v if p else None for v, p in zip(values, flags, strict=True)]
+        for values, flags in zip(figures.criteria[order].tolist(), present, strict=True)
+    ]
+    has_total = figures.has_total[order].tolist()
+    return Leaderboard(
+        entries=entries,
+        ranks=[i + 1 if i < n_ranked else None for i in range(len(entries))],
+        totals=[
+            t if h else None for t, h in zip(figures.total[order].tolist(), has_total, strict=True)
+        ],
+        criteria=criteria,
+        scorecards=counts[order].tolist(),
+        sufficient=(counts[order] >= quorum).tolist(),
+        disagreement=[spread[e] for e in entries],
+        firsts=firsts,
+    )
 
 
 def _entry_cards(cols: Columns, entry: int) -> Iterator[scoring.Scorecard]:
@@ -385,88 +554,6 @@ def _entry_cards(cols: Columns, entry: int) -> Iterator[scoring.Scorecard]:
         yield scoring.Scorecard(ref, int(cols.card_juror[card]), scores)
 
 
-def results_by_category(
-    cols: Columns, aggs: Aggregates, method: str, quorum: int
-) -> dict[int, list[EntryResult[int]]]:
-    """category id -> its leaderboard (`EntryResult.entry` is the entry's index in
-    `cols.entries`), ranked by `awards.ranking` exactly as `scoring.aggregate` ranks."""
-    crits = cols.scoring_criteria
-    table = aggs.by_method[method]
-    grouped: dict[int, list[EntryResult[int]]] = {}
-    with decimal.localcontext(prec=scoring.PRECISION):
-        for e, row in enumerate(cols.entries):
-            result = build_result(e, crits, table[e], aggs.counts[e], (), quorum)
-            result = replace(result, disagreement=aggs.disagreement[e])
-            grouped.setdefault(row.category_id, []).append(result)
-        return {
-            category_id: rank_results(_by_ref(cols, results), crits)
-            for category_id, results in grouped.items()
-        }
-
-
-class _Ref(int):
-    """An entry index that sorts and prints as its ref (`ranking` orders entries by str)."""
-
-    ref: str
-
-    def __new__(cls, index: int, ref: str) -> _Ref:
-        value = super().__new__(cls, index)
-        value.ref = ref
-        return value
-
-    def __str__(self) -> str:
-        return self.ref
-
-    def __repr__(self) -> str:
-        return repr(self.ref)
-
-
-def _by_ref(cols: Columns, results: list[EntryResult[int]]) -> list[EntryResult[int]]:
-    return [replace(r, entry=_Ref(r.entry, cols.entries[r.entry].ref)) for r in results]
-
-
-def firsts_by_category(
-    cols: Columns, aggs: Aggregates, method: str, quorum: int
-) -> dict[int, str | None]:
-    """category id -> the ref of the entry `results_by_category` ranks first with `method`
-    (None when it ranks none), without ranking every entry: the entries whose float total
-    comes within `insight._MARGIN` of the category's best are ranked exactly (rounded totals
-    of the others are lower by more than a rounding step)."""
-    crits = cols.scoring_criteria
-    table = aggs.by_method[method]
-    n_entries = len(cols.entries)
-    grid = np.array(
-        [[np.nan if v is None else float(v) for v in row] for row in table], dtype=np.float64
-    ).reshape(n_entries, len(crits))
-    fw = np.array([float(c.weight) for c in crits])
-    present = ~np.isnan(grid)
-    den = (present * fw).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        totals = np.where(den > 0, np.nansum(grid * fw, axis=1) / den, np.nan)
-    ranked = (np.array(aggs.counts, dtype=np.int64) >= quorum) & ~np.isnan(totals)
-    category = np.array([e.category_id for e in cols.entries], dtype=np.int64)
-    out: dict[int, str | None] = {}
-    with decimal.localcontext(prec=scoring.PRECISION):
-        for category_id in sorted(set(category.tolist())):
-            members = np.flatnonzero((category == category_id) & ranked)
-            if not len(members):
-                out[category_id] = None
-                continue
-            best = float(totals[members].max())
-            edge = best - insight._MARGIN - 1e-9 * abs(best)
-            near = members[totals[members] >= edge].tolist()
-            results = [
-                replace(
-                    build_result(e, crits, table[e], aggs.counts[e], (), quorum),
-                    disagreement=aggs.disagreement[e],
-                )
-                for e in near
-            ]
-            first = rank_results(_by_ref(cols, results), crits)[0]
-            out[category_id] = cols.entries[first.entry].ref if first.rank == 1 else None
-    return out
-
-
 def card_values(cols: Columns, method: str) -> np.ndarray:
     """cards x criteria float64: what `method` combines per counted card (the score; for
     zscore the score mapped by the juror's z-score), NaN where the card has none."""
@@ -479,7 +566,7 @@ def card_values(cols: Columns, method: str) -> np.ndarray:
 
 
 def category_columns(
-    cols: Columns, aggs: Aggregates, values: np.ndarray, category_id: int
+    cols: Columns, totals: CardTotals, values: np.ndarray, category_id: int
 ) -> fast_insight.CardColumns:
     """The category's counted scorecards as `fast_insight.CardColumns` (entries by ref,
     jurors by jury member id); `values` from `card_values`. An entry's `scoring.Scorecard`s
@@ -516,6 +603,6 @@ def category_columns(
         return out
 
     return fast_insight.CardColumns(
-        refs, card_local, cols.card_juror[cards], values[cards], aggs.card_floats[cards],
+        refs, card_local, cols.card_juror[cards], values[cards], totals.floats[cards],
         scorecards,
     )  # fmt: skip

@@ -21,14 +21,15 @@ the viewer is not in the export at all).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import TextIO
 
 from awards import fast_insight, insight
 from awards.models import Category, Criterion, Programme
-from awards.scoring import METHODS
 from awards.services import fast_results
 from awards.services.access import results_hidden_from
 from awards.services.deliberation import comments_by_entry, deliberation_open
@@ -43,7 +44,7 @@ from awards.services.results import (
     round_criteria_in_order,
 )
 from awards.services.rounds import RoundInfo, final_round
-from core.spreadsheets import Table, Value, csv_text, write_csv_rows
+from core.spreadsheets import Table, Value, cell_text, csv_text, guard, write_csv_texts
 
 CSV_FIELDS = (
     "category",
@@ -226,35 +227,58 @@ def _category_rows(
 ) -> list[dict]:
     """One category's rows from its columns (`fast_rows`)."""
     keys = [c.key for c in cols.criteria]
-    criteria = cols.scoring_criteria
-    aggs = fast_results.aggregate_columns(cols, trim)
-    results = fast_results.results_by_category(cols, aggs, method, quorum).get(category.id, [])
-    firsts: dict[str, str | None] = {
-        m: fast_results.firsts_by_category(cols, aggs, m, quorum).get(category.id) for m in METHODS
-    }
-    refs = [cols.entries[r.entry].ref for r in results]
+    totals = fast_results.card_totals(cols)
+    board = fast_results.leaderboard_columns(cols, method, trim, quorum, totals)
+    refs = [cols.entries[e].ref for e in board.entries]
     cards = fast_results.category_columns(
-        cols, aggs, fast_results.card_values(cols, method), category.id
+        cols, totals, fast_results.card_values(cols, method), category.id
     )
     icc, kendall = fast_insight.agreement_columns(cards)
     shares = fast_insight.winner_shares_columns(
-        criteria, cards, sorted(refs), method=method, trim=trim,  # type: ignore[arg-type]
+        cols.scoring_criteria, cards, sorted(refs), method=method, trim=trim,  # type: ignore[arg-type]
         quorum=quorum, zscore_stats=cols.zscore_stats if method == "zscore" else None,
     ).shares  # fmt: skip
-    same = insight.same_winner(firsts)
-    icc_value, kendall_value = rounded(icc.value), rounded(kendall.value)
+    same = insight.same_winner(board.firsts)
+    icc_value, kendall_value = (
+        decimal_text(rounded(icc.value)),
+        decimal_text(rounded(kendall.value)),
+    )
     rows = []
-    for result in results:
-        entry = cols.entries[result.entry]
-        row = _row(
-            category, result, entry, frozen.get(entry.id, {}), shares.get(entry.ref),
-            (icc_value, kendall_value, icc.jurors, icc.entries, same),
-        )  # fmt: skip
-        row.update({k: decimal_text(result.criteria.get(k)) for k in keys})
+    for i, index in enumerate(board.entries):
+        entry = cols.entries[index]
+        ratified = frozen.get(entry.id, {})
+        row = {
+            "category": category.slug,
+            "rank": board.ranks[i],
+            "entry": entry.ref,
+            "organisation": entry.organisation,
+            "title": entry.title,
+            "total": _cents_text(board.totals[i]),
+            "scorecards": board.scorecards[i],
+            "sufficient": board.sufficient[i],
+            "disagreement": _cents_text(board.disagreement[i]),
+            "ratified_rank": ratified.get("rank"),
+            "ratified_total": ratified.get("total"),
+            "win_share": decimal_text(rounded(shares.get(entry.ref), 3)),
+            "agreement_icc": icc_value,
+            "agreement_kendall_w": kendall_value,
+            "agreement_jurors": icc.jurors,
+            "agreement_entries": icc.entries,
+            "same_winner_all_methods": same,
+        }
+        row.update(zip(keys, map(_cents_text, board.criteria[i]), strict=True))
         if remarks is not None:
             row[COMMENTS] = remarks.get(entry.id, "")
         rows.append(row)
     return rows
+
+
+@cache
+def _cents_text(cents: int | None) -> str | None:
+    """Whole cents as `decimal_text` shows the rounded Decimal ("7.50", "-0.25"; None)."""
+    if cents is None:
+        return None
+    return decimal_text(Decimal(cents).scaleb(-2))
 
 
 def _cell(value) -> str:
@@ -272,8 +296,13 @@ def spreadsheet(fields: list[str], rows: list[dict]) -> Table:
     return Table(fields, list(_typed(fields, rows)), title="results")
 
 
+def _decimal_fields(fields: list[str]) -> set[str]:
+    """The fields whose values are decimals (as text in the rows)."""
+    return {*_DECIMALS, *fields[len(CSV_FIELDS) :]} - {COMMENTS}
+
+
 def _typed(fields: list[str], rows: Iterable[dict]) -> Iterator[list[Value]]:
-    decimals = {*_DECIMALS, *fields[len(CSV_FIELDS) :]} - {COMMENTS}
+    decimals = _decimal_fields(fields)
 
     def typed(field: str, value) -> Value:
         return Decimal(value) if field in decimals and value is not None else value
@@ -291,8 +320,39 @@ def to_csv(fields: list[str], rows: list[dict]) -> str:
 
 def stream_csv(fields: list[str], rows: Iterable[dict], out: TextIO) -> None:
     """`to_csv` written to `out` row by row as `rows` yields them (the command line with
-    `export_stream`: one category's rows held at a time)."""
-    write_csv_rows(out, fields, _typed(fields, rows), locale="en")
+    `export_stream`: one category's rows held at a time). Each column's cells are made by
+    `_csv_cell`, quick for the values the rows hold, `cell_text` of `_typed` for any other."""
+    decimals = _decimal_fields(fields)
+    cells = [_csv_cell(field, field in decimals) for field in fields]
+    pairs = list(zip(fields, cells, strict=True))
+    write_csv_texts(out, fields, ([cell(row[f]) for f, cell in pairs] for row in rows))
+
+
+#: a decimal written as `format(Decimal(text), "f")` writes it: no exponent, no leading zero
+_PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+
+
+def _csv_cell(field: str, decimal: bool) -> Callable[[Value], str]:
+    """`cell_text(value, "en")` of the value `_typed` makes of one column's raw value: text
+    (guarded), whole numbers and decimal text that reads back as itself pass quickly."""
+    if decimal:
+
+        def decimal_cell(value: Value) -> str:
+            if type(value) is str and _PLAIN_DECIMAL.fullmatch(value):
+                return value  # the English decimal sign is the point
+            return cell_text(None if value is None else Decimal(value), "en")  # type: ignore[arg-type]
+
+        return decimal_cell
+
+    def cell(value: Value) -> str:
+        kind = type(value)
+        if kind is str:
+            return guard(value)  # type: ignore[arg-type]
+        if kind is int:
+            return str(value)
+        return cell_text(value, "en")
+
+    return cell
 
 
 def to_json(fields: list[str], rows: list[dict]) -> str:

@@ -5,8 +5,10 @@ ties, quorum misses, empty values, missing cells and unequal weights."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from decimal import Decimal
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -84,12 +86,14 @@ def test_the_draws_are_the_references_draws():
         for e in range(5)
         for j in range(7)
     ]
-    for method in scoring.METHODS:
+    for method, pair_block in itertools.product(scoring.METHODS, (1024, 3)):
         ref = insight.winner_shares(crits, cards, method=method, trim=1)
-        fast = fast_insight.winner_shares(
-            crits, cards, [f"E{e}" for e in range(5)], method=method, trim=1, quorum=1,
-            zscore_stats=None,
-        )  # fmt: skip
+        # the (draw, entry) pairs of the median/trimmed totals a few at a time, or at once
+        with mock.patch.object(fast_insight, "_PAIR_BLOCK", pair_block):
+            fast = fast_insight.winner_shares(
+                crits, cards, [f"E{e}" for e in range(5)], method=method, trim=1, quorum=1,
+                zscore_stats=None,
+            )  # fmt: skip
         assert fast == ref
         assert 0 < max(ref.shares.values()) < 1  # not a unanimous case
 
@@ -157,3 +161,27 @@ def test_the_win_shares_from_columns_equal_the_reference_over_a_wider_population
         draws=40, seed=seed,
     )  # fmt: skip
     assert fast == reference
+
+
+@st.composite
+def panels(draw):
+    """A juror -> entry -> total matrix shaped like a jury panel: more entries than jurors,
+    each juror missing a few (so the greedy rule drops runs of entries between jurors)."""
+    n_jurors = draw(st.integers(2, 8))
+    n_entries = draw(st.integers(3, 40))
+    missing = draw(st.sampled_from([0.02, 0.1, 0.25, 0.5]))
+    rng = draw(st.randoms(use_true_random=False))
+    return {
+        f"J{j}": {f"E{e:02d}": Decimal(rng.randint(2, 20)) / 2
+                  for e in range(n_entries) if rng.random() >= missing}
+        for j in range(n_jurors)
+    }  # fmt: skip
+
+
+@QUICK
+@given(matrix=panels())
+def test_the_block_of_a_panel_equals_the_reference(matrix):
+    block = insight.complete_block(matrix)
+    jurors, entries, values = fast_insight.complete_block(matrix)
+    assert (tuple(jurors), tuple(entries)) == (block.jurors, block.entries)
+    assert values.tolist() == [list(row) for row in block.values]
