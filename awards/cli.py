@@ -14,7 +14,7 @@ import io
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 import sqlalchemy as sa
@@ -60,24 +60,30 @@ def read_json(path: Path):
         raise click.ClickException(f"{path}: not a valid UTF-8 JSON file ({error})") from None
 
 
-def count_csv_lines(path: Path) -> int:
-    """How many lines the file has (with the last one unterminated), read once as UTF-8 to
-    check it is; a click error if it is not. The lines are not kept: `csv_lines` reads them
-    again while they are imported, so a file of a million lines is never held whole."""
-    count = 0
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            for count, _line in enumerate(handle, start=1):  # noqa: B007
-                pass
-    except UnicodeDecodeError as error:
-        raise click.ClickException(f"{path}: not a UTF-8 text file ({error})") from None
-    return count
+class CsvFile:
+    """A UTF-8 CSV file's lines with their line endings, as the csv module wants them, read
+    afresh on each pass (the import checks every line, then parses them) and never held
+    whole: a file of a million lines costs its scorecards' memory, not its text's. Each line
+    read moves `progress` on (`passes` lines in all, `length` per pass)."""
 
+    passes = 2  # what import_scores reads
 
-def csv_lines(path: Path) -> Iterator[str]:
-    """The file's lines with their line endings, as the csv module wants them, one at a time."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        yield from handle
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.progress: Any = None  # a click progress bar
+        self.length = 0
+        try:  # one pass first: it checks the file is UTF-8 and counts its lines
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                self.length = sum(1 for _line in handle)
+        except UnicodeDecodeError as error:
+            raise click.ClickException(f"{path}: not a UTF-8 text file ({error})") from None
+
+    def __iter__(self) -> Iterator[str]:
+        with self.path.open(encoding="utf-8-sig", newline="") as handle:
+            for line in handle:
+                if self.progress is not None:
+                    self.progress.update(1)
+                yield line
 
 
 def fail(problems: list[str]) -> NoReturn:
@@ -157,13 +163,14 @@ def import_scores_command(programme_slug: str, file: Path, progress: bool) -> No
     a submitted scorecard, created or updated, and the import is audited.
     """
     programme = find_programme(programme_slug)
-    count = count_csv_lines(file)
+    lines = CsvFile(file)
     # click draws the bar only on a terminal (elsewhere it writes the label once)
-    bar = click.progressbar(csv_lines(file), length=count, label="Checking scores",
+    bar = click.progressbar(length=lines.length * lines.passes, label="Checking scores",
                             file=sys.stderr if progress else io.StringIO())  # fmt: skip
+    lines.progress = bar
     with bar, force_locale("en"):
         try:
-            summary = import_scores(programme, bar, now=now())
+            summary = import_scores(programme, lines, now=now())
         except ScoreImportError as error:
             fail(error.problems)
         except UnicodeDecodeError as error:  # the file changed after it was counted

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -238,8 +238,11 @@ def _read(lines: Iterable[str], known: _Lookups):
     comment)}}).
 
     A line over 10,000 characters or holding a control character (NUL...) is refused before
-    the CSV is parsed at all."""
-    lines = list(lines)
+    the CSV is parsed at all: `lines` is read twice, so a one-pass iterator is kept as a list
+    first; a collection, or an iterable that reads its source afresh on each pass (the
+    command's `awards.cli.CsvFile`), is never held whole."""
+    if isinstance(lines, Iterator):
+        lines = list(lines)
     with force_locale("en"):  # like every message of this module
         bad_lines = csv_lines_problems(lines)
     if bad_lines:
@@ -263,7 +266,7 @@ def _read(lines: Iterable[str], known: _Lookups):
     if problems:
         return problems, {}
     groups: dict[tuple, dict[str, tuple]] = {}
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple, dict[str, int]] = {}
     try:
         _read_rows(reader, known, problems, groups, seen)
     except csv.Error as error:  # e.g. a field over the csv module's size limit
@@ -278,17 +281,20 @@ def _read_rows(reader, known: _Lookups, problems: list[str], groups: dict, seen:
         if not any((v or "").strip() for k, v in row.items() if k is not None):
             continue  # a blank line
         reasons, value, round_no = _check_line(row, known)
-        ident = (
-            *(
-                sys.intern((row.get(c) or "").strip().lower())
-                for c in ("entry", "juror", "criterion")
-            ),
+        # the lines seen so far per scorecard (entry, juror, round), then per criterion: a
+        # small dict per scorecard holds less than a 4-tuple key per line
+        card = (
+            *(sys.intern((row.get(c) or "").strip().lower()) for c in ("entry", "juror")),
             round_no,
         )
-        if ident in seen:
-            reasons.append(f"duplicate of line {seen[ident]}")
+        criterion = sys.intern((row.get("criterion") or "").strip().lower())
+        lines_of = seen.get(card)
+        if lines_of is None:
+            lines_of = seen[card] = {}
+        if criterion in lines_of:
+            reasons.append(f"duplicate of line {lines_of[criterion]}")
         else:
-            seen[ident] = line
+            lines_of[criterion] = line
         problems.extend(f"line {line}: {reason}" for reason in reasons)
         if not reasons:
             entry = known.entries[row["entry"].strip()]
