@@ -109,11 +109,14 @@ def add_font(pdf: FPDF, family: str, style: str, path: Path, *, text: str | None
         source = _prepared(path, cut)
         parsed = _parsed.get(key)
         if parsed is None:
-            pdf.add_font(family, style, str(source))
-            added = pdf.fonts[fontkey]
+            # parsed on a scratch document, so that the first document of a process gets a
+            # copy made as every later one's is, and the same bytes for the same invoice
+            scratch = FPDF()
+            scratch.add_font(family, style, str(source))
+            added = scratch.fonts[fontkey]
             assert isinstance(added, TTFFont)
-            _parsed[key] = copy.copy(added)
-            return
+            added.ttfont.close()  # each copy reads its own from the bytes held in memory
+            parsed = _parsed[key] = added
         data = _bytes[source]
     font = copy.copy(parsed)
     font.i = len(pdf.fonts) + 1

@@ -129,3 +129,15 @@ def test_a_ticket_with_a_non_latin_name_keeps_it(ctx, make_registration, clock):
     assert ARMENIAN in _text(pdf)
     plain = make_registration(state="confirmed", name="Zoë Øster")
     assert "Zoë Øster" in _text(ticket_pdf(plain, qr_text="T-2", created_at=clock()))
+
+
+def test_the_first_document_of_a_process_is_the_same_as_every_later_one(
+    ctx, invoice_for, monkeypatch
+):
+    """An invoice's PDF has the same bytes whether the process parses the fonts for it or
+    parsed them before (the erasure test compares a PDF before and after)."""
+    monkeypatch.setattr(pdf_fonts, "_parsed", {})
+    invoice = invoice_for("Café Noord")
+    first = invoice_pdf(invoice)
+    assert pdf_fonts.parsed_count() == 2
+    assert invoice_pdf(invoice) == first
