@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from flask_caching import Cache
 
@@ -45,6 +46,12 @@ def key(*parts: Any) -> str:
     """A cache key naming `parts` (JSON-able values: ids, times as text, language codes)."""
     text = json.dumps(parts, default=str, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def columns(obj: Any) -> tuple:
+    """Every column value of a loaded model object, in the mapper's order: a key part that
+    changes with any of its fields, a field added later included."""
+    return tuple(getattr(obj, attr.key) for attr in sa.inspect(type(obj)).column_attrs)
 
 
 def fragment(name: str, parts: tuple, render: Callable[[], str]) -> str:

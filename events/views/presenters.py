@@ -15,9 +15,10 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from core.caching import columns
 from core.extensions import db
 from events import payments
-from events.models import Event, Invoice, Registration
+from events.models import Event, EventSeries, Invoice, Registration, Speaker, TicketType
 from events.services import seats
 from events.services.quotes import price_label
 from events.services.ticket_choice import Option
@@ -81,6 +82,23 @@ def availability(event: Event, holding: int) -> dict:
     """Seat signal for a page: full, few left (with the number) or nothing to say."""
     left = payments.seats_left(event.capacity, holding)
     return {"full": left == 0, "few": payments.few_left(event.capacity, holding), "left": left}
+
+
+def event_page_parts(event: Event) -> tuple:
+    """Everything the event page's article shows of the event and its series, speakers and
+    ticket types: every column of each row (a field added later cannot be left out), the
+    related rows read as plain rows, not objects (a query for each: on a cache hit the
+    article's objects are never loaded)."""
+
+    def rows(table: sa.Table, where) -> list[tuple]:
+        return [tuple(row) for row in db.session.execute(sa.select(table).where(where))]
+
+    series = []
+    if event.series_id is not None:
+        series = rows(EventSeries.__table__, EventSeries.id == event.series_id)
+    speakers = rows(Speaker.__table__, Speaker.event_id == event.id)
+    ticket_types = rows(TicketType.__table__, TicketType.event_id == event.id)
+    return columns(event), series, sorted(speakers), sorted(ticket_types)
 
 
 def share_links(event: Event, page_url: str, locale: str) -> list[tuple[str, str]]:

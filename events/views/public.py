@@ -15,7 +15,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
+from core import caching
 from core.clock import now
 from core.emails import normalise_email
 from core.extensions import limiter
@@ -42,6 +44,7 @@ from events.services.page_views import count_visit
 from events.views.presenters import (
     availability,
     billing_note,
+    event_page_parts,
     event_rows,
     group_by_series,
     invoice_url,
@@ -81,21 +84,30 @@ def index():
 
 @bp.get("/<slug>")
 def show(slug: str):
-    """One published event (404 otherwise): text, speakers, practical info, prices, seats."""
+    """One published event (404 otherwise): text, speakers, practical info, prices, seats.
+    The article is kept in the page cache under everything it shows (`event_page_parts`,
+    the seat signal, the registration window, the language and the page's address)."""
     event = registrations.get_event(slug)
     at = now()
     locale = current_locale()
     page_url = url_for("events.show", slug=event.slug, _external=True)
     event_id = event.id
-    page = render_template(
-        "events/show.html",
-        event=event,
-        prices=price_lines(event, locale),
-        seats=availability(event, seats.counts(event.id)[0]),
-        window=registrations.registration_window(event, at),
-        share=share_links(event, page_url, locale),
-        now=at,
-    )
+    seat_signal = availability(event, seats.counts(event.id)[0])
+    window = registrations.registration_window(event, at)
+
+    def render() -> str:
+        return render_template(
+            "events/_event_article.html",
+            event=event,
+            prices=price_lines(event, locale),
+            seats=seat_signal,
+            window=window,
+            share=share_links(event, page_url, locale),
+        )
+
+    parts = (event_page_parts(event), seat_signal, window.is_open, window.reason, locale, page_url)
+    article = Markup(caching.fragment("event-page", parts, render))
+    page = render_template("events/show.html", event=event, article=article)
     count_visit(event_id, request.method, request.headers, current_user, now=at)  # last: a write
     return page
 
