@@ -233,6 +233,12 @@ def in_round_clause(round_no: int, entry_id_column=Entry.id):
     for round 1; the caller checks the entry's programme and state)."""
     if round_no < 2:
         return sa.true()
+    return advanced_clause(round_no, entry_id_column)
+
+
+def advanced_clause(round_no: int | sa.BindParameter[int], entry_id_column=Entry.id):
+    """A WHERE clause: the entry (by `entry_id_column`) was advanced into round `round_no`
+    (a number, or a bound parameter of a statement built once)."""
     return (
         sa.select(Advancement.id)
         .where(Advancement.entry_id == entry_id_column, Advancement.round_no == round_no)
@@ -240,9 +246,12 @@ def in_round_clause(round_no: int, entry_id_column=Entry.id):
     )
 
 
-def assigned_round_clause(programme_id: int, round_no: int):
+def assigned_round_clause(
+    programme_id: int | sa.BindParameter[int], round_no: int | sa.BindParameter[int]
+):
     """A WHERE clause: round `round_no` of the programme is scored by assignment (a stored
-    round whose `assignment` is not "all"), so a juror scores only what is assigned."""
+    round whose `assignment` is not "all"), so a juror scores only what is assigned (numbers,
+    or bound parameters of a statement built once)."""
     return (
         sa.select(Round.id)
         .where(

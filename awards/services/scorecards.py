@@ -11,6 +11,7 @@ Services flush only and raise `DomainError`s; the request commits.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,17 +20,26 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 
-from awards.models import Assignment, Conflict, Entry, JuryMember, Programme, Score, Scorecard
-from awards.services.access import barred_entry_ids, require_unconflicted
+from awards.models import (
+    Assignment,
+    Category,
+    Conflict,
+    Entry,
+    JuryMember,
+    Programme,
+    Score,
+    Scorecard,
+)
+from awards.services.access import require_unconflicted
 from awards.services.rounds import (
+    advanced_clause,
     assigned_round_clause,
     final_round,
     get_round,
     in_round_clause,
     round_criteria,
-    round_entries_query,
 )
 from awards.services.scales import parse_score
 from core.audit.services import record
@@ -71,8 +81,17 @@ def score_field(criterion_id: int) -> str:
 
 @dataclass(frozen=True)
 class ListedEntry:
-    entry: Entry
+    """A row of the juror's entry list, as plain values (the list loads no Entry objects)."""
+
+    entry_id: int
+    title: str
+    organisation: str
+    category_nl: str
+    category_en: str
     status: str | None  # own scorecard: None, "draft" or "submitted"
+
+    def category(self, locale: str) -> str:
+        return self.category_en if locale == "en" else self.category_nl
 
 
 # --- what a juror may see -------------------------------------------------------------------
@@ -96,31 +115,69 @@ def _assigned_clause(member: JuryMember, round_no: int, entry_id_column=Entry.id
 def juror_entries(member: JuryMember, *, secret: str, round_no: int = 1) -> list[ListedEntry]:
     """The entries of round `round_no` the juror scores — the round's entries, or only those
     assigned to them when the round is not scored by the whole jury — minus those barred for
-    them, in the juror's own order: sorted by sha256("{secret}:{member.id}:{entry.id}") —
-    stable between visits, different per juror. Three queries: barred ids, entries, own
-    scorecards of the round."""
-    barred = barred_entry_ids(member)
+    them (a conflict the chair has not dismissed), each with the status of the juror's own
+    scorecard of the round, in the juror's own order: sorted by
+    sha256("{secret}:{member.id}:{entry.id}") — stable between visits, different per juror.
+    One query (`_juror_entries_statement`), of plain columns."""
+    found = db.session.execute(
+        _juror_entries_statement(round_no >= 2),
+        {"member": member.id, "programme": member.programme_id, "round_no": round_no},
+    )
+    rows = [ListedEntry(*row) for row in found]
+
+    def key(row: ListedEntry) -> str:
+        return hashlib.sha256(f"{secret}:{member.id}:{row.entry_id}".encode()).hexdigest()
+
+    return sorted(rows, key=key)
+
+
+@functools.cache
+def _juror_entries_statement(later_round: bool) -> sa.Select:
+    """`juror_entries`' query, built once per shape (round 1, or a later round with its
+    advancements) and run with the parameters `member`, `programme` and `round_no`."""
+    member: sa.BindParameter[int] = sa.bindparam("member")
+    programme: sa.BindParameter[int] = sa.bindparam("programme")
+    round_no: sa.BindParameter[int] = sa.bindparam("round_no")
+    assigned = sa.or_(
+        ~assigned_round_clause(programme, round_no),
+        sa.select(Assignment.id)
+        .where(
+            Assignment.jury_member_id == member,
+            Assignment.entry_id == Entry.id,
+            Assignment.round_no == round_no,
+        )
+        .exists(),
+    )
+    barred = (
+        sa.select(Conflict.id)
+        .where(
+            Conflict.jury_member_id == member,
+            Conflict.entry_id == Entry.id,
+            Conflict.status != "dismissed",
+        )
+        .exists()
+    )
+    own_card = sa.and_(
+        Scorecard.entry_id == Entry.id,
+        Scorecard.jury_member_id == member,
+        Scorecard.round_no == round_no,
+    )
     query = (
-        round_entries_query(member.programme_id, round_no)
-        .join(Entry.category)
-        .options(contains_eager(Entry.category))
-        .where(_assigned_clause(member, round_no))
+        sa.select(
+            Entry.id,
+            Entry.title,
+            Entry.organisation,
+            Category.name_nl,
+            Category.name_en,
+            Scorecard.status,
+        )
+        .join(Category, Category.id == Entry.category_id)
+        .outerjoin(Scorecard, own_card)
+        .where(Entry.programme_id == programme, Entry.status == "eligible", assigned, ~barred)
     )
-    if barred:
-        query = query.where(Entry.id.not_in(barred))
-    entries = db.session.scalars(query).all()
-    statuses = dict(
-        db.session.execute(
-            sa.select(Scorecard.entry_id, Scorecard.status).where(
-                Scorecard.jury_member_id == member.id, Scorecard.round_no == round_no
-            )
-        ).all()
-    )
-
-    def key(entry: Entry) -> str:
-        return hashlib.sha256(f"{secret}:{member.id}:{entry.id}".encode()).hexdigest()
-
-    return [ListedEntry(e, statuses.get(e.id)) for e in sorted(entries, key=key)]
+    if later_round:
+        query = query.where(advanced_clause(round_no))
+    return query
 
 
 def juror_entry(member: JuryMember, entry_id: int, round_no: int = 1) -> Entry:

@@ -90,7 +90,7 @@ def event_page_parts(event: Event) -> tuple:
     related rows read as plain rows, not objects (a query for each: on a cache hit the
     article's objects are never loaded)."""
 
-    def rows(table: sa.Table, where) -> list[tuple]:
+    def rows(table: sa.FromClause, where) -> list[tuple]:
         return [tuple(row) for row in db.session.execute(sa.select(table).where(where))]
 
     series = []
