@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from awards.models import Category, Conflict, Entry, JuryMember, Programme
-from awards.services.session_memo import remembered
+from awards.services.session_memo import note, remembered
 from awards.timeline import Timeline
 from core.accounts.models import has_staff_rights
 from core.errors import NotAllowed, NotFound
@@ -21,14 +21,18 @@ def membership(programme: Programme, user) -> JuryMember | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     programme_id, user_id = programme.id, user.id
-    return remembered(
+    member = remembered(
         ("membership", programme_id, user_id),
-        lambda: db.session.scalar(
-            sa.select(JuryMember).where(
-                JuryMember.programme_id == programme_id, JuryMember.user_id == user_id
-            )
-        ),
+        lambda: db.session.scalar(_MEMBERSHIP, {"programme": programme_id, "user": user_id}),
     )
+    if member is not None:
+        note(("is_juror", user_id), True)  # `progress.is_juror` need not ask
+    return member
+
+
+_MEMBERSHIP = sa.select(JuryMember).where(
+    JuryMember.programme_id == sa.bindparam("programme"), JuryMember.user_id == sa.bindparam("user")
+)
 
 
 def require_juror(programme: Programme, user, *, terms: bool = True) -> JuryMember:
@@ -147,10 +151,13 @@ def barred_entry_ids(member: JuryMember) -> set[int]:
 
 
 def get_programme(slug: str) -> Programme:
-    programme = db.session.scalar(sa.select(Programme).where(Programme.slug == slug))
+    programme = db.session.scalar(_PROGRAMME, {"slug": slug})
     if programme is None:
         raise NotFound()
     return programme
+
+
+_PROGRAMME = sa.select(Programme).where(Programme.slug == sa.bindparam("slug"))
 
 
 def get_category(programme: Programme, slug: str | None) -> Category | None:

@@ -135,15 +135,14 @@ def round_rows(programme: Programme) -> list[Round]:
     return list(
         remembered(
             ("rounds", programme_id),
-            lambda: tuple(
-                db.session.scalars(
-                    sa.select(Round)
-                    .where(Round.programme_id == programme_id)
-                    .order_by(Round.position)
-                )
-            ),
+            lambda: tuple(db.session.scalars(_ROUNDS, {"programme": programme_id})),
         )
     )
+
+
+_ROUNDS = (
+    sa.select(Round).where(Round.programme_id == sa.bindparam("programme")).order_by(Round.position)
+)
 
 
 def _info(row: Round, final: bool) -> RoundInfo:

@@ -55,6 +55,15 @@ def remembered(key: Hashable, load: Callable[[], _T]) -> _T:
     return memo[key]
 
 
+def note(key: Hashable, value: object) -> None:
+    """Remember `value` under `key` as if `remembered` had loaded it: an answer that follows
+    from one just loaded (a juror's membership found: they are on a jury). Not while the
+    session holds changes (as `remembered`)."""
+    session = db.session()
+    if not _pending(session):
+        session.info.setdefault(_KEY, {})[key] = value
+
+
 def forget(session: Session, *_args) -> None:
     """Forget every remembered answer of `session`."""
     session.info.pop(_KEY, None)
