@@ -1,13 +1,14 @@
 """Locale choice: ?lang= (remembered in the session), the user's setting, the browser, else Dutch;
-numbers shown in that language (`format_number`)."""
+numbers shown in that language (`format_number`); the templates' gettext (`install_gettext`)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from babel.numbers import format_decimal
-from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 LOCALES = ("nl", "en")
@@ -53,3 +54,34 @@ def format_number(
     places = max(0, -int(number.as_tuple().exponent))
     pattern = "#,##0." + "0" * places if places else "#,##0"
     return format_decimal(number, format=pattern, locale=locale or current_locale())
+
+
+#: the catalogue of each locale (language, territory, script, variant), as Flask-Babel loaded it
+_catalogues: dict[tuple, NullTranslations] = {}
+
+
+def translations() -> NullTranslations:
+    """`flask_babel.get_translations()`, found from the locale Flask-Babel chose for this
+    context (`force_locale` included) in one look-up instead of its chain of context-local
+    ones: a page calls gettext dozens of times. The app has one translation domain."""
+    try:
+        locale = g._flask_babel.babel_locale  # set by Flask-Babel's first look-up here
+        key = (locale.language, locale.territory, locale.script, locale.variant)
+    except (AttributeError, RuntimeError):  # nothing chosen yet, or no app context
+        return get_translations()
+    found = _catalogues.get(key)
+    if found is None:
+        found = _catalogues[key] = get_translations()
+    return found
+
+
+def install_gettext(app: Flask) -> None:
+    """The templates' `_`, `gettext`, `ngettext`, `pgettext` and `npgettext` through
+    `translations()` (Flask-Babel installs the same callables through its own look-up)."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )

@@ -28,7 +28,7 @@ from core.accounts.cli import users_cli
 from core.audit import views as audit
 from core.errors import register_errorhandlers
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
-from core.i18n import select_locale, select_timezone
+from core.i18n import install_gettext, select_locale, select_timezone
 from core.locking import install_sqlite_locking
 from core.outbox import dispatch as outbox_dispatch
 from core.outbox import views as outbox
@@ -156,6 +156,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Log in to see this page.")
