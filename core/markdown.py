@@ -74,9 +74,17 @@ RULE = "———"
 
 def to_plain_text(text: str | None) -> str:
     """`text` (Markdown) as readable plain text (see the module doc); "" for None or blank
-    text. Emphasis marks go and their words stay; an image leaves its alternative text."""
+    text. Emphasis marks go and their words stay; an image leaves its alternative text.
+
+    Kept for the last few hundred texts, as `render_markdown` (every confirmation's calendar
+    file and e-mail carry the event's description)."""
     if not text or not text.strip():
         return ""
+    return _plain(text)
+
+
+@lru_cache(maxsize=512)
+def _plain(text: str) -> str:
     writer = _PlainText()
     for token in _parser.parse(text):
         writer.feed(token)

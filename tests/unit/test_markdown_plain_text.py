@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import core.markdown
 from core.markdown import to_plain_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,3 +83,15 @@ def test_the_seed_description_reads_as_plain_text(lang):
 
 def test_an_empty_list_item_keeps_its_marker():
     assert to_plain_text("-\n- b\n\n1.\n2. c") == "•\n• b\n\n1.\n2. c"
+
+
+def test_a_text_is_parsed_once_for_many_confirmations(monkeypatch):
+    """Every confirmation's calendar file and e-mail carry the description: the same text is
+    parsed once and gives the same plain text each time."""
+    parsed = []
+    real = core.markdown._parser.parse
+    monkeypatch.setattr(core.markdown._parser, "parse", lambda t: parsed.append(t) or real(t))
+    text = "## Eenmalig\n\n- een *keer* gelezen " + str(id(parsed))
+    first = to_plain_text(text)
+    assert [to_plain_text(text) for _ in range(3)] == [first] * 3
+    assert parsed == [text]
