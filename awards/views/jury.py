@@ -9,6 +9,8 @@ or unknown entry is a 404.
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 from flask import (
     Blueprint,
     current_app,
@@ -21,6 +23,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from awards import storage
@@ -28,6 +31,7 @@ from awards.forms.jury import DeclareConflictForm, SetPasswordForm, TermsForm, s
 from awards.services import access, jury, progress, questions, rounds, scorecards
 from awards.services.scales import show_value
 from awards.services.scorecards import score_field
+from core import caching
 from core.clock import now
 from core.errors import NotAllowed, NotFound
 from core.i18n import current_locale
@@ -156,17 +160,31 @@ def entries(slug: str):
         member, secret=current_app.config["SECRET_KEY"], round_no=info.position
     )
     page = paginate_list(rows, size=JUROR_ENTRIES_PER_PAGE)
-    return render_template(
-        "awards/jury/entries.html",
-        programme=programme,
-        member=member,
-        rows=page.items,
-        page=page,
-        round=info,
-        several_rounds=not info.final or info.position > 1,
-        scoring_open=info.is_open(at),
-        locale=current_locale(),
-    )
+    locale = current_locale()
+    scoring_open = info.is_open(at)
+    several_rounds = not info.final or info.position > 1
+
+    def render() -> str:
+        return render_template(
+            "awards/jury/_entries_list.html",
+            programme=programme,
+            rows=page.items,
+            page=page,
+            round=info,
+            several_rounds=several_rounds,
+            scoring_open=scoring_open,
+            locale=locale,
+        )
+
+    # everything the list shows: its rows are plain values, the round its own fields
+    parts = (
+        programme.id, programme.slug, programme.name, locale, scoring_open, several_rounds,
+        (info.position, info.name_nl, info.name_en, info.scoring_open_at, info.scoring_close_at),
+        [astuple(row) for row in page.items], page.number, page.size, page.total,
+        sorted(page.args.items()),
+    )  # fmt: skip
+    content = Markup(caching.fragment("juror-entries", parts, render))
+    return render_template("awards/jury/entries.html", content=content, locale=locale)
 
 
 def _initial(card) -> dict:
