@@ -26,12 +26,32 @@ def membership(programme: Programme, user) -> JuryMember | None:
         lambda: db.session.scalar(_MEMBERSHIP, {"programme": programme_id, "user": user_id}),
     )
     if member is not None:
-        note(("is_juror", user_id), True)  # `progress.is_juror` need not ask
+        note(_on_a_jury(user_id), True)  # `is_juror` need not ask
     return member
+
+
+def is_juror(user) -> bool:
+    """True when the user is on any jury (one query, none once this session found one of
+    their memberships); False for anonymous users."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    user_id = user.id
+    return remembered(
+        _on_a_jury(user_id),
+        lambda: db.session.scalar(_ANY_MEMBERSHIP, {"user": user_id}) is not None,
+    )
+
+
+def _on_a_jury(user_id: int) -> tuple:
+    """The `session_memo` key of "is this user on any jury?"."""
+    return ("is_juror", user_id)
 
 
 _MEMBERSHIP = sa.select(JuryMember).where(
     JuryMember.programme_id == sa.bindparam("programme"), JuryMember.user_id == sa.bindparam("user")
+)
+_ANY_MEMBERSHIP = (
+    sa.select(JuryMember.id).where(JuryMember.user_id == sa.bindparam("user")).limit(1)
 )
 
 

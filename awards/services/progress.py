@@ -41,7 +41,6 @@ from awards.services.rounds import (
     rows_by_programme,
 )
 from awards.services.scorecards import barring_conflict_exists, counted_scorecards_query
-from awards.services.session_memo import remembered
 from core.accounts.models import User
 from core.extensions import db
 
@@ -321,22 +320,6 @@ def _own_assignments(members: Sequence[JuryMember], round_no: int) -> dict[int, 
     if not members:
         return {}
     return _assignments_per_member(round_no, Assignment.jury_member_id.in_([m.id for m in members]))
-
-
-def is_juror(user) -> bool:
-    """True when the user is on any jury (one query); False for anonymous users."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    user_id = user.id
-    return remembered(
-        ("is_juror", user_id),
-        lambda: db.session.scalar(_ANY_MEMBERSHIP, {"user": user_id}) is not None,
-    )
-
-
-_ANY_MEMBERSHIP = (
-    sa.select(JuryMember.id).where(JuryMember.user_id == sa.bindparam("user")).limit(1)
-)
 
 
 # --- panels and assigned jurors ---------------------------------------------------------------

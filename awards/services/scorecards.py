@@ -97,14 +97,15 @@ class ListedEntry:
 # --- what a juror may see -------------------------------------------------------------------
 
 
-def _assigned_clause(member: JuryMember, round_no: int, entry_id_column=Entry.id):
+def _assigned_clause(programme_id, member_id, round_no, entry_id_column=Entry.id):
     """A WHERE clause: the juror scores the entry in the round — the whole jury scores it, or
-    the entry is assigned to them (`Assignment`)."""
+    the entry is assigned to them (`Assignment`). Numbers, or bound parameters of a
+    statement built once."""
     return sa.or_(
-        ~assigned_round_clause(member.programme_id, round_no),
+        ~assigned_round_clause(programme_id, round_no),
         sa.select(Assignment.id)
         .where(
-            Assignment.jury_member_id == member.id,
+            Assignment.jury_member_id == member_id,
             Assignment.entry_id == entry_id_column,
             Assignment.round_no == round_no,
         )
@@ -138,25 +139,6 @@ def _juror_entries_statement(later_round: bool) -> sa.Select:
     member: sa.BindParameter[int] = sa.bindparam("member")
     programme: sa.BindParameter[int] = sa.bindparam("programme")
     round_no: sa.BindParameter[int] = sa.bindparam("round_no")
-    assigned = sa.or_(
-        ~assigned_round_clause(programme, round_no),
-        sa.select(Assignment.id)
-        .where(
-            Assignment.jury_member_id == member,
-            Assignment.entry_id == Entry.id,
-            Assignment.round_no == round_no,
-        )
-        .exists(),
-    )
-    barred = (
-        sa.select(Conflict.id)
-        .where(
-            Conflict.jury_member_id == member,
-            Conflict.entry_id == Entry.id,
-            Conflict.status != "dismissed",
-        )
-        .exists()
-    )
     own_card = sa.and_(
         Scorecard.entry_id == Entry.id,
         Scorecard.jury_member_id == member,
@@ -173,7 +155,12 @@ def _juror_entries_statement(later_round: bool) -> sa.Select:
         )
         .join(Category, Category.id == Entry.category_id)
         .outerjoin(Scorecard, own_card)
-        .where(Entry.programme_id == programme, Entry.status == "eligible", assigned, ~barred)
+        .where(
+            Entry.programme_id == programme,
+            Entry.status == "eligible",
+            _assigned_clause(programme, member, round_no),
+            ~barring_conflict_exists(member, Entry.id),
+        )
     )
     if later_round:
         query = query.where(advanced_clause(round_no))
@@ -193,7 +180,7 @@ def juror_entry(member: JuryMember, entry_id: int, round_no: int = 1) -> Entry:
     entry_id_value = sa.literal(entry.id)
     allowed = sa.and_(
         in_round_clause(round_no, entry_id_value),
-        _assigned_clause(member, round_no, entry_id_value),
+        _assigned_clause(member.programme_id, member.id, round_no, entry_id_value),
     )
     barred = db.session.scalar(
         sa.select(Conflict.id).where(

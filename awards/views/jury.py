@@ -46,14 +46,15 @@ JUROR_ENTRIES_PER_PAGE = 50
 
 @bp.app_context_processor
 def _nav():
-    """`is_juror` for base.html's nav: one query per request (cached on the request), none
-    outside a request or for anonymous users."""
+    """`is_juror` for base.html's nav: at most one query per request (cached on the request;
+    none when the request found a membership of the user), none outside a request or for
+    anonymous users."""
     if not has_request_context():
         return {"is_juror": False}
     cache = request.environ
     if "podium.is_juror" not in cache:
         try:
-            cache["podium.is_juror"] = progress.is_juror(current_user)
+            cache["podium.is_juror"] = access.is_juror(current_user)
         except SQLAlchemyError:  # an error page after a failed transaction still renders
             cache["podium.is_juror"] = False
     return {"is_juror": cache["podium.is_juror"]}

@@ -12,7 +12,7 @@ from sqlalchemy import event as sa_event
 
 from awards.models import Conflict, JuryMember, Programme, Round
 from awards.services import rounds
-from awards.services.access import barred_entry_ids, membership
+from awards.services.access import barred_entry_ids, is_juror, membership
 from core.extensions import db
 from core.locking import lock_row
 
@@ -164,3 +164,22 @@ def test_a_lock_forgets(app, clock, make_programme, make_juror):
     with counted() as after:
         assert membership(programme, user) is member
     assert any("FROM jury_members" in s for s in after.statements)
+
+
+def test_a_membership_found_answers_is_juror_until_the_next_write(
+    app, clock, make_programme, make_juror, make_user
+):
+    programme = make_programme()
+    member = make_juror(programme)
+    outsider = make_user()
+    db.session.flush()
+    assert membership(programme, member.user) is member
+    with counted() as after_membership:
+        assert is_juror(member.user)
+    with counted() as outsider_asks:
+        assert not is_juror(outsider)
+    outsider.name = "Someone else"
+    db.session.flush()  # a write: what was noted is forgotten
+    with counted() as asked_again:
+        assert is_juror(member.user)
+    assert (after_membership.n, outsider_asks.n, asked_again.n) == (0, 1, 1)
