@@ -3,6 +3,7 @@ numbers shown in that language (`format_number`); the templates' gettext (`insta
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from babel.numbers import format_decimal
@@ -48,12 +49,20 @@ def format_number(
     decimal ("7.63", as results snapshots hold them); None is "–"."""
     if value is None:
         return "–"
-    number = Decimal(str(value))
+    return _formatted(str(value), locale or current_locale(), trim)
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(text: str, locale: str, trim: bool) -> str:
+    """`format_number` of a number written as `text` (its `str`, which keeps the decimals a
+    Decimal holds): a board shows the same few hundred totals and scores on every view, and
+    Babel's formatting is the page's dearest filter."""
+    number = Decimal(text)
     if trim:
         number = number.normalize()
     places = max(0, -int(number.as_tuple().exponent))
     pattern = "#,##0." + "0" * places if places else "#,##0"
-    return format_decimal(number, format=pattern, locale=locale or current_locale())
+    return format_decimal(number, format=pattern, locale=locale)
 
 
 #: the catalogue of each locale (language, territory, script, variant), as Flask-Babel loaded it

@@ -80,10 +80,14 @@ __all__ = [
 
 def get_event(slug: str) -> Event:
     """The published event with `slug`; NotFound for unknown or unpublished events."""
-    event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+    event = db.session.scalar(_EVENT, {"slug": slug})
     if event is None or not event.published:
         raise NotFound()
     return event
+
+
+#: `get_event`'s query, built once (every event page and registration step asks it)
+_EVENT = sa.select(Event).where(Event.slug == sa.bindparam("slug"))
 
 
 def get_registration(token: str) -> Registration:

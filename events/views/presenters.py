@@ -90,15 +90,20 @@ def event_page_parts(event: Event) -> tuple:
     related rows read as plain rows, not objects (a query for each: on a cache hit the
     article's objects are never loaded)."""
 
-    def rows(table: sa.FromClause, where) -> list[tuple]:
-        return [tuple(row) for row in db.session.execute(sa.select(table).where(where))]
+    def rows(statement: sa.Select, row_id: int) -> list[tuple]:
+        return [tuple(row) for row in db.session.execute(statement, {"id": row_id})]
 
-    series = []
-    if event.series_id is not None:
-        series = rows(EventSeries.__table__, EventSeries.id == event.series_id)
-    speakers = rows(Speaker.__table__, Speaker.event_id == event.id)
-    ticket_types = rows(TicketType.__table__, TicketType.event_id == event.id)
+    series = [] if event.series_id is None else rows(_SERIES_ROWS, event.series_id)
+    speakers = rows(_SPEAKER_ROWS, event.id)
+    ticket_types = rows(_TICKET_TYPE_ROWS, event.id)
     return columns(event), series, sorted(speakers), sorted(ticket_types)
+
+
+#: `event_page_parts`' queries, built once (for the `id` parameter): a statement built for
+#: every request costs more than running it
+_SERIES_ROWS = sa.select(EventSeries.__table__).where(EventSeries.id == sa.bindparam("id"))
+_SPEAKER_ROWS = sa.select(Speaker.__table__).where(Speaker.event_id == sa.bindparam("id"))
+_TICKET_TYPE_ROWS = sa.select(TicketType.__table__).where(TicketType.event_id == sa.bindparam("id"))
 
 
 def share_links(event: Event, page_url: str, locale: str) -> list[tuple[str, str]]:

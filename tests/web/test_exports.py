@@ -18,6 +18,7 @@ from flask import g
 from flask_babel import refresh
 from openpyxl import load_workbook
 
+import core.i18n
 from core.extensions import db
 from core.i18n import format_number
 from core.spreadsheets import BOM, MIMETYPES
@@ -226,3 +227,21 @@ def test_the_command_line_csv_stays_plain(app, world):
     assert not result.stdout.startswith(BOM)
     assert result.stdout.splitlines()[0].startswith("category,rank,entry,")
     assert ",A,Univé,Klantprofielen,6.00," in result.stdout
+
+
+def test_a_number_is_formatted_by_babel_once_per_text_language_and_trim(monkeypatch):
+    """A board shows the same totals on every view: `format_number` keeps what Babel wrote
+    for a number's text, language and trim, so a second view formats nothing again."""
+    calls = []
+    real = core.i18n.format_decimal
+    monkeypatch.setattr(
+        core.i18n, "format_decimal", lambda *a, **kw: calls.append(a) or real(*a, **kw)
+    )
+    core.i18n._formatted.cache_clear()
+    for _ in range(3):
+        assert format_number(Decimal("8.25"), "nl") == "8,25"
+        assert format_number("8.25", "en") == "8.25"
+        assert format_number(Decimal("8.50"), "nl", trim=True) == "8,5"
+    assert len(calls) == 3
+    assert format_number(Decimal("8.250"), "nl") == "8,250"  # another text: its own places
+    assert len(calls) == 4
