@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 from functools import wraps
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -24,12 +25,17 @@ def load_user(user_id: str) -> User | None:
     uid, sep, token = (user_id or "").partition(":")
     if not sep or not token or not (uid.isascii() and uid.isdigit()) or len(uid) > 18:
         return None
-    user = db.session.get(User, int(uid))
+    user = db.session.scalar(_USER, {"id": int(uid)})
     if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
     if not user.is_active:  # erased or deactivated
         return None
     return user
+
+
+#: `load_user`'s query, built once: every request of a logged-in visitor asks it first, and
+#: `session.get` builds its statement anew each time a request's session is empty
+_USER = sa.select(User).where(User.id == sa.bindparam("id"))
 
 
 def _guard(view, allowed, role: str):
