@@ -172,13 +172,7 @@ def lock_row(
     if postgres and timeout_ms is not None:
         db.session.execute(sa.text(f"SET LOCAL lock_timeout = {int(timeout_ms)}"))
     key = sa.inspect(model).primary_key[0]
-    query = (
-        sa.select(model)
-        .where(key == row_id)
-        .with_for_update(skip_locked=skip_locked)
-        .execution_options(populate_existing=True)
-    )
-    found = db.session.scalar(query)
+    found = db.session.scalar(_lock_statement(model, skip_locked), {"row_id": row_id})
     if found is None:
         if skip_locked and postgres:
             exists = db.session.scalar(sa.select(key).where(key == row_id))
@@ -186,3 +180,22 @@ def lock_row(
                 return None
         raise NotFound()
     return found
+
+
+def _lock_statement(model: type, skip_locked: bool) -> sa.Select:
+    """`lock_row`'s query for `model`, built once (for the `row_id` parameter): every seat,
+    payment and invoice change takes a lock first."""
+    found = _LOCK_STATEMENTS.get((model, skip_locked))
+    if found is None:
+        key: sa.ColumnElement = sa.inspect(model).primary_key[0]
+        found = _LOCK_STATEMENTS[(model, skip_locked)] = (
+            sa.select(model)
+            .where(key == sa.bindparam("row_id"))
+            .with_for_update(skip_locked=skip_locked)
+            .execution_options(populate_existing=True)
+        )
+    return found
+
+
+#: `_lock_statement`'s statements by (model, skip_locked)
+_LOCK_STATEMENTS: dict[tuple[type, bool], sa.Select] = {}

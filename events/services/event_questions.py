@@ -129,13 +129,15 @@ def export_value(question: EventQuestion, value: str | None) -> str | bool | Non
 
 def event_questions(event: Event) -> list[EventQuestion]:
     """The event's questions in order (one query)."""
-    return list(
-        db.session.scalars(
-            sa.select(EventQuestion)
-            .where(EventQuestion.event_id == event.id)
-            .order_by(EventQuestion.position, EventQuestion.id)
-        )
-    )
+    return list(db.session.scalars(_EVENT_QUESTIONS, {"event_id": event.id}))
+
+
+#: `event_questions`' query, built once (every registration form and step asks it)
+_EVENT_QUESTIONS = (
+    sa.select(EventQuestion)
+    .where(EventQuestion.event_id == sa.bindparam("event_id"))
+    .order_by(EventQuestion.position, EventQuestion.id)
+)
 
 
 def get_question(event: Event, question_id: int) -> EventQuestion | None:

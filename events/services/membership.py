@@ -25,13 +25,17 @@ def member_organisation_for(email: str) -> MemberOrganisation | None:
     candidates = candidate_domains(email_domain(email))
     if not candidates:
         return None
-    matches = db.session.scalars(
-        sa.select(MemberDomain).where(MemberDomain.domain.in_(candidates))
-    ).all()
+    matches = db.session.scalars(_DOMAINS, {"domains": list(candidates)}).all()
     if not matches:
         return None
     best = max(matches, key=lambda d: len(d.domain))
     return best.organisation
+
+
+#: `member_organisation_for`'s query, built once (for the list of `domains`)
+_DOMAINS = sa.select(MemberDomain).where(
+    MemberDomain.domain.in_(sa.bindparam("domains", expanding=True))
+)
 
 
 def audience_for(email: str, *, user=None) -> tuple[Audience, MemberOrganisation | None]:

@@ -94,10 +94,14 @@ def get_registration(token: str) -> Registration:
     """The registration whose secret link token is `token`; NotFound otherwise."""
     if not token or len(token) > 64:
         raise NotFound()
-    registration = db.session.scalar(sa.select(Registration).where(Registration.token == token))
+    registration = db.session.scalar(_BY_TOKEN, {"token": token})
     if registration is None:
         raise NotFound()
     return registration
+
+
+#: `get_registration`'s query, built once (every step of a registration asks it)
+_BY_TOKEN = sa.select(Registration).where(Registration.token == sa.bindparam("token"))
 
 
 @dataclass(frozen=True)
@@ -131,16 +135,19 @@ def _require_open(event: Event, now: datetime) -> None:
 
 def active_registration(event_id: int, email: str) -> Registration | None:
     """The registration of `email` for the event that is not cancelled/expired/refunded."""
-    terminal = [s.value for s in payments.TERMINAL]
-    return db.session.scalar(
-        sa.select(Registration)
-        .where(
-            Registration.event_id == event_id,
-            Registration.email == email,
-            Registration.state.not_in(terminal),
-        )
-        .limit(1)
+    return db.session.scalar(_ACTIVE, {"event_id": event_id, "email": email})
+
+
+#: `active_registration`'s query, built once (for the `event_id` and `email` parameters)
+_ACTIVE = (
+    sa.select(Registration)
+    .where(
+        Registration.event_id == sa.bindparam("event_id"),
+        Registration.email == sa.bindparam("email"),
+        Registration.state.not_in(sorted(s.value for s in payments.TERMINAL)),
     )
+    .limit(1)
+)
 
 
 LINK_MAILS = ("event_verify", "event_manage_link")

@@ -45,12 +45,19 @@ def rule_of(ticket_type: TicketType) -> tickets.TicketRule:
 def holding_by_type(event_id: int) -> dict[int | None, int]:
     """Seat-holding registrations of the event per ticket type id (None: no type), in one
     GROUP BY query. Exact only under the event lock."""
-    rows = db.session.execute(
-        sa.select(Registration.ticket_type_id, sa.func.count())
-        .where(Registration.event_id == event_id, Registration.state.in_(HOLDING_STATES))
-        .group_by(Registration.ticket_type_id)
-    )
+    rows = db.session.execute(_HOLDING_BY_TYPE, {"event_id": event_id})
     return {type_id: int(count) for type_id, count in rows}
+
+
+#: `holding_by_type`'s query, built once: a registration asks it several times
+_HOLDING_BY_TYPE = (
+    sa.select(Registration.ticket_type_id, sa.func.count())
+    .where(
+        Registration.event_id == sa.bindparam("event_id"),
+        Registration.state.in_(HOLDING_STATES),
+    )
+    .group_by(Registration.ticket_type_id)
+)
 
 
 def full_type_ids(event: Event) -> set[int]:
