@@ -171,10 +171,10 @@ def lock_row(
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres and timeout_ms is not None:
         db.session.execute(sa.text(f"SET LOCAL lock_timeout = {int(timeout_ms)}"))
-    key = sa.inspect(model).primary_key[0]
     found = db.session.scalar(_lock_statement(model, skip_locked), {"row_id": row_id})
     if found is None:
         if skip_locked and postgres:
+            key = sa.inspect(model).primary_key[0]
             exists = db.session.scalar(sa.select(key).where(key == row_id))
             if exists is not None:
                 return None
