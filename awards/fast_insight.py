@@ -19,7 +19,11 @@ is made; `winner_shares` and `agreement` take plain scorecards and go the same w
   `_batch_quick`, `insight._quick` for many entries at once), and leaves the exact Decimal
   ranking of the entries within `insight._MARGIN` of the best to the reference itself
   (`insight._exact_first`, on `insight._prepare`'s entries built only for the entries it
-  needs), so the first of a draw is exactly the leaderboard's first.
+  needs), so the first of a draw is exactly the leaderboard's first. A draw whose best
+  entry alone has the top total in cents, no float near the top on a half cent, needs no
+  exact ranking (`_alone_on_top`: the total rounded is the ranking's first key). For mean
+  and zscore the incomplete entries' values are sums over the drawn jurors too
+  (`_linear_columns`).
 """
 
 from __future__ import annotations
@@ -220,6 +224,24 @@ def kendall_w(values: np.ndarray) -> float | None:
     return 12 * s / denominator
 
 
+#: a float this close (in cents) to a half cent is recomputed exactly: its exact value could
+#: round either way (the floats here are within far less of their exact values)
+HALF_CENT_SLACK = 1e-6
+
+
+def float_cents(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the floats rounded to whole cents half up, as integers; where a float comes within
+    `HALF_CENT_SLACK` cent of a half cent, so its exact value could round either way).
+    NaN gives 0 and is not doubtful."""
+    finite = np.isfinite(values)
+    scaled = np.abs(np.where(finite, values, 0.0)) * 100
+    whole = np.floor(scaled)
+    fraction = scaled - whole
+    cents = (whole + (fraction >= 0.5)).astype(np.int64)
+    doubtful = finite & (np.abs(fraction - 0.5) < HALF_CENT_SLACK)
+    return np.where(values < 0, -cents, cents), doubtful
+
+
 #: draws totalled at once by `winner_shares_columns` (a block's matrices are draws x entries)
 _BLOCK = 100
 
@@ -416,6 +438,9 @@ def winner_shares_columns(
     complete = np.bincount(e_of[broken], minlength=n_e) == 0
     spread = _spreads(cards.values, present, e_of, n_e, fweights)
     columns = _sorted_columns(cards.values, present, e_of, j_of, n_e)
+    linear = None  # mean and zscore of the incomplete entries: sums over the drawn jurors
+    if method in ("mean", "zscore"):
+        linear = _linear_columns(cards.values, present, e_of, j_of, ~complete, n_j)
 
     # each juror's z-score factors rest on their own sums only: the category's jurors' will
     # do (scoring would otherwise work out the whole round's for every entry built)
@@ -443,27 +468,32 @@ def winner_shares_columns(
             # the squares bound only the median
             squares = np.einsum("dj,ej->de", counts, sq_m) if method == "median" else valued
             quick = _quick_totals(
-                crits, columns, spread, counts, complete, scored, valued, summed, squares,
-                method, trim, quorum,
+                crits, columns, linear, spread, counts, complete, scored, valued, summed,
+                squares, method, trim, quorum,
             )  # fmt: skip
             del scored, valued, summed, squares
             valid = ~np.isnan(quick)
             any_valid = valid.any(axis=1)
-            best = np.where(any_valid, np.nanmax(np.where(valid, quick, -np.inf), axis=1), 0.0)
+            ranked = np.where(valid, quick, -np.inf)
+            best_of = ranked.argmax(axis=1)
+            best = np.where(any_valid, ranked[np.arange(len(ranked)), best_of], 0.0)
             edge = best - insight._MARGIN - 1e-9 * np.abs(best)
             near_m = valid & (quick >= edge[:, None])
-            del quick, valid
+            n_near_a = near_m.sum(axis=1)
+            alone = _alone_on_top(quick, near_m, n_near_a, best_of)
+            del quick, valid, ranked
             # plain lists: most draws have one entry near the top, read in Python
-            n_near = near_m.sum(axis=1).tolist()
-            top_of = near_m.argmax(axis=1).tolist()
+            n_near = n_near_a.tolist()
+            first_of = best_of.tolist()
+            alone_draw = alone.tolist()
             valid_draw = any_valid.tolist()
             int_counts = all_counts[first : first + _BLOCK].astype(np.int64)
             for d in range(len(counts)):
                 if not valid_draw[d]:
                     none += 1
                     continue
-                if n_near[d] == 1:
-                    shares[names[top_of[d]]] += 1.0
+                if n_near[d] == 1 or alone_draw[d]:
+                    shares[names[first_of[d]]] += 1.0
                     continue
                 near = np.flatnonzero(near_m[d]).tolist()
                 winners = insight._exact_first(
@@ -482,6 +512,26 @@ def winner_shares_columns(
     return insight.WinnerShares(
         {e: s / draws for e, s in shares.items()}, none / draws, draws, n_j, seed
     )
+
+
+def _alone_on_top(
+    quick: np.ndarray, near: np.ndarray, n_near: np.ndarray, best_of: np.ndarray
+) -> np.ndarray:
+    """Per draw, whether its best entry (`best_of`) is first without the exact ranking: of
+    the entries near the top, it alone has the top total rounded to cents (the ranking's
+    first key), and none of their floats lies on a half cent. Read only for the draws with
+    more than one entry near the top."""
+    alone = np.zeros(len(quick), dtype=bool)
+    several = np.flatnonzero(n_near > 1)
+    if not len(several):
+        return alone
+    rows, cols = np.nonzero(near[several])
+    cents, doubtful = float_cents(quick[several[rows], cols])
+    top, top_doubtful = float_cents(quick[several, best_of[several]])
+    at_top = np.bincount(rows, weights=cents == top[rows], minlength=len(several))
+    unsure = np.bincount(rows, weights=doubtful, minlength=len(several)) > 0
+    alone[several] = (at_top == 1) & ~unsure & ~top_doubtful
+    return alone
 
 
 def _spreads(
@@ -536,6 +586,29 @@ def _sorted_columns(
         np.ascontiguousarray(jurors.transpose(1, 0, 2)),
         np.ascontiguousarray(mask.transpose(1, 0, 2)),
     )  # fmt: skip
+
+
+def _linear_columns(
+    values: np.ndarray,
+    present: np.ndarray,
+    e_of: np.ndarray,
+    j_of: np.ndarray,
+    entries: np.ndarray,
+    n_j: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(values, present), each criteria x entries x jurors (float64, 0 where none), of the
+    entries marked in `entries`, in index order: a draw's mean of each of their criteria is
+    its juror counts times the values over its counts times the present ones."""
+    position = np.cumsum(entries) - 1
+    rows = np.flatnonzero(entries[e_of])
+    shape = (values.shape[1], int(entries.sum()), n_j)
+    sums, counted = np.zeros(shape), np.zeros(shape)
+    at = position[e_of[rows]], j_of[rows]
+    for c in range(values.shape[1]):
+        here = present[rows, c]
+        sums[c][at] = np.where(here, values[rows, c], 0.0)
+        counted[c][at] = here
+    return sums, counted
 
 
 #: entries whose median/trimmed totals are computed at once (a block's arrays are draws x
@@ -636,6 +709,7 @@ def _quick_slots(method: scoring.Method, trim: int, vals: np.ndarray, c: np.ndar
 def _quick_totals(
     crits: tuple[scoring.Criterion, ...],
     columns: _Sorted,
+    linear: tuple[np.ndarray, np.ndarray] | None,
     spread: np.ndarray,
     counts: np.ndarray,
     complete: np.ndarray,
@@ -661,7 +735,13 @@ def _quick_totals(
         out = means.copy()
     partial = np.flatnonzero(~complete)
     if len(partial):
-        per = _batch_quick(method, trim, columns, partial, counts)
+        if linear is not None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                drawn_sum = np.einsum("dj,cej->dec", counts, linear[0])
+                drawn_n = np.einsum("dj,cej->dec", counts, linear[1])
+                per = np.where(drawn_n > 0, drawn_sum / drawn_n, np.nan)
+        else:
+            per = _batch_quick(method, trim, columns, partial, counts)
         present = ~np.isnan(per)
         weighted = np.where(present, per, 0.0) * fweights
         den = (present * fweights).sum(axis=2)

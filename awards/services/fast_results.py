@@ -9,9 +9,10 @@ the entries as plain rows. Everything else is computed from those columns, in in
 * per entry and criterion, over the non-empty values sorted once (numpy ``lexsort``), each
   method's aggregate (`board`): mean, median and trimmed as exact fractions of integers
   (kept sum / count, middle sum / 2), rounded half up exactly as `ranking.round2` rounds
-  the Decimal scoring divides once; zscore in float64 over the round's whole population
-  (each juror's count, sum and sum of squares as exact integers, summed in the database:
-  `results.population_stats`); the weighted total as a float of those;
+  the Decimal scoring divides once; zscore in float64 over each juror's whole population
+  in the round (count, sum and sum of squares as exact integers: `juror_sums` of the
+  category's columns for a juror who scored in that category only, else summed in the
+  database by `results.population_stats`); the weighted total as a float of those;
 * each scorecard's raw weighted total (``sum(w * x) / sum(w)``, integers of milli-points x
   cents: `card_totals`) and, per entry, the disagreement as a float sd of them
   (`disagreements`);
@@ -47,6 +48,7 @@ import sqlalchemy as sa
 
 from awards import fast_insight, scoring
 from awards.models import Criterion, Entry, Programme, Score
+from awards.models import Scorecard as ScorecardRow
 from awards.ranking import build_result, population_sd, round2
 from awards.scoring import METHODS
 from awards.services.results import round_criteria_in_order
@@ -55,7 +57,6 @@ from awards.services.scorecards import counted_scorecards_query
 from core.extensions import db
 
 _CHUNK = 20_000
-_HALF_CENT_SLACK = 1e-6  # a float this close (in cents) to a half cent is recomputed exactly
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,9 @@ class Columns:
     score_crit: np.ndarray  # int64, per score: the criterion's index in `criteria`
     score_value: np.ndarray  # int64, per score: the value in cents (0 when empty)
     score_empty: np.ndarray  # bool, per score: the value is empty (NULL)
-    #: the round's z-score population (`results.population_stats`, the whole round even when
-    #: the columns hold one category); None when not asked for (then no zscore)
+    #: the z-score population of the columns' jurors (`results.population_stats`: all they
+    #: scored in the round, even when the columns hold one category); None when not asked
+    #: for (then no zscore)
     zscore_stats: scoring.JurorStats | None = None
 
     @property
@@ -160,23 +162,25 @@ def load_columns(
         ),
         3,
     )
-    cents = sa.type_coerce(Score.value, sa.BigInteger)
+    # two columns per score, as few as the driver has to make objects for: its card, its
+    # criterion's index and whether it is empty in one integer, and the stored cents
+    n_crit = len(criteria)
+    crit_index = sa.case({c.id: i for i, c in enumerate(criteria)}, value=Score.criterion_id)
+    key = (
+        sa.cast(Score.scorecard_id, sa.BigInteger) * (2 * n_crit)
+        + crit_index * 2
+        + sa.case((Score.value.is_(None), 1), else_=0)
+    )
     scores = _stream(
-        sa.select(
-            Score.scorecard_id,
-            Score.criterion_id,
-            sa.func.coalesce(cents, 0),
-            sa.case((Score.value.is_(None), 1), else_=0),
-        )
+        sa.select(key, sa.func.coalesce(sa.type_coerce(Score.value, sa.BigInteger), 0))
         .join(counted, counted.c.id == Score.scorecard_id)
         .where(Score.criterion_id.in_([c.id for c in criteria])),
-        4,
+        2,
     )
+    keys = scores[:, 0]
     entry_ids = np.array([e.id for e in entries], dtype=np.int64)
     order = np.argsort(entry_ids)
     card_entry = order[np.searchsorted(entry_ids, cards[:, 1], sorter=order)]
-    crit_ids = np.array([c.id for c in criteria], dtype=np.int64)
-    crit_order = np.argsort(crit_ids)
     return Columns(
         programme=programme,
         round=info,
@@ -184,12 +188,50 @@ def load_columns(
         entries=entries,
         card_entry=card_entry.astype(np.int64),
         card_juror=cards[:, 2].copy(),
-        score_card=np.searchsorted(cards[:, 0], scores[:, 0]).astype(np.int64),
-        score_crit=crit_order[np.searchsorted(crit_ids, scores[:, 1], sorter=crit_order)],
-        score_value=scores[:, 2].copy(),
-        score_empty=scores[:, 3].astype(bool),
+        score_card=np.searchsorted(cards[:, 0], keys // (2 * n_crit)).astype(np.int64),
+        score_crit=(keys // 2) % n_crit if n_crit else keys,
+        score_value=scores[:, 1].copy(),
+        score_empty=(keys % 2).astype(bool),
         zscore_stats=zscore_stats,
     )
+
+
+def spanning_jurors(programme: Programme, info: RoundInfo) -> set[int]:
+    """The jury members whose counted scorecards of round `info` lie in more than one
+    category: one GROUP BY over the counted scorecards (no scores). The others' z-score
+    population is the scores of their one category (`juror_sums` of its columns)."""
+    query = (
+        counted_scorecards_query(programme, info.position)
+        .with_only_columns(ScorecardRow.jury_member_id)
+        .group_by(ScorecardRow.jury_member_id)
+        .having(sa.func.min(Entry.category_id) != sa.func.max(Entry.category_id))
+    )
+    return set(db.session.scalars(query))
+
+
+def juror_sums(cols: Columns, *, leaving_out: set[int] | frozenset[int]) -> scoring.JurorStats:
+    """Per (jury member id, criterion key) the count, sum and sum of squares of the columns'
+    non-empty values, exact (integers of cents): what `results.population_stats` sums in the
+    database over the same scores. The jury members `leaving_out` are left out."""
+    valued = np.flatnonzero(~cols.score_empty)
+    juror = cols.card_juror[cols.score_card[valued]]
+    keep = ~np.isin(juror, np.array(sorted(leaving_out), dtype=np.int64))
+    juror, valued = juror[keep], valued[keep]
+    n_crit = len(cols.criteria)
+    pair, inverse = np.unique(juror * n_crit + cols.score_crit[valued], return_inverse=True)
+    inverse = inverse.reshape(-1)
+    values = cols.score_value[valued]
+    counts = np.bincount(inverse, minlength=len(pair))
+    sums = np.zeros(len(pair), dtype=np.int64)
+    squares = np.zeros(len(pair), dtype=np.int64)
+    np.add.at(sums, inverse, values)
+    np.add.at(squares, inverse, values * values)
+    keys = [c.key for c in cols.criteria]
+    return {
+        (p // n_crit, keys[p % n_crit]): (Decimal(n), Decimal(s).scaleb(-2), Decimal(q).scaleb(-4))
+        for p, n, s, q in zip(pair.tolist(), counts.tolist(), sums.tolist(), squares.tolist(),
+                              strict=True)
+    }  # fmt: skip
 
 
 def _decimal_ratio(numerator: int, denominator: int, places: int) -> Decimal:
@@ -228,19 +270,6 @@ def _zscore_means(cols: Columns, values: np.ndarray, sel: np.ndarray) -> np.ndar
     z = np.where(ok[inverse], (n[inverse] * x - s[inverse]) / root[inverse], 0.0)
     mapped = mid + z * (hi - lo) / 6
     return np.clip(mapped, lo, hi)
-
-
-def _float_cents(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(the floats rounded to whole cents half up, as integers; where a float comes within
-    `_HALF_CENT_SLACK` cent of a half cent, so its exact value could round either way).
-    NaN gives 0 and is not doubtful."""
-    finite = np.isfinite(values)
-    scaled = np.abs(np.where(finite, values, 0.0)) * 100
-    whole = np.floor(scaled)
-    fraction = scaled - whole
-    cents = (whole + (fraction >= 0.5)).astype(np.int64)
-    doubtful = finite & (np.abs(fraction - 0.5) < _HALF_CENT_SLACK)
-    return np.where(values < 0, -cents, cents), doubtful
 
 
 def _half_up(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -381,8 +410,9 @@ class Board:
 def board(cols: Columns, groups: _Groups, method: str, trim: int) -> Board:
     """`Board` of `method`. The per-criterion aggregates of mean, median and trimmed are
     exact fractions of integers, rounded exactly; the zscore ones floats. The totals are
-    floats of those. An entry any of whose floats comes within `_HALF_CENT_SLACK` of a half
-    cent (where the exact value could round the other way) is recomputed by
+    floats of those. An entry any of whose floats comes within
+    `fast_insight.HALF_CENT_SLACK` of a half cent (where the exact value could round the
+    other way) is recomputed by
     `ranking.build_result` from its Decimal aggregates (`_exact_aggregates`)."""
     n_entries, n_crit = len(cols.entries), len(cols.criteria)
     entry_of, crit_of = groups.keys // n_crit, groups.keys % n_crit
@@ -392,7 +422,7 @@ def board(cols: Columns, groups: _Groups, method: str, trim: int) -> Board:
             _zscore_means(cols, groups.values, groups.rows), groups.starts
         ) if len(groups.starts) else np.zeros(0)  # fmt: skip
         floats = sums / np.maximum(groups.sizes, 1)
-        cents, unsure = _float_cents(floats)
+        cents, unsure = fast_insight.float_cents(floats)
         doubtful[entry_of[unsure]] = True
     else:
         numerator, denominator = _kept(groups, method, trim)
@@ -408,7 +438,7 @@ def board(cols: Columns, groups: _Groups, method: str, trim: int) -> Board:
     den = present @ fw
     has_total = den > 0
     totals = (grid * fw).sum(axis=1) / np.where(has_total, den, 1.0)
-    total, unsure_total = _float_cents(np.where(has_total, totals, np.nan))
+    total, unsure_total = fast_insight.float_cents(np.where(has_total, totals, np.nan))
     doubtful |= unsure_total
     if doubtful.any():
         crits = cols.scoring_criteria
@@ -427,7 +457,8 @@ def board(cols: Columns, groups: _Groups, method: str, trim: int) -> Board:
 def disagreements(cols: Columns, totals: CardTotals) -> list[int | None]:
     """Per entry the disagreement in cents (`ranking.population_sd` of its cards' raw
     totals, rounded; None below two cards with values): a float sd, recomputed from the
-    cards' Decimal totals where it comes within `_HALF_CENT_SLACK` of a half cent."""
+    cards' Decimal totals where it comes within `fast_insight.HALF_CENT_SLACK` of a half
+    cent."""
     n_entries = len(cols.entries)
     valued = np.flatnonzero(totals.den > 0)
     entry_of = cols.card_entry[valued]
@@ -437,7 +468,7 @@ def disagreements(cols: Columns, totals: CardTotals) -> list[int | None]:
     spread = floats - mean[entry_of]
     variance = np.bincount(entry_of, weights=spread * spread, minlength=n_entries)
     sd = np.sqrt(variance / np.maximum(count, 1))
-    cents, doubtful = _float_cents(sd)
+    cents, doubtful = fast_insight.float_cents(sd)
     out: list[int | None] = [c if n >= 2 else None for c, n in
                              zip(cents.tolist(), count.tolist(), strict=True)]  # fmt: skip
     with decimal.localcontext(prec=scoring.PRECISION):

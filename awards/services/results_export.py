@@ -20,6 +20,7 @@ the viewer is not in the export at all).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -200,17 +201,20 @@ def fast_rows(
     remarks: dict[int, str] | None,
 ) -> Iterator[dict]:
     """`export_rows`' rows when no entry is hidden, made one category at a time from
-    `fast_results` (the category's counted scores fetched as columns; the z-scores over the
-    round's whole population, summed up in the database once)."""
-    stats = population_stats(programme, info, criteria)
+    `fast_results` (the category's counted scores fetched as columns). The z-scores of a
+    category's jurors rest on everything each scored in the round: for a jury member who
+    scored in this category only (a panel, as at Cannes) that is the category's own columns
+    (`fast_results.juror_sums`); the others' sums come from the database once."""
+    spanning = fast_results.spanning_jurors(programme, info)
+    shared = population_stats(programme, info, criteria, jurors=spanning) if spanning else {}
     frozen = {
         category_id: {row["entry_id"]: row for row in ratification.snapshot}
         for category_id, ratification in ratifications_by_category(programme).items()
     }
     for category in sorted(programme.categories, key=lambda c: (c.position, c.id)):
-        cols = fast_results.load_columns(
-            programme, info.position, category_id=category.id, zscore_stats=stats
-        )
+        cols = fast_results.load_columns(programme, info.position, category_id=category.id)
+        own = fast_results.juror_sums(cols, leaving_out=spanning)
+        cols = dataclasses.replace(cols, zscore_stats={**own, **shared})
         yield from _category_rows(
             cols, category, method, trim, quorum, frozen.get(category.id, {}), remarks
         )

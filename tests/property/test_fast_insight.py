@@ -10,6 +10,7 @@ import math
 from decimal import Decimal
 from unittest import mock
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -185,3 +186,39 @@ def test_the_block_of_a_panel_equals_the_reference(matrix):
     jurors, entries, values = fast_insight.complete_block(matrix)
     assert (tuple(jurors), tuple(entries)) == (block.jurors, block.entries)
     assert values.tolist() == [list(row) for row in block.values]
+
+
+def test_a_draw_whose_best_alone_has_the_top_cents_needs_no_exact_ranking():
+    """`_alone_on_top`: near the top are the best and another entry; the best is first on
+    its own when its total rounds to more cents, not when they round alike or a float lies
+    on a half cent (then the exact ranking decides)."""
+    quick = np.array([
+        [8.004, 7.996, 5.0],  # 8.00 against 8.00: alike
+        [8.006, 7.999, 5.0],  # 8.01 against 8.00: the best alone
+        [8.005, 7.999, 5.0],  # 8.005 on a half cent: doubtful
+        [8.0, 6.0, 5.0],  # one near the top: not read
+    ])  # fmt: skip
+    near = quick >= quick.max(axis=1, keepdims=True) - insight._MARGIN
+    alone = fast_insight._alone_on_top(quick, near, near.sum(axis=1), quick.argmax(axis=1))
+    assert alone.tolist() == [False, True, False, False]
+
+
+def test_the_exact_ranking_is_asked_only_for_draws_tied_in_cents():
+    """The win shares stay the reference's while `insight._exact_first` is asked only for
+    the draws whose near entries round alike (here, none: the entries' totals lie apart by
+    a little less than the margin but in different cents)."""
+    crits = (scoring.Criterion("c0", Decimal(1), Decimal(1), Decimal(10), Decimal("0.01")),)
+    cards = [
+        scoring.Scorecard(f"E{e}", f"J{j}", {"c0": Decimal(5) + Decimal(e) / 100})
+        for e in range(3)
+        for j in range(4)
+    ]
+    ref = insight.winner_shares(crits, cards, method="mean", trim=0)
+    with mock.patch.object(insight, "_exact_first", wraps=insight._exact_first) as exact:
+        fast = fast_insight.winner_shares(
+            crits, cards, ["E0", "E1", "E2"], method="mean", trim=0, quorum=1,
+            zscore_stats=None,
+        )  # fmt: skip
+    assert fast == ref
+    assert ref.shares["E2"] == 1.0
+    assert exact.call_count == 0
