@@ -26,6 +26,7 @@ from awards.scoring import METHODS
 from awards.services import announcements
 from awards.services.loader import ProgrammeFileError
 from awards.services.programme_upsert import load_programme
+from awards.services.results import BadResultsOption
 from awards.services.results_export import FORMATS, export_stream, render, stream_csv
 from awards.services.score_import import ScoreImportError, import_scores
 from core.clock import now
@@ -234,14 +235,17 @@ def results_command(
     conflict; entries below quorum have no rank.
     """
     programme = find_programme(programme_slug)
-    fields, rows = export_stream(
-        programme,
-        method=method,
-        trim=trim,
-        now=now() if comments else None,
-        comments=comments,
-        fast=not reference,
-    )
+    try:
+        fields, rows = export_stream(
+            programme,
+            method=method,
+            trim=trim,
+            now=now() if comments else None,
+            comments=comments,
+            fast=not reference,
+        )
+    except BadResultsOption as error:  # e.g. a final round whose criteria were all deleted
+        raise click.ClickException(f"{programme.slug}: {error.message} ({error.code})") from None
     if fmt == "csv":  # written as the categories come: one category's rows held at a time
         stream_csv(fields, rows, sys.stdout)
     else:

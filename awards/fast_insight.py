@@ -527,10 +527,11 @@ def _alone_on_top(
         return alone
     rows, cols = np.nonzero(near[several])
     cents, doubtful = float_cents(quick[several[rows], cols])
-    top, top_doubtful = float_cents(quick[several, best_of[several]])
+    top, _ = float_cents(quick[several, best_of[several]])
     at_top = np.bincount(rows, weights=cents == top[rows], minlength=len(several))
+    # the best is one of the near entries: its own half cent counts among theirs
     unsure = np.bincount(rows, weights=doubtful, minlength=len(several)) > 0
-    alone[several] = (at_top == 1) & ~unsure & ~top_doubtful
+    alone[several] = (at_top == 1) & ~unsure
     return alone
 
 

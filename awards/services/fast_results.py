@@ -128,12 +128,12 @@ def load_columns(
     round_no: int | None = None,
     *,
     category_id: int | None = None,
-    zscore_stats: scoring.JurorStats | None = None,
 ) -> Columns:
     """The counted scores of round `round_no` (None: the final round), of one category when
     `category_id` is given, in four queries: criteria, entries, counted scorecards, their
-    scores (streamed). `zscore_stats` (the round's population) is kept for the zscore
-    aggregates. NotFound for a round the programme does not have."""
+    scores (streamed). The columns come without `zscore_stats`: for the zscore aggregates
+    the caller adds their jurors' population (`juror_sums`, `results.population_stats`).
+    NotFound for a round the programme does not have."""
     info = final_round(programme) if round_no is None else get_round(programme, round_no)
     criteria = round_criteria_in_order(programme, info.position)
     listed_query = round_entries_query(programme, info.position)
@@ -165,7 +165,12 @@ def load_columns(
     # two columns per score, as few as the driver has to make objects for: its card, its
     # criterion's index and whether it is empty in one integer, and the stored cents
     n_crit = len(criteria)
-    crit_index = sa.case({c.id: i for i, c in enumerate(criteria)}, value=Score.criterion_id)
+    # (a round without criteria has no scores to fetch; a CASE needs one WHEN)
+    crit_index = (
+        sa.case({c.id: i for i, c in enumerate(criteria)}, value=Score.criterion_id)
+        if criteria
+        else sa.literal(0)
+    )
     key = (
         sa.cast(Score.scorecard_id, sa.BigInteger) * (2 * n_crit)
         + crit_index * 2
@@ -192,14 +197,15 @@ def load_columns(
         score_crit=(keys // 2) % n_crit if n_crit else keys,
         score_value=scores[:, 1].copy(),
         score_empty=(keys % 2).astype(bool),
-        zscore_stats=zscore_stats,
     )
 
 
 def spanning_jurors(programme: Programme, info: RoundInfo) -> set[int]:
     """The jury members whose counted scorecards of round `info` lie in more than one
     category: one GROUP BY over the counted scorecards (no scores). The others' z-score
-    population is the scores of their one category (`juror_sums` of its columns)."""
+    population is the scores of their one category (`juror_sums` of its columns): the rule
+    `results.jurors_population` applies to one category's board, here for the whole round
+    at once."""
     query = (
         counted_scorecards_query(programme, info.position)
         .with_only_columns(ScorecardRow.jury_member_id)
@@ -212,7 +218,8 @@ def spanning_jurors(programme: Programme, info: RoundInfo) -> set[int]:
 def juror_sums(cols: Columns, *, leaving_out: set[int] | frozenset[int]) -> scoring.JurorStats:
     """Per (jury member id, criterion key) the count, sum and sum of squares of the columns'
     non-empty values, exact (integers of cents): what `results.population_stats` sums in the
-    database over the same scores. The jury members `leaving_out` are left out."""
+    database over the same scores (`results.summed_cards` of the same scorecards, without a
+    Python object per score). The jury members `leaving_out` are left out."""
     valued = np.flatnonzero(~cols.score_empty)
     juror = cols.card_juror[cols.score_card[valued]]
     keep = ~np.isin(juror, np.array(sorted(leaving_out), dtype=np.int64))
@@ -244,7 +251,7 @@ def _zscore_means(cols: Columns, values: np.ndarray, sel: np.ndarray) -> np.ndar
     juror's z-score (float64) over the round's population (`cols.zscore_stats`: exact
     integer count, sum and sum of squares of the cents), as `awards.scoring` documents it."""
     if cols.zscore_stats is None:
-        raise ValueError("zscore needs the round's population (load_columns(zscore_stats=))")
+        raise ValueError("zscore needs the jurors' population (Columns.zscore_stats)")
     card = cols.score_card[sel]
     juror = cols.card_juror[card]
     crit = cols.score_crit[sel]

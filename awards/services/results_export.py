@@ -37,6 +37,7 @@ from awards.services.deliberation import comments_by_entry, deliberation_open
 from awards.services.jury_insight import category_insight, rounded
 from awards.services.ratification import ratifications_by_category
 from awards.services.results import (
+    BadResultsOption,
     decimal_text,
     leaderboard,
     load_board_data,
@@ -118,7 +119,8 @@ def export_stream(
     web downloads still take the reference path until it is measured within target at
     Cannes size (bench/bench_results.py).
 
-    Raises BadResultsOption for an unknown method or a bad trim."""
+    Raises BadResultsOption for an unknown method or a bad trim, or a final round without
+    criteria (code "no_criteria": nothing to rank)."""
     hidden: set[int] = set()
     if viewer is not None:
         hidden = results_hidden_from(programme, viewer, now=now)
@@ -128,6 +130,8 @@ def export_stream(
     if fast and not hidden:
         info = final_round(programme)
         criteria = round_criteria_in_order(programme, info.position)
+        if not criteria:  # as the reference path's scoring refuses it, before a row is made
+            raise BadResultsOption(code="no_criteria")
         keys = [c.key for c in criteria]
         stream = fast_rows(
             programme, info, criteria, method, trim, quorum,

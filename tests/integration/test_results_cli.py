@@ -162,3 +162,16 @@ def test_the_streamed_csv_is_the_reference_paths(app, scored, method):
     slow = run(app, scored.slug, "--method", method, "--format", "csv", "--reference")
     assert fast.exit_code == slow.exit_code == 0, (fast.output, slow.output)
     assert fast.stdout_bytes == slow.stdout_bytes
+
+
+@pytest.mark.parametrize("path", [[], ["--reference"]])
+def test_a_round_without_criteria_is_a_clear_error_on_both_paths(app, scored, path):
+    """Every criterion deleted (allowed before scoring starts): nothing to rank, so the
+    command says so and writes no rows, instead of failing in its SQL or a traceback."""
+    for criterion in list(scored.criteria):
+        db.session.delete(criterion)
+    db.session.commit()
+    result = run(app, scored.slug, "--format", "csv", *path)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"{scored.slug}: " in result.stderr and "(no_criteria)" in result.stderr
