@@ -57,11 +57,22 @@ _UNSEEN = object()
 
 
 class BadResultsOption(DomainError):
-    """An unknown aggregation method or a trim that is not a whole number >= 0."""
+    """An unknown aggregation method or a trim that is not a whole number >= 0; with code
+    "no_criteria", a round whose criteria were all deleted (nothing to rank: its own
+    message, and 409, since the request itself is fine)."""
 
     code = "bad_option"
     status = 400
     message = _l("Unknown aggregation method or trim.")
+
+    def __init__(self, message=None, *, code: str | None = None):
+        if message is None and code == "no_criteria":
+            message = _l(
+                "This programme has no criteria, so nothing can be ranked. Add criteria on "
+                "the programme's page first."
+            )
+            self.status = 409
+        super().__init__(message, code=code)
 
 
 #: scorecards as a hashable value: (entry, juror, ((criterion key, value), ...) sorted)
