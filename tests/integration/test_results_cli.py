@@ -175,3 +175,4 @@ def test_a_round_without_criteria_is_a_clear_error_on_both_paths(app, scored, pa
     assert result.exit_code == 1
     assert result.stdout == ""
     assert f"{scored.slug}: " in result.stderr and "(no_criteria)" in result.stderr
+    assert "Deze editie heeft geen criteria" in result.stderr  # the default locale, Dutch
